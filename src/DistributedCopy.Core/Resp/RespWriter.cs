@@ -1,0 +1,95 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace DistributedCopy.Core.Resp;
+
+/// <summary>Appends RESP commands to one growable buffer, so a whole pipelined batch goes out in one write with no per-command allocation.</summary>
+public sealed class RespWriter
+{
+    private byte[] _buffer;
+    private int _length;
+
+    public RespWriter(int initialCapacity = 64 * 1024) => _buffer = new byte[initialCapacity];
+
+    public int Length => _length;
+
+    /// <summary>Commands written since the last <see cref="Clear"/>.</summary>
+    public int Commands { get; private set; }
+
+    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+    public void Clear()
+    {
+        _length = 0;
+        Commands = 0;
+    }
+
+    /// <summary>Starts a command of <paramref name="parts"/> elements (name included).</summary>
+    public RespWriter Command(int parts)
+    {
+        Commands++;
+        WritePrefixed((byte)'*', parts);
+        return this;
+    }
+
+    public RespWriter Bulk(ReadOnlySpan<byte> value)
+    {
+        WritePrefixed((byte)'$', value.Length);
+        Ensure(value.Length + 2);
+        value.CopyTo(_buffer.AsSpan(_length));
+        _length += value.Length;
+        _buffer[_length++] = (byte)'\r';
+        _buffer[_length++] = (byte)'\n';
+        return this;
+    }
+
+    public RespWriter Bulk(long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(value, digits, out var written);
+        return Bulk(digits[..written]);
+    }
+
+    public RespWriter Bulk(string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max <= 256)
+        {
+            Span<byte> bytes = stackalloc byte[max];
+            var n = Encoding.UTF8.GetBytes(value, bytes);
+            return Bulk(bytes[..n]);
+        }
+        return Bulk(Encoding.UTF8.GetBytes(value));
+    }
+
+    /// <summary>Writes a whole command of string parts; for the cold path (handshakes, admin commands).</summary>
+    public RespWriter Command(params ReadOnlySpan<string> parts)
+    {
+        Command(parts.Length);
+        foreach (var part in parts)
+        {
+            Bulk(part);
+        }
+        return this;
+    }
+
+    private void WritePrefixed(byte prefix, int number)
+    {
+        Ensure(16);
+        _buffer[_length++] = prefix;
+        Utf8Formatter.TryFormat(number, _buffer.AsSpan(_length), out var written);
+        _length += written;
+        _buffer[_length++] = (byte)'\r';
+        _buffer[_length++] = (byte)'\n';
+    }
+
+    private void Ensure(int extra)
+    {
+        if (_length + extra <= _buffer.Length)
+        {
+            return;
+        }
+        var size = Math.Max(_buffer.Length * 2, _length + extra);
+        Array.Resize(ref _buffer, size);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Core;
+
+/// <summary>A contiguous, inclusive range of hash slots.</summary>
+public readonly record struct SlotRange(int Start, int End)
+{
+    public int Count => End - Start + 1;
+
+    public bool Contains(int slot) => slot >= Start && slot <= End;
+
+    public override string ToString() => Start == End ? Start.ToString(CultureInfo.InvariantCulture) : $"{Start}-{End}";
+}
+
+/// <summary>One master and the slots it serves (all of them for a standalone server).</summary>
+public sealed record Shard(RedisEndpoint Master, IReadOnlyList<SlotRange> Slots, string NodeId);
+
+/// <summary>The shape of a deployment as read from the server: cluster shards or one standalone server.</summary>
+public sealed class Topology
+{
+    private readonly int[] _shardOfSlot;
+
+    public Topology(bool isCluster, IReadOnlyList<Shard> shards, string redisVersion)
+    {
+        IsCluster = isCluster;
+        Shards = shards;
+        RedisVersion = redisVersion;
+        _shardOfSlot = new int[HashSlot.Count];
+        Array.Fill(_shardOfSlot, -1);
+        for (var i = 0; i < shards.Count; i++)
+        {
+            foreach (var range in shards[i].Slots)
+            {
+                _shardOfSlot.AsSpan(range.Start, range.Count).Fill(i);
+            }
+        }
+    }
+
+    public bool IsCluster { get; }
+
+    public IReadOnlyList<Shard> Shards { get; }
+
+    /// <summary>The server's version, e.g. "7.0.15".</summary>
+    public string RedisVersion { get; }
+
+    /// <summary>The RDB version this server writes in DUMP payloads and the highest it accepts in RESTORE.</summary>
+    public int RdbVersion => RdbVersions.ForRedisVersion(RedisVersion);
+
+    /// <summary>Index into <see cref="Shards"/> of the master serving <paramref name="slot"/>, or -1 when no node serves it.</summary>
+    public int ShardIndexOf(int slot) => _shardOfSlot[slot];
+
+    public static async Task<Topology> ReadAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await RespConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection).ConfigureAwait(false);
+    }
+
+    public static async Task<Topology> ReadAsync(RespConnection connection)
+    {
+        var info = ParseInfo(await connection.ExecuteStringAsync("INFO", "server").ConfigureAwait(false)
+            + await connection.ExecuteStringAsync("INFO", "cluster").ConfigureAwait(false));
+        var version = info.GetValueOrDefault("redis_version", "0.0.0");
+        var endpoint = connection.Endpoint;
+        if (info.GetValueOrDefault("cluster_enabled") != "1")
+        {
+            return new Topology(false, [new Shard(endpoint, [new SlotRange(0, HashSlot.Count - 1)], info.GetValueOrDefault("run_id", ""))], version);
+        }
+        IReadOnlyList<Shard> shards;
+        try
+        {
+            shards = ParseShards(await connection.ExecuteAsync("CLUSTER", "SHARDS").ConfigureAwait(false), endpoint);
+        }
+        catch (RedisErrorException)
+        {
+            shards = ParseSlots(await connection.ExecuteAsync("CLUSTER", "SLOTS").ConfigureAwait(false), endpoint);
+        }
+        return new Topology(true, shards, version);
+    }
+
+    public static Dictionary<string, string> ParseInfo(string info)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && !line.StartsWith('#'))
+            {
+                map[line[..colon]] = line[(colon + 1)..].TrimEnd('\r');
+            }
+        }
+        return map;
+    }
+
+    private static List<Shard> ParseShards(byte[] reply, RedisEndpoint seed)
+    {
+        var shards = new List<Shard>();
+        var all = RespFrame.Array(reply);
+        while (all.MoveNext(out var shardFrame))
+        {
+            var ranges = new List<SlotRange>();
+            RedisEndpoint? master = null;
+            var masterId = "";
+            var fields = RespFrame.Array(shardFrame);
+            while (fields.MoveNext(out var name))
+            {
+                var value = fields.Next();
+                switch (RespFrame.String(name))
+                {
+                    case "slots":
+                        var slots = RespFrame.Array(value);
+                        while (slots.MoveNext(out var start))
+                        {
+                            ranges.Add(new SlotRange((int)RespFrame.Integer(start), (int)RespFrame.Integer(slots.Next())));
+                        }
+                        break;
+                    case "nodes":
+                        var nodes = RespFrame.Array(value);
+                        while (nodes.MoveNext(out var node))
+                        {
+                            var props = ReadMap(node);
+                            if (props.GetValueOrDefault("role") != "master" || props.GetValueOrDefault("health") == "fail")
+                            {
+                                continue;
+                            }
+                            var port = seed.UseTls && props.TryGetValue("tls-port", out var tlsPort) ? tlsPort : props.GetValueOrDefault("port", "0");
+                            var host = props.GetValueOrDefault("ip") is { Length: > 0 } ip && ip != "?" ? ip : seed.Host;
+                            master = seed.WithAddress(host, int.Parse(port, CultureInfo.InvariantCulture));
+                            masterId = props.GetValueOrDefault("id", "");
+                        }
+                        break;
+                }
+            }
+            if (master is not null && ranges.Count > 0)
+            {
+                shards.Add(new Shard(master, ranges, masterId));
+            }
+        }
+        return shards;
+    }
+
+    private static List<Shard> ParseSlots(byte[] reply, RedisEndpoint seed)
+    {
+        var byNode = new Dictionary<string, (RedisEndpoint Master, List<SlotRange> Ranges)>(StringComparer.Ordinal);
+        var all = RespFrame.Array(reply);
+        while (all.MoveNext(out var entry))
+        {
+            var parts = RespFrame.Array(entry);
+            var start = (int)RespFrame.Integer(parts.Next());
+            var end = (int)RespFrame.Integer(parts.Next());
+            var node = RespFrame.Array(parts.Next());
+            var host = RespFrame.String(node.Next());
+            var port = (int)RespFrame.Integer(node.Next());
+            var id = node.MoveNext(out var idFrame) ? RespFrame.String(idFrame) : host + ":" + port;
+            if (!byNode.TryGetValue(id, out var shard))
+            {
+                shard = (seed.WithAddress(host.Length > 0 ? host : seed.Host, port), []);
+                byNode[id] = shard;
+            }
+            shard.Ranges.Add(new SlotRange(start, end));
+        }
+        return byNode.Select(kv => new Shard(kv.Value.Master, kv.Value.Ranges, kv.Key)).ToList();
+    }
+
+    private static Dictionary<string, string> ReadMap(ReadOnlySpan<byte> frame)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fields = RespFrame.Array(frame);
+        while (fields.MoveNext(out var name))
+        {
+            var value = fields.Next();
+            map[RespFrame.String(name)] = value[0] == (byte)':' ? RespFrame.Integer(value).ToString(CultureInfo.InvariantCulture)
+                : RespFrame.TryBulk(value, out var text) ? Encoding.UTF8.GetString(text) : "";
+        }
+        return map;
+    }
+}

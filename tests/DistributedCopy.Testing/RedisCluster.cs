@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Testing;
+
+/// <summary>A real Redis Cluster of N masters (and optional replicas), every node a process of its own on loopback.</summary>
+public sealed class RedisCluster : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private RedisCluster(string directory, IReadOnlyList<RedisServer> nodes, RedisServerOptions options)
+    {
+        _directory = directory;
+        Nodes = nodes;
+        Options = options;
+    }
+
+    public IReadOnlyList<RedisServer> Nodes { get; }
+
+    public RedisServerOptions Options { get; }
+
+    /// <summary>A seed endpoint (the first node) with the cluster's credentials and TLS settings.</summary>
+    public RedisEndpoint Endpoint => Nodes[0].Endpoint;
+
+    public static async Task<RedisCluster> StartAsync(int masters, int replicasPerMaster = 0, RedisServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new RedisServerOptions();
+        var directory = Path.Combine(Path.GetTempPath(), "dcopy-tests", "cluster-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        var nodes = new List<RedisServer>();
+        try
+        {
+            var certificates = options.Tls ? TestCertificates.Create(Path.Combine(directory, "tls")) : null;
+            string[] clusterConfig = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 5000", "cluster-require-full-coverage no"];
+            var starts = Enumerable.Range(0, masters * (1 + replicasPerMaster))
+                .Select(_ => RedisServer.StartAsync(options, directory, cancellationToken, certificates, clusterConfig));
+            nodes.AddRange(await Task.WhenAll(starts).ConfigureAwait(false));
+            var cluster = new RedisCluster(directory, nodes, options);
+            if (masters >= 3)
+            {
+                var args = new List<string> { "--cluster", "create" };
+                args.AddRange(nodes.Select(n => "127.0.0.1:" + n.Port));
+                args.AddRange(["--cluster-replicas", replicasPerMaster.ToString(CultureInfo.InvariantCulture), "--cluster-yes"]);
+                await cluster.RunCliAsync(args, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // redis-cli refuses fewer than 3 masters: assign the slots by hand.
+                if (replicasPerMaster > 0)
+                {
+                    throw new ArgumentException("replicas need 3 or more masters", nameof(replicasPerMaster));
+                }
+                for (var i = 0; i < nodes.Count; i++)
+                {
+                    var start = HashSlot.Count * i / nodes.Count;
+                    var end = (HashSlot.Count * (i + 1) / nodes.Count) - 1;
+                    await nodes[i].ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", start.ToString(CultureInfo.InvariantCulture), end.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    await nodes[i].ExecuteAsync("CLUSTER", "SET-CONFIG-EPOCH", (i + 1).ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    if (i > 0)
+                    {
+                        await nodes[i].ExecuteAsync("CLUSTER", "MEET", "127.0.0.1", nodes[0].Port.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    }
+                }
+            }
+            await cluster.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+            }
+            RedisServer.TryDelete(directory);
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every node reports cluster_state:ok, all slots served and every node known.</summary>
+    public async Task WaitHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var healthy = true;
+            foreach (var node in Nodes)
+            {
+                var info = Topology.ParseInfo(await node.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false));
+                healthy &= info.GetValueOrDefault("cluster_state") == "ok"
+                    && info.GetValueOrDefault("cluster_slots_ok") == HashSlot.Count.ToString(CultureInfo.InvariantCulture)
+                    && info.GetValueOrDefault("cluster_known_nodes") == Nodes.Count.ToString(CultureInfo.InvariantCulture);
+            }
+            if (healthy)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the cluster did not reach cluster_state:ok on every node within 30 s");
+            }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The current masters, read from the cluster.</summary>
+    public async Task<IReadOnlyList<RedisServer>> MastersAsync()
+    {
+        var topology = await Topology.ReadAsync(Endpoint).ConfigureAwait(false);
+        var ports = topology.Shards.Select(s => s.Master.Port).ToHashSet();
+        return Nodes.Where(n => ports.Contains(n.Port)).ToList();
+    }
+
+    public async Task<string> RunCliAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(RedisBinaries.Cli)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in CliConnectionArguments(Endpoint).Concat(arguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start redis-cli");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments.Take(2))} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}{await output.ConfigureAwait(false)}");
+        }
+        return await output.ConfigureAwait(false);
+    }
+
+    /// <summary>redis-cli's flags for auth and TLS (the password goes through the REDISCLI_AUTH-free --pass flag; tests only).</summary>
+    public static IEnumerable<string> CliConnectionArguments(RedisEndpoint endpoint)
+    {
+        if (endpoint.UseTls)
+        {
+            yield return "--tls";
+            if (endpoint.CaCertificatePath is not null)
+            {
+                yield return "--cacert";
+                yield return endpoint.CaCertificatePath;
+            }
+        }
+        if (endpoint.Password is not null)
+        {
+            if (endpoint.User is not null)
+            {
+                yield return "--user";
+                yield return endpoint.User;
+            }
+            yield return "--pass";
+            yield return endpoint.Password;
+            yield return "--no-auth-warning";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+        RedisServer.TryDelete(_directory);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using DistributedCopy.Core;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Testing;
+
+/// <summary>One real redis-server process on a free loopback port, in a temp directory of its own, stopped by its PID.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+    private readonly bool _ownsDirectory;
+
+    private RedisServer(Process process, int port, string directory, bool ownsDirectory, RedisEndpoint endpoint)
+    {
+        _process = process;
+        Port = port;
+        _directory = directory;
+        _ownsDirectory = ownsDirectory;
+        Endpoint = endpoint;
+    }
+
+    public int Port { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>How a client reaches this server, with the credentials and TLS settings it was started with.</summary>
+    public RedisEndpoint Endpoint { get; }
+
+    public static Task<RedisServer> StartAsync(RedisServerOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options ?? new RedisServerOptions(), null, cancellationToken);
+
+    internal static async Task<RedisServer> StartAsync(RedisServerOptions options, string? parentDirectory, CancellationToken cancellationToken,
+        TestCertificates? certificates = null, IReadOnlyList<string>? clusterConfig = null)
+    {
+        _ = RedisBinaries.Server;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = PortAllocator.Next();
+            var directory = Path.Combine(parentDirectory ?? Path.Combine(Path.GetTempPath(), "dcopy-tests"), $"redis-{port}-{Guid.NewGuid():N}"[..24]);
+            Directory.CreateDirectory(directory);
+            if (options.Tls)
+            {
+                certificates ??= TestCertificates.Create(Path.Combine(directory, "tls"));
+            }
+            var config = BuildConfig(options, port, directory, certificates, clusterConfig);
+            File.WriteAllLines(Path.Combine(directory, "redis.conf"), config);
+            var process = Process.Start(new ProcessStartInfo(RedisBinaries.Server, Path.Combine(directory, "redis.conf"))
+            {
+                WorkingDirectory = directory,
+                UseShellExecute = false,
+                RedirectStandardOutput = false,
+            }) ?? throw new InvalidOperationException("cannot start redis-server");
+            ProcessRegistry.Add(process);
+            var endpoint = new RedisEndpoint("127.0.0.1", port)
+            {
+                User = options.AclUser,
+                Password = options.AclUser is not null ? options.AclPassword : options.Password,
+                UseTls = options.Tls,
+                CaCertificatePath = certificates?.CaCertificate,
+            };
+            var server = new RedisServer(process, port, directory, parentDirectory is null, endpoint);
+            if (await server.WaitReadyAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return server;
+            }
+            var log = File.Exists(Path.Combine(directory, "redis.log")) ? File.ReadAllText(Path.Combine(directory, "redis.log")) : "";
+            await server.DisposeAsync().ConfigureAwait(false);
+            if (attempt >= 3)
+            {
+                throw new InvalidOperationException($"redis-server on port {port} did not become ready: {log[Math.Max(0, log.Length - 800)..]}");
+            }
+        }
+    }
+
+    public Task<RespConnection> ConnectAsync(CancellationToken cancellationToken = default) => RespConnection.ConnectAsync(Endpoint, cancellationToken);
+
+    public async Task<string> ExecuteAsync(params string[] parts)
+    {
+        await using var connection = await ConnectAsync().ConfigureAwait(false);
+        var reply = await connection.ExecuteAsync(parts).ConfigureAwait(false);
+        return reply[0] switch
+        {
+            (byte)':' => RespFrame.Integer(reply).ToString(CultureInfo.InvariantCulture),
+            (byte)'$' or (byte)'+' => RespFrame.String(reply),
+            _ => RespFrame.Describe(reply),
+        };
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        ProcessRegistry.Stop(_process);
+        if (_ownsDirectory)
+        {
+            TryDelete(_directory);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    internal static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private async Task<bool> WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                return false;
+            }
+            try
+            {
+                await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync("PING").ConfigureAwait(false);
+                return true;
+            }
+            catch (RespException)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return false;
+    }
+
+    private static List<string> BuildConfig(RedisServerOptions options, int port, string directory, TestCertificates? certificates, IReadOnlyList<string>? clusterConfig)
+    {
+        var config = new List<string>
+        {
+            "bind 127.0.0.1",
+            "protected-mode no",
+            $"dir {directory}",
+            "logfile redis.log",
+            "daemonize no",
+            "save \"\"",
+            "appendonly no",
+            "repl-diskless-sync-delay 0",
+        };
+        if (options.Tls)
+        {
+            config.Add("port 0");
+            config.Add($"tls-port {port}");
+            config.Add($"tls-cert-file {certificates!.ServerCertificate}");
+            config.Add($"tls-key-file {certificates.ServerKey}");
+            config.Add($"tls-ca-cert-file {certificates.CaCertificate}");
+            config.Add("tls-auth-clients no");
+            config.Add("tls-replication yes");
+            config.Add("tls-cluster yes");
+        }
+        else
+        {
+            config.Add($"port {port}");
+        }
+        if (options.Password is not null)
+        {
+            config.Add($"requirepass {options.Password}");
+            config.Add($"masterauth {options.Password}");
+        }
+        if (options.AclUser is not null)
+        {
+            config.Add($"user {options.AclUser} on >{options.AclPassword} ~* &* +@all");
+            config.Add($"masteruser {options.AclUser}");
+            config.Add($"masterauth {options.AclPassword}");
+        }
+        config.AddRange(clusterConfig ?? []);
+        config.AddRange(options.ExtraConfig);
+        return config;
+    }
+}
