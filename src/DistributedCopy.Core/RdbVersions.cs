@@ -27,4 +27,42 @@ public static class RdbVersions
             _ => 6,
         };
     }
+
+    /// <summary>The oldest Redis release that restores payloads of this RDB version.</summary>
+    public static string MinimumRedisFor(int rdbVersion) => rdbVersion switch
+    {
+        <= 6 => "2.8",
+        7 => "3.2",
+        8 => "4.0",
+        9 => "5.0",
+        10 => "7.0",
+        11 => "7.2",
+        _ => "7.4",
+    };
+
+    /// <summary>Throws <see cref="RdbVersionException"/> when the target cannot restore a payload of this version.</summary>
+    public static void EnsureRestorable(ReadOnlySpan<byte> payload, Topology target)
+    {
+        var version = OfPayload(payload);
+        if (version > target.RdbVersion)
+        {
+            throw new RdbVersionException(version, target.RdbVersion, target.RedisVersion);
+        }
+    }
+
+    /// <summary>
+    /// Redis answers a too-new payload and a corrupt one with the same text; reading the payload's version tells which.
+    /// Null when <paramref name="errorText"/> is another error.
+    /// </summary>
+    public static CopyException? ExplainRestoreError(string errorText, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload, Topology target)
+    {
+        if (!errorText.StartsWith("ERR DUMP payload version or checksum are wrong", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var version = OfPayload(payload);
+        return version > target.RdbVersion
+            ? new RdbVersionException(version, target.RdbVersion, target.RedisVersion)
+            : new CopyException($"the target rejected the DUMP payload of key {KeyText.Printable(key)} (RDB version {version}) as corrupt: its checksum does not match");
+    }
 }

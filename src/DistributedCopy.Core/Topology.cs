@@ -51,6 +51,20 @@ public sealed class Topology
     /// <summary>Index into <see cref="Shards"/> of the master serving <paramref name="slot"/>, or -1 when no node serves it.</summary>
     public int ShardIndexOf(int slot) => _shardOfSlot[slot];
 
+    /// <summary>The same topology with each master's announced address replaced as <paramref name="addressMap"/> says.</summary>
+    public Topology WithAddressMap(IReadOnlyDictionary<string, string> addressMap) =>
+        addressMap.Count == 0 ? this : new Topology(IsCluster, Shards.Select(s => s with { Master = MapAddress(s.Master, addressMap) }).ToList(), RedisVersion);
+
+    public static RedisEndpoint MapAddress(RedisEndpoint endpoint, IReadOnlyDictionary<string, string> addressMap)
+    {
+        if (!addressMap.TryGetValue(endpoint.Address, out var mapped))
+        {
+            return endpoint;
+        }
+        var colon = mapped.LastIndexOf(':');
+        return endpoint.WithAddress(mapped[..colon].Trim('[', ']'), int.Parse(mapped[(colon + 1)..], CultureInfo.InvariantCulture));
+    }
+
     public static async Task<Topology> ReadAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
     {
         await using var connection = await RespConnection.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,61 @@
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Core;
+
+/// <summary>
+/// The current topology of one side (source or target), shared by all pipelines. After a redirect or a dropped connection a
+/// pipeline asks for a refresh; concurrent requests for the same stale version are served by one read.
+/// </summary>
+public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap)
+{
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private volatile Snapshot _current = new(initial.WithAddressMap(addressMap), 1);
+
+    public RedisEndpoint Seed { get; } = seed;
+
+    public Topology Topology => _current.Topology;
+
+    /// <summary>Changes each time the topology is read again; pipelines compare it to know their connections are stale.</summary>
+    public int Version => _current.Version;
+
+    public static async Task<ClusterView> OpenAsync(RedisEndpoint seed, IReadOnlyDictionary<string, string> addressMap, CancellationToken cancellationToken)
+    {
+        var mapped = Topology.MapAddress(seed, addressMap);
+        var topology = await Topology.ReadAsync(mapped, cancellationToken).ConfigureAwait(false);
+        return new ClusterView(mapped, topology, addressMap);
+    }
+
+    /// <summary>Reads the topology again unless someone already did since <paramref name="seenVersion"/>.</summary>
+    public async Task RefreshAsync(int seenVersion, CancellationToken cancellationToken)
+    {
+        await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_current.Version != seenVersion)
+            {
+                return;
+            }
+            Exception? last = null;
+            foreach (var candidate in Topology.Shards.Select(s => s.Master).Append(Seed).Distinct())
+            {
+                try
+                {
+                    var topology = await Topology.ReadAsync(candidate, cancellationToken).ConfigureAwait(false);
+                    _current = new Snapshot(topology.WithAddressMap(addressMap), _current.Version + 1);
+                    return;
+                }
+                catch (RespException ex)
+                {
+                    last = ex;
+                }
+            }
+            throw new RedisConnectException($"cannot read the topology of {Seed.Address} from any known node: {last?.Message}", last);
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    private sealed record Snapshot(Topology Topology, int Version);
+}

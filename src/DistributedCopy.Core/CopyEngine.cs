@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Threading.Channels;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Core;
+
+/// <summary>
+/// Copies keys from a source deployment to a target one. For each source shard an enumerator feeds a bounded channel of
+/// key batches and several pipelines drain it (DUMP+PTTL, then RESTORE to the owning target masters), so memory stays
+/// bounded by channel and pipeline count times batch size, and round trips overlap.
+/// </summary>
+public sealed class CopyEngine : IAsyncDisposable
+{
+    private readonly CopyOptions _options;
+    private readonly BatchPool _pool;
+    private readonly Dictionary<int, ClusterView> _databaseViews = [];
+    private readonly SemaphoreSlim _viewsGate = new(1, 1);
+
+    private CopyEngine(ClusterView source, ClusterView target, CopyOptions options)
+    {
+        Source = source;
+        Target = target;
+        _options = options;
+        _pool = new BatchPool(options.BatchSize);
+    }
+
+    public ClusterView Source { get; }
+
+    public ClusterView Target { get; }
+
+    public CopyProgress Progress { get; } = new();
+
+    public static async Task<CopyEngine> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var sourceView = await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        var targetView = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        return new CopyEngine(sourceView, targetView, options);
+    }
+
+    /// <summary>Databases of a standalone source that hold keys (from INFO keyspace); [0] for a cluster.</summary>
+    public async Task<IReadOnlyList<int>> SourceDatabasesAsync(CancellationToken cancellationToken = default)
+    {
+        if (Source.Topology.IsCluster)
+        {
+            return [0];
+        }
+        await using var connection = await RespConnection.ConnectAsync(Source.Seed, cancellationToken).ConfigureAwait(false);
+        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace").ConfigureAwait(false));
+        return info.Keys.Where(k => k.StartsWith("db", StringComparison.Ordinal))
+            .Select(k => int.Parse(k[2..], CultureInfo.InvariantCulture)).Order().ToList();
+    }
+
+    /// <summary>Copies everything: every slot of a cluster source, or every database of a standalone one that holds keys.</summary>
+    public async Task CopyAllAsync(CancellationToken cancellationToken = default)
+    {
+        if (Source.Topology.IsCluster)
+        {
+            await CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var databases = await SourceDatabasesAsync(cancellationToken).ConfigureAwait(false);
+        if (Target.Topology.IsCluster && databases.Any(d => d != 0))
+        {
+            throw new CopyException($"the source holds keys in databases {string.Join(", ", databases)}, but a cluster target has only database 0: copy one database at a time");
+        }
+        foreach (var database in databases)
+        {
+            await CopyDatabaseAsync(database, "0", null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Copies the keys of <paramref name="slots"/> from a cluster source. <paramref name="slotCompleted"/> is called (from any
+    /// thread) once per slot whose keys are all written; a slot of a batch that failed is never reported.
+    /// </summary>
+    public async Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CancellationToken cancellationToken = default)
+    {
+        var topology = Source.Topology;
+        var tracker = new SlotTracker(slot =>
+        {
+            Progress.AddSlotCompleted();
+            slotCompleted?.Invoke(slot);
+        });
+        var byShard = slots.SelectMany(r => Enumerable.Range(r.Start, r.Count))
+            .GroupBy(slot => topology.IsCluster ? topology.ShardIndexOf(slot) : 0)
+            .ToList();
+        if (byShard.Any(g => g.Key < 0))
+        {
+            throw new CopyException("some of the slots to copy are served by no source master (cluster_state is not ok)");
+        }
+        await RunAsync(byShard.Select(group => (Func<KeyEnumerator, CancellationToken, Task>)((enumerator, ct) =>
+            enumerator.EnumerateSlotsAsync(group.Key, group.ToList(), tracker, ct))).ToList(), Source, _ => Target, batch =>
+            {
+                foreach (var slot in batch.Slots)
+                {
+                    tracker.Release(slot);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies one database of a standalone source, walking it with SCAN from <paramref name="cursor"/> ("0" for the start).
+    /// <paramref name="cursorCommitted"/> gets, in order, cursors from which a resumed copy loses nothing; "0" last.
+    /// Keys go to the same database of a standalone target, or to a cluster target.
+    /// </summary>
+    public async Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
+    {
+        if (Source.Topology.IsCluster)
+        {
+            throw new CopyException("the source is a cluster: copy it by slots");
+        }
+        var source = await ViewForDatabaseAsync(Source, database, cancellationToken).ConfigureAwait(false);
+        var target = Target.Topology.IsCluster ? Target : await ViewForDatabaseAsync(Target, database, cancellationToken).ConfigureAwait(false);
+        var cursors = new CursorTracker(c => cursorCommitted?.Invoke(c));
+        await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, _ => target,
+            batch => cursors.BatchDone(batch.Sequence), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        _viewsGate.Dispose();
+    }
+
+    private async Task<ClusterView> ViewForDatabaseAsync(ClusterView view, int database, CancellationToken cancellationToken)
+    {
+        if (view.Seed.Database == database)
+        {
+            return view;
+        }
+        await _viewsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var key = (view == Source ? 1 : -1) * (database + 1);
+            if (!_databaseViews.TryGetValue(key, out var dbView))
+            {
+                dbView = await ClusterView.OpenAsync(view.Seed with { Database = database }, _options.AddressMap, cancellationToken).ConfigureAwait(false);
+                _databaseViews[key] = dbView;
+            }
+            return dbView;
+        }
+        finally
+        {
+            _viewsGate.Release();
+        }
+    }
+
+    /// <summary>One enumerator per entry of <paramref name="enumerations"/>, each with its own channel and pipelines; the first failure cancels the rest.</summary>
+    private async Task RunAsync(IReadOnlyList<Func<KeyEnumerator, CancellationToken, Task>> enumerations, ClusterView source,
+        Func<KeyBatch, ClusterView> targetOf, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = new List<Task>();
+        foreach (var enumerate in enumerations)
+        {
+            var channel = Channel.CreateBounded<KeyBatch>(new BoundedChannelOptions(_options.PipelinesPerShard) { SingleWriter = true });
+            var enumerator = new KeyEnumerator(source, _options, _pool, channel.Writer);
+            tasks.Add(Guard(async () =>
+            {
+                try
+                {
+                    await enumerate(enumerator, failed.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    channel.Writer.TryComplete();
+                }
+            }, failed));
+            for (var p = 0; p < _options.PipelinesPerShard; p++)
+            {
+                tasks.Add(Guard(() => PipelineAsync(channel.Reader, source, targetOf, batchDone, failed.Token), failed));
+            }
+        }
+        var all = Task.WhenAll(tasks);
+        try
+        {
+            await all.ConfigureAwait(false);
+        }
+        catch
+        {
+            // the first real failure, not the cancellations it caused
+            var errors = all.Exception?.InnerExceptions ?? [];
+            var first = errors.FirstOrDefault(e => e is not OperationCanceledException) ?? errors.FirstOrDefault();
+            if (first is not null && first is not OperationCanceledException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+
+    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, ClusterView source, Func<KeyBatch, ClusterView> targetOf, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+    {
+        BatchCopier? copier = null;
+        try
+        {
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                copier ??= new BatchCopier(source, targetOf(batch), _options, Progress);
+                await copier.CopyAsync(batch, cancellationToken).ConfigureAwait(false);
+                batchDone(batch);
+                _pool.Return(batch);
+            }
+        }
+        finally
+        {
+            if (copier is not null)
+            {
+                await copier.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task Guard(Func<Task> work, CancellationTokenSource failed)
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Progress.AddError();
+            await failed.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+namespace DistributedCopy.Core;
+
+/// <summary>What to do with a key that already exists on the target.</summary>
+public enum OverwritePolicy
+{
+    /// <summary>RESTORE ... REPLACE: the source's value wins.</summary>
+    Replace,
+
+    /// <summary>Leave the target's key as it is and count it as skipped.</summary>
+    SkipExisting,
+
+    /// <summary>Stop the copy with an error at the first key that exists.</summary>
+    FailOnExisting,
+}
+
+/// <summary>How the engine copies: batch sizes, parallelism and policy. Defaults suit a 2-core copier near its servers.</summary>
+public sealed record CopyOptions
+{
+    public OverwritePolicy Policy { get; init; } = OverwritePolicy.Replace;
+
+    /// <summary>Keys per pipelined DUMP/PTTL and RESTORE batch.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    /// <summary>Batches in flight per source shard (each with its own connections), so slow round trips overlap.</summary>
+    public int PipelinesPerShard { get; init; } = 4;
+
+    /// <summary>Slots whose key count is above this are walked with SCAN instead of one GETKEYSINSLOT.</summary>
+    public int LargeSlotThreshold { get; init; } = 5000;
+
+    /// <summary>Slots counted with one pipelined round of COUNTKEYSINSLOT.</summary>
+    public int SlotWindow { get; init; } = 64;
+
+    /// <summary>SCAN COUNT hint for standalone sources and large slots.</summary>
+    public int ScanCount { get; init; } = 1000;
+
+    /// <summary>Retries of one batch after connection failures or redirects before the copy fails.</summary>
+    public int MaxRetries { get; init; } = 8;
+
+    /// <summary>
+    /// The same payloads were possibly written before (a resumed or retried copy): a BUSYKEY then means "already there",
+    /// even under <see cref="OverwritePolicy.FailOnExisting"/>.
+    /// </summary>
+    public bool Resuming { get; init; }
+
+    /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
+    public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Called with the keys of a batch after enumeration and before DUMP. For tests of races; null in production.</summary>
+    internal Func<IReadOnlyList<byte[]>, Task>? BeforeReadHook { get; init; }
+
+    public void Validate()
+    {
+        if (BatchSize is < 1 or > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be 1 to 100000");
+        }
+        if (PipelinesPerShard is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PipelinesPerShard), PipelinesPerShard, "pipelines per shard must be 1 to 64");
+        }
+        if (LargeSlotThreshold < 1 || SlotWindow < 1 || ScanCount < 1 || MaxRetries < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LargeSlotThreshold), "thresholds, windows and counts must be positive");
+        }
+    }
+}

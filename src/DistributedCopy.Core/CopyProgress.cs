@@ -1,0 +1,47 @@
+namespace DistributedCopy.Core;
+
+/// <summary>Live counters of a copy, safe to read while it runs.</summary>
+public sealed class CopyProgress
+{
+    private long _keysCopied;
+    private long _bytesCopied;
+    private long _keysSkipped;
+    private long _keysVanished;
+    private long _slotsCompleted;
+    private long _errors;
+    private long _batches;
+
+    public long KeysCopied => Interlocked.Read(ref _keysCopied);
+
+    /// <summary>DUMP payload bytes written to the target.</summary>
+    public long BytesCopied => Interlocked.Read(ref _bytesCopied);
+
+    /// <summary>Keys left alone because the target had them (skip-existing, or re-copied after a resume).</summary>
+    public long KeysSkipped => Interlocked.Read(ref _keysSkipped);
+
+    /// <summary>Keys enumerated that were gone (deleted or expired) by the time they were read or written.</summary>
+    public long KeysVanished => Interlocked.Read(ref _keysVanished);
+
+    public long SlotsCompleted => Interlocked.Read(ref _slotsCompleted);
+
+    /// <summary>Errors met, retried or not.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public long Batches => Interlocked.Read(ref _batches);
+
+    internal void AddBatch(long copied, long bytes, long skipped, long vanished)
+    {
+        Interlocked.Add(ref _keysCopied, copied);
+        Interlocked.Add(ref _bytesCopied, bytes);
+        Interlocked.Add(ref _keysSkipped, skipped);
+        Interlocked.Add(ref _keysVanished, vanished);
+        Interlocked.Increment(ref _batches);
+    }
+
+    internal void AddSlotCompleted() => Interlocked.Increment(ref _slotsCompleted);
+
+    internal void AddError() => Interlocked.Increment(ref _errors);
+
+    public override string ToString() =>
+        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} errors={Errors}";
+}

@@ -1,0 +1,195 @@
+using System.Threading.Channels;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Core;
+
+/// <summary>
+/// Produces key batches for the pipelines. Cluster sources: per window of slots, pipelined COUNTKEYSINSLOT then
+/// GETKEYSINSLOT; slots above the threshold are collected and walked with one SCAN of the node, filtered by slot, so no
+/// single call returns a huge slot. Standalone sources: SCAN, with each batch numbered so the cursor can be checkpointed.
+/// </summary>
+internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, BatchPool pool, ChannelWriter<KeyBatch> output)
+{
+    private readonly List<KeyBatch> _ready = [];
+    private KeyBatch _current = pool.Rent(trackSlots: true);
+    private long _sequence;
+
+    /// <summary>Enumerates <paramref name="slots"/>, all served by source shard <paramref name="shard"/>.</summary>
+    public async Task EnumerateSlotsAsync(int shard, IReadOnlyList<int> slots, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        _current.Source = shard;
+        foreach (var slot in slots)
+        {
+            tracker.Hold(slot);
+        }
+        var large = new HashSet<int>();
+        await using (var connection = await ConnectAsync(shard, cancellationToken).ConfigureAwait(false))
+        {
+            var writer = new RespWriter();
+            var counts = new long[options.SlotWindow];
+            for (var offset = 0; offset < slots.Count; offset += options.SlotWindow)
+            {
+                var window = Math.Min(options.SlotWindow, slots.Count - offset);
+                writer.Clear();
+                for (var i = 0; i < window; i++)
+                {
+                    writer.Command(3).Bulk("CLUSTER"u8).Bulk("COUNTKEYSINSLOT"u8).Bulk(slots[offset + i]);
+                }
+                await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < window; i++)
+                {
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    RespConnection.ThrowIfError(connection.Frame);
+                    counts[i] = RespFrame.Integer(connection.Frame);
+                }
+                writer.Clear();
+                for (var i = 0; i < window; i++)
+                {
+                    if (counts[i] > options.LargeSlotThreshold)
+                    {
+                        large.Add(slots[offset + i]);
+                    }
+                    else if (counts[i] > 0)
+                    {
+                        // a little headroom for keys written since the count; a slot never returns more than it holds
+                        writer.Command(4).Bulk("CLUSTER"u8).Bulk("GETKEYSINSLOT"u8).Bulk(slots[offset + i]).Bulk(counts[i] + 64);
+                    }
+                }
+                await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < window; i++)
+                {
+                    var slot = slots[offset + i];
+                    if (counts[i] > 0 && !large.Contains(slot))
+                    {
+                        await ReadKeysAsync(connection, slot, tracker, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (!large.Contains(slot))
+                    {
+                        tracker.Release(slot);
+                    }
+                }
+            }
+            if (large.Count > 0)
+            {
+                await ScanLargeSlotsAsync(connection, large, tracker, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var slot in large)
+        {
+            tracker.Release(slot);
+        }
+    }
+
+    /// <summary>Enumerates a standalone database from <paramref name="cursor"/>; reports each SCAN cursor with the batch sequence it needs.</summary>
+    public async Task EnumerateDatabaseAsync(int database, string cursor, CursorTracker cursors, CancellationToken cancellationToken)
+    {
+        _current.Source = database;
+        _current.TrackSlots = false;
+        await using var connection = await ConnectAsync(0, cancellationToken).ConfigureAwait(false);
+        var writer = new RespWriter(256);
+        do
+        {
+            writer.Clear();
+            writer.Command(4).Bulk("SCAN"u8).Bulk(cursor).Bulk("COUNT"u8).Bulk(options.ScanCount);
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            RespConnection.ThrowIfError(connection.Frame);
+            var reply = RespFrame.Array(connection.Frame);
+            cursor = RespFrame.String(reply.Next());
+            AddKeys(reply.Next(), slot: -1, filter: null, tracker: null);
+            cursors.Reached(cursor, _current.Count > 0 ? _sequence : _sequence - 1);
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        while (cursor != "0");
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RespConnection> ConnectAsync(int shard, CancellationToken cancellationToken)
+    {
+        var topology = source.Topology;
+        return await RespConnection.ConnectAsync(topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReadKeysAsync(RespConnection connection, int slot, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+        RespConnection.ThrowIfError(connection.Frame);
+        AddKeys(connection.Frame, slot, filter: null, tracker);
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ScanLargeSlotsAsync(RespConnection connection, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        var writer = new RespWriter(256);
+        var cursor = "0";
+        do
+        {
+            writer.Clear();
+            writer.Command(4).Bulk("SCAN"u8).Bulk(cursor).Bulk("COUNT"u8).Bulk(options.ScanCount);
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            RespConnection.ThrowIfError(connection.Frame);
+            var reply = RespFrame.Array(connection.Frame);
+            cursor = RespFrame.String(reply.Next());
+            AddKeys(reply.Next(), slot: -1, large, tracker);
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        while (cursor != "0");
+    }
+
+    /// <summary>
+    /// Copies the keys of an array reply into batches; full ones wait in a list until <see cref="DrainAsync"/>, since the
+    /// reply lives in the connection's buffer and cannot be held across an await.
+    /// </summary>
+    private void AddKeys(ReadOnlySpan<byte> arrayFrame, int slot, HashSet<int>? filter, SlotTracker? tracker)
+    {
+        var keys = RespFrame.Array(arrayFrame);
+        while (keys.MoveNext(out var keyFrame))
+        {
+            RespFrame.TryBulk(keyFrame, out var key);
+            var keySlot = slot >= 0 ? slot : HashSlot.Of(key);
+            if (filter is not null && !filter.Contains(keySlot))
+            {
+                continue;
+            }
+            var slotsBefore = _current.Slots.Count;
+            _current.Add(key, keySlot);
+            if (_current.Slots.Count != slotsBefore)
+            {
+                tracker?.AddBatch(keySlot);
+            }
+            if (_current.IsFull)
+            {
+                Seal();
+            }
+        }
+    }
+
+    private void Seal()
+    {
+        var batch = _current;
+        batch.Sequence = _sequence++;
+        _ready.Add(batch);
+        _current = pool.Rent(batch.TrackSlots);
+        _current.Source = batch.Source;
+    }
+
+    private async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        foreach (var batch in _ready)
+        {
+            await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        _ready.Clear();
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_current.Count > 0)
+        {
+            Seal();
+        }
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
