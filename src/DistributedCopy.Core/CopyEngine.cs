@@ -90,7 +90,7 @@ public sealed class CopyEngine : IAsyncDisposable
             throw new CopyException("some of the slots to copy are served by no source master (cluster_state is not ok)");
         }
         await RunAsync(byShard.Select(group => (Func<KeyEnumerator, CancellationToken, Task>)((enumerator, ct) =>
-            enumerator.EnumerateSlotsAsync(group.Key, group.ToList(), tracker, ct))).ToList(), Source, _ => Target, batch =>
+            enumerator.EnumerateSlotsAsync(group.Key, group.ToList(), tracker, ct))).ToList(), Source, Target, batch =>
             {
                 foreach (var slot in batch.Slots)
                 {
@@ -113,14 +113,14 @@ public sealed class CopyEngine : IAsyncDisposable
         var source = await ViewForDatabaseAsync(Source, database, cancellationToken).ConfigureAwait(false);
         var target = Target.Topology.IsCluster ? Target : await ViewForDatabaseAsync(Target, database, cancellationToken).ConfigureAwait(false);
         var cursors = new CursorTracker(c => cursorCommitted?.Invoke(c));
-        await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, _ => target,
+        await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, target,
             batch => cursors.BatchDone(batch.Sequence), cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await Task.CompletedTask.ConfigureAwait(false);
         _viewsGate.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private async Task<ClusterView> ViewForDatabaseAsync(ClusterView view, int database, CancellationToken cancellationToken)
@@ -148,7 +148,7 @@ public sealed class CopyEngine : IAsyncDisposable
 
     /// <summary>One enumerator per entry of <paramref name="enumerations"/>, each with its own channel and pipelines; the first failure cancels the rest.</summary>
     private async Task RunAsync(IReadOnlyList<Func<KeyEnumerator, CancellationToken, Task>> enumerations, ClusterView source,
-        Func<KeyBatch, ClusterView> targetOf, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+        ClusterView target, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
@@ -156,7 +156,7 @@ public sealed class CopyEngine : IAsyncDisposable
         {
             var channel = Channel.CreateBounded<KeyBatch>(new BoundedChannelOptions(_options.PipelinesPerShard) { SingleWriter = true });
             var enumerator = new KeyEnumerator(source, _options, _pool, channel.Writer);
-            tasks.Add(Guard(async () =>
+            tasks.Add(GuardAsync(async () =>
             {
                 try
                 {
@@ -169,7 +169,7 @@ public sealed class CopyEngine : IAsyncDisposable
             }, failed));
             for (var p = 0; p < _options.PipelinesPerShard; p++)
             {
-                tasks.Add(Guard(() => PipelineAsync(channel.Reader, source, targetOf, batchDone, failed.Token), failed));
+                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, source, target, batchDone, failed.Token), failed));
             }
         }
         var all = Task.WhenAll(tasks);
@@ -191,14 +191,14 @@ public sealed class CopyEngine : IAsyncDisposable
         }
     }
 
-    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, ClusterView source, Func<KeyBatch, ClusterView> targetOf, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, ClusterView source, ClusterView target, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
     {
         BatchCopier? copier = null;
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                copier ??= new BatchCopier(source, targetOf(batch), _options, Progress);
+                copier ??= new BatchCopier(source, target, _options, Progress);
                 await copier.CopyAsync(batch, cancellationToken).ConfigureAwait(false);
                 batchDone(batch);
                 _pool.Return(batch);
@@ -213,7 +213,7 @@ public sealed class CopyEngine : IAsyncDisposable
         }
     }
 
-    private async Task Guard(Func<Task> work, CancellationTokenSource failed)
+    private async Task GuardAsync(Func<Task> work, CancellationTokenSource failed)
     {
         try
         {

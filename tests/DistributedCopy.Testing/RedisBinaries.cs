@@ -3,20 +3,44 @@ namespace DistributedCopy.Testing;
 /// <summary>Finds redis-server and redis-cli. Tests skip without them when run by hand and fail under CI=true.</summary>
 public static class RedisBinaries
 {
-    private static readonly Lazy<string?> _server = new(() => Find("redis-server"));
-    private static readonly Lazy<string?> _cli = new(() => Find("redis-cli"));
-
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Why the servers cannot be started, or null when they can.</summary>
     public static string? MissingReason =>
-        _server.Value is null || _cli.Value is null
+        Find("redis-server") is null || Find("redis-cli") is null
             ? "redis-server/redis-cli not found on PATH: install Debian's redis-server and redis-tools packages (apt-get install -y redis-server redis-tools)"
             : null;
 
-    public static string Server => _server.Value ?? throw new InvalidOperationException(MissingReason);
+    public static string Server => Find("redis-server") ?? throw new InvalidOperationException(MissingReason);
 
-    public static string Cli => _cli.Value ?? throw new InvalidOperationException(MissingReason);
+    public static string Cli => Find("redis-cli") ?? throw new InvalidOperationException(MissingReason);
+
+    /// <summary>
+    /// For the demo and the benchmark on a fresh machine: installs Debian's redis-server and redis-tools through apt-get
+    /// when they are missing and this process may (root), saying so; otherwise returns what to do.
+    /// </summary>
+    public static string? EnsureInstalled(TextWriter log)
+    {
+        if (MissingReason is null)
+        {
+            return null;
+        }
+        if (Environment.UserName != "root" || Find("apt-get") is null)
+        {
+            return MissingReason;
+        }
+        log.WriteLine("redis-server not found: installing Debian's redis-server and redis-tools with apt-get");
+        foreach (var arguments in new[] { "update -qq", "install -y -qq redis-server redis-tools" })
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("apt-get", arguments) { UseShellExecute = false });
+            process?.WaitForExit();
+            if (process is null || process.ExitCode != 0)
+            {
+                return $"apt-get {arguments} failed; " + MissingReason;
+            }
+        }
+        return MissingReason;
+    }
 
     private static string? Find(string name)
     {

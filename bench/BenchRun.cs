@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DistributedCopy.Core;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Bench;
+
+/// <summary>
+/// The benchmark: a 3-master source and a 3-master target cluster on loopback, the standard data set, the engine's copy
+/// in a child process (its own CPU and RSS), the same through a delay forwarder, and the baselines in the same run.
+/// </summary>
+internal static class BenchRun
+{
+    public static async Task<int> RunAsync(Args args)
+    {
+        var scale = args.Double("scale", 1);
+        var latency = args.Double("latency-ms", 1);
+        var pipelines = args.Int("pipelines", 4);
+        var batch = args.Int("batch", 1000);
+        var output = args.Get("out", Path.Combine("bench", "results"));
+        var rows = new List<Row>();
+        if (RedisBinaries.EnsureInstalled(Console.Error) is { } missing)
+        {
+            Console.Error.WriteLine(missing);
+            return 3;
+        }
+
+        Log($"starting a 3-master source and a 3-master target cluster");
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var clock = Stopwatch.StartNew();
+        var report = await new StandardDataSet(scale).LoadAsync(source.Endpoint);
+        Log($"loaded {report.Total:N0} keys (scale {scale}) in {clock.Elapsed.TotalSeconds:F1} s");
+
+        var local = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch);
+        var targetKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
+        rows.Add(new Row("DistributedCopy engine, cluster → cluster, loopback", local, targetKeys, report.Total));
+        var oneKey = await Baselines.OneKeyAtATimeAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), (int)Math.Min(20_000, report.Total));
+        rows.Add(new Row("one key at a time (DUMP, PTTL, RESTORE, each a round trip), loopback", oneKey));
+
+        if (latency > 0)
+        {
+            await FlushAsync(target);
+            await using var forwarder = await Forwarder.StartAsync(latency, source.Nodes.Concat(target.Nodes).Select(n => n.Port));
+            var remote = await CopyAsync(forwarder.Map(source.Endpoint), forwarder.Map(target.Endpoint), forwarder.AddressMap, pipelines, batch);
+            targetKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
+            rows.Add(new Row($"DistributedCopy engine through the {latency} ms-each-way forwarder", remote, targetKeys, report.Total));
+            var oneKeyRemote = await Baselines.OneKeyAtATimeAsync(forwarder.Map(source.Endpoint), forwarder.Map(target.Endpoint), forwarder.AddressMap, 500);
+            rows.Add(new Row($"one key at a time through the {latency} ms-each-way forwarder", oneKeyRemote));
+        }
+
+        if (!args.Flag("no-baselines"))
+        {
+            await using var standalone = await RedisServer.StartAsync();
+            var subset = await new StandardDataSet(100_000 / 1_091_000.0).LoadAsync(standalone.Endpoint);
+            await FlushAsync(target);
+            var import = await Baselines.RedisCliImportAsync(standalone, target, subset.Total);
+            rows.Add(new Row($"redis-cli --cluster import --cluster-copy --cluster-replace, standalone → cluster, {subset.Total:N0} keys", import));
+            await FlushAsync(target);
+            var engineSubset = await CopyAsync(standalone.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch);
+            rows.Add(new Row($"DistributedCopy engine, standalone → cluster, same {subset.Total:N0} keys", engineSubset, await KeyCounter.DbSizeAsync(target.Endpoint), subset.Total));
+        }
+
+        Write(rows, output, scale, latency);
+        return rows.All(r => r.CountMatches) ? 0 : 1;
+    }
+
+    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch)
+    {
+        var arguments = new List<string> { "copy", "--source", source.Address, "--target", target.Address, "--pipelines", pipelines.ToString(CultureInfo.InvariantCulture), "--batch", batch.ToString(CultureInfo.InvariantCulture) };
+        if (map.Count > 0)
+        {
+            arguments.AddRange(["--map", string.Join(",", map.Select(kv => kv.Key + "=" + kv.Value))]);
+        }
+        var line = await Children.RunAsync(arguments);
+        var figures = JsonSerializer.Deserialize<CopyFigures>(line) ?? throw new InvalidOperationException("the copy child printed no figures");
+        Log($"copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s: {figures.KeysPerSecond:N0} keys/s, {figures.CpuMicrosPerKey:F2} µs CPU/key, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
+        return figures;
+    }
+
+    private static async Task FlushAsync(RedisCluster cluster)
+    {
+        foreach (var master in await cluster.MastersAsync())
+        {
+            await master.ExecuteAsync("FLUSHALL");
+        }
+    }
+
+    private static void Write(List<Row> rows, string output, double scale, double latency)
+    {
+        var baseline = rows.First(r => r.Name.StartsWith("one key at a time", StringComparison.Ordinal)).KeysPerSecond;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Standard data set at scale {scale}; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        text.AppendLine();
+        text.AppendLine("| copier | keys/s | × one-key loop | MB/s | wall s | client CPU s | CPU µs/key | peak RSS MB | target keys |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var row in rows)
+        {
+            var f = row.Figures;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Name} | {row.KeysPerSecond:N0} | {row.KeysPerSecond / baseline:F1} | {(f is null ? "" : f.MegabytesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.WallSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.CpuSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.CpuMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : (f.PeakRssBytes / 1e6).ToString("F0", CultureInfo.InvariantCulture))} | {row.CountText} |");
+        }
+        var local = rows[0];
+        var remote = rows.FirstOrDefault(r => r.Name.Contains("through the", StringComparison.Ordinal) && r.Figures is not null);
+        if (remote is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Through the forwarder at {latency} ms each way: {remote.KeysPerSecond / local.KeysPerSecond:F2} × the loopback rate.");
+        }
+        var import = rows.FirstOrDefault(r => r.Name.StartsWith("redis-cli", StringComparison.Ordinal));
+        if (import is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Engine standalone → cluster vs redis-cli --cluster import on the same keys: {rows[^1].KeysPerSecond / import.KeysPerSecond:F1} ×.");
+        }
+        Console.WriteLine();
+        Console.WriteLine(text);
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "bench.md"), text.ToString());
+        File.WriteAllText(Path.Combine(output, "bench.json"), JsonSerializer.Serialize(new { scale, latency, rows = rows.Select(r => new { r.Name, r.KeysPerSecond, r.Figures, r.TargetKeys, r.ExpectedKeys }) }, new JsonSerializerOptions { WriteIndented = true }));
+        Log($"wrote {Path.Combine(output, "bench.md")} and bench.json");
+    }
+
+    internal static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+    private sealed record Row(string Name, CopyFigures? Figures, double Rate, long? TargetKeys = null, long? ExpectedKeys = null)
+    {
+        public Row(string name, CopyFigures figures, long targetKeys, long expected) : this(name, figures, figures.KeysPerSecond, targetKeys, expected)
+        {
+        }
+
+        public Row(string name, double rate) : this(name, null, rate)
+        {
+        }
+
+        public double KeysPerSecond => Rate;
+
+        public bool CountMatches => TargetKeys is null || TargetKeys == ExpectedKeys;
+
+        public string CountText => TargetKeys is null ? "" : TargetKeys == ExpectedKeys ? $"{TargetKeys:N0} = source" : $"{TargetKeys:N0} ≠ {ExpectedKeys:N0}";
+    }
+}
