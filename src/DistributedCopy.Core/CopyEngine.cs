@@ -15,6 +15,7 @@ public sealed class CopyEngine : IAsyncDisposable
     private readonly BatchPool _pool;
     private readonly Dictionary<int, ClusterView> _databaseViews = [];
     private readonly SemaphoreSlim _viewsGate = new(1, 1);
+    private (VerifyResult Result, long TtlToleranceMs)? _verify;
 
     private CopyEngine(ClusterView source, ClusterView target, CopyOptions options)
     {
@@ -30,12 +31,26 @@ public sealed class CopyEngine : IAsyncDisposable
 
     public CopyProgress Progress { get; } = new();
 
+    /// <summary>Set by <see cref="OpenVerifierAsync"/>: this engine compares instead of copying.</summary>
+    public VerifyResult? Verification => _verify?.Result;
+
     public static async Task<CopyEngine> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var sourceView = await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken).ConfigureAwait(false);
         var targetView = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         return new CopyEngine(sourceView, targetView, options);
+    }
+
+    /// <summary>
+    /// An engine whose Copy* methods compare instead of copy: every source key's payload, type, value and TTL against the
+    /// target's, counted in <see cref="Verification"/>. Nothing is written to either side.
+    /// </summary>
+    public static async Task<CopyEngine> OpenVerifierAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, long ttlToleranceMs, int maxExamples = 10, CancellationToken cancellationToken = default)
+    {
+        var engine = await OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false);
+        engine._verify = (new VerifyResult(maxExamples), ttlToleranceMs);
+        return engine;
     }
 
     /// <summary>Databases of a standalone source that hold keys (from INFO keyspace); [0] for a cluster.</summary>
@@ -150,6 +165,15 @@ public sealed class CopyEngine : IAsyncDisposable
     private async Task RunAsync(IReadOnlyList<Func<KeyEnumerator, CancellationToken, Task>> enumerations, ClusterView source,
         ClusterView target, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
     {
+        var verify = _verify;
+        await RunAsync(enumerations, source, () => verify is null
+            ? new BatchCopier(source, target, _options, Progress)
+            : new BatchVerifier(source, target, _options, Progress, verify.Value.Result, verify.Value.TtlToleranceMs), batchDone, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(IReadOnlyList<Func<KeyEnumerator, CancellationToken, Task>> enumerations, ClusterView source,
+        Func<IBatchProcessor> processor, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+    {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
         foreach (var enumerate in enumerations)
@@ -169,7 +193,7 @@ public sealed class CopyEngine : IAsyncDisposable
             }, failed));
             for (var p = 0; p < _options.PipelinesPerShard; p++)
             {
-                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, source, target, batchDone, failed.Token), failed));
+                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, processor, batchDone, failed.Token), failed));
             }
         }
         var all = Task.WhenAll(tasks);
@@ -191,15 +215,15 @@ public sealed class CopyEngine : IAsyncDisposable
         }
     }
 
-    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, ClusterView source, ClusterView target, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
+    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, Func<IBatchProcessor> processor, Action<KeyBatch> batchDone, CancellationToken cancellationToken)
     {
-        BatchCopier? copier = null;
+        IBatchProcessor? copier = null;
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                copier ??= new BatchCopier(source, target, _options, Progress);
-                await copier.CopyAsync(batch, cancellationToken).ConfigureAwait(false);
+                copier ??= processor();
+                await copier.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
                 batchDone(batch);
                 _pool.Return(batch);
             }

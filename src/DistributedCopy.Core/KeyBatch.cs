@@ -10,9 +10,7 @@ internal sealed class KeyBatch
     public const long Vanished = -2;
 
     private byte[] _keys = new byte[32 * 1024];
-    private byte[] _payloads = new byte[128 * 1024];
     private int _keyBytes;
-    private int _payloadBytes;
 
     public KeyBatch(int capacity)
     {
@@ -20,9 +18,7 @@ internal sealed class KeyBatch
         KeyStart = new int[capacity];
         KeyLength = new int[capacity];
         Slot = new int[capacity];
-        PayloadStart = new int[capacity];
-        PayloadLength = new int[capacity];
-        Ttl = new long[capacity];
+        Dumps = new DumpBuffer(capacity);
         State = new KeyState[capacity];
     }
 
@@ -36,12 +32,12 @@ internal sealed class KeyBatch
 
     public int[] Slot { get; }
 
-    public int[] PayloadStart { get; }
+    /// <summary>DUMP payloads and PTTLs as read from the source.</summary>
+    public DumpBuffer Dumps { get; }
 
-    public int[] PayloadLength { get; }
+    public int[] PayloadLength => Dumps.PayloadLength;
 
-    /// <summary>PTTL as read: milliseconds left, <see cref="NoTtl"/>, or <see cref="Vanished"/>.</summary>
-    public long[] Ttl { get; }
+    public long[] Ttl => Dumps.Ttl;
 
     public KeyState[] State { get; }
 
@@ -51,8 +47,11 @@ internal sealed class KeyBatch
     /// <summary>Order in which the enumerator produced the batch (standalone sources checkpoint by it).</summary>
     public long Sequence { get; set; }
 
-    /// <summary>When DUMP/PTTL were read (Environment.TickCount64), to age the TTLs before RESTORE.</summary>
-    public long ReadAt { get; set; }
+    public long ReadAt
+    {
+        get => Dumps.ReadAt;
+        set => Dumps.ReadAt = value;
+    }
 
     /// <summary>Which source connection set the keys come from: a shard index, or a database for standalone sources.</summary>
     public int Source { get; set; }
@@ -86,11 +85,38 @@ internal sealed class KeyBatch
 
     public ReadOnlySpan<byte> Key(int i) => _keys.AsSpan(KeyStart[i], KeyLength[i]);
 
+    public ReadOnlySpan<byte> Payload(int i) => Dumps.Payload(i);
+
+    public void Reset()
+    {
+        Count = 0;
+        _keyBytes = 0;
+        Slots.Clear();
+        Sequence = 0;
+        Source = 0;
+        Dumps.Clear(shrink: true);
+    }
+}
+
+/// <summary>DUMP payloads and PTTLs of a batch's keys, read from one side, in one reused buffer.</summary>
+internal sealed class DumpBuffer(int capacity)
+{
+    private byte[] _payloads = new byte[128 * 1024];
+    private int _payloadBytes;
+
+    public int[] PayloadStart { get; } = new int[capacity];
+
+    public int[] PayloadLength { get; } = new int[capacity];
+
+    /// <summary>PTTL as read: milliseconds left, <see cref="KeyBatch.NoTtl"/>, or <see cref="KeyBatch.Vanished"/>.</summary>
+    public long[] Ttl { get; } = new long[capacity];
+
+    /// <summary>When DUMP/PTTL were read (Environment.TickCount64), to age the TTLs before RESTORE.</summary>
+    public long ReadAt { get; set; }
+
     public ReadOnlySpan<byte> Payload(int i) => _payloads.AsSpan(PayloadStart[i], PayloadLength[i]);
 
-    public void ClearPayloads() => _payloadBytes = 0;
-
-    public void SetPayload(int i, ReadOnlySpan<byte> payload)
+    public void Set(int i, ReadOnlySpan<byte> payload)
     {
         if (_payloadBytes + payload.Length > _payloads.Length)
         {
@@ -102,16 +128,11 @@ internal sealed class KeyBatch
         _payloadBytes += payload.Length;
     }
 
-    public void Reset()
+    public void Clear(bool shrink = false)
     {
-        Count = 0;
-        _keyBytes = 0;
         _payloadBytes = 0;
-        Slots.Clear();
-        Sequence = 0;
-        Source = 0;
-        // A batch that once held a huge key gives its memory back instead of keeping it for the rest of the copy.
-        if (_payloads.Length > 8 * 1024 * 1024)
+        // A buffer that once held a huge key gives its memory back instead of keeping it for the rest of the copy.
+        if (shrink && _payloads.Length > 8 * 1024 * 1024)
         {
             _payloads = new byte[128 * 1024];
         }

@@ -1,0 +1,51 @@
+namespace DistributedCopy.Abstractions;
+
+/// <summary>One per job (key: job id): plan, leases, per-slot checkpoints, counters and phase, persisted.</summary>
+[Alias("dcopy.ICoordinatorGrain")]
+public interface ICoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a new job, or returns the status of the one already under this id.</summary>
+    [Alias("Start")]
+    Task<JobStatus> StartAsync(JobSpec spec);
+
+    [Alias("Status")]
+    Task<JobStatus> GetStatusAsync();
+
+    [Alias("Pause")]
+    Task<JobStatus> PauseAsync();
+
+    /// <summary>Continues a paused or failed job, or one whose silos all stopped, from its checkpoints.</summary>
+    [Alias("Resume")]
+    Task<JobStatus> ResumeAsync();
+
+    [Alias("Cancel")]
+    Task<JobStatus> CancelAsync();
+
+    /// <summary>The next partition for worker <paramref name="worker"/>, or null when none is left to lease now.</summary>
+    [Alias("Lease")]
+    Task<Lease?> LeaseAsync(int worker);
+
+    /// <summary>Commits a worker's progress (done slots, cursor, counters) and renews its lease.</summary>
+    [Alias("Report")]
+    Task<Directive> ReportAsync(int worker, ProgressReport report);
+
+    /// <summary>A worker hit an error it could not retry away; the job fails (or pauses, for a full target) with it.</summary>
+    [Alias("Fail")]
+    Task FailAsync(int worker, int partitionId, string message, bool pause);
+
+    /// <summary>The job's spec, for workers that (re)activate.</summary>
+    [Alias("Spec")]
+    Task<JobSpec?> GetSpecAsync();
+}
+
+/// <summary>Key: "{jobId}/{index}". Leases partitions and copies (or verifies) them in the background of its activation.</summary>
+[Alias("dcopy.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Makes sure the loop runs (activating the worker where placement says); returns the silo it runs on.</summary>
+    [Alias("EnsureRunning")]
+    Task<string> EnsureRunningAsync();
+
+    [Alias("Stop")]
+    Task StopAsync();
+}

@@ -1,0 +1,64 @@
+namespace DistributedCopy.Abstractions;
+
+/// <summary>One Redis deployment as a job stores it. The password stays out of <see cref="ToString"/>.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.EndpointSpec")]
+public sealed record EndpointSpec(
+    [property: Id(0)] string Host,
+    [property: Id(1)] int Port,
+    [property: Id(2)] string? User = null,
+    [property: Id(3)] string? Password = null,
+    [property: Id(4)] bool UseTls = false,
+    [property: Id(5)] string? CaCertificatePath = null,
+    [property: Id(6)] bool SkipCertificateValidation = false,
+    [property: Id(7)] int Database = 0)
+{
+    public override string ToString() => $"{(UseTls ? "rediss" : "redis")}://{Host}:{Port}{(Database != 0 ? "/" + Database : "")}";
+}
+
+[GenerateSerializer, Alias("dcopy.JobKind")]
+public enum JobKind
+{
+    Copy = 0,
+    Verify = 1,
+}
+
+[GenerateSerializer, Alias("dcopy.Policy")]
+public enum Policy
+{
+    Replace = 0,
+    SkipExisting = 1,
+    FailOnExisting = 2,
+}
+
+/// <summary>What a job does. Fixed when the job starts; a resume reuses it.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.JobSpec")]
+public sealed record JobSpec(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] JobKind Kind,
+    [property: Id(2)] EndpointSpec Source,
+    [property: Id(3)] EndpointSpec Target)
+{
+    [Id(4)] public Policy Policy { get; init; } = Policy.Replace;
+
+    /// <summary>Worker grains; placement spreads them over the silos.</summary>
+    [Id(5)] public int Workers { get; init; } = 4;
+
+    [Id(6)] public int BatchSize { get; init; } = 1000;
+
+    [Id(7)] public int PipelinesPerShard { get; init; } = 4;
+
+    /// <summary>Run a verify phase after the copy.</summary>
+    [Id(8)] public bool VerifyAfterCopy { get; init; }
+
+    /// <summary>Verify: TTLs further apart than this count as drift.</summary>
+    [Id(9)] public long TtlToleranceMs { get; init; } = 2000;
+
+    /// <summary>Verify: example keys kept per category.</summary>
+    [Id(10)] public int MaxExamples { get; init; } = 10;
+
+    /// <summary>Partitions per worker the planner aims for (more = finer balance and smaller loss on a crash).</summary>
+    [Id(11)] public int PartitionsPerWorker { get; init; } = 8;
+
+    /// <summary>Source databases to copy (standalone sources); empty for all that hold keys.</summary>
+    [Id(12)] public IReadOnlyList<int> Databases { get; init; } = [];
+}

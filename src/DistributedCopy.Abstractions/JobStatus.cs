@@ -1,0 +1,69 @@
+namespace DistributedCopy.Abstractions;
+
+[GenerateSerializer, Alias("dcopy.JobPhase")]
+public enum JobPhase
+{
+    New = 0,
+    Planning = 1,
+    Copying = 2,
+    Verifying = 3,
+    Paused = 4,
+    Cancelled = 5,
+    Completed = 6,
+    Failed = 7,
+}
+
+/// <summary>Counters a worker adds to the job with each report.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.Counters")]
+public sealed record Counters(
+    [property: Id(0)] long Keys = 0,
+    [property: Id(1)] long Bytes = 0,
+    [property: Id(2)] long Skipped = 0,
+    [property: Id(3)] long Vanished = 0,
+    [property: Id(4)] long Errors = 0)
+{
+    public static Counters Zero { get; } = new();
+
+    public Counters Add(Counters other) =>
+        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors);
+}
+
+/// <summary>What verify found, per category, with example keys.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.VerifyReport")]
+public sealed record VerifyReport(
+    [property: Id(0)] long Compared = 0,
+    [property: Id(1)] long Missing = 0,
+    [property: Id(2)] long TypeMismatch = 0,
+    [property: Id(3)] long ValueMismatch = 0,
+    [property: Id(4)] long TtlDrift = 0,
+    [property: Id(5)] IReadOnlyList<string>? Examples = null)
+{
+    public static VerifyReport Empty { get; } = new();
+
+    public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
+
+    public VerifyReport Add(VerifyReport other, int maxExamples) => new(
+        Compared + other.Compared, Missing + other.Missing, TypeMismatch + other.TypeMismatch, ValueMismatch + other.ValueMismatch,
+        TtlDrift + other.TtlDrift, (Examples ?? []).Concat(other.Examples ?? []).Take(maxExamples * 4).ToList());
+}
+
+/// <summary>A job as an operator sees it.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.JobStatus")]
+public sealed record JobStatus(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] JobPhase Phase,
+    [property: Id(2)] Counters Copied,
+    [property: Id(3)] int SlotsDone,
+    [property: Id(4)] int SlotsTotal,
+    [property: Id(5)] int PartitionsDone,
+    [property: Id(6)] int PartitionsTotal,
+    [property: Id(7)] long KeysPlanned,
+    [property: Id(8)] string? Message,
+    [property: Id(9)] VerifyReport? Verify,
+    [property: Id(10)] IReadOnlyDictionary<string, long> KeysBySilo,
+    [property: Id(11)] long LeasesGranted,
+    [property: Id(12)] long LeasesExpired,
+    [property: Id(13)] JobKind Kind)
+{
+    public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
+}

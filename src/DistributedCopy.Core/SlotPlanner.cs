@@ -1,0 +1,80 @@
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Core;
+
+/// <summary>A planned unit of work: contiguous slots inside one source shard, or one database of a standalone source.</summary>
+public sealed record PlannedPartition(int StartSlot, int EndSlot, long Keys, int Database = -1);
+
+/// <summary>
+/// Splits a source into partitions of about equal key counts (from COUNTKEYSINSLOT for every slot, pipelined), each a
+/// contiguous slot range inside one shard, so a partition is read from one master.
+/// </summary>
+public static class SlotPlanner
+{
+    public static async Task<IReadOnlyList<PlannedPartition>> PlanAsync(ClusterView source, int partitions, IReadOnlyList<int>? databases = null, CancellationToken cancellationToken = default)
+    {
+        var topology = source.Topology;
+        if (!topology.IsCluster)
+        {
+            return await PlanDatabasesAsync(source.Seed, databases, cancellationToken).ConfigureAwait(false);
+        }
+        var counts = new long[HashSlot.Count];
+        foreach (var shard in topology.Shards)
+        {
+            await using var connection = await RespConnection.ConnectAsync(shard.Master, cancellationToken).ConfigureAwait(false);
+            var writer = new RespWriter();
+            foreach (var range in shard.Slots)
+            {
+                for (var slot = range.Start; slot <= range.End; slot++)
+                {
+                    writer.Command(3).Bulk("CLUSTER"u8).Bulk("COUNTKEYSINSLOT"u8).Bulk(slot);
+                }
+            }
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            foreach (var range in shard.Slots)
+            {
+                for (var slot = range.Start; slot <= range.End; slot++)
+                {
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    RespConnection.ThrowIfError(connection.Frame);
+                    counts[slot] = RespFrame.Integer(connection.Frame);
+                }
+            }
+        }
+        var perPartition = Math.Max(1, counts.Sum() / Math.Max(1, partitions));
+        var plan = new List<PlannedPartition>();
+        foreach (var range in topology.Shards.SelectMany(s => s.Slots).OrderBy(r => r.Start))
+        {
+            var start = range.Start;
+            long keys = 0;
+            for (var slot = range.Start; slot <= range.End; slot++)
+            {
+                keys += counts[slot];
+                if (keys >= perPartition || slot == range.End)
+                {
+                    plan.Add(new PlannedPartition(start, slot, keys));
+                    start = slot + 1;
+                    keys = 0;
+                }
+            }
+        }
+        return plan;
+    }
+
+    private static async Task<IReadOnlyList<PlannedPartition>> PlanDatabasesAsync(RedisEndpoint seed, IReadOnlyList<int>? databases, CancellationToken cancellationToken)
+    {
+        await using var connection = await RespConnection.ConnectAsync(seed, cancellationToken).ConfigureAwait(false);
+        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace").ConfigureAwait(false));
+        var plan = new List<PlannedPartition>();
+        foreach (var (name, value) in info)
+        {
+            if (!name.StartsWith("db", StringComparison.Ordinal) || !int.TryParse(name[2..], out var db) || (databases is { Count: > 0 } && !databases.Contains(db)))
+            {
+                continue;
+            }
+            var keys = value.Split(',').Select(p => p.Split('=')).FirstOrDefault(p => p[0] == "keys") is { } k ? long.Parse(k[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            plan.Add(new PlannedPartition(0, HashSlot.Count - 1, keys, db));
+        }
+        return plan.OrderBy(p => p.Database).ToList();
+    }
+}

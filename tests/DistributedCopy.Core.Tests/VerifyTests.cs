@@ -1,0 +1,46 @@
+using System.Text;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+public sealed class VerifyTests
+{
+    [RedisFact]
+    public async Task VerifyFindsADeletedKeyAChangedValueAndAChangedTtlAndNothingElse()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var data = new StandardDataSet(0.01) { BinaryKeys = 50 };
+        var report = await data.LoadAsync(source.Endpoint);
+        await using (var copy = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions()))
+        {
+            await copy.CopyAllAsync();
+        }
+
+        await using (var clean = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000))
+        {
+            await clean.CopyAllAsync();
+            Assert.Equal(report.Total, clean.Verification!.Compared);
+            Assert.Equal(0, clean.Verification.Differences);
+        }
+
+        await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(target.Endpoint));
+        var db = mux.GetDatabase();
+        var deleted = Encoding.ASCII.GetString(data.Key("hash", 3));
+        var changed = Encoding.ASCII.GetString(data.Key("set", 4));
+        var retimed = Encoding.ASCII.GetString(data.Key("ttl", 5));
+        await db.KeyDeleteAsync(deleted);
+        await db.SetAddAsync(changed, "planted-member");
+        await db.KeyExpireAsync(retimed, TimeSpan.FromMinutes(10));
+
+        await using var verify = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
+        await verify.CopyAllAsync();
+        var result = verify.Verification!;
+        Assert.Equal(report.Total, result.Compared);
+        Assert.Equal(1, result.Missing);
+        Assert.Equal(1, result.ValueMismatch);
+        Assert.Equal(1, result.TtlDrift);
+        Assert.Equal(0, result.TypeMismatch);
+        Assert.Equal(["missing: " + deleted, "ttl: " + retimed, "value: " + changed], result.Examples.Order(StringComparer.Ordinal));
+    }
+}
