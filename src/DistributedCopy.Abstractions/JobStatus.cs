@@ -14,6 +14,7 @@ public enum JobPhase
 }
 
 /// <summary>Counters a worker adds to the job with each report.</summary>
+/// <remarks>No shared instance (such as a static zero): a storage serializer that populates objects would change it for all.</remarks>
 [GenerateSerializer, Immutable, Alias("dcopy.Counters")]
 public sealed record Counters(
     [property: Id(0)] long Keys = 0,
@@ -22,8 +23,6 @@ public sealed record Counters(
     [property: Id(3)] long Vanished = 0,
     [property: Id(4)] long Errors = 0)
 {
-    public static Counters Zero { get; } = new();
-
     public Counters Add(Counters other) =>
         new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors);
 }
@@ -38,8 +37,6 @@ public sealed record VerifyReport(
     [property: Id(4)] long TtlDrift = 0,
     [property: Id(5)] IReadOnlyList<string>? Examples = null)
 {
-    public static VerifyReport Empty { get; } = new();
-
     public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
 
     public VerifyReport Add(VerifyReport other, int maxExamples) => new(
@@ -65,5 +62,11 @@ public sealed record JobStatus(
     [property: Id(12)] long LeasesExpired,
     [property: Id(13)] JobKind Kind)
 {
+    /// <summary>Where each worker last reported from (worker index to silo identity) and when.</summary>
+    [Id(14)] public IReadOnlyDictionary<int, WorkerSeen> Workers { get; init; } = new Dictionary<int, WorkerSeen>();
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }
+
+[GenerateSerializer, Immutable, Alias("dcopy.WorkerSeen")]
+public sealed record WorkerSeen([property: Id(0)] string Silo, [property: Id(1)] DateTime LastReport, [property: Id(2)] long Keys);

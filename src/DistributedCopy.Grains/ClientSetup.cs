@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace DistributedCopy.Grains;
+
+public static class ClientSetup
+{
+    /// <summary>A client of a silo cluster: finds the gateways through the control Redis; fails over in seconds.</summary>
+    public static IClientBuilder UseControlRedis(this IClientBuilder client, ConfigurationOptions control, string clusterId)
+    {
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, SiloSetup.ServiceId));
+        client.UseRedisClustering(o => o.ConfigurationOptions = control.Clone());
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+        return client;
+    }
+}

@@ -1,0 +1,135 @@
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Grains;
+
+public sealed partial class CoordinatorGrain
+{
+    public async Task<Lease?> LeaseAsync(int worker)
+    {
+        if (!IsActive(State.Phase))
+        {
+            return null;
+        }
+        // a worker that asks again gives up what it held (it finished or lost it)
+        foreach (var stale in _leases.Where(l => l.Value.Worker == worker).Select(l => l.Key).ToList())
+        {
+            _leases.Remove(stale);
+        }
+        var partition = State.Partitions.FirstOrDefault(p => !State.DonePartitions.Contains(p.Id) && !_leases.ContainsKey(p.Id));
+        if (partition is null)
+        {
+            return null;
+        }
+        var token = ++State.LeasesGranted;
+        _leases[partition.Id] = new ActiveLease(worker, token, DateTime.UtcNow);
+        var resumed = !State.LeasedBefore.Add(partition.Id);
+        var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
+        var cursor = State.Cursors.GetValueOrDefault(partition.Id, "0");
+        if (resumed)
+        {
+            // the lease count and the partitions leased before are state: keep them across a crash of this grain
+            await state.WriteStateAsync();
+        }
+        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed);
+    }
+
+    public async Task<Directive> ReportAsync(int worker, ProgressReport report)
+    {
+        if (!IsActive(State.Phase))
+        {
+            return Directive.Stop;
+        }
+        if (State.DonePartitions.Contains(report.PartitionId))
+        {
+            return Directive.LeaseLost;
+        }
+        if (_leases.TryGetValue(report.PartitionId, out var lease) && lease.Token != report.Token)
+        {
+            return Directive.LeaseLost;
+        }
+        // after this grain re-activated it knows no leases: the reporting worker keeps the one it has
+        _leases[report.PartitionId] = new ActiveLease(worker, report.Token, DateTime.UtcNow);
+        foreach (var slot in report.SlotsDone)
+        {
+            State.MarkSlotDone(slot);
+        }
+        if (report.Cursor is not null)
+        {
+            State.Cursors[report.PartitionId] = report.Cursor;
+        }
+        State.Copied = State.Copied.Add(report.Counters);
+        State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
+        _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
+        if (report.Verify is not null)
+        {
+            State.Verify = State.Verify.Add(report.Verify, State.Spec!.MaxExamples);
+        }
+        if (report.PartitionDone)
+        {
+            State.DonePartitions.Add(report.PartitionId);
+            _leases.Remove(report.PartitionId);
+            if (State.DonePartitions.Count == State.Partitions.Count)
+            {
+                await FinishPhaseAsync();
+                return Directive.Stop;
+            }
+        }
+        await state.WriteStateAsync();
+        return Directive.Continue;
+    }
+
+    private async Task FinishPhaseAsync()
+    {
+        if (State.ActiveKind == JobKind.Copy && State.Spec!.VerifyAfterCopy)
+        {
+            State.ActiveKind = JobKind.Verify;
+            State.ResetProgress();
+            await SetPhaseAsync(JobPhase.Verifying, null);
+            LogPhase(logger, State.Spec.JobId, JobPhase.Verifying);
+            return;
+        }
+        await SetPhaseAsync(JobPhase.Completed, State.ActiveKind == JobKind.Verify && State.Verify.Differences > 0
+            ? $"verify found {State.Verify.Differences} differences"
+            : null);
+        LogPhase(logger, State.Spec!.JobId, JobPhase.Completed);
+    }
+
+    private void StartTimer()
+    {
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(200), options.Value.TickPeriod) { Interleave = true });
+    }
+
+    /// <summary>Expires leases whose worker stopped reporting and makes sure every worker runs (re-activating lost ones).</summary>
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (!IsActive(State.Phase))
+        {
+            return;
+        }
+        var now = DateTime.UtcNow;
+        foreach (var (partition, lease) in _leases.Where(l => now - l.Value.LastReport > options.Value.LeaseTimeout).ToList())
+        {
+            _leases.Remove(partition);
+            State.LeasesExpired++;
+            LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
+        }
+        await EnsureWorkersAsync();
+    }
+
+    private async Task EnsureWorkersAsync()
+    {
+        var jobId = this.GetPrimaryKeyString();
+        var calls = Enumerable.Range(0, State.Spec!.Workers)
+            .Select(i => GrainFactory.GetGrain<IWorkerGrain>($"{jobId}/{i}").EnsureRunningAsync().WaitAsync(TimeSpan.FromSeconds(5)));
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // a worker on a dying silo: the next tick tries again, once membership has moved it
+        }
+    }
+
+    private sealed record ActiveLease(int Worker, long Token, DateTime LastReport);
+}

@@ -1,0 +1,164 @@
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistributedCopy.Grains;
+
+/// <summary>
+/// One per job. Plans partitions, leases them to workers, commits their per-slot progress, and keeps the job alive: a
+/// timer (while active) expires stale leases and makes sure every worker runs; a reminder re-activates the job after its
+/// silo, or every silo, stopped.
+/// </summary>
+public sealed partial class CoordinatorGrain(
+    [PersistentState("job", JobStorage.Name)] IPersistentState<CoordinatorState> state,
+    IOptions<JobOptions> options,
+    ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain, IRemindable
+{
+    private const string KeepAlive = "keep-alive";
+    private readonly Dictionary<int, ActiveLease> _leases = [];
+    private readonly Dictionary<int, WorkerSeen> _workers = [];
+    private IGrainTimer? _timer;
+
+    private CoordinatorState State => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (IsActive(State.Phase))
+        {
+            StartTimer();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobStatus> StartAsync(JobSpec spec)
+    {
+        if (State.Spec is not null)
+        {
+            return Status();
+        }
+        State.Spec = spec;
+        State.Phase = JobPhase.Planning;
+        State.ActiveKind = spec.Kind;
+        try
+        {
+            var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
+            var plan = await SlotPlanner.PlanAsync(source, spec.Workers * spec.PartitionsPerWorker, spec.Databases);
+            State.Partitions = plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database)).ToList();
+            State.KeysPlanned = plan.Sum(p => p.Keys);
+            State.Phase = spec.Kind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying;
+            LogPlanned(logger, spec.JobId, State.Partitions.Count, State.KeysPlanned, spec.Workers);
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or CopyException)
+        {
+            State.Phase = JobPhase.Failed;
+            State.Message = "planning failed: " + ex.Message;
+        }
+        await state.WriteStateAsync();
+        if (IsActive(State.Phase))
+        {
+            await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
+            StartTimer();
+        }
+        return Status();
+    }
+
+    public Task<JobStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    public Task<JobSpec?> GetSpecAsync() => Task.FromResult(State.Spec);
+
+    public async Task<JobStatus> PauseAsync()
+    {
+        if (IsActive(State.Phase))
+        {
+            await SetPhaseAsync(JobPhase.Paused, "paused by the operator");
+        }
+        return Status();
+    }
+
+    public async Task<JobStatus> ResumeAsync()
+    {
+        if (State.Spec is not null && State.Phase is JobPhase.Paused or JobPhase.Failed)
+        {
+            await SetPhaseAsync(State.ActiveKind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying, null);
+            await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
+        }
+        if (IsActive(State.Phase))
+        {
+            StartTimer();
+            await EnsureWorkersAsync();
+        }
+        return Status();
+    }
+
+    public async Task<JobStatus> CancelAsync()
+    {
+        if (State.Spec is not null && !Status().IsFinished)
+        {
+            await SetPhaseAsync(JobPhase.Cancelled, "cancelled by the operator");
+        }
+        return Status();
+    }
+
+    public async Task FailAsync(int worker, int partitionId, string message, bool pause)
+    {
+        _leases.Remove(partitionId);
+        if (IsActive(State.Phase))
+        {
+            LogWorkerFailed(logger, State.Spec!.JobId, worker, partitionId, message);
+            await SetPhaseAsync(pause ? JobPhase.Paused : JobPhase.Failed, message);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!IsActive(State.Phase))
+        {
+            await UnregisterKeepAliveAsync();
+            return;
+        }
+        StartTimer();
+    }
+
+    private static bool IsActive(JobPhase phase) => phase is JobPhase.Copying or JobPhase.Verifying;
+
+    private async Task SetPhaseAsync(JobPhase phase, string? message)
+    {
+        State.Phase = phase;
+        State.Message = message;
+        _leases.Clear();
+        await state.WriteStateAsync();
+        if (!IsActive(phase))
+        {
+            _timer?.Dispose();
+            _timer = null;
+            await UnregisterKeepAliveAsync();
+        }
+    }
+
+    private async Task UnregisterKeepAliveAsync()
+    {
+        if (await this.GetReminder(KeepAlive) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private JobStatus Status() => new(
+        this.GetPrimaryKeyString(), State.Phase, State.Copied, State.SlotsDone,
+        State.Partitions.Where(p => !p.IsDatabase).Sum(p => p.SlotCount), State.DonePartitions.Count, State.Partitions.Count,
+        State.KeysPlanned, State.Message, State.Verify, new Dictionary<string, long>(State.KeysBySilo), State.LeasesGranted, State.LeasesExpired,
+        State.ActiveKind) { Workers = new Dictionary<int, WorkerSeen>(_workers) };
+
+    [LoggerMessage(1, LogLevel.Information, "Job {JobId}: {Partitions} partitions, {Keys} keys, {Workers} workers")]
+    private static partial void LogPlanned(ILogger logger, string jobId, int partitions, long keys, int workers);
+
+    [LoggerMessage(2, LogLevel.Warning, "Job {JobId}: worker {Worker} failed on partition {Partition}: {Message}")]
+    private static partial void LogWorkerFailed(ILogger logger, string jobId, int worker, int partition, string message);
+
+    [LoggerMessage(3, LogLevel.Information, "Job {JobId}: lease of partition {Partition} by worker {Worker} expired")]
+    private static partial void LogLeaseExpired(ILogger logger, string jobId, int partition, int worker);
+
+    [LoggerMessage(4, LogLevel.Information, "Job {JobId}: phase {Phase}")]
+    private static partial void LogPhase(ILogger logger, string jobId, JobPhase phase);
+}

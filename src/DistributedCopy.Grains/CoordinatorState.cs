@@ -1,0 +1,57 @@
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Grains;
+
+/// <summary>A job's persisted state: spec, plan, per-slot done bits and per-database cursors of the current phase, counters.</summary>
+[GenerateSerializer, Alias("dcopy.CoordinatorState")]
+public sealed class CoordinatorState
+{
+    [Id(0)] public JobSpec? Spec { get; set; }
+
+    [Id(1)] public JobPhase Phase { get; set; }
+
+    /// <summary>Copy or verify: what the copying/verifying phase (and a resume after a pause) does.</summary>
+    [Id(2)] public JobKind ActiveKind { get; set; }
+
+    [Id(3)] public List<Partition> Partitions { get; set; } = [];
+
+    /// <summary>16384 bits: a slot whose keys are all written (or compared) in the active phase.</summary>
+    [Id(4)] public byte[] DoneSlots { get; set; } = new byte[2048];
+
+    [Id(5)] public HashSet<int> DonePartitions { get; set; } = [];
+
+    /// <summary>Standalone sources: the SCAN cursor from which each database partition resumes.</summary>
+    [Id(6)] public Dictionary<int, string> Cursors { get; set; } = [];
+
+    [Id(7)] public Counters Copied { get; set; } = new Counters();
+
+    [Id(8)] public VerifyReport Verify { get; set; } = new VerifyReport();
+
+    [Id(9)] public string? Message { get; set; }
+
+    [Id(10)] public Dictionary<string, long> KeysBySilo { get; set; } = [];
+
+    [Id(11)] public long LeasesGranted { get; set; }
+
+    [Id(12)] public long LeasesExpired { get; set; }
+
+    [Id(13)] public long KeysPlanned { get; set; }
+
+    /// <summary>Partitions that were leased before (and so may be copied again in part after a crash).</summary>
+    [Id(14)] public HashSet<int> LeasedBefore { get; set; } = [];
+
+    public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
+
+    public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));
+
+    public int SlotsDone => DoneSlots.Sum(b => System.Numerics.BitOperations.PopCount(b));
+
+    /// <summary>Clears the progress of a phase, to start the next one (verify after copy) over the same plan.</summary>
+    public void ResetProgress()
+    {
+        DoneSlots = new byte[2048];
+        DonePartitions.Clear();
+        Cursors.Clear();
+        LeasedBefore.Clear();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using StackExchange.Redis;
+
+namespace DistributedCopy.Grains;
+
+/// <summary>Membership timings. The defaults detect a dead silo in under 5 s; raise them where long GC pauses happen.</summary>
+public sealed record MembershipTimings
+{
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int MissedProbesLimit { get; init; } = 2;
+
+    public TimeSpan DeathVoteExpiration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan TableRefresh { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan IAmAlivePublish { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(3);
+}
+
+/// <summary>How a silo of this product is set up: the grains' storage and reminders, membership timings, job options.</summary>
+public static class SiloSetup
+{
+    public const string ServiceId = "dcopy";
+
+    /// <summary>Cluster mode: membership, grain state and reminders on the control Redis.</summary>
+    public static ISiloBuilder UseControlRedis(this ISiloBuilder silo, ConfigurationOptions control, string clusterId, MembershipTimings timings)
+    {
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, ServiceId));
+        silo.UseRedisClustering(o => o.ConfigurationOptions = control.Clone());
+        // Orleans' own binary serializer, so persisted records evolve by their [Id]s like everything else on the wire
+        silo.AddRedisGrainStorage(JobStorage.Name, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> ob) => ob.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = control.Clone();
+            o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
+        }));
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = control.Clone());
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(10));
+        silo.Configure<JobOptions>(o => o.ReminderPeriod = TimeSpan.FromSeconds(10));
+        silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        return silo.UseTimings(timings);
+    }
+
+    /// <summary>Embedded mode: one silo in this process, job state in files under <paramref name="stateDirectory"/>.</summary>
+    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        silo.UseLocalhostClustering(siloPort: 0, gatewayPort: 0, serviceId: ServiceId, clusterId: "embedded");
+        silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));
+        silo.UseInMemoryReminderService();
+        silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        return silo;
+    }
+
+    private static ISiloBuilder UseTimings(this ISiloBuilder silo, MembershipTimings timings)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = timings.ProbeTimeout;
+            o.MaxProbeTimeout = timings.ProbeTimeout;
+            o.NumMissedProbesLimit = timings.MissedProbesLimit;
+            o.DeathVoteExpirationTimeout = timings.DeathVoteExpiration;
+            o.TableRefreshTimeout = timings.TableRefresh;
+            o.IAmAliveTablePublishTimeout = timings.IAmAlivePublish;
+        });
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timings.ResponseTimeout);
+        return silo;
+    }
+}

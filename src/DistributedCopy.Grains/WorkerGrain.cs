@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistributedCopy.Grains;
+
+/// <summary>
+/// Leases a partition, copies (or verifies) it with the engine, reports done slots every second, repeats. The loop runs
+/// in the background of the activation, never inside a grain call; the coordinator's calls to
+/// <see cref="EnsureRunningAsync"/> start it again after a re-activation on another silo.
+/// </summary>
+[SpreadPlacement]
+public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    private string JobId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
+
+    private int Index => int.Parse(this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    public Task<string> EnsureRunningAsync()
+    {
+        if (_loop is null || _loop.IsCompleted)
+        {
+            _loop = RunAsync(_stop.Token);
+        }
+        return Task.FromResult(RuntimeIdentity);
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(JobId);
+        try
+        {
+            var spec = await coordinator.GetSpecAsync();
+            while (spec is not null && !cancellationToken.IsCancellationRequested)
+            {
+                var lease = await coordinator.LeaseAsync(Index);
+                if (lease is null || !await WorkAsync(coordinator, spec, lease, cancellationToken))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or OrleansException)
+        {
+            // stopped, or the coordinator is moving: the coordinator's next tick starts the loop again
+        }
+    }
+
+    /// <summary>Works one lease; false when the worker should stop.</summary>
+    private async Task<bool> WorkAsync(ICoordinatorGrain coordinator, JobSpec spec, Lease lease, CancellationToken cancellationToken)
+    {
+        var copyOptions = new CopyOptions
+        {
+            Policy = Endpoints.ToCore(spec.Policy),
+            BatchSize = spec.BatchSize,
+            PipelinesPerShard = spec.PipelinesPerShard,
+            Resuming = lease.Resumed,
+        };
+        var source = Endpoints.ToCore(spec.Source);
+        var target = Endpoints.ToCore(spec.Target);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var done = new ConcurrentQueue<int>();
+        string? cursor = null;
+        var reported = new Counters();
+        CopyEngine? engine = null;
+        try
+        {
+            engine = lease.Kind == JobKind.Verify
+                ? await CopyEngine.OpenVerifierAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token)
+                : await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
+            var partition = lease.Partition;
+            var work = partition.IsDatabase
+                ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, c => Volatile.Write(ref cursor, c), linked.Token)
+                : engine.CopySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+            while (true)
+            {
+                var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
+                if (finished)
+                {
+                    await work; // throws what the copy threw
+                }
+                var verify = lease.Kind == JobKind.Verify && finished ? ToReport(engine.Verification!) : null;
+                // verify commits its slots only with its counts, at the end of the partition
+                var slots = lease.Kind == JobKind.Verify && !finished ? [] : Drain(done);
+                var now = Snapshot(engine.Progress);
+                // verify's engine counts compared keys as its progress; they are not copies
+                var counters = lease.Kind == JobKind.Verify ? new Counters() : Minus(now, reported);
+                var report = new ProgressReport(partition.Id, lease.Token, slots, Volatile.Read(ref cursor), counters, finished, RuntimeIdentity, verify);
+                reported = now;
+                var directive = await coordinator.ReportAsync(Index, report);
+                if (finished || directive != Directive.Continue)
+                {
+                    if (!finished)
+                    {
+                        await linked.CancelAsync();
+                        await Task.WhenAny(work);
+                    }
+                    return directive != Directive.Stop;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is CopyException or Core.Resp.RespException && !cancellationToken.IsCancellationRequested)
+        {
+            LogFailed(logger, JobId, Index, lease.Partition.Id, ex.Message);
+            await coordinator.FailAsync(Index, lease.Partition.Id, ex.Message, pause: ex is TargetOutOfMemoryException);
+            return false;
+        }
+        finally
+        {
+            if (engine is not null)
+            {
+                await engine.DisposeAsync();
+            }
+        }
+    }
+
+    private static List<int> Drain(ConcurrentQueue<int> queue)
+    {
+        var items = new List<int>();
+        while (queue.TryDequeue(out var item))
+        {
+            items.Add(item);
+        }
+        return items;
+    }
+
+    private static List<SlotRange> ToRanges(IReadOnlyList<int> slots)
+    {
+        var ranges = new List<SlotRange>();
+        foreach (var slot in slots.Order())
+        {
+            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
+            {
+                ranges[^1] = ranges[^1] with { End = slot };
+            }
+            else
+            {
+                ranges.Add(new SlotRange(slot, slot));
+            }
+        }
+        return ranges;
+    }
+
+    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors);
+
+    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors);
+
+    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples);
+
+    [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: worker {Worker} stops on partition {Partition}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string jobId, int worker, int partition, string message);
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using DistributedCopy.Grains;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+// A silo of a DistributedCopy cluster: joins through the control Redis, hosts coordinator and worker grains.
+//   DistributedCopy.Silo --control <host:port[,password=...,user=...,ssl=true]> [--cluster-id dcopy]
+//                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1]
+// Every option may also come from the environment: DCOPY_CONTROL, DCOPY_CLUSTER_ID, DCOPY_SILO_PORT, DCOPY_GATEWAY_PORT, DCOPY_ADVERTISE.
+var settings = SiloSettings.Parse(args);
+if (settings.Error is not null)
+{
+    Console.Error.WriteLine("dcopy-silo: " + settings.Error);
+    return 2;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information);
+builder.UseOrleans(silo =>
+{
+    silo.UseControlRedis(settings.Control!, settings.ClusterId, new MembershipTimings());
+    silo.Configure<EndpointOptions>(o =>
+    {
+        o.AdvertisedIPAddress = System.Net.IPAddress.Parse(settings.Advertise);
+        o.SiloPort = settings.SiloPort;
+        o.GatewayPort = settings.GatewayPort;
+    });
+});
+using var host = builder.Build();
+await host.StartAsync();
+Console.WriteLine($"silo ready: {settings.Advertise}:{settings.SiloPort} (gateway {settings.GatewayPort}), cluster {settings.ClusterId}");
+await host.WaitForShutdownAsync();
+return 0;
+
+internal sealed record SiloSettings(ConfigurationOptions? Control, string ClusterId, int SiloPort, int GatewayPort, string Advertise, string? Error)
+{
+    public static SiloSettings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise)");
+            }
+            values[args[i][2..]] = args[++i];
+        }
+        string? Get(string name) => values.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable("DCOPY_" + name.Replace('-', '_').ToUpperInvariant());
+        var control = Get("control");
+        if (control is null)
+        {
+            return Invalid("--control <redis> is required: the Redis that holds membership, job state and reminders");
+        }
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(control);
+        }
+        catch (ArgumentException)
+        {
+            return Invalid("--control is not a Redis connection string (host:port[,password=...])");
+        }
+        parsed.AbortOnConnectFail = false;
+        if (!int.TryParse(Get("silo-port") ?? "11111", CultureInfo.InvariantCulture, out var siloPort) || !int.TryParse(Get("gateway-port") ?? "30000", CultureInfo.InvariantCulture, out var gatewayPort))
+        {
+            return Invalid("--silo-port and --gateway-port take port numbers");
+        }
+        return new SiloSettings(parsed, Get("cluster-id") ?? "dcopy", siloPort, gatewayPort, Get("advertise") ?? "127.0.0.1", null);
+    }
+
+    private static SiloSettings Invalid(string error) => new(null, "", 0, 0, "", error);
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Grains.Tests;
+
+/// <summary>A real silo process (DistributedCopy.Silo) joined through the control Redis; stopped or killed by its PID.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SiloProcess(Process process, int siloPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+    }
+
+    public int SiloPort { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>True when <paramref name="siloIdentity"/> (a grain's RuntimeIdentity) is this silo.</summary>
+    public bool Is(string siloIdentity) => siloIdentity.Contains($":{SiloPort}:", StringComparison.Ordinal);
+
+    public static async Task<SiloProcess> StartAsync(RedisServer control, string clusterId)
+    {
+        var siloPort = PortAllocator.Next();
+        var gatewayPort = PortAllocator.Next();
+        var dll = Path.Combine(AppContext.BaseDirectory, "DistributedCopy.Silo.dll");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { dll, "--control", control.Endpoint.Address, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the silo");
+        ProcessRegistry.Add(process);
+        var log = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"silo-{siloPort}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+        _ = Task.Run(async () => await File.WriteAllTextAsync(log, await process.StandardError.ReadToEndAsync()));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"the silo exited with {process.ExitCode} before it was ready");
+            }
+            if (line.StartsWith("silo ready", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+        _ = Task.Run(async () => await File.AppendAllTextAsync(log + ".out", await process.StandardOutput.ReadToEndAsync()));
+        return new SiloProcess(process, siloPort);
+    }
+
+    /// <summary>SIGKILL: the silo gets no chance to leave the cluster or hand anything over.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        ProcessRegistry.Stop(_process, TimeSpan.FromSeconds(10));
+        return ValueTask.CompletedTask;
+    }
+}
