@@ -48,10 +48,10 @@ public static class SiloSetup
     }
 
     /// <summary>Embedded mode: one silo in this process, job state in files under <paramref name="stateDirectory"/>.</summary>
-    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory)
+    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int siloPort, int gatewayPort)
     {
         Directory.CreateDirectory(stateDirectory);
-        silo.UseLocalhostClustering(siloPort: 0, gatewayPort: 0, serviceId: ServiceId, clusterId: "embedded");
+        silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: "embedded");
         silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));
         silo.UseInMemoryReminderService();
         silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();

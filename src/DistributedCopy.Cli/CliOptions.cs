@@ -1,0 +1,62 @@
+using System.CommandLine;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>The options several commands share, declared once.</summary>
+public static class CliOptions
+{
+    public static readonly Option<string?> Control = new("--control")
+    {
+        Description = "Run on a silo cluster: the control Redis its silos use (connection string or redis:// URI). Without it, dcopy runs the job in this process.",
+    };
+
+    public static readonly Option<string> ClusterId = new("--cluster-id")
+    {
+        Description = "The silo cluster's id (with --control).",
+        DefaultValueFactory = _ => "dcopy",
+    };
+
+    public static readonly Option<string> StateDir = new("--state-dir")
+    {
+        Description = "Where an embedded run keeps job state and checkpoints; keep it to resume.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_STATE_DIR")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "dcopy"),
+    };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Print a JSON summary on stdout (human text goes to stderr)." };
+
+    public static readonly Option<string> Progress = new("--progress")
+    {
+        Description = "Progress display: auto (a live line on a terminal, else a log line per interval), bar, log or none.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static readonly Option<double> Interval = new("--interval")
+    {
+        Description = "Seconds between progress log lines.",
+        DefaultValueFactory = _ => 5,
+    };
+
+    public static readonly Argument<string> JobId = new("job-id") { Description = "The job's id, as copy or verify printed it." };
+
+    static CliOptions()
+    {
+        Progress.AcceptOnlyFromAmong("auto", "bar", "log", "none");
+    }
+
+    public static Command WithHostOptions(this Command command)
+    {
+        command.Options.Add(Control);
+        command.Options.Add(ClusterId);
+        command.Options.Add(StateDir);
+        return command;
+    }
+
+    public static Command WithOutputOptions(this Command command)
+    {
+        command.Options.Add(Json);
+        command.Options.Add(Progress);
+        command.Options.Add(Interval);
+        return command;
+    }
+}

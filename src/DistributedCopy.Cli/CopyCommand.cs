@@ -1,0 +1,52 @@
+using System.CommandLine;
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>`dcopy copy` (and `dcopy verify`, the same options with nothing written): starts a job and follows it.</summary>
+public static class CopyCommand
+{
+    public static Command Create(JobKind kind)
+    {
+        var options = new CopyOptionsSet();
+        var verifyAfter = new Option<bool>("--verify") { Description = "Verify every key after the copy (exit code 1 when differences are found)." };
+        var detach = new Option<bool>("--detach") { Description = "With --control: start the job and return; follow it with `dcopy status`." };
+        var command = kind == JobKind.Verify
+            ? new Command("verify", "Compare every key of the source with the target: missing keys, other types, other values, TTL drift. Writes nothing.")
+            : new Command("copy", "Copy every key (all types, with TTLs) from the source to the target, by hash slot, with checkpoints.");
+        options.AddTo(command);
+        if (kind == JobKind.Copy)
+        {
+            command.Options.Add(verifyAfter);
+        }
+        command.Options.Add(detach);
+        command.WithHostOptions().WithOutputOptions();
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
+            Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
+            await using var host = await JobHost.StartAsync(parse.GetValue(CliOptions.Control), parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
+            var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
+            if (await job.GetSpecAsync() is not null)
+            {
+                throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
+            }
+            var started = await job.StartAsync(spec);
+            if (started.Phase == JobPhase.Failed)
+            {
+                return JobWatcher.Summarize(started, TimeSpan.Zero, parse.GetValue(CliOptions.Json));
+            }
+            if (parse.GetValue(detach) && !host.Embedded)
+            {
+                Console.Error.WriteLine($"job {spec.JobId} started on the silos");
+                return ExitCodes.Success;
+            }
+            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json))
+                .WatchAsync(host.Embedded, cancellationToken);
+        });
+        return command;
+    }
+
+    public static string Describe(SideInfo side) =>
+        $"{side.Endpoint} ({(side.Topology.IsCluster ? $"cluster of {side.Topology.Shards.Count} masters" : "standalone")}, Redis {side.Topology.RedisVersion}, {side.Keys:N0} keys)";
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Grains;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>Options of copy and verify: the two endpoints and how to reach them, and how the job runs.</summary>
+public sealed class CopyOptionsSet
+{
+    public Option<string> Source { get; } = new("--source") { Description = "Source: host:port[,password=...,user=...,ssl=True] or redis[s]://[user:password@]host:port[/db].", Required = true };
+
+    public Option<string> Target { get; } = new("--target") { Description = "Target, in the same forms.", Required = true };
+
+    public Option<string> SourceMode { get; } = new("--source-mode") { Description = "What the source must be: auto, cluster or standalone.", DefaultValueFactory = _ => "auto" };
+
+    public Option<string> TargetMode { get; } = new("--target-mode") { Description = "What the target must be: auto, cluster or standalone.", DefaultValueFactory = _ => "auto" };
+
+    public Option<string?> SourceCa { get; } = new("--source-ca") { Description = "PEM file of the CA that signed the source's TLS certificate (default: the system's trust store)." };
+
+    public Option<string?> TargetCa { get; } = new("--target-ca") { Description = "PEM file of the CA that signed the target's TLS certificate." };
+
+    public Option<bool> Insecure { get; } = new("--insecure-skip-verify") { Description = "Accept any TLS certificate. For test setups only." };
+
+    public Option<string> Policy { get; } = new("--policy") { Description = "A key the target already has: replace, skip-existing or fail-on-existing (checked before anything is written).", DefaultValueFactory = _ => "replace" };
+
+    public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => 4 };
+
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Keys per pipelined DUMP/RESTORE batch.", DefaultValueFactory = _ => 1000 };
+
+    public Option<int> Pipelines { get; } = new("--pipelines") { Description = "Batches in flight per source shard and worker.", DefaultValueFactory = _ => 4 };
+
+    public Option<string?> JobIdOption { get; } = new("--job-id") { Description = "The job's id (default: generated and printed)." };
+
+    public Option<int[]> Databases { get; } = new("--db") { Description = "Standalone source: the databases to copy (default: all that hold keys).", AllowMultipleArgumentsPerToken = true };
+
+    public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => 2000 };
+
+    public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
+
+    public CopyOptionsSet()
+    {
+        SourceMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
+        TargetMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
+        Policy.AcceptOnlyFromAmong("replace", "skip-existing", "fail-on-existing");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, TtlTolerance, Examples })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Checks the values and connects to both sides: every problem surfaces here, before a job exists.</summary>
+    public async Task<(JobSpec Spec, SideInfo Source, SideInfo Target)> PrepareAsync(ParseResult parse, JobKind kind, bool verifyAfter, CancellationToken cancellationToken)
+    {
+        var insecure = parse.GetValue(Insecure);
+        var source = EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure);
+        var target = EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure);
+        Range(parse.GetValue(Workers), 1, 1024, "--workers");
+        Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
+        Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
+        Range(parse.GetValue(Examples), 0, 1000, "--examples");
+        if (parse.GetValue(TtlTolerance) < 0)
+        {
+            throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
+        }
+        var jobId = parse.GetValue(JobIdOption) ?? $"{(kind == JobKind.Verify ? "verify" : "copy")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        if (jobId.Length is 0 or > 100 || jobId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");
+        }
+        var policy = parse.GetValue(Policy)!;
+        var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
+        var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(TargetMode)!, cancellationToken);
+        Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy);
+        var databases = parse.GetValue(Databases) ?? [];
+        if (sourceInfo.Topology.IsCluster && databases.Any(d => d != 0))
+        {
+            throw new CliException(ExitCodes.BadInput, "--db: the source is a cluster; it has only database 0");
+        }
+        var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source), Endpoints.FromCore(target))
+        {
+            Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
+            Workers = parse.GetValue(Workers),
+            BatchSize = parse.GetValue(BatchSize),
+            PipelinesPerShard = parse.GetValue(Pipelines),
+            VerifyAfterCopy = verifyAfter,
+            TtlToleranceMs = parse.GetValue(TtlTolerance),
+            MaxExamples = parse.GetValue(Examples),
+            Databases = databases,
+        };
+        return (spec, sourceInfo, targetInfo);
+    }
+
+    private static void Range(int value, int min, int max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new CliException(ExitCodes.BadInput, $"{name} takes a number from {min} to {max}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>
+/// Reads endpoints as operators have them: connection strings as cloud portals and StackExchange.Redis print them
+/// (<c>host:port,password=...,ssl=True,user=...</c>) or URIs (<c>redis://user:pass@host:port/db</c>, <c>rediss://</c> for TLS).
+/// </summary>
+public static class EndpointParser
+{
+    public static RedisEndpoint Parse(string text, string what, string? caFile = null, bool insecure = false)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw Bad(what, "is empty");
+        }
+        var endpoint = text.Contains("://", StringComparison.Ordinal) ? ParseUri(text, what) : ParseConnectionString(text, what);
+        if (caFile is not null)
+        {
+            if (!File.Exists(caFile))
+            {
+                throw new CliException(ExitCodes.BadInput, $"{what}: the CA file {caFile} does not exist");
+            }
+            endpoint = endpoint with { CaCertificatePath = caFile };
+        }
+        return insecure ? endpoint with { SkipCertificateValidation = true } : endpoint;
+    }
+
+    private static RedisEndpoint ParseUri(string text, string what)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
+        {
+            throw Bad(what, "is not a redis:// or rediss:// address");
+        }
+        string? user = null, password = null;
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            (user, password) = parts.Length == 2 ? (Unescape(parts[0]), Unescape(parts[1])) : (null, Unescape(parts[0]));
+            user = string.IsNullOrEmpty(user) ? null : user;
+        }
+        var database = 0;
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        {
+            throw Bad(what, "has a database that is not a number");
+        }
+        return new RedisEndpoint(uri.Host.Trim('[', ']'), uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port)
+        {
+            User = user,
+            Password = password,
+            UseTls = uri.Scheme == "rediss",
+            Database = database,
+        };
+    }
+
+    private static RedisEndpoint ParseConnectionString(string text, string what)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var (host, port) = HostAndPort(parts[0], what);
+        var endpoint = new RedisEndpoint(host, port);
+        foreach (var part in parts.Skip(1))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw Bad(what, $"has an option without a value near '{Redact(part)}'");
+            }
+            var key = part[..eq].Trim().ToLowerInvariant();
+            var value = part[(eq + 1)..].Trim();
+            endpoint = key switch
+            {
+                "password" => endpoint with { Password = value },
+                "user" => endpoint with { User = value },
+                "ssl" or "tls" => endpoint with { UseTls = ParseBool(value, what, key) },
+                "defaultdatabase" or "database" or "db" => endpoint with { Database = ParseInt(value, what, key) },
+                // options of client libraries that do not change where or how to connect
+                "abortconnect" or "connecttimeout" or "synctimeout" or "asynctimeout" or "allowadmin" or "sslprotocols" or "name" or "connectretry" => endpoint,
+                _ => throw Bad(what, $"has an unknown option '{key}'"),
+            };
+        }
+        return endpoint;
+    }
+
+    private static (string Host, int Port) HostAndPort(string text, string what)
+    {
+        var colon = text.LastIndexOf(':');
+        var bracketed = text.StartsWith('[');
+        if (colon < 0 || (bracketed && colon < text.IndexOf(']', StringComparison.Ordinal)))
+        {
+            return (text.Trim('[', ']'), 6379);
+        }
+        if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw Bad(what, $"has an invalid port '{text[(colon + 1)..]}'");
+        }
+        var host = text[..colon].Trim('[', ']');
+        return host.Length == 0 ? throw Bad(what, "has no host") : (host, port);
+    }
+
+    private static bool ParseBool(string value, string what, string key) =>
+        bool.TryParse(value, out var b) ? b : throw Bad(what, $"option {key} takes true or false");
+
+    private static int ParseInt(string value, string what, string key) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 10_000 ? n : throw Bad(what, $"option {key} takes a database number");
+
+    private static string Unescape(string text) => Uri.UnescapeDataString(text);
+
+    /// <summary>Hides a password=... in a fragment quoted back to the operator.</summary>
+    private static string Redact(string part) => part.StartsWith("password", StringComparison.OrdinalIgnoreCase) ? "password=***" : part;
+
+    private static CliException Bad(string what, string problem) => new(ExitCodes.BadInput, $"{what} {problem}");
+}

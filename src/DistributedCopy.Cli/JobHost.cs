@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using DistributedCopy.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>
+/// Where jobs run: an in-process silo with its state in files (embedded, the default), or a silo cluster reached through
+/// its control Redis (<c>--control</c>).
+/// </summary>
+public sealed class JobHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly FileStream? _lock;
+
+    private JobHost(IHost host, FileStream? stateLock, bool embedded)
+    {
+        _host = host;
+        _lock = stateLock;
+        Embedded = embedded;
+    }
+
+    public bool Embedded { get; }
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<JobHost> StartAsync(string? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        if (control is not null)
+        {
+            var options = ControlOptions(control);
+            builder.UseOrleansClient(c => c.UseControlRedis(options, clusterId));
+            var clientHost = builder.Build();
+            try
+            {
+                await clientHost.StartAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                clientHost.Dispose();
+                throw new CliException(ExitCodes.CannotConnect, $"cannot reach a silo through the control Redis {options.EndPoints.FirstOrDefault()}: {ex.Message.Split('\n')[0]}");
+            }
+            return new JobHost(clientHost, null, embedded: false);
+        }
+        var stateLock = LockStateDirectory(stateDirectory);
+        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, FreePort(), FreePort()));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new JobHost(host, stateLock, embedded: true);
+    }
+
+    public static StackExchange.Redis.ConfigurationOptions ControlOptions(string control)
+    {
+        var endpoint = EndpointParser.Parse(control, "control");
+        var options = new StackExchange.Redis.ConfigurationOptions
+        {
+            User = endpoint.User,
+            Password = endpoint.Password,
+            Ssl = endpoint.UseTls,
+            AbortOnConnectFail = false,
+            DefaultDatabase = endpoint.Database,
+        };
+        options.EndPoints.Add(endpoint.Host, endpoint.Port);
+        return options;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            _host.Dispose();
+            _lock?.Dispose();
+        }
+    }
+
+    /// <summary>One dcopy at a time per state directory: two would overwrite each other's checkpoints.</summary>
+    private static FileStream LockStateDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new CliException(ExitCodes.BadInput, $"the state directory {directory} is in use by another dcopy");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.BadInput, $"the state directory {directory} cannot be written");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>Follows a job to its end: a live line on a terminal or a log line per interval, then a summary and the exit code.</summary>
+public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan interval, bool json)
+{
+    public async Task<int> WatchAsync(bool embedded, CancellationToken cancellationToken)
+    {
+        var mode = progress == "auto" ? (Console.IsErrorRedirected ? "log" : "bar") : progress;
+        var clock = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        var rate = new RateMeter();
+        JobStatus status;
+        while (true)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return await InterruptedAsync(embedded);
+            }
+            status = await job.GetStatusAsync();
+            rate.Add(clock.Elapsed, status.Kind == JobKind.Verify ? status.Verify?.Compared ?? 0 : status.Copied.Keys);
+            if (status.IsFinished)
+            {
+                break;
+            }
+            if (mode == "bar")
+            {
+                Console.Error.Write("\r" + Line(status, rate).PadRight(Console.IsErrorRedirected ? 0 : Math.Max(0, Console.WindowWidth - 1)));
+            }
+            else if (mode == "log" && clock.Elapsed - lastLog >= interval)
+            {
+                lastLog = clock.Elapsed;
+                Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {Line(status, rate)}");
+            }
+            try
+            {
+                await Task.Delay(500, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        if (mode == "bar")
+        {
+            Console.Error.WriteLine();
+        }
+        return Summarize(status, clock.Elapsed, json);
+    }
+
+    public static int Summarize(JobStatus status, TimeSpan elapsed, bool json)
+    {
+        var keys = status.Copied.Keys;
+        Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
+        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB), skipped {status.Copied.Skipped:N0}, vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; slots {status.SlotsDone}/{status.SlotsTotal}; {elapsed.TotalSeconds:F1} s");
+        if (status.Verify is { Compared: > 0 } v)
+        {
+            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}");
+            foreach (var example in v.Examples ?? [])
+            {
+                Console.Error.WriteLine("    " + example);
+            }
+        }
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                jobId = status.JobId,
+                phase = status.Phase.ToString().ToLowerInvariant(),
+                message = status.Message,
+                keysPlanned = status.KeysPlanned,
+                keysCopied = keys,
+                bytesCopied = status.Copied.Bytes,
+                keysSkipped = status.Copied.Skipped,
+                keysVanished = status.Copied.Vanished,
+                errors = status.Copied.Errors,
+                slotsDone = status.SlotsDone,
+                slotsTotal = status.SlotsTotal,
+                seconds = Math.Round(elapsed.TotalSeconds, 3),
+                verify = status.Verify is { Compared: > 0 } r ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, examples = r.Examples } : null,
+            }));
+        }
+        return status.Phase switch
+        {
+            JobPhase.Completed when status.Verify is { Differences: > 0 } => ExitCodes.DifferencesFound,
+            JobPhase.Completed => ExitCodes.Success,
+            JobPhase.Cancelled => ExitCodes.Cancelled,
+            _ => ExitCodes.JobFailed,
+        };
+    }
+
+    private async Task<int> InterruptedAsync(bool embedded)
+    {
+        Console.Error.WriteLine();
+        if (embedded)
+        {
+            // stop the workers between batches; the checkpoints stay, and resume continues from them
+            var paused = await job.PauseAsync();
+            Console.Error.WriteLine($"interrupted: job {paused.JobId} paused at {paused.SlotsDone}/{paused.SlotsTotal} slots; `dcopy resume {paused.JobId}` continues it");
+        }
+        else
+        {
+            Console.Error.WriteLine("detached: the job goes on on the silos; `dcopy status <job-id> --control ...` follows it");
+        }
+        return ExitCodes.Cancelled;
+    }
+
+    private static string Line(JobStatus s, RateMeter rate)
+    {
+        var verifying = s.Kind == JobKind.Verify;
+        var done = verifying ? s.Verify?.Compared ?? 0 : s.Copied.Keys;
+        var share = s.KeysPlanned > 0 ? Math.Min(1.0, (double)done / s.KeysPlanned) : s.PartitionsTotal > 0 ? (double)s.PartitionsDone / s.PartitionsTotal : 0;
+        var keysPerSecond = rate.PerSecond;
+        var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}  ETA {eta:hh\\:mm\\:ss}");
+    }
+
+    private static string Bar(double share)
+    {
+        var filled = (int)Math.Round(share * 20);
+        return "[" + new string('#', filled) + new string('.', 20 - filled) + "]";
+    }
+
+    /// <summary>Keys per second over the last ten seconds.</summary>
+    private sealed class RateMeter
+    {
+        private readonly Queue<(TimeSpan At, long Keys)> _samples = new();
+
+        public double PerSecond { get; private set; }
+
+        public void Add(TimeSpan at, long keys)
+        {
+            _samples.Enqueue((at, keys));
+            while (_samples.Count > 2 && at - _samples.Peek().At > TimeSpan.FromSeconds(10))
+            {
+                _samples.Dequeue();
+            }
+            var first = _samples.Peek();
+            PerSecond = at > first.At ? (keys - first.Keys) / (at - first.At).TotalSeconds : 0;
+        }
+    }
+}

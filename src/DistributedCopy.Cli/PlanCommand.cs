@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>`dcopy plan`: what a copy would do, from the same checks and planner, with nothing written anywhere.</summary>
+public static class PlanCommand
+{
+    public static Command Create()
+    {
+        var options = new CopyOptionsSet();
+        var command = new Command("plan", "Dry run: both sides' shape, versions and key counts, the partitions a copy would make, estimated bytes, and the checks a copy makes first. Writes nothing.");
+        options.AddTo(command);
+        command.Options.Add(CliOptions.Json);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
+            var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
+            var partitions = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);
+            var (sampled, bytesPerKey) = await SampleBytesPerKeyAsync(source, cancellationToken);
+            var estimate = (long)(bytesPerKey * source.Keys);
+            Console.Error.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
+            Console.Error.WriteLine($"target  {CopyCommand.Describe(target)}, RDB version {target.Topology.RdbVersion}");
+            Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: ok; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
+            Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
+            Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
+            foreach (var p in partitions)
+            {
+                Console.Error.WriteLine(p.Database >= 0 ? $"          database {p.Database}: {p.Keys:N0} keys" : $"          slots {p.StartSlot}-{p.EndSlot}: {p.Keys:N0} keys");
+            }
+            if (parse.GetValue(CliOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    source = Side(source),
+                    target = Side(target),
+                    estimatedBytes = estimate,
+                    partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
+                }));
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static object Side(SideInfo side) => new
+    {
+        endpoint = side.Endpoint.ToString(),
+        cluster = side.Topology.IsCluster,
+        shards = side.Topology.Shards.Select(s => new { master = s.Master.Address, slots = string.Join(",", s.Slots) }),
+        redisVersion = side.Topology.RedisVersion,
+        rdbVersion = side.Topology.RdbVersion,
+        keys = side.Keys,
+    };
+
+    /// <summary>MEMORY USAGE of up to 100 random keys per master.</summary>
+    private static async Task<(int Sampled, double BytesPerKey)> SampleBytesPerKeyAsync(SideInfo side, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        var sampled = 0;
+        foreach (var shard in side.Topology.Shards)
+        {
+            await using var connection = await RespConnection.ConnectAsync(side.Topology.IsCluster ? shard.Master : side.Endpoint, cancellationToken);
+            for (var i = 0; i < 100; i++)
+            {
+                var key = await connection.ExecuteAsync("RANDOMKEY");
+                if (!RespFrame.TryBulk(key, out var name))
+                {
+                    break;
+                }
+                var usage = await connection.ExecuteAsync("MEMORY", "USAGE", System.Text.Encoding.UTF8.GetString(name));
+                if (usage[0] == (byte)':')
+                {
+                    total += RespFrame.Integer(usage);
+                    sampled++;
+                }
+            }
+        }
+        return (sampled, sampled == 0 ? 0 : (double)total / sampled);
+    }
+
+    internal static string Format(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,86 @@
+using DistributedCopy.Core;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>What dcopy learns about both sides before it writes anything; every problem becomes a one-line error and its exit code.</summary>
+public sealed record SideInfo(RedisEndpoint Endpoint, Topology Topology, long Keys);
+
+public static class Preflight
+{
+    /// <summary>Connects, reads the shape and key count, and checks it is what the operator asked for.</summary>
+    public static async Task<SideInfo> InspectAsync(RedisEndpoint endpoint, string what, string mode, CancellationToken cancellationToken)
+    {
+        Topology topology;
+        try
+        {
+            topology = await Topology.ReadAsync(endpoint, cancellationToken);
+        }
+        catch (RedisAuthException ex)
+        {
+            throw new CliException(ExitCodes.AuthFailed, $"{what}: {ex.Message}");
+        }
+        catch (RedisTlsException ex)
+        {
+            throw new CliException(ExitCodes.CannotConnect, $"{what}: {ex.Message}");
+        }
+        catch (RedisConnectException ex)
+        {
+            throw new CliException(ExitCodes.CannotConnect, $"{what}: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            throw new CliException(ExitCodes.CannotConnect, $"{what}: cannot talk to {endpoint.Address}: {ex.Message}");
+        }
+        catch (RedisErrorException ex)
+        {
+            throw new CliException(ExitCodes.CannotConnect, $"{what}: {endpoint.Address} answered: {ex.Message}");
+        }
+        if (mode == "cluster" && !topology.IsCluster)
+        {
+            throw new CliException(ExitCodes.BadInput, $"{what} {endpoint} is a standalone server, but --{what}-mode cluster was given");
+        }
+        if (mode == "standalone" && topology.IsCluster)
+        {
+            throw new CliException(ExitCodes.BadInput, $"{what} {endpoint} is a cluster, but --{what}-mode standalone was given");
+        }
+        if (topology.IsCluster && endpoint.Database != 0)
+        {
+            throw new CliException(ExitCodes.BadInput, $"{what} {endpoint} is a cluster: it has only database 0");
+        }
+        if (topology.IsCluster && topology.Shards.Sum(s => s.Slots.Sum(r => r.Count)) != HashSlot.Count)
+        {
+            throw new CliException(ExitCodes.BadInput, $"{what} {endpoint}: not every hash slot is served (cluster_state is not ok)");
+        }
+        return new SideInfo(endpoint, topology, await CountKeysAsync(endpoint, topology, cancellationToken));
+    }
+
+    /// <summary>Checks that the pair can be copied under the policy; nothing has been written yet.</summary>
+    public static void CheckPair(SideInfo source, SideInfo target, string policy)
+    {
+        if (source.Topology.RdbVersion > target.Topology.RdbVersion)
+        {
+            throw new CliException(ExitCodes.BadInput,
+                $"the source (Redis {source.Topology.RedisVersion}) writes RDB version {source.Topology.RdbVersion}, newer than the target (Redis {target.Topology.RedisVersion}) restores (RDB version {target.Topology.RdbVersion})");
+        }
+        if (policy == "fail-on-existing" && target.Keys > 0)
+        {
+            throw new CliException(ExitCodes.BadInput, $"the target {target.Endpoint} already holds {target.Keys} keys (policy fail-on-existing)");
+        }
+        if (source.Endpoint.Host == target.Endpoint.Host && source.Endpoint.Port == target.Endpoint.Port && source.Endpoint.Database == target.Endpoint.Database)
+        {
+            throw new CliException(ExitCodes.BadInput, "the source and the target are the same server and database");
+        }
+    }
+
+    private static async Task<long> CountKeysAsync(RedisEndpoint endpoint, Topology topology, CancellationToken cancellationToken)
+    {
+        long keys = 0;
+        foreach (var shard in topology.Shards)
+        {
+            await using var connection = await RespConnection.ConnectAsync(topology.IsCluster ? shard.Master : endpoint, cancellationToken);
+            keys += await connection.ExecuteIntegerAsync("DBSIZE");
+        }
+        return keys;
+    }
+}

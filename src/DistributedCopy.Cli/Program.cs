@@ -1,0 +1,55 @@
+using System.CommandLine;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Cli;
+using DistributedCopy.Core;
+using DistributedCopy.Core.Resp;
+
+var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to another, by hash slot, restartable from checkpoints.")
+{
+    CopyCommand.Create(JobKind.Copy),
+    PlanCommand.Create(),
+    JobCommands.Status(),
+    JobCommands.Resume(),
+    JobCommands.Cancel(),
+    CopyCommand.Create(JobKind.Verify),
+};
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    Console.Error.WriteLine("dcopy: " + parse.Errors[0].Message + " (dcopy --help)");
+    return ExitCodes.BadInput;
+}
+try
+{
+    return await parse.InvokeAsync();
+}
+catch (CliException ex)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message);
+    return ex.ExitCode;
+}
+catch (RedisAuthException ex)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message);
+    return ExitCodes.AuthFailed;
+}
+catch (Exception ex) when (ex is RespException or IOException)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message);
+    return ExitCodes.CannotConnect;
+}
+catch (CopyException ex)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message);
+    return ExitCodes.JobFailed;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("dcopy: interrupted");
+    return ExitCodes.Cancelled;
+}
+catch (Exception ex) when (ex is OrleansException or TimeoutException)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message.Split('\n')[0]);
+    return ExitCodes.JobFailed;
+}

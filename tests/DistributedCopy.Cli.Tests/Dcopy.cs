@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>Runs dcopy as a process, the way an operator does, and captures what it printed and its exit code.</summary>
+public sealed record DcopyResult(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json => JsonDocument.Parse(Stdout.Trim().Split('\n')[^1]).RootElement;
+
+    public string All => Stdout + Stderr;
+
+    public override string ToString() => $"exit {ExitCode}; stdout: {Stdout}; stderr: {Stderr}";
+}
+
+public static class Dcopy
+{
+    public static async Task<DcopyResult> RunAsync(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await process.WaitForExitAsync(timeout.Token);
+        return new DcopyResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dcopy.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dcopy");
+        ProcessRegistry.Add(process);
+        return process;
+    }
+
+    public static string StateDir() => Path.Combine(Path.GetTempPath(), "dcopy-tests", "state-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public static string Address(RedisCluster cluster) => cluster.Endpoint.Address;
+}

@@ -1,0 +1,61 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+public sealed class EmbeddedJobTests
+{
+    [RedisFact]
+    public async Task CopyWithVerifyExitsZeroAndItsJsonCountsEqualTheSource()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.02) { BinaryKeys = 100 }.LoadAsync(source.Endpoint);
+
+        var result = await Dcopy.RunAsync("copy", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--verify", "--json", "--progress", "log", "--state-dir", Dcopy.StateDir());
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = result.Json;
+        Assert.Equal("completed", json.GetProperty("phase").GetString());
+        Assert.Equal(report.Total, json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal(report.Total, json.GetProperty("verify").GetProperty("compared").GetInt64());
+        Assert.Equal(0, json.GetProperty("verify").GetProperty("missing").GetInt64());
+        Assert.Equal(report.ByType, await KeyCounter.CountByTypeAsync(target.Endpoint));
+    }
+
+    [RedisFact]
+    public async Task AnEmbeddedCopyKilledMidJobResumesFromItsCheckpointsAndVerifiesClean()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.1).LoadAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+
+        // small batches, one pipeline: slow enough to be killed in the middle
+        using (var copy = Dcopy.Start("copy", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--job-id", "crash", "--state-dir", state,
+            "--batch-size", "20", "--pipelines", "1", "--workers", "2", "--progress", "none"))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 4 && DateTime.UtcNow < deadline && !copy.HasExited)
+            {
+                await Task.Delay(100);
+            }
+            Assert.False(copy.HasExited, "the copy ended before it could be killed");
+            copy.Kill();
+            await copy.WaitForExitAsync();
+        }
+        var atKill = await KeyCounter.DbSizeAsync(target.Endpoint);
+        Assert.InRange(atKill, report.Total / 4, report.Total - 1);
+
+        var resumed = await Dcopy.RunAsync("resume", "crash", "--state-dir", state, "--json", "--progress", "none");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal("completed", resumed.Json.GetProperty("phase").GetString());
+        // counters hold committed progress only: at least every key, and not the whole set twice
+        Assert.InRange(resumed.Json.GetProperty("keysCopied").GetInt64(), report.Total, report.Total * 2 - 1);
+
+        var verify = await Dcopy.RunAsync("verify", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--json", "--progress", "none", "--state-dir", state);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Equal(report.Total, verify.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("missing").GetInt64());
+        Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("valueMismatch").GetInt64());
+    }
+}
