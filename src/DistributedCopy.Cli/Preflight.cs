@@ -14,7 +14,12 @@ public static class Preflight
         Topology topology;
         try
         {
-            topology = await Topology.ReadAsync(endpoint, cancellationToken);
+            // database 0 first: a cluster refuses SELECT, and the shape decides what a database number means
+            topology = await Topology.ReadAsync(endpoint with { Database = 0 }, cancellationToken);
+            if (!topology.IsCluster && endpoint.Database != 0)
+            {
+                await using var selected = await RespConnection.ConnectAsync(endpoint, cancellationToken);
+            }
         }
         catch (RedisAuthException ex)
         {
@@ -31,6 +36,10 @@ public static class Preflight
         catch (IOException ex)
         {
             throw new CliException(ExitCodes.CannotConnect, $"{what}: cannot talk to {endpoint.Address}: {ex.Message}");
+        }
+        catch (RedisErrorException ex) when (ex.Message.Contains("DB index", StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.BadInput, $"{what} {endpoint}: database {endpoint.Database} does not exist there ({ex.Message})");
         }
         catch (RedisErrorException ex)
         {
