@@ -22,7 +22,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 return await InterruptedAsync(embedded);
             }
             status = await job.GetStatusAsync();
-            rate.Add(clock.Elapsed, status.Kind == JobKind.Verify ? status.Verify?.Compared ?? 0 : status.Copied.Keys);
+            rate.Add(clock.Elapsed, status.Kind == JobKind.Verify ? status.Verify?.Compared ?? 0 : status.Copied.Keys, status.Copied.Bytes);
             if (status.IsFinished)
             {
                 break;
@@ -116,7 +116,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var keysPerSecond = rate.PerSecond;
         var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}  ETA {eta:hh\\:mm\\:ss}");
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}  ETA {eta:hh\\:mm\\:ss}");
     }
 
     private static string Bar(double share)
@@ -125,22 +125,26 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         return "[" + new string('#', filled) + new string('.', 20 - filled) + "]";
     }
 
-    /// <summary>Keys per second over the last ten seconds.</summary>
+    /// <summary>Keys and bytes per second over the last ten seconds.</summary>
     private sealed class RateMeter
     {
-        private readonly Queue<(TimeSpan At, long Keys)> _samples = new();
+        private readonly Queue<(TimeSpan At, long Keys, long Bytes)> _samples = new();
 
         public double PerSecond { get; private set; }
 
-        public void Add(TimeSpan at, long keys)
+        public double BytesPerSecond { get; private set; }
+
+        public void Add(TimeSpan at, long keys, long bytes)
         {
-            _samples.Enqueue((at, keys));
+            _samples.Enqueue((at, keys, bytes));
             while (_samples.Count > 2 && at - _samples.Peek().At > TimeSpan.FromSeconds(10))
             {
                 _samples.Dequeue();
             }
             var first = _samples.Peek();
-            PerSecond = at > first.At ? (keys - first.Keys) / (at - first.At).TotalSeconds : 0;
+            var seconds = (at - first.At).TotalSeconds;
+            PerSecond = seconds > 0 ? (keys - first.Keys) / seconds : 0;
+            BytesPerSecond = seconds > 0 ? (bytes - first.Bytes) / seconds : 0;
         }
     }
 }

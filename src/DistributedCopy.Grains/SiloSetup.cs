@@ -22,6 +22,17 @@ public sealed record MembershipTimings
     public TimeSpan IAmAlivePublish { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Orleans' own defaults: slower to notice a dead silo, safe with long GC pauses.</summary>
+    public static MembershipTimings Relaxed { get; } = new()
+    {
+        ProbeTimeout = TimeSpan.FromSeconds(5),
+        MissedProbesLimit = 3,
+        DeathVoteExpiration = TimeSpan.FromSeconds(120),
+        TableRefresh = TimeSpan.FromSeconds(60),
+        IAmAlivePublish = TimeSpan.FromMinutes(5),
+        ResponseTimeout = TimeSpan.FromSeconds(30),
+    };
 }
 
 /// <summary>How a silo of this product is set up: the grains' storage and reminders, membership timings, job options.</summary>

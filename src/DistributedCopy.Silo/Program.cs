@@ -7,7 +7,9 @@ using StackExchange.Redis;
 
 // A silo of a DistributedCopy cluster: joins through the control Redis, hosts coordinator and worker grains.
 //   DistributedCopy.Silo --control <host:port[,password=...,user=...,ssl=true]> [--cluster-id dcopy]
-//                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1]
+//                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1] [--failover fast|relaxed]
+// --failover fast (the default) declares a dead silo in under 5 s; relaxed keeps Orleans' defaults (about 10-60 s), for
+// hosts with long GC pauses, where fast timings could declare a live silo dead.
 // Every option may also come from the environment: DCOPY_CONTROL, DCOPY_CLUSTER_ID, DCOPY_SILO_PORT, DCOPY_GATEWAY_PORT, DCOPY_ADVERTISE.
 var settings = SiloSettings.Parse(args);
 if (settings.Error is not null)
@@ -20,7 +22,7 @@ var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information);
 builder.UseOrleans(silo =>
 {
-    silo.UseControlRedis(settings.Control!, settings.ClusterId, new MembershipTimings());
+    silo.UseControlRedis(settings.Control!, settings.ClusterId, settings.Timings!);
     silo.Configure<EndpointOptions>(o =>
     {
         o.AdvertisedIPAddress = System.Net.IPAddress.Parse(settings.Advertise);
@@ -34,7 +36,7 @@ Console.WriteLine($"silo ready: {settings.Advertise}:{settings.SiloPort} (gatewa
 await host.WaitForShutdownAsync();
 return 0;
 
-internal sealed record SiloSettings(ConfigurationOptions? Control, string ClusterId, int SiloPort, int GatewayPort, string Advertise, string? Error)
+internal sealed record SiloSettings(ConfigurationOptions? Control, string ClusterId, int SiloPort, int GatewayPort, string Advertise, string? Error, MembershipTimings? Timings = null)
 {
     public static SiloSettings Parse(string[] args)
     {
@@ -43,7 +45,7 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise)");
+                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise, --failover)");
             }
             values[args[i][2..]] = args[++i];
         }
@@ -67,7 +69,17 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             return Invalid("--silo-port and --gateway-port take port numbers");
         }
-        return new SiloSettings(parsed, Get("cluster-id") ?? "dcopy", siloPort, gatewayPort, Get("advertise") ?? "127.0.0.1", null);
+        var timings = (Get("failover") ?? "fast") switch
+        {
+            "fast" => new MembershipTimings(),
+            "relaxed" => MembershipTimings.Relaxed,
+            var other => null,
+        };
+        if (timings is null)
+        {
+            return Invalid("--failover takes fast or relaxed");
+        }
+        return new SiloSettings(parsed, Get("cluster-id") ?? "dcopy", siloPort, gatewayPort, Get("advertise") ?? "127.0.0.1", null, timings);
     }
 
     private static SiloSettings Invalid(string error) => new(null, "", 0, 0, "", error);
