@@ -37,6 +37,12 @@ internal static class BenchRun
         var local = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch);
         var targetKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
         rows.Add(new Row("DistributedCopy engine, cluster → cluster, loopback", local, targetKeys, report.Total));
+        if (!args.Flag("no-dcopy"))
+        {
+            await FlushAsync(target);
+            var dcopy = await DcopyAsync(source, target, report.Total);
+            rows.Add(new Row("dcopy copy: embedded silo, 4 worker grains, per-slot checkpoints, loopback", dcopy, await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+        }
         var oneKey = await Baselines.OneKeyAtATimeAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), (int)Math.Min(20_000, report.Total));
         rows.Add(new Row("one key at a time (DUMP, PTTL, RESTORE, each a round trip), loopback", oneKey));
 
@@ -80,6 +86,33 @@ internal static class BenchRun
         return figures;
     }
 
+    /// <summary>The whole product on one machine: dcopy as an operator runs it, timed from outside.</summary>
+    private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys)
+    {
+        var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dcopy");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        clock.Stop();
+        Directory.Delete(state, recursive: true);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dcopy failed with {process.ExitCode}: {await stderr}");
+        }
+        var summary = JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement;
+        var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
+            summary.GetProperty("errors").GetInt64(), clock.Elapsed.TotalSeconds, 0, 0);
+        Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s");
+        return figures;
+    }
+
     private static async Task FlushAsync(RedisCluster cluster)
     {
         foreach (var master in await cluster.MastersAsync())
@@ -100,7 +133,7 @@ internal static class BenchRun
         {
             var f = row.Figures;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {row.KeysPerSecond:N0} | {row.KeysPerSecond / baseline:F1} | {(f is null ? "" : f.MegabytesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.WallSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.CpuSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.CpuMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is null ? "" : (f.PeakRssBytes / 1e6).ToString("F0", CultureInfo.InvariantCulture))} | {row.CountText} |");
+                $"| {row.Name} | {row.KeysPerSecond:N0} | {row.KeysPerSecond / baseline:F1} | {(f is null ? "" : f.MegabytesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.WallSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : f.CpuSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : f.CpuMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : (f.PeakRssBytes / 1e6).ToString("F0", CultureInfo.InvariantCulture))} | {row.CountText} |");
         }
         var local = rows[0];
         var remote = rows.FirstOrDefault(r => r.Name.Contains("through the", StringComparison.Ordinal) && r.Figures is not null);
