@@ -25,7 +25,11 @@ public sealed record Lease(
     [property: Id(2)] string Cursor,
     [property: Id(3)] long Token,
     [property: Id(4)] JobKind Kind,
-    [property: Id(5)] bool Resumed);
+    [property: Id(5)] bool Resumed)
+{
+    /// <summary>W3C traceparent of the job's span, so partition spans are its children wherever they run.</summary>
+    [Id(6)] public string? TraceParent { get; init; }
+}
 
 /// <summary>A worker's progress on its lease since its last report.</summary>
 [GenerateSerializer, Immutable, Alias("dcopy.Progress")]

@@ -31,6 +31,7 @@ public sealed class JobHost : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddDistributedCopyTelemetry("dcopy", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
         if (control is not null)
         {
             var options = ControlOptions(control);

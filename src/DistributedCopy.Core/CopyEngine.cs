@@ -50,6 +50,7 @@ public sealed class CopyEngine : IAsyncDisposable
     {
         var engine = await OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false);
         engine._verify = (new VerifyResult(maxExamples), ttlToleranceMs);
+        engine.Progress.CountsCopies = false;
         return engine;
     }
 
@@ -223,7 +224,13 @@ public sealed class CopyEngine : IAsyncDisposable
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 copier ??= processor();
-                await copier.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                using (var span = Instruments.Source.StartActivity("batch"))
+                {
+                    span?.SetTag("distributedcopy.keys", batch.Count);
+                    await copier.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                Instruments.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 batchDone(batch);
                 _pool.Return(batch);
             }

@@ -36,11 +36,32 @@ public sealed class CopyProgress
         Interlocked.Add(ref _keysSkipped, skipped);
         Interlocked.Add(ref _keysVanished, vanished);
         Interlocked.Increment(ref _batches);
+        if (CountsCopies)
+        {
+            Instruments.KeysCopied.Add(copied);
+            Instruments.BytesCopied.Add(bytes);
+            Instruments.KeysSkipped.Add(skipped);
+            Instruments.KeysVanished.Add(vanished);
+        }
     }
 
-    internal void AddSlotCompleted() => Interlocked.Increment(ref _slotsCompleted);
+    internal void AddSlotCompleted()
+    {
+        Interlocked.Increment(ref _slotsCompleted);
+        if (CountsCopies)
+        {
+            Instruments.SlotsCompleted.Add(1);
+        }
+    }
 
-    internal void AddError() => Interlocked.Increment(ref _errors);
+    internal void AddError()
+    {
+        Interlocked.Increment(ref _errors);
+        Instruments.Errors.Add(1);
+    }
+
+    /// <summary>False for a verify, whose progress is keys compared, not copied.</summary>
+    internal bool CountsCopies { get; set; } = true;
 
     public override string ToString() =>
         $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} errors={Errors}";

@@ -21,6 +21,7 @@ public sealed partial class CoordinatorGrain
             return null;
         }
         var token = ++State.LeasesGranted;
+        Core.Instruments.LeasesGranted.Add(1);
         _leases[partition.Id] = new ActiveLease(worker, token, DateTime.UtcNow);
         var resumed = !State.LeasedBefore.Add(partition.Id);
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
@@ -30,7 +31,7 @@ public sealed partial class CoordinatorGrain
             // the lease count and the partitions leased before are state: keep them across a crash of this grain
             await state.WriteStateAsync();
         }
-        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed);
+        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed) { TraceParent = State.TraceParent };
     }
 
     public async Task<Directive> ReportAsync(int worker, ProgressReport report)
@@ -111,6 +112,7 @@ public sealed partial class CoordinatorGrain
         {
             _leases.Remove(partition);
             State.LeasesExpired++;
+            Core.Instruments.LeasesExpired.Add(1);
             LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
         }
         await EnsureWorkersAsync();

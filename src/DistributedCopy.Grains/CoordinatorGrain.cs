@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ public sealed partial class CoordinatorGrain(
     private readonly Dictionary<int, ActiveLease> _leases = [];
     private readonly Dictionary<int, WorkerSeen> _workers = [];
     private IGrainTimer? _timer;
+    private Activity? _span;
 
     private CoordinatorState State => state.State;
 
@@ -40,6 +42,7 @@ public sealed partial class CoordinatorGrain(
         State.Spec = spec;
         State.Phase = JobPhase.Planning;
         State.ActiveKind = spec.Kind;
+        StartJobSpan(spec);
         try
         {
             var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
@@ -120,6 +123,24 @@ public sealed partial class CoordinatorGrain(
         StartTimer();
     }
 
+    /// <summary>
+    /// The job's span lives as long as this activation (it ends when the job finishes here); its context is stored, so
+    /// partitions leased later, from any silo, are its children.
+    /// </summary>
+    private void StartJobSpan(JobSpec spec)
+    {
+        var previous = Activity.Current;
+        Activity.Current = null;
+        _span = Instruments.Source.StartActivity("job", ActivityKind.Internal);
+        Activity.Current = previous;
+        if (_span is not null)
+        {
+            _span.SetTag("distributedcopy.job", spec.JobId);
+            _span.SetTag("distributedcopy.kind", spec.Kind.ToString());
+            State.TraceParent = _span.Id;
+        }
+    }
+
     private static bool IsActive(JobPhase phase) => phase is JobPhase.Copying or JobPhase.Verifying;
 
     private async Task SetPhaseAsync(JobPhase phase, string? message)
@@ -130,6 +151,10 @@ public sealed partial class CoordinatorGrain(
         await state.WriteStateAsync();
         if (!IsActive(phase))
         {
+            _span?.SetTag("distributedcopy.phase", phase.ToString());
+            _span?.SetStatus(phase == JobPhase.Completed ? ActivityStatusCode.Ok : ActivityStatusCode.Error, message);
+            _span?.Stop();
+            _span = null;
             _timer?.Dispose();
             _timer = null;
             await UnregisterKeepAliveAsync();

@@ -40,6 +40,9 @@ public sealed class CoordinatorState
     /// <summary>Partitions that were leased before (and so may be copied again in part after a crash).</summary>
     [Id(14)] public HashSet<int> LeasedBefore { get; set; } = [];
 
+    /// <summary>W3C traceparent of the job's span.</summary>
+    [Id(15)] public string? TraceParent { get; set; }
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
 using Microsoft.Extensions.Logging;
@@ -83,6 +84,11 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         string? cursor = null;
         var reported = new Counters();
         CopyEngine? engine = null;
+        ActivityContext.TryParse(lease.TraceParent, null, out var job);
+        using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
+        span?.SetTag("distributedcopy.partition", lease.Partition.Id);
+        span?.SetTag("distributedcopy.slots", lease.Slots.Count);
+        span?.SetTag("distributedcopy.worker", Index);
         try
         {
             engine = lease.Kind == JobKind.Verify

@@ -20,6 +20,8 @@ if (settings.Error is not null)
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information);
+// OTLP through the standard OTEL_EXPORTER_OTLP_* variables; DCOPY_OTEL_CONSOLE=1 prints metrics and spans instead
+builder.Services.AddDistributedCopyTelemetry("dcopy-silo", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
 builder.UseOrleans(silo =>
 {
     silo.UseControlRedis(settings.Control!, settings.ClusterId, settings.Timings!);
