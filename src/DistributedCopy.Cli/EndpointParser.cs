@@ -63,6 +63,12 @@ public static class EndpointParser
         foreach (var part in parts.Skip(1))
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq < 0 && part.Contains(':', StringComparison.Ordinal))
+            {
+                // more seeds of the same cluster, as client libraries take them: the first one is enough to read the topology
+                HostAndPort(part, what);
+                continue;
+            }
             if (eq <= 0)
             {
                 throw Bad(what, $"has an option without a value near '{Redact(part)}'");

@@ -19,7 +19,8 @@ if (settings.Error is not null)
 }
 
 var builder = Host.CreateApplicationBuilder();
-builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information);
+builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information)
+    .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Hosting", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
 // OTLP through the standard OTEL_EXPORTER_OTLP_* variables; DCOPY_OTEL_CONSOLE=1 prints metrics and spans instead
 builder.Services.AddDistributedCopyTelemetry("dcopy-silo", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
 builder.UseOrleans(silo =>
@@ -52,7 +53,8 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
             values[args[i][2..]] = args[++i];
         }
         string? Get(string name) => values.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable("DCOPY_" + name.Replace('-', '_').ToUpperInvariant());
-        var control = Get("control");
+        // an orchestrator hands over references as ConnectionStrings__<name>
+        var control = Get("control") ?? Environment.GetEnvironmentVariable("ConnectionStrings__control");
         if (control is null)
         {
             return Invalid("--control <redis> is required: the Redis that holds membership, job state and reminders");
