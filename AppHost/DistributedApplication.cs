@@ -61,6 +61,9 @@ public sealed class DistributedApplication
         /// <summary>Scale of the sample data set (--scale; default 0.05, about 55,000 keys).</summary>
         public double Scale { get; } = AppHostOptions.Parse(args).Scale;
 
+        /// <summary>--dashboard: the first silo serves the Orleans dashboard; its address is in the status view.</summary>
+        public bool Dashboard { get; } = AppHostOptions.Parse(args).Dashboard;
+
         public RedisResource AddRedis(string name) => Add(new RedisResource(name));
 
         public RedisClusterResource AddRedisCluster(string name, int masters) => Add(new RedisClusterResource(name, masters));
@@ -83,11 +86,12 @@ public sealed class DistributedApplication
     }
 }
 
-internal sealed record AppHostOptions(string? Publisher, string? OutputPath, double Scale, string? Error)
+internal sealed record AppHostOptions(string? Publisher, string? OutputPath, double Scale, string? Error, bool Dashboard = false)
 {
     public static AppHostOptions Parse(string[] args)
     {
         string? publisher = null, output = null, error = null;
+        var dashboard = false;
         var scale = 0.05;
         for (var i = 0; i < args.Length; i++)
         {
@@ -106,8 +110,11 @@ internal sealed record AppHostOptions(string? Publisher, string? OutputPath, dou
                     scale = s;
                     i++;
                     break;
+                case "--dashboard":
+                    dashboard = true;
+                    break;
                 default:
-                    error = $"unexpected argument '{args[i]}' (options: --publisher manifest --output-path <file>, --scale <0-10>)";
+                    error = $"unexpected argument '{args[i]}' (options: --publisher manifest --output-path <file>, --scale <0-10>, --dashboard)";
                     break;
             }
         }
@@ -115,6 +122,6 @@ internal sealed record AppHostOptions(string? Publisher, string? OutputPath, dou
         {
             error = "--publisher takes manifest";
         }
-        return new AppHostOptions(publisher, output, scale, error);
+        return new AppHostOptions(publisher, output, scale, error, dashboard);
     }
 }

@@ -43,6 +43,12 @@ public sealed class ProjectProcess : IAsyncDisposable
             start.Environment["DCOPY_SILO_PORT"] = siloPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["DCOPY_GATEWAY_PORT"] = PortAllocator.Next().ToString(CultureInfo.InvariantCulture);
             address = "127.0.0.1:" + siloPort;
+            if (project.Dashboard && replica == 0)
+            {
+                var dashboardPort = PortAllocator.Next();
+                start.Environment["DCOPY_DASHBOARD_PORT"] = dashboardPort.ToString(CultureInfo.InvariantCulture);
+                Console.Error.WriteLine($"apphost: Orleans dashboard on http://127.0.0.1:{dashboardPort}/ (silo {name})");
+            }
         }
         else
         {

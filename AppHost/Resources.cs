@@ -47,6 +47,9 @@ public sealed class ProjectResource(string name, string projectPath, string asse
 
     /// <summary>Runs to its end; its exit code is the AppHost's.</summary>
     public bool IsJob { get; set; }
+
+    /// <summary>The first replica serves the Orleans dashboard.</summary>
+    public bool Dashboard { get; set; }
 }
 
 public static class ResourceBuilderExtensions
@@ -88,6 +91,12 @@ public static class ResourceBuilderExtensions
     {
         resource.WaitsFor.Add(dependency);
         return resource;
+    }
+
+    public static ProjectResource WithDashboard(this ProjectResource project)
+    {
+        project.Dashboard = true;
+        return project;
     }
 
     public static ProjectResource AsJob(this ProjectResource project)

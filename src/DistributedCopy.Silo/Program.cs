@@ -1,5 +1,7 @@
 using System.Globalization;
 using DistributedCopy.Grains;
+using Microsoft.AspNetCore.Builder;
+using Orleans.Dashboard;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -8,6 +10,7 @@ using StackExchange.Redis;
 // A silo of a DistributedCopy cluster: joins through the control Redis, hosts coordinator and worker grains.
 //   DistributedCopy.Silo --control <host:port[,password=...,user=...,ssl=true]> [--cluster-id dcopy]
 //                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1] [--failover fast|relaxed]
+//                        [--dashboard-port N]   (serves the Orleans dashboard on http://<advertise>:N/; off by default)
 // --failover fast (the default) declares a dead silo in under 5 s; relaxed keeps Orleans' defaults (about 10-60 s), for
 // hosts with long GC pauses, where fast timings could declare a live silo dead.
 // Every option may also come from the environment: DCOPY_CONTROL, DCOPY_CLUSTER_ID, DCOPY_SILO_PORT, DCOPY_GATEWAY_PORT, DCOPY_ADVERTISE.
@@ -18,7 +21,8 @@ if (settings.Error is not null)
     return 2;
 }
 
-var builder = Host.CreateApplicationBuilder();
+// with --dashboard-port the silo also serves the Orleans dashboard over HTTP
+IHostApplicationBuilder builder = settings.DashboardPort > 0 ? WebApplication.CreateBuilder() : Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information)
     .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Hosting", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
 // OTLP through the standard OTEL_EXPORTER_OTLP_* variables; DCOPY_OTEL_CONSOLE=1 prints metrics and spans instead
@@ -32,15 +36,37 @@ builder.UseOrleans(silo =>
         o.SiloPort = settings.SiloPort;
         o.GatewayPort = settings.GatewayPort;
     });
+    if (settings.DashboardPort > 0)
+    {
+        silo.AddDashboard();
+    }
 });
-using var host = builder.Build();
+IHost host;
+if (builder is WebApplicationBuilder web)
+{
+    var app = web.Build();
+    app.Urls.Add($"http://{settings.Advertise}:{settings.DashboardPort}");
+    app.MapOrleansDashboard();
+    host = app;
+}
+else
+{
+    host = ((HostApplicationBuilder)builder).Build();
+}
 await host.StartAsync();
 Console.WriteLine($"silo ready: {settings.Advertise}:{settings.SiloPort} (gateway {settings.GatewayPort}), cluster {settings.ClusterId}");
+if (settings.DashboardPort > 0)
+{
+    Console.WriteLine($"dashboard: http://{settings.Advertise}:{settings.DashboardPort}/");
+}
 await host.WaitForShutdownAsync();
+host.Dispose();
 return 0;
 
 internal sealed record SiloSettings(ConfigurationOptions? Control, string ClusterId, int SiloPort, int GatewayPort, string Advertise, string? Error, MembershipTimings? Timings = null)
 {
+    public int DashboardPort { get; init; }
+
     public static SiloSettings Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -48,7 +74,7 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise, --failover)");
+                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise, --failover, --dashboard-port)");
             }
             values[args[i][2..]] = args[++i];
         }
@@ -83,7 +109,11 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             return Invalid("--failover takes fast or relaxed");
         }
-        return new SiloSettings(parsed, Get("cluster-id") ?? "dcopy", siloPort, gatewayPort, Get("advertise") ?? "127.0.0.1", null, timings);
+        if (!int.TryParse(Get("dashboard-port") ?? "0", CultureInfo.InvariantCulture, out var dashboardPort) || dashboardPort is < 0 or > 65535)
+        {
+            return Invalid("--dashboard-port takes a port number");
+        }
+        return new SiloSettings(parsed, Get("cluster-id") ?? "dcopy", siloPort, gatewayPort, Get("advertise") ?? "127.0.0.1", null, timings) { DashboardPort = dashboardPort };
     }
 
     private static SiloSettings Invalid(string error) => new(null, "", 0, 0, "", error);
