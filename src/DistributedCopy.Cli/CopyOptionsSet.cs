@@ -80,6 +80,10 @@ public sealed class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--db: the source is a cluster; it has only database 0");
         }
+        if (!sourceInfo.Topology.IsCluster)
+        {
+            databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, cancellationToken);
+        }
         var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source), Endpoints.FromCore(target))
         {
             Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
@@ -92,6 +96,24 @@ public sealed class CopyOptionsSet
             Databases = databases,
         };
         return (spec, sourceInfo, targetInfo);
+    }
+
+    /// <summary>
+    /// The databases of a standalone source to copy: --db, else the one its endpoint names, else all that hold keys.
+    /// Several may only go to a standalone target whose endpoint names none (each into the same number).
+    /// </summary>
+    private static async Task<int[]> ChooseDatabasesAsync(SideInfo source, SideInfo target, int[] chosen, CancellationToken cancellationToken)
+    {
+        if (chosen.Length == 0)
+        {
+            chosen = source.Endpoint.Database != 0 ? [source.Endpoint.Database] : [.. await Preflight.DatabasesWithKeysAsync(source.Endpoint, cancellationToken)];
+        }
+        var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.Database != 0 ? $"the target names database {target.Endpoint.Database}" : null;
+        if (chosen.Length > 1 && single is not null)
+        {
+            throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but {single}: copy one at a time with --db");
+        }
+        return chosen;
     }
 
     private static void Range(int value, int min, int max, string name)

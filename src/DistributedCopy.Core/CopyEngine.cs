@@ -118,7 +118,7 @@ public sealed class CopyEngine : IAsyncDisposable
     /// <summary>
     /// Copies one database of a standalone source, walking it with SCAN from <paramref name="cursor"/> ("0" for the start).
     /// <paramref name="cursorCommitted"/> gets, in order, cursors from which a resumed copy loses nothing; "0" last.
-    /// Keys go to the same database of a standalone target, or to a cluster target.
+    /// Keys go to the same database of a standalone target (or to the one its endpoint names), or to a cluster target.
     /// </summary>
     public async Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
     {
@@ -127,7 +127,9 @@ public sealed class CopyEngine : IAsyncDisposable
             throw new CopyException("the source is a cluster: copy it by slots");
         }
         var source = await ViewForDatabaseAsync(Source, database, cancellationToken).ConfigureAwait(false);
-        var target = Target.Topology.IsCluster ? Target : await ViewForDatabaseAsync(Target, database, cancellationToken).ConfigureAwait(false);
+        // a standalone target takes each database into the same one, unless its endpoint names one database for all
+        var target = Target.Topology.IsCluster ? Target
+            : await ViewForDatabaseAsync(Target, Target.Seed.Database != 0 ? Target.Seed.Database : database, cancellationToken).ConfigureAwait(false);
         var cursors = new CursorTracker(c => cursorCommitted?.Invoke(c));
         await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, target,
             batch => cursors.BatchDone(batch.Sequence), cancellationToken).ConfigureAwait(false);

@@ -87,21 +87,7 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
         _current.Source = database;
         _current.TrackSlots = false;
         await using var connection = await ConnectAsync(0, cancellationToken).ConfigureAwait(false);
-        var writer = new RespWriter(256);
-        do
-        {
-            writer.Clear();
-            writer.Command(4).Bulk("SCAN"u8).Bulk(cursor).Bulk("COUNT"u8).Bulk(options.ScanCount);
-            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-            RespConnection.ThrowIfError(connection.Frame);
-            var reply = RespFrame.Array(connection.Frame);
-            cursor = RespFrame.String(reply.Next());
-            AddKeys(reply.Next(), slot: -1, filter: null, tracker: null);
-            cursors.Reached(cursor, _current.Count > 0 ? _sequence : _sequence - 1);
-            await DrainAsync(cancellationToken).ConfigureAwait(false);
-        }
-        while (cursor != "0");
+        await ScanAsync(connection, cursor, filter: null, tracker: null, c => cursors.Reached(c, _current.Count > 0 ? _sequence : _sequence - 1), cancellationToken).ConfigureAwait(false);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -119,10 +105,13 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
         await DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ScanLargeSlotsAsync(RespConnection connection, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken)
+    private Task ScanLargeSlotsAsync(RespConnection connection, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken) =>
+        ScanAsync(connection, "0", large, tracker, reached: null, cancellationToken);
+
+    /// <summary>SCAN from <paramref name="cursor"/> to the end; keys of slots outside <paramref name="filter"/> (when given) are passed over.</summary>
+    private async Task ScanAsync(RespConnection connection, string cursor, HashSet<int>? filter, SlotTracker? tracker, Action<string>? reached, CancellationToken cancellationToken)
     {
         var writer = new RespWriter(256);
-        var cursor = "0";
         do
         {
             writer.Clear();
@@ -132,7 +121,8 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
             RespConnection.ThrowIfError(connection.Frame);
             var reply = RespFrame.Array(connection.Frame);
             cursor = RespFrame.String(reply.Next());
-            AddKeys(reply.Next(), slot: -1, large, tracker);
+            AddKeys(reply.Next(), slot: -1, filter, tracker);
+            reached?.Invoke(cursor);
             await DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         while (cursor != "0");

@@ -14,6 +14,7 @@ public sealed class BadInputTests
         await using var target = await RedisCluster.StartAsync(masters: 3);
         await using var tls = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
         await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        await new StandardDataSet(0.001) { Prefix = "db5:" }.LoadAsync(source.Endpoint with { Database = 5 });
         var good = $"127.0.0.1:{source.Port},password={Secret}";
         var to = target.Endpoint.Address;
         var free = PortAllocator.Next();
@@ -24,8 +25,9 @@ public sealed class BadInputTests
             (["copy", "--source", $"127.0.0.1:{source.Port},password=wrong-one", "--target", to], 4, "authentication failed"),
             (["copy", "--source", $"redis://:{Secret}@127.0.0.1:{source.Port}", "--target", $"rediss://127.0.0.1:{tls.Port}"], 3, "TLS handshake"),
             (["copy", "--source", good, "--target", to, "--target-mode", "standalone"], 2, "is a cluster, but --target-mode standalone"),
+            (["copy", "--source", good, "--target", to], 2, "holds keys in databases 0, 5, but a cluster target has only database 0"),
             (["copy", "--source", good, "--target", $"redis://127.0.0.1:{target.Nodes[0].Port}/2"], 2, "has only database 0"),
-            (["copy", "--source", good, "--target", to, "--workers", "0"], 2, "--workers takes a number"),
+            (["copy", "--source", good, "--target", to, "--db", "0", "--workers", "0"], 2, "--workers takes a number"),
             (["copy", "--source", good, "--target", to, "--policy", "overwrite"], 2, "overwrite"),
             (["copy", "--source", good + ",colour=blue", "--target", to], 2, "unknown option 'colour'"),
             (["copy", "--source", "127.0.0.1:99999", "--target", to], 2, "invalid port"),
