@@ -65,8 +65,20 @@ public sealed record JobStatus(
     /// <summary>Where each worker last reported from (worker index to silo identity) and when.</summary>
     [Id(14)] public IReadOnlyDictionary<int, WorkerSeen> Workers { get; init; } = new Dictionary<int, WorkerSeen>();
 
+    /// <summary>Progress per source shard (cluster master, or database of a standalone source).</summary>
+    [Id(15)] public IReadOnlyList<ShardProgress> Shards { get; init; } = [];
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }
 
 [GenerateSerializer, Immutable, Alias("dcopy.WorkerSeen")]
 public sealed record WorkerSeen([property: Id(0)] string Silo, [property: Id(1)] DateTime LastReport, [property: Id(2)] long Keys);
+
+[GenerateSerializer, Immutable, Alias("dcopy.ShardProgress")]
+public sealed record ShardProgress(
+    [property: Id(0)] string Shard,
+    [property: Id(1)] int SlotsDone,
+    [property: Id(2)] int SlotsTotal,
+    [property: Id(3)] int PartitionsDone,
+    [property: Id(4)] int PartitionsTotal,
+    [property: Id(5)] long KeysPlanned);

@@ -12,6 +12,9 @@ public sealed record Partition(
     [property: Id(3)] long Keys,
     [property: Id(4)] int Database = -1)
 {
+    /// <summary>The source master it is read from, or the database ("db3"), for per-shard progress.</summary>
+    [Id(5)] public string Shard { get; init; } = "";
+
     public bool IsDatabase => Database >= 0;
 
     public int SlotCount => IsDatabase ? 0 : EndSlot - StartSlot + 1;

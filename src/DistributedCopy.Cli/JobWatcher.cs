@@ -14,6 +14,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var clock = Stopwatch.StartNew();
         var lastLog = TimeSpan.Zero;
         var rate = new RateMeter();
+        var drawn = 0;
         JobStatus status;
         while (true)
         {
@@ -29,7 +30,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
             if (mode == "bar")
             {
-                Console.Error.Write("\r" + Line(status, rate).PadRight(Console.IsErrorRedirected ? 0 : Math.Max(0, Console.WindowWidth - 1)));
+                drawn = Draw(status, rate, drawn);
             }
             else if (mode == "log" && clock.Elapsed - lastLog >= interval)
             {
@@ -43,10 +44,6 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             catch (OperationCanceledException)
             {
             }
-        }
-        if (mode == "bar")
-        {
-            Console.Error.WriteLine();
         }
         return Summarize(status, clock.Elapsed, json);
     }
@@ -117,6 +114,29 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
             $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}  ETA {eta:hh\\:mm\\:ss}");
+    }
+
+    /// <summary>The overall line and one bar per source shard, redrawn in place (the cursor goes back up over the last drawing).</summary>
+    private static int Draw(JobStatus s, RateMeter rate, int previousLines)
+    {
+        var lines = new List<string> { Line(s, rate) };
+        foreach (var shard in s.Shards)
+        {
+            var share = shard.SlotsTotal > 0 ? (double)shard.SlotsDone / shard.SlotsTotal : shard.PartitionsTotal > 0 ? (double)shard.PartitionsDone / shard.PartitionsTotal : 0;
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {shard.Shard,-22} {share,6:P1} {Bar(share)} slots {shard.SlotsDone}/{shard.SlotsTotal}  partitions {shard.PartitionsDone}/{shard.PartitionsTotal}  {shard.KeysPlanned:N0} keys"));
+        }
+        var width = Console.IsErrorRedirected ? 160 : Math.Max(20, Console.WindowWidth - 1);
+        var text = new System.Text.StringBuilder();
+        if (previousLines > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\u001b[{previousLines}F");
+        }
+        foreach (var line in lines)
+        {
+            text.Append(line.Length > width ? line[..width] : line.PadRight(width)).Append('\n');
+        }
+        Console.Error.Write(text.ToString());
+        return lines.Count;
     }
 
     private static string Bar(double share)

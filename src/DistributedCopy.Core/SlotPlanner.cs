@@ -3,7 +3,11 @@ using DistributedCopy.Core.Resp;
 namespace DistributedCopy.Core;
 
 /// <summary>A planned unit of work: contiguous slots inside one source shard, or one database of a standalone source.</summary>
-public sealed record PlannedPartition(int StartSlot, int EndSlot, long Keys, int Database = -1);
+public sealed record PlannedPartition(int StartSlot, int EndSlot, long Keys, int Database = -1)
+{
+    /// <summary>The source master it is read from ("host:port"), or the database's name ("db3").</summary>
+    public string Shard { get; init; } = "";
+}
 
 /// <summary>
 /// Splits a source into partitions of about equal key counts (from COUNTKEYSINSLOT for every slot, pipelined), each a
@@ -43,7 +47,7 @@ public static class SlotPlanner
         }
         var perPartition = Math.Max(1, counts.Sum() / Math.Max(1, partitions));
         var plan = new List<PlannedPartition>();
-        foreach (var range in topology.Shards.SelectMany(s => s.Slots).OrderBy(r => r.Start))
+        foreach (var (range, master) in topology.Shards.SelectMany(s => s.Slots.Select(r => (r, s.Master.Address))).OrderBy(x => x.r.Start))
         {
             var start = range.Start;
             long keys = 0;
@@ -52,7 +56,7 @@ public static class SlotPlanner
                 keys += counts[slot];
                 if (keys >= perPartition || slot == range.End)
                 {
-                    plan.Add(new PlannedPartition(start, slot, keys));
+                    plan.Add(new PlannedPartition(start, slot, keys) { Shard = master });
                     start = slot + 1;
                     keys = 0;
                 }
@@ -73,7 +77,7 @@ public static class SlotPlanner
                 continue;
             }
             var keys = value.Split(',').Select(p => p.Split('=')).FirstOrDefault(p => p[0] == "keys") is { } k ? long.Parse(k[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
-            plan.Add(new PlannedPartition(0, HashSlot.Count - 1, keys, db));
+            plan.Add(new PlannedPartition(0, HashSlot.Count - 1, keys, db) { Shard = "db" + db.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         }
         return plan.OrderBy(p => p.Database).ToList();
     }

@@ -87,7 +87,10 @@ public sealed partial class CoordinatorGrain
             State.ResetProgress();
             await SetPhaseAsync(JobPhase.Verifying, null);
             LogPhase(logger, State.Spec.JobId, JobPhase.Verifying);
-            return;
+            if (State.Partitions.Count > 0)
+            {
+                return;
+            }
         }
         await SetPhaseAsync(JobPhase.Completed, State.ActiveKind == JobKind.Verify && State.Verify.Differences > 0
             ? $"verify found {State.Verify.Differences} differences"

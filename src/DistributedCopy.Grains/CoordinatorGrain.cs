@@ -47,7 +47,7 @@ public sealed partial class CoordinatorGrain(
         {
             var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
             var plan = await SlotPlanner.PlanAsync(source, spec.Workers * spec.PartitionsPerWorker, spec.Databases);
-            State.Partitions = plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database)).ToList();
+            State.Partitions = plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
             State.KeysPlanned = plan.Sum(p => p.Keys);
             State.Phase = spec.Kind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying;
             LogPlanned(logger, spec.JobId, State.Partitions.Count, State.KeysPlanned, spec.Workers);
@@ -58,6 +58,11 @@ public sealed partial class CoordinatorGrain(
             State.Message = "planning failed: " + ex.Message;
         }
         await state.WriteStateAsync();
+        if (IsActive(State.Phase) && State.Partitions.Count == 0)
+        {
+            // an empty source: nothing to lease, nothing to wait for
+            await FinishPhaseAsync();
+        }
         if (IsActive(State.Phase))
         {
             await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
@@ -173,7 +178,17 @@ public sealed partial class CoordinatorGrain(
         this.GetPrimaryKeyString(), State.Phase, State.Copied, State.SlotsDone,
         State.Partitions.Where(p => !p.IsDatabase).Sum(p => p.SlotCount), State.DonePartitions.Count, State.Partitions.Count,
         State.KeysPlanned, State.Message, State.Verify, new Dictionary<string, long>(State.KeysBySilo), State.LeasesGranted, State.LeasesExpired,
-        State.ActiveKind) { Workers = new Dictionary<int, WorkerSeen>(_workers) };
+        State.ActiveKind)
+    {
+        Workers = new Dictionary<int, WorkerSeen>(_workers),
+        Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(
+            g.Key,
+            g.Where(p => !p.IsDatabase).Sum(p => Enumerable.Range(p.StartSlot, p.SlotCount).Count(State.IsSlotDone)),
+            g.Sum(p => p.SlotCount),
+            g.Count(p => State.DonePartitions.Contains(p.Id)),
+            g.Count(),
+            g.Sum(p => p.Keys))).ToList(),
+    };
 
     [LoggerMessage(1, LogLevel.Information, "Job {JobId}: {Partitions} partitions, {Keys} keys, {Workers} workers")]
     private static partial void LogPlanned(ILogger logger, string jobId, int partitions, long keys, int workers);
