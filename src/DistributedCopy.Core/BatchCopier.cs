@@ -75,9 +75,19 @@ internal sealed class BatchCopier(ClusterView source, ClusterView target, CopyOp
                 writer.Bulk("REPLACE"u8);
             }
         }
+        var waits = new bool[topology.Shards.Count];
+        for (var shard = 0; shard < waits.Length; shard++)
+        {
+            if (options.WaitForReplicas && topology.Shards[shard].Replicas > 0 && _target.HasCommands(shard))
+            {
+                waits[shard] = true;
+                _target.Writer(shard).Command(3).Bulk("WAIT"u8).Bulk(1).Bulk((long)options.ReplicaTimeout.TotalMilliseconds);
+            }
+        }
         await _target.SendAllAsync(cancellationToken).ConfigureAwait(false);
         Exception? failure = null;
         string? redirect = null;
+        string? lagging = null;
         for (var shard = 0; shard < topology.Shards.Count; shard++)
         {
             if (!_target.HasCommands(shard))
@@ -127,6 +137,22 @@ internal sealed class BatchCopier(ClusterView source, ClusterView target, CopyOp
                     failure ??= new CopyException($"RESTORE of key {KeyText.Printable(batch.Key(i))} failed at {topology.Shards[shard].Master.Address}: {text}");
                 }
             }
+            if (waits[shard])
+            {
+                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                if (RespFrame.IsError(connection.Frame) || RespFrame.Integer(connection.Frame) < 1)
+                {
+                    // not on a replica yet: a failover now would lose these writes, so they count as not written
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        if (_route[i] == shard && batch.State[i] == KeyState.Copied)
+                        {
+                            batch.State[i] = KeyState.Pending;
+                        }
+                    }
+                    lagging ??= $"no replica of {topology.Shards[shard].Master.Address} acknowledged the batch within {options.ReplicaTimeout.TotalSeconds:F0} s";
+                }
+            }
         }
         _target.ClearWriters();
         if (failure is not null)
@@ -136,6 +162,10 @@ internal sealed class BatchCopier(ClusterView source, ClusterView target, CopyOp
         if (redirect is not null)
         {
             throw Classify(redirect, "target");
+        }
+        if (lagging is not null)
+        {
+            throw new TopologyChangedException(lagging);
         }
     }
 

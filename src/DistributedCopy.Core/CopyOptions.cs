@@ -33,14 +33,23 @@ public sealed record CopyOptions
     /// <summary>SCAN COUNT hint for standalone sources and large slots.</summary>
     public int ScanCount { get; init; } = 1000;
 
-    /// <summary>Retries of one batch after connection failures or redirects before the copy fails.</summary>
-    public int MaxRetries { get; init; } = 8;
+    /// <summary>Retries of one batch after connection failures or redirects before the copy fails (backoff up to 5 s: about 40 s in all, enough for a failover).</summary>
+    public int MaxRetries { get; init; } = 12;
 
     /// <summary>
     /// The same payloads were possibly written before (a resumed or retried copy): a BUSYKEY then means "already there",
     /// even under <see cref="OverwritePolicy.FailOnExisting"/>.
     /// </summary>
     public bool Resuming { get; init; }
+
+    /// <summary>
+    /// After each batch, WAIT until one replica of every target master that has replicas holds the writes, so a failover
+    /// of the target cannot lose keys already counted (and checkpointed) as copied. A replica that does not answer within
+    /// <see cref="ReplicaTimeout"/> makes the batch retry.
+    /// </summary>
+    public bool WaitForReplicas { get; init; } = true;
+
+    public TimeSpan ReplicaTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
     public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();

@@ -14,8 +14,8 @@ public readonly record struct SlotRange(int Start, int End)
     public override string ToString() => Start == End ? Start.ToString(CultureInfo.InvariantCulture) : $"{Start}-{End}";
 }
 
-/// <summary>One master and the slots it serves (all of them for a standalone server).</summary>
-public sealed record Shard(RedisEndpoint Master, IReadOnlyList<SlotRange> Slots, string NodeId);
+/// <summary>One master, the slots it serves (all of them for a standalone server), and how many replicas follow it.</summary>
+public sealed record Shard(RedisEndpoint Master, IReadOnlyList<SlotRange> Slots, string NodeId, int Replicas = 0);
 
 /// <summary>The shape of a deployment as read from the server: cluster shards or one standalone server.</summary>
 public sealed class Topology
@@ -116,6 +116,7 @@ public sealed class Topology
             var ranges = new List<SlotRange>();
             RedisEndpoint? master = null;
             var masterId = "";
+            var replicas = 0;
             var fields = RespFrame.Array(shardFrame);
             while (fields.MoveNext(out var name))
             {
@@ -134,6 +135,10 @@ public sealed class Topology
                         while (nodes.MoveNext(out var node))
                         {
                             var props = ReadMap(node);
+                            if (props.GetValueOrDefault("role") == "replica" && props.GetValueOrDefault("health") == "online")
+                            {
+                                replicas++;
+                            }
                             if (props.GetValueOrDefault("role") != "master" || props.GetValueOrDefault("health") == "fail")
                             {
                                 continue;
@@ -148,7 +153,7 @@ public sealed class Topology
             }
             if (master is not null && ranges.Count > 0)
             {
-                shards.Add(new Shard(master, ranges, masterId));
+                shards.Add(new Shard(master, ranges, masterId, replicas));
             }
         }
         return shards;
@@ -156,7 +161,7 @@ public sealed class Topology
 
     private static List<Shard> ParseSlots(byte[] reply, RedisEndpoint seed)
     {
-        var byNode = new Dictionary<string, (RedisEndpoint Master, List<SlotRange> Ranges)>(StringComparer.Ordinal);
+        var byNode = new Dictionary<string, (RedisEndpoint Master, List<SlotRange> Ranges, int Replicas)>(StringComparer.Ordinal);
         var all = RespFrame.Array(reply);
         while (all.MoveNext(out var entry))
         {
@@ -167,14 +172,19 @@ public sealed class Topology
             var host = RespFrame.String(node.Next());
             var port = (int)RespFrame.Integer(node.Next());
             var id = node.MoveNext(out var idFrame) ? RespFrame.String(idFrame) : host + ":" + port;
+            var replicas = 0;
+            while (parts.MoveNext(out _))
+            {
+                replicas++;
+            }
             if (!byNode.TryGetValue(id, out var shard))
             {
-                shard = (seed.WithAddress(host.Length > 0 ? host : seed.Host, port), []);
+                shard = (seed.WithAddress(host.Length > 0 ? host : seed.Host, port), [], replicas);
                 byNode[id] = shard;
             }
             shard.Ranges.Add(new SlotRange(start, end));
         }
-        return byNode.Select(kv => new Shard(kv.Value.Master, kv.Value.Ranges, kv.Key)).ToList();
+        return byNode.Select(kv => new Shard(kv.Value.Master, kv.Value.Ranges, kv.Key, kv.Value.Replicas)).ToList();
     }
 
     private static Dictionary<string, string> ReadMap(ReadOnlySpan<byte> frame)

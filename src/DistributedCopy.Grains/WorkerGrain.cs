@@ -111,7 +111,9 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 var now = Snapshot(engine.Progress);
                 // verify's engine counts compared keys as its progress; they are not copies
                 var counters = lease.Kind == JobKind.Verify ? new Counters() : Minus(now, reported);
-                var report = new ProgressReport(partition.Id, lease.Token, slots, Volatile.Read(ref cursor), counters, finished, RuntimeIdentity, verify);
+                // verify commits a database's cursor only with its counts, at the end, like its slots
+                var committed = lease.Kind == JobKind.Verify && !finished ? null : Volatile.Read(ref cursor);
+                var report = new ProgressReport(partition.Id, lease.Token, slots, committed, counters, finished, RuntimeIdentity, verify);
                 reported = now;
                 var directive = await coordinator.ReportAsync(Index, report);
                 if (finished || directive != Directive.Continue)

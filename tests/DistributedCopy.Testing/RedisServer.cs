@@ -88,6 +88,13 @@ public sealed class RedisServer : IAsyncDisposable
         };
     }
 
+    /// <summary>SIGKILL: the server dies at once, as in a crash; its replicas notice after the node timeout.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     public ValueTask DisposeAsync()
     {
         ProcessRegistry.Stop(_process);

@@ -1,0 +1,33 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+public sealed class FailoverTests
+{
+    [RedisFact]
+    public async Task ACopyGoesOnWhenATargetMasterDiesAndItsReplicaTakesOverLosingNothing()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
+        var report = await new StandardDataSet(0.05).LoadAsync(source.Endpoint);
+        var masters = await target.MastersAsync();
+        var victim = masters.First(m => m.Port != target.Nodes[0].Port);
+        var survivor = target.Nodes[0].Endpoint;
+
+        // small batches and one pipeline per shard, so the copy is still running when the master dies
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, survivor, new CopyOptions { BatchSize = 50, PipelinesPerShard = 1 });
+        var copy = engine.CopyAllAsync();
+        while (engine.Progress.KeysCopied < report.Total / 5 && !copy.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+        Assert.False(copy.IsCompleted, "the copy ended before the master could be killed");
+        victim.Kill();
+        await copy.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(engine.Progress.Errors > 0, "the copy should have met the dead master");
+        Assert.True(engine.Progress.KeysCopied >= report.Total);
+        var compared = await DataComparer.CompareAsync(source.Endpoint, survivor, typedSamplePerType: 5);
+        Assert.True(compared.Identical, compared.ToString());
+    }
+}
