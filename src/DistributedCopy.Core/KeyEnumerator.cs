@@ -23,55 +23,42 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
             tracker.Hold(slot);
         }
         var large = new HashSet<int>();
-        await using (var connection = await ConnectAsync(shard, cancellationToken).ConfigureAwait(false))
+        RespConnection? connection = null;
+        async Task ResetAsync()
         {
-            var writer = new RespWriter();
-            var counts = new long[options.SlotWindow];
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+        }
+        try
+        {
             for (var offset = 0; offset < slots.Count; offset += options.SlotWindow)
             {
-                var window = Math.Min(options.SlotWindow, slots.Count - offset);
-                writer.Clear();
-                for (var i = 0; i < window; i++)
+                // slots leave the list as they are emitted, so a retried window lists each slot's keys once
+                var pending = slots.Skip(offset).Take(options.SlotWindow).ToList();
+                await RetryAsync(async () =>
                 {
-                    writer.Command(3).Bulk("CLUSTER"u8).Bulk("COUNTKEYSINSLOT"u8).Bulk(slots[offset + i]);
-                }
-                await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < window; i++)
-                {
-                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                    RespConnection.ThrowIfError(connection.Frame);
-                    counts[i] = RespFrame.Integer(connection.Frame);
-                }
-                writer.Clear();
-                for (var i = 0; i < window; i++)
-                {
-                    if (counts[i] > options.LargeSlotThreshold)
-                    {
-                        large.Add(slots[offset + i]);
-                    }
-                    else if (counts[i] > 0)
-                    {
-                        // a little headroom for keys written since the count; a slot never returns more than it holds
-                        writer.Command(4).Bulk("CLUSTER"u8).Bulk("GETKEYSINSLOT"u8).Bulk(slots[offset + i]).Bulk(counts[i] + 64);
-                    }
-                }
-                await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < window; i++)
-                {
-                    var slot = slots[offset + i];
-                    if (counts[i] > 0 && !large.Contains(slot))
-                    {
-                        await ReadKeysAsync(connection, slot, tracker, cancellationToken).ConfigureAwait(false);
-                    }
-                    if (!large.Contains(slot))
-                    {
-                        tracker.Release(slot);
-                    }
-                }
+                    connection ??= await ConnectToOwnerAsync(pending[0], cancellationToken).ConfigureAwait(false);
+                    await EnumerateWindowAsync(connection, pending, large, tracker, cancellationToken).ConfigureAwait(false);
+                }, ResetAsync, cancellationToken).ConfigureAwait(false);
             }
             if (large.Count > 0)
             {
-                await ScanLargeSlotsAsync(connection, large, tracker, cancellationToken).ConfigureAwait(false);
+                // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
+                await RetryAsync(async () =>
+                {
+                    connection ??= await ConnectToOwnerAsync(large.First(), cancellationToken).ConfigureAwait(false);
+                    await ScanLargeSlotsAsync(connection, large, tracker, cancellationToken).ConfigureAwait(false);
+                }, ResetAsync, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -79,6 +66,86 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
         {
             tracker.Release(slot);
         }
+    }
+
+    /// <summary>Counts the keys of <paramref name="pending"/> slots, lists the small ones, sets the large ones aside.</summary>
+    private async Task EnumerateWindowAsync(RespConnection connection, List<int> pending, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        var writer = new RespWriter();
+        foreach (var slot in pending)
+        {
+            writer.Command(3).Bulk("CLUSTER"u8).Bulk("COUNTKEYSINSLOT"u8).Bulk(slot);
+        }
+        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+        var counts = new long[pending.Count];
+        for (var i = 0; i < pending.Count; i++)
+        {
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            RespConnection.ThrowIfError(connection.Frame);
+            counts[i] = RespFrame.Integer(connection.Frame);
+        }
+        writer.Clear();
+        for (var i = 0; i < pending.Count; i++)
+        {
+            if (counts[i] > 0 && counts[i] <= options.LargeSlotThreshold)
+            {
+                // a little headroom for keys written since the count; a slot never returns more than it holds
+                writer.Command(4).Bulk("CLUSTER"u8).Bulk("GETKEYSINSLOT"u8).Bulk(pending[i]).Bulk(counts[i] + 64);
+            }
+        }
+        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < pending.Count; i++)
+        {
+            var slot = pending[i];
+            if (counts[i] > options.LargeSlotThreshold)
+            {
+                large.Add(slot);
+                continue;
+            }
+            if (counts[i] > 0)
+            {
+                await ReadKeysAsync(connection, slot, tracker, cancellationToken).ConfigureAwait(false);
+            }
+            tracker.Release(slot);
+            pending[i] = -1;
+        }
+        pending.RemoveAll(slot => slot < 0 || large.Contains(slot));
+    }
+
+    /// <summary>Runs a step of the enumeration again after a dropped connection or a failover, with a fresh topology.</summary>
+    private async Task RetryAsync(Func<Task> step, Func<Task> reset, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var version = source.Version;
+            try
+            {
+                await step().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) && attempt < options.MaxRetries)
+            {
+                await reset().ConfigureAwait(false);
+                await Task.Delay(Retry.Delay(attempt), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await source.RefreshAsync(version, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisConnectException)
+                {
+                    // the next attempt fails the same way; the last one gives the error
+                }
+            }
+        }
+    }
+
+    private async Task<RespConnection> ConnectToOwnerAsync(int slot, CancellationToken cancellationToken)
+    {
+        var topology = source.Topology;
+        var shard = topology.IsCluster ? topology.ShardIndexOf(slot) : 0;
+        return shard < 0
+            ? throw new TopologyChangedException($"no source master serves slot {slot}")
+            : await RespConnection.ConnectAsync(topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Enumerates a standalone database from <paramref name="cursor"/>; reports each SCAN cursor with the batch sequence it needs.</summary>
