@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
 using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;
@@ -106,7 +107,7 @@ public sealed class CopyOptionsSet
     {
         if (chosen.Length == 0)
         {
-            chosen = source.Endpoint.Database != 0 ? [source.Endpoint.Database] : [.. await Preflight.DatabasesWithKeysAsync(source.Endpoint, cancellationToken)];
+            chosen = source.Endpoint.Database != 0 ? [source.Endpoint.Database] : [.. (await Topology.DatabasesAsync(source.Endpoint, cancellationToken)).Select(d => d.Database)];
         }
         var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.Database != 0 ? $"the target names database {target.Endpoint.Database}" : null;
         if (chosen.Length > 1 && single is not null)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
@@ -83,5 +82,4 @@ public static class PlanCommand
         return (sampled, sampled == 0 ? 0 : (double)total / sampled);
     }
 
-    internal static string Format(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

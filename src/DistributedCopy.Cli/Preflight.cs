@@ -82,14 +82,6 @@ public static class Preflight
         }
     }
 
-    /// <summary>Databases of a standalone server that hold keys, from INFO keyspace.</summary>
-    public static async Task<IReadOnlyList<int>> DatabasesWithKeysAsync(RedisEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        await using var connection = await RespConnection.ConnectAsync(endpoint with { Database = 0 }, cancellationToken);
-        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace"));
-        return info.Keys.Where(k => k.StartsWith("db", StringComparison.Ordinal)).Select(k => int.Parse(k[2..], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
-    }
-
     private static async Task<long> CountKeysAsync(RedisEndpoint endpoint, Topology topology, CancellationToken cancellationToken)
     {
         long keys = 0;

@@ -61,10 +61,7 @@ public sealed class CopyEngine : IAsyncDisposable
         {
             return [0];
         }
-        await using var connection = await RespConnection.ConnectAsync(Source.Seed, cancellationToken).ConfigureAwait(false);
-        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace").ConfigureAwait(false));
-        return info.Keys.Where(k => k.StartsWith("db", StringComparison.Ordinal))
-            .Select(k => int.Parse(k[2..], CultureInfo.InvariantCulture)).Order().ToList();
+        return (await Topology.DatabasesAsync(Source.Seed, cancellationToken).ConfigureAwait(false)).Select(d => d.Database).ToList();
     }
 
     /// <summary>Copies everything: every slot of a cluster source, or every database of a standalone one that holds keys.</summary>

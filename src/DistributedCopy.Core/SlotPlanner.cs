@@ -65,20 +65,9 @@ public static class SlotPlanner
         return plan;
     }
 
-    private static async Task<IReadOnlyList<PlannedPartition>> PlanDatabasesAsync(RedisEndpoint seed, IReadOnlyList<int>? databases, CancellationToken cancellationToken)
-    {
-        await using var connection = await RespConnection.ConnectAsync(seed, cancellationToken).ConfigureAwait(false);
-        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace").ConfigureAwait(false));
-        var plan = new List<PlannedPartition>();
-        foreach (var (name, value) in info)
-        {
-            if (!name.StartsWith("db", StringComparison.Ordinal) || !int.TryParse(name[2..], out var db) || (databases is { Count: > 0 } && !databases.Contains(db)))
-            {
-                continue;
-            }
-            var keys = value.Split(',').Select(p => p.Split('=')).FirstOrDefault(p => p[0] == "keys") is { } k ? long.Parse(k[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
-            plan.Add(new PlannedPartition(0, HashSlot.Count - 1, keys, db) { Shard = "db" + db.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        }
-        return plan.OrderBy(p => p.Database).ToList();
-    }
+    private static async Task<IReadOnlyList<PlannedPartition>> PlanDatabasesAsync(RedisEndpoint seed, IReadOnlyList<int>? databases, CancellationToken cancellationToken) =>
+        (await Topology.DatabasesAsync(seed, cancellationToken).ConfigureAwait(false))
+            .Where(d => databases is not { Count: > 0 } || databases.Contains(d.Database))
+            .Select(d => new PlannedPartition(0, HashSlot.Count - 1, d.Keys, d.Database) { Shard = "db" + d.Database.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            .ToList();
 }

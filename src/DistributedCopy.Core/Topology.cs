@@ -93,6 +93,23 @@ public sealed class Topology
         return new Topology(true, shards, version);
     }
 
+    /// <summary>The databases of a standalone server that hold keys, with their key counts (INFO keyspace), in order.</summary>
+    public static async Task<IReadOnlyList<(int Database, long Keys)>> DatabasesAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await RespConnection.ConnectAsync(endpoint with { Database = 0 }, cancellationToken).ConfigureAwait(false);
+        var info = ParseInfo(await connection.ExecuteStringAsync("INFO", "keyspace").ConfigureAwait(false));
+        var databases = new List<(int, long)>();
+        foreach (var (name, value) in info)
+        {
+            if (name.StartsWith("db", StringComparison.Ordinal) && int.TryParse(name[2..], CultureInfo.InvariantCulture, out var db))
+            {
+                var keys = value.Split(',').Select(p => p.Split('=')).FirstOrDefault(p => p[0] == "keys") is { Length: 2 } k ? long.Parse(k[1], CultureInfo.InvariantCulture) : 0;
+                databases.Add((db, keys));
+            }
+        }
+        return databases.OrderBy(d => d.Item1).ToList();
+    }
+
     public static Dictionary<string, string> ParseInfo(string info)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
