@@ -152,7 +152,8 @@ public sealed class Topology
                         while (nodes.MoveNext(out var node))
                         {
                             var props = ReadMap(node);
-                            if (props.GetValueOrDefault("role") == "replica" && props.GetValueOrDefault("health") == "online")
+                            // a replica still loading counts: it may be promoted, so writes must reach it first
+                            if (props.GetValueOrDefault("role") == "replica" && props.GetValueOrDefault("health") != "fail")
                             {
                                 replicas++;
                             }

@@ -77,7 +77,7 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every node reports cluster_state:ok, all slots served and every node known.</summary>
+    /// <summary>Waits until every node reports cluster_state:ok, all slots served and every node known, and every replica is linked.</summary>
     public async Task WaitHealthyAsync(CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -86,6 +86,9 @@ public sealed class RedisCluster : IAsyncDisposable
             var healthy = true;
             foreach (var node in Nodes)
             {
+                var replication = Topology.ParseInfo(await node.ExecuteAsync("INFO", "replication").ConfigureAwait(false));
+                // a replica counts once its link to the master is up (it has the master's data)
+                healthy &= replication.GetValueOrDefault("role") != "slave" || replication.GetValueOrDefault("master_link_status") == "up";
                 var info = Topology.ParseInfo(await node.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false));
                 healthy &= info.GetValueOrDefault("cluster_state") == "ok"
                     && info.GetValueOrDefault("cluster_slots_ok") == HashSlot.Count.ToString(CultureInfo.InvariantCulture)
