@@ -80,12 +80,6 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
-    public static ProjectResource WithEnvironment(this ProjectResource project, string name, string value)
-    {
-        project.Environment[name] = value;
-        return project;
-    }
-
     public static T WaitFor<T>(this T resource, Resource dependency)
         where T : Resource
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DistributedCopy.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -49,7 +47,7 @@ public sealed class JobHost : IAsyncDisposable
             return new JobHost(clientHost, null, embedded: false);
         }
         var stateLock = LockStateDirectory(stateDirectory);
-        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, FreePort(), FreePort()));
+        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new JobHost(host, stateLock, embedded: true);
@@ -105,10 +103,4 @@ public sealed class JobHost : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -9,7 +9,6 @@ public sealed class CopyProgress
     private long _keysVanished;
     private long _slotsCompleted;
     private long _errors;
-    private long _batches;
 
     public long KeysCopied => Interlocked.Read(ref _keysCopied);
 
@@ -27,15 +26,12 @@ public sealed class CopyProgress
     /// <summary>Errors met, retried or not.</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    public long Batches => Interlocked.Read(ref _batches);
-
     internal void AddBatch(long copied, long bytes, long skipped, long vanished)
     {
         Interlocked.Add(ref _keysCopied, copied);
         Interlocked.Add(ref _bytesCopied, bytes);
         Interlocked.Add(ref _keysSkipped, skipped);
         Interlocked.Add(ref _keysVanished, vanished);
-        Interlocked.Increment(ref _batches);
         if (CountsCopies)
         {
             Instruments.KeysCopied.Add(copied);

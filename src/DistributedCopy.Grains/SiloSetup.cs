@@ -58,15 +58,25 @@ public static class SiloSetup
         return silo.UseTimings(timings);
     }
 
-    /// <summary>Embedded mode: one silo in this process, job state in files under <paramref name="stateDirectory"/>.</summary>
-    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int siloPort, int gatewayPort)
+    /// <summary>
+    /// Embedded mode: one silo in this process on free loopback ports (Orleans refuses port 0), job state in files under
+    /// <paramref name="stateDirectory"/>.
+    /// </summary>
+    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory)
     {
         Directory.CreateDirectory(stateDirectory);
-        silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: "embedded");
+        silo.UseLocalhostClustering(FreeLoopbackPort(), FreeLoopbackPort(), serviceId: ServiceId, clusterId: "embedded");
         silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));
         silo.UseInMemoryReminderService();
         silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         return silo;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static ISiloBuilder UseTimings(this ISiloBuilder silo, MembershipTimings timings)

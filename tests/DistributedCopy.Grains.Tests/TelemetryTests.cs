@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
 using DistributedCopy.Testing;
@@ -27,7 +25,7 @@ public sealed class TelemetryTests
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.UseOrleans(silo => silo.UseEmbedded(state, FreePort(), FreePort()));
+        builder.UseOrleans(silo => silo.UseEmbedded(state));
         builder.Services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(Instruments.Name).AddInMemoryExporter(metrics))
             .WithTracing(t => t.AddSource(Instruments.Name).AddInMemoryExporter(spans));
@@ -66,12 +64,5 @@ public sealed class TelemetryTests
         var batches = spans.Where(s => s.DisplayName == "batch").ToList();
         Assert.NotEmpty(batches);
         Assert.All(batches, b => Assert.Contains(partitions, p => p.SpanId == b.ParentSpanId));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
