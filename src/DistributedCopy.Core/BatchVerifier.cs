@@ -15,7 +15,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
 
     public async Task ProcessAsync(KeyBatch batch, CancellationToken cancellationToken)
     {
-        if (_targetDumps.Ttl.Length < batch.Capacity)
+        if (_targetDumps.Expiry.Length < batch.Capacity)
         {
             _targetDumps = new DumpBuffer(batch.Capacity);
         }
@@ -27,13 +27,13 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         var compared = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            var sourceTtl = batch.Ttl[i];
+            var sourceTtl = batch.Expiry[i];
             if (sourceTtl == KeyBatch.Vanished)
             {
                 continue;
             }
             compared++;
-            var targetTtl = _targetDumps.Ttl[i];
+            var targetTtl = _targetDumps.Expiry[i];
             if (targetTtl == KeyBatch.Vanished)
             {
                 result.AddMissing(batch.Key(i));
@@ -55,7 +55,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
                     continue;
                 }
             }
-            // both read moments are close; the tolerance covers the time between them
+            // absolute expiry on both sides; the tolerance covers clocks and PTTL's rounding
             if ((sourceTtl < 0) != (targetTtl < 0) || Math.Abs(sourceTtl - targetTtl) > ttlToleranceMs)
             {
                 result.AddTtlDrift(batch.Key(i));
@@ -86,7 +86,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
     private static async Task<List<string>> ReadCanonicalAsync(ShardConnections connections, byte[] key, int slot, string[][] commands, bool sort, CancellationToken cancellationToken)
     {
         var topology = connections.Topology;
-        var shard = topology.IsCluster ? topology.ShardIndexOf(slot) : 0;
+        var shard = topology.ShardFor(slot);
         var connection = await connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
         var writer = new RespWriter(256);
         foreach (var command in commands)

@@ -6,12 +6,15 @@ namespace DistributedCopy.Core;
 /// The current topology of one side (source or target), shared by all pipelines. After a redirect or a dropped connection a
 /// pipeline asks for a refresh; concurrent requests for the same stale version are served by one read.
 /// </summary>
-public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap)
+public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap, ServerCapabilities? capabilities = null)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Snapshot _current = new(initial.WithAddressMap(addressMap), 1);
 
     public RedisEndpoint Seed { get; } = seed;
+
+    /// <summary>What this side's servers accept (probed when the view was opened).</summary>
+    public ServerCapabilities Capabilities { get; } = capabilities ?? ServerCapabilities.None;
 
     public Topology Topology => _current.Topology;
 
@@ -21,8 +24,9 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
     public static async Task<ClusterView> OpenAsync(RedisEndpoint seed, IReadOnlyDictionary<string, string> addressMap, CancellationToken cancellationToken)
     {
         var mapped = Topology.MapAddress(seed, addressMap);
-        var topology = await Topology.ReadAsync(mapped, cancellationToken).ConfigureAwait(false);
-        return new ClusterView(mapped, topology, addressMap);
+        var topology = await Topology.ReadAnyAsync(mapped.AllSeeds().Select(s => Topology.MapAddress(s, addressMap)), cancellationToken).ConfigureAwait(false);
+        var capabilities = await ServerCapabilities.ProbeAsync(topology.WithAddressMap(addressMap), cancellationToken).ConfigureAwait(false);
+        return new ClusterView(mapped, topology, addressMap, capabilities);
     }
 
     /// <summary>Reads the topology again unless someone already did since <paramref name="seenVersion"/>.</summary>
@@ -35,21 +39,9 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
             {
                 return;
             }
-            Exception? last = null;
-            foreach (var candidate in Topology.Shards.Select(s => s.Master).Append(Seed).Distinct())
-            {
-                try
-                {
-                    var topology = await Topology.ReadAsync(candidate, cancellationToken).ConfigureAwait(false);
-                    _current = new Snapshot(topology.WithAddressMap(addressMap), _current.Version + 1);
-                    return;
-                }
-                catch (RespException ex)
-                {
-                    last = ex;
-                }
-            }
-            throw new RedisConnectException($"cannot read the topology of {Seed.Address} from any known node: {last?.Message}", last);
+            var candidates = Topology.Shards.Select(s => s.Master).Concat(Seed.AllSeeds().Select(s => Topology.MapAddress(s, addressMap))).DistinctBy(e => e.Address);
+            var topology = await Topology.ReadAnyAsync(candidates, cancellationToken).ConfigureAwait(false);
+            _current = new Snapshot(topology.WithAddressMap(addressMap), _current.Version + 1);
         }
         finally
         {

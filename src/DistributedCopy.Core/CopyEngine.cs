@@ -13,6 +13,8 @@ public sealed class CopyEngine : IAsyncDisposable
 {
     private readonly CopyOptions _options;
     private readonly BatchPool _pool;
+    private readonly PayloadEstimate _estimate = new();
+    private readonly ByteBudget _budget;
     private readonly Dictionary<int, ClusterView> _databaseViews = [];
     private readonly SemaphoreSlim _viewsGate = new(1, 1);
     private (VerifyResult Result, long TtlToleranceMs)? _verify;
@@ -23,6 +25,7 @@ public sealed class CopyEngine : IAsyncDisposable
         Target = target;
         _options = options;
         _pool = new BatchPool(options.BatchSize);
+        _budget = new ByteBudget(options.MaxBytesInFlight);
     }
 
     public ClusterView Source { get; }
@@ -96,7 +99,7 @@ public sealed class CopyEngine : IAsyncDisposable
             slotCompleted?.Invoke(slot);
         });
         var byShard = slots.SelectMany(r => Enumerable.Range(r.Start, r.Count))
-            .GroupBy(slot => topology.IsCluster ? topology.ShardIndexOf(slot) : 0)
+            .GroupBy(slot => topology.ShardFor(slot))
             .ToList();
         if (byShard.Any(g => g.Key < 0))
         {
@@ -167,7 +170,7 @@ public sealed class CopyEngine : IAsyncDisposable
     {
         var verify = _verify;
         await RunAsync(enumerations, source, () => verify is null
-            ? new BatchCopier(source, target, _options, Progress)
+            ? new BatchCopier(source, target, _options, Progress, _estimate, _budget)
             : new BatchVerifier(source, target, _options, Progress, verify.Value.Result, verify.Value.TtlToleranceMs), batchDone, cancellationToken).ConfigureAwait(false);
     }
 
@@ -179,7 +182,7 @@ public sealed class CopyEngine : IAsyncDisposable
         foreach (var enumerate in enumerations)
         {
             var channel = Channel.CreateBounded<KeyBatch>(new BoundedChannelOptions(_options.PipelinesPerShard) { SingleWriter = true });
-            var enumerator = new KeyEnumerator(source, _options, _pool, channel.Writer);
+            var enumerator = new KeyEnumerator(source, _options, Progress, _pool, channel.Writer);
             tasks.Add(GuardAsync(async () =>
             {
                 try
@@ -251,7 +254,7 @@ public sealed class CopyEngine : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Progress.AddError();
+            Progress.AddError(ex.Message);
             await failed.CancelAsync().ConfigureAwait(false);
             throw;
         }

@@ -13,7 +13,20 @@ public sealed class RdbVersionException(int payloadVersion, int targetVersion, s
 }
 
 /// <summary>The target refused a write for lack of memory; nothing of that batch was marked done.</summary>
-public sealed class TargetOutOfMemoryException(string serverText) : CopyException("the target is out of memory: " + serverText);
+public sealed class TargetOutOfMemoryException(string node, string serverText, string? memory)
+    : CopyException($"the target {node} is out of memory{(memory is null ? "" : $" ({memory})")}: {serverText}; free memory or raise maxmemory on the target (or choose an eviction policy), then resume the job")
+{
+    public string Node { get; } = node;
+
+    public string ServerText { get; } = serverText;
+
+    /// <summary>used_memory, maxmemory and policy as the target reported them, if it did.</summary>
+    public string? Memory { get; } = memory;
+}
 
 /// <summary>A key exists on the target under the fail-on-existing policy.</summary>
 public sealed class TargetKeyExistsException(string key) : CopyException($"key {key} already exists on the target (policy fail-on-existing)");
+
+/// <summary>A transient error went on past the retry budget; the message says how long and what the last error was.</summary>
+public sealed class RetriesExhaustedException(int attempts, TimeSpan spent, Exception last)
+    : CopyException($"gave up after {attempts} attempts over {spent.TotalSeconds:F0} s: {last.Message}", last);

@@ -21,6 +21,12 @@ public sealed record CopyOptions
     /// <summary>Keys per pipelined DUMP/PTTL and RESTORE batch.</summary>
     public int BatchSize { get; init; } = 1000;
 
+    /// <summary>About how many payload bytes one pipeline reads at once: a batch of big values is copied in several reads.</summary>
+    public long MaxBatchBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Payload bytes all pipelines of an engine may hold at once (one read larger than this still goes, alone).</summary>
+    public long MaxBytesInFlight { get; init; } = 32 * 1024 * 1024;
+
     /// <summary>Batches in flight per source shard (each with its own connections), so slow round trips overlap.</summary>
     public int PipelinesPerShard { get; init; } = 4;
 
@@ -33,8 +39,14 @@ public sealed record CopyOptions
     /// <summary>SCAN COUNT hint for standalone sources and large slots.</summary>
     public int ScanCount { get; init; } = 1000;
 
-    /// <summary>Retries of one batch after connection failures or redirects before the copy fails (backoff up to 5 s: about 40 s in all, enough for a failover).</summary>
-    public int MaxRetries { get; init; } = 12;
+    /// <summary>Retries of one batch after connection failures or redirects before the copy fails; <see cref="RetryBudget"/> bounds them too.</summary>
+    public int MaxRetries { get; init; } = 20;
+
+    /// <summary>
+    /// How long one batch (or enumeration step) may go on failing transiently before the copy stops with the last error:
+    /// enough for a failover (backoff up to 5 s, with jitter). Attempts that wait for a stalled node spend it too.
+    /// </summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// The same payloads were possibly written before (a resumed or retried copy): a BUSYKEY then means "already there",
@@ -67,7 +79,7 @@ public sealed record CopyOptions
         {
             throw new ArgumentOutOfRangeException(nameof(PipelinesPerShard), PipelinesPerShard, "pipelines per shard must be 1 to 64");
         }
-        if (LargeSlotThreshold < 1 || SlotWindow < 1 || ScanCount < 1 || MaxRetries < 0)
+        if (LargeSlotThreshold < 1 || SlotWindow < 1 || ScanCount < 1 || MaxRetries < 0 || RetryBudget < TimeSpan.Zero || MaxBatchBytes < 1 || MaxBytesInFlight < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LargeSlotThreshold), "thresholds, windows and counts must be positive");
         }

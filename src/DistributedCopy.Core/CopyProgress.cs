@@ -9,6 +9,8 @@ public sealed class CopyProgress
     private long _keysVanished;
     private long _slotsCompleted;
     private long _errors;
+    private string? _lastError;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
 
     public long KeysCopied => Interlocked.Read(ref _keysCopied);
 
@@ -50,9 +52,26 @@ public sealed class CopyProgress
         }
     }
 
-    internal void AddError()
+    /// <summary>The text of the last error met (retried or not), so a count of errors always comes with why.</summary>
+    public string? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>Things the operator should know that are not errors (a scan restarted from the start, say); taken by <see cref="TakeNotes"/>.</summary>
+    public IReadOnlyList<string> TakeNotes()
+    {
+        var notes = new List<string>();
+        while (_notes.TryDequeue(out var note))
+        {
+            notes.Add(note);
+        }
+        return notes;
+    }
+
+    internal void AddNote(string note) => _notes.Enqueue(note);
+
+    internal void AddError(string message)
     {
         Interlocked.Increment(ref _errors);
+        Volatile.Write(ref _lastError, message);
         Instruments.Errors.Add(1);
     }
 

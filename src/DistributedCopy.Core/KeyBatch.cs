@@ -37,7 +37,7 @@ internal sealed class KeyBatch
 
     public int[] PayloadLength => Dumps.PayloadLength;
 
-    public long[] Ttl => Dumps.Ttl;
+    public long[] Expiry => Dumps.Expiry;
 
     public KeyState[] State { get; }
 
@@ -46,12 +46,6 @@ internal sealed class KeyBatch
 
     /// <summary>Order in which the enumerator produced the batch (standalone sources checkpoint by it).</summary>
     public long Sequence { get; set; }
-
-    public long ReadAt
-    {
-        get => Dumps.ReadAt;
-        set => Dumps.ReadAt = value;
-    }
 
     /// <summary>Which source connection set the keys come from: a shard index, or a database for standalone sources.</summary>
     public int Source { get; set; }
@@ -98,7 +92,7 @@ internal sealed class KeyBatch
     }
 }
 
-/// <summary>DUMP payloads and PTTLs of a batch's keys, read from one side, in one reused buffer.</summary>
+/// <summary>DUMP payloads and expiry times of a batch's keys, read from one side, in one reused buffer.</summary>
 internal sealed class DumpBuffer(int capacity)
 {
     private byte[] _payloads = new byte[128 * 1024];
@@ -108,11 +102,11 @@ internal sealed class DumpBuffer(int capacity)
 
     public int[] PayloadLength { get; } = new int[capacity];
 
-    /// <summary>PTTL as read: milliseconds left, <see cref="KeyBatch.NoTtl"/>, or <see cref="KeyBatch.Vanished"/>.</summary>
-    public long[] Ttl { get; } = new long[capacity];
-
-    /// <summary>When DUMP/PTTL were read (Environment.TickCount64), to age the TTLs before RESTORE.</summary>
-    public long ReadAt { get; set; }
+    /// <summary>
+    /// When each key expires, absolute (Unix milliseconds), so no wait between read and write can stretch a TTL;
+    /// or <see cref="KeyBatch.NoTtl"/>, or <see cref="KeyBatch.Vanished"/>.
+    /// </summary>
+    public long[] Expiry { get; } = new long[capacity];
 
     public ReadOnlySpan<byte> Payload(int i) => _payloads.AsSpan(PayloadStart[i], PayloadLength[i]);
 
@@ -128,11 +122,14 @@ internal sealed class DumpBuffer(int capacity)
         _payloadBytes += payload.Length;
     }
 
+    /// <summary>Payload bytes read since the last <see cref="Clear"/>.</summary>
+    public int PayloadBytes => _payloadBytes;
+
     public void Clear(bool shrink = false)
     {
         _payloadBytes = 0;
         // A buffer that once held a huge key gives its memory back instead of keeping it for the rest of the copy.
-        if (shrink && _payloads.Length > 8 * 1024 * 1024)
+        if (shrink && _payloads.Length > 2 * 1024 * 1024)
         {
             _payloads = new byte[128 * 1024];
         }

@@ -8,13 +8,18 @@ namespace DistributedCopy.Core;
 /// GETKEYSINSLOT; slots above the threshold are collected and walked with one SCAN of the node, filtered by slot, so no
 /// single call returns a huge slot. Standalone sources: SCAN, with each batch numbered so the cursor can be checkpointed.
 /// </summary>
-internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, BatchPool pool, ChannelWriter<KeyBatch> output)
+internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, CopyProgress progress, BatchPool pool, ChannelWriter<KeyBatch> output)
 {
     private readonly List<KeyBatch> _ready = [];
+    private readonly Dictionary<string, RespConnection> _connections = new(StringComparer.Ordinal);
     private KeyBatch _current = pool.Rent(trackSlots: true);
     private long _sequence;
 
-    /// <summary>Enumerates <paramref name="slots"/>, all served by source shard <paramref name="shard"/>.</summary>
+    /// <summary>
+    /// Enumerates <paramref name="slots"/> (planned on one source shard). Each window is listed on the slots' current owners;
+    /// a slot counts as listed only when its owner still serves it, not migrating, after the listing (a reshard moves keys
+    /// one by one), else it is listed again on its new owner after the topology is re-read.
+    /// </summary>
     public async Task EnumerateSlotsAsync(int shard, IReadOnlyList<int> slots, SlotTracker tracker, CancellationToken cancellationToken)
     {
         _current.Source = shard;
@@ -22,146 +27,193 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
         {
             tracker.Hold(slot);
         }
-        var large = new HashSet<int>();
-        RespConnection? connection = null;
-        async Task ResetAsync()
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                connection = null;
-            }
-        }
+        var large = new List<int>();
         try
         {
             for (var offset = 0; offset < slots.Count; offset += options.SlotWindow)
             {
-                // slots leave the list as they are emitted, so a retried window lists each slot's keys once
+                // slots leave the list as they are listed, so a retried window lists each slot's keys once more at most
                 var pending = slots.Skip(offset).Take(options.SlotWindow).ToList();
-                await RetryAsync(async () =>
+                await RunStepAsync(async () =>
                 {
-                    connection ??= await ConnectToOwnerAsync(pending[0], cancellationToken).ConfigureAwait(false);
-                    await EnumerateWindowAsync(connection, pending, large, tracker, cancellationToken).ConfigureAwait(false);
-                }, ResetAsync, cancellationToken).ConfigureAwait(false);
+                    foreach (var (master, owned) in ByOwner(pending))
+                    {
+                        var connection = await ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
+                        var listed = await EnumerateWindowAsync(connection, owned, large, tracker, cancellationToken).ConfigureAwait(false);
+                        pending.RemoveAll(listed.Contains);
+                    }
+                    pending.RemoveAll(large.Contains);
+                    if (pending.Count > 0)
+                    {
+                        throw new TopologyChangedException($"source slot {pending[0]} moved or is migrating while it was listed");
+                    }
+                }, cancellationToken).ConfigureAwait(false);
             }
             if (large.Count > 0)
             {
                 // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
-                await RetryAsync(async () =>
+                await RunStepAsync(async () =>
                 {
-                    connection ??= await ConnectToOwnerAsync(large.First(), cancellationToken).ConfigureAwait(false);
-                    await ScanLargeSlotsAsync(connection, large, tracker, cancellationToken).ConfigureAwait(false);
-                }, ResetAsync, cancellationToken).ConfigureAwait(false);
+                    foreach (var (master, owned) in ByOwner(large))
+                    {
+                        var connection = await ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
+                        var listed = await ScanLargeSlotsAsync(connection, owned, tracker, cancellationToken).ConfigureAwait(false);
+                        large.RemoveAll(listed.Contains);
+                    }
+                    if (large.Count > 0)
+                    {
+                        throw new TopologyChangedException($"source slot {large[0]} moved or is migrating while it was scanned");
+                    }
+                }, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            await CloseConnectionsAsync().ConfigureAwait(false);
         }
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var slot in large)
-        {
-            tracker.Release(slot);
-        }
     }
 
-    /// <summary>Counts the keys of <paramref name="pending"/> slots, lists the small ones, sets the large ones aside.</summary>
-    private async Task EnumerateWindowAsync(RespConnection connection, List<int> pending, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enumerates a standalone database from <paramref name="position"/> (a <see cref="ScanPosition"/>); reports each SCAN
+    /// position with the batch sequence it needs. A SCAN cursor means something only to the server process that returned
+    /// it: after a restart or a failover (another run_id) the database is scanned again from the start, and the progress
+    /// says so.
+    /// </summary>
+    public async Task EnumerateDatabaseAsync(int database, string position, CursorTracker cursors, CancellationToken cancellationToken)
+    {
+        _current.Source = database;
+        _current.TrackSlots = false;
+        var (runId, cursor) = ScanPosition.Parse(position);
+        try
+        {
+            await RunStepAsync(async () =>
+            {
+                var master = source.Topology.Shards[0].Master;
+                var connection = await ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
+                var current = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "server").ConfigureAwait(false)).GetValueOrDefault("run_id", "");
+                if (cursor != "0" && runId != current)
+                {
+                    progress.AddNote($"{master.Address} database {database}: the saved SCAN position belongs to another server process (run_id changed by a restart or failover); scanning it again from the start");
+                    cursor = "0";
+                }
+                runId = current;
+                await ScanAsync(connection, cursor, filter: null, tracker: null, c =>
+                {
+                    cursor = c;
+                    cursors.Reached(ScanPosition.Format(current, c), _current.Count > 0 ? _sequence : _sequence - 1);
+                }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseConnectionsAsync().ConfigureAwait(false);
+        }
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a step of the enumeration again after a dropped connection or a failover, with a fresh topology.</summary>
+    private Task RunStepAsync(Func<Task> step, CancellationToken cancellationToken)
+    {
+        var version = source.Version;
+        return Retry.RunAsync(options, progress, _ =>
+        {
+            version = source.Version;
+            return step();
+        }, CloseConnectionsAsync, [(source, () => version)], cancellationToken);
+    }
+
+    /// <summary>The slots grouped by the master that serves them now.</summary>
+    private List<(RedisEndpoint Master, List<int> Slots)> ByOwner(List<int> slots)
+    {
+        var topology = source.Topology;
+        var groups = new List<(RedisEndpoint, List<int>)>();
+        foreach (var group in slots.GroupBy(topology.ShardFor))
+        {
+            if (group.Key < 0)
+            {
+                throw new TopologyChangedException($"no source master serves slot {group.First()}");
+            }
+            groups.Add((topology.Shards[group.Key].Master, group.ToList()));
+        }
+        return groups;
+    }
+
+    private async Task<RespConnection> ConnectionAsync(RedisEndpoint master, CancellationToken cancellationToken)
+    {
+        if (!_connections.TryGetValue(master.Address, out var connection))
+        {
+            connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
+            _connections[master.Address] = connection;
+        }
+        return connection;
+    }
+
+    private async Task CloseConnectionsAsync()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        _connections.Clear();
+    }
+
+    /// <summary>The slots of <paramref name="slots"/> that <paramref name="connection"/>'s node serves stably now.</summary>
+    private static async Task<List<int>> StillOwnedAsync(RespConnection connection, IEnumerable<int> slots)
+    {
+        var stable = SlotOwnership.StableSlotsOfMyself(await connection.ExecuteStringAsync("CLUSTER", "NODES").ConfigureAwait(false));
+        return slots.Where(slot => stable[slot]).ToList();
+    }
+
+    /// <summary>
+    /// Counts the keys of <paramref name="window"/> slots, lists the small ones, sets the large ones aside; returns the slots
+    /// listed completely (their node still serves them stably afterwards), whose enumeration is then released.
+    /// </summary>
+    private async Task<List<int>> EnumerateWindowAsync(RespConnection connection, List<int> window, List<int> large, SlotTracker tracker, CancellationToken cancellationToken)
     {
         var writer = new RespWriter();
-        foreach (var slot in pending)
+        foreach (var slot in window)
         {
             writer.Command(3).Bulk("CLUSTER"u8).Bulk("COUNTKEYSINSLOT"u8).Bulk(slot);
         }
         await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-        var counts = new long[pending.Count];
-        for (var i = 0; i < pending.Count; i++)
+        var counts = new long[window.Count];
+        for (var i = 0; i < window.Count; i++)
         {
             await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
             RespConnection.ThrowIfError(connection.Frame);
             counts[i] = RespFrame.Integer(connection.Frame);
         }
         writer.Clear();
-        for (var i = 0; i < pending.Count; i++)
+        for (var i = 0; i < window.Count; i++)
         {
             if (counts[i] > 0 && counts[i] <= options.LargeSlotThreshold)
             {
                 // a little headroom for keys written since the count; a slot never returns more than it holds
-                writer.Command(4).Bulk("CLUSTER"u8).Bulk("GETKEYSINSLOT"u8).Bulk(pending[i]).Bulk(counts[i] + 64);
+                writer.Command(4).Bulk("CLUSTER"u8).Bulk("GETKEYSINSLOT"u8).Bulk(window[i]).Bulk(counts[i] + 64);
             }
         }
         await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < pending.Count; i++)
+        var small = new List<int>();
+        for (var i = 0; i < window.Count; i++)
         {
-            var slot = pending[i];
             if (counts[i] > options.LargeSlotThreshold)
             {
-                large.Add(slot);
+                large.Add(window[i]);
                 continue;
             }
             if (counts[i] > 0)
             {
-                await ReadKeysAsync(connection, slot, tracker, cancellationToken).ConfigureAwait(false);
+                await ReadKeysAsync(connection, window[i], tracker, cancellationToken).ConfigureAwait(false);
             }
-            tracker.Release(slot);
-            pending[i] = -1;
+            small.Add(window[i]);
         }
-        pending.RemoveAll(slot => slot < 0 || large.Contains(slot));
-    }
-
-    /// <summary>Runs a step of the enumeration again after a dropped connection or a failover, with a fresh topology.</summary>
-    private async Task RetryAsync(Func<Task> step, Func<Task> reset, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
+        var listed = await StillOwnedAsync(connection, small).ConfigureAwait(false);
+        foreach (var slot in listed)
         {
-            var version = source.Version;
-            try
-            {
-                await step().ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) && attempt < options.MaxRetries)
-            {
-                await reset().ConfigureAwait(false);
-                await Task.Delay(Retry.Delay(attempt), cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await source.RefreshAsync(version, cancellationToken).ConfigureAwait(false);
-                }
-                catch (RedisConnectException)
-                {
-                    // the next attempt fails the same way; the last one gives the error
-                }
-            }
+            tracker.Release(slot);
         }
-    }
-
-    private async Task<RespConnection> ConnectToOwnerAsync(int slot, CancellationToken cancellationToken)
-    {
-        var topology = source.Topology;
-        var shard = topology.IsCluster ? topology.ShardIndexOf(slot) : 0;
-        return shard < 0
-            ? throw new TopologyChangedException($"no source master serves slot {slot}")
-            : await RespConnection.ConnectAsync(topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Enumerates a standalone database from <paramref name="cursor"/>; reports each SCAN cursor with the batch sequence it needs.</summary>
-    public async Task EnumerateDatabaseAsync(int database, string cursor, CursorTracker cursors, CancellationToken cancellationToken)
-    {
-        _current.Source = database;
-        _current.TrackSlots = false;
-        await using var connection = await ConnectAsync(0, cancellationToken).ConfigureAwait(false);
-        await ScanAsync(connection, cursor, filter: null, tracker: null, c => cursors.Reached(c, _current.Count > 0 ? _sequence : _sequence - 1), cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<RespConnection> ConnectAsync(int shard, CancellationToken cancellationToken)
-    {
-        var topology = source.Topology;
-        return await RespConnection.ConnectAsync(topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
+        return listed;
     }
 
     private async Task ReadKeysAsync(RespConnection connection, int slot, SlotTracker tracker, CancellationToken cancellationToken)
@@ -172,8 +224,17 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Bat
         await DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Task ScanLargeSlotsAsync(RespConnection connection, HashSet<int> large, SlotTracker tracker, CancellationToken cancellationToken) =>
-        ScanAsync(connection, "0", large, tracker, reached: null, cancellationToken);
+    /// <summary>Walks the node with SCAN for the keys of <paramref name="large"/> slots; returns those listed completely and releases them.</summary>
+    private async Task<List<int>> ScanLargeSlotsAsync(RespConnection connection, List<int> large, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        await ScanAsync(connection, "0", [.. large], tracker, reached: null, cancellationToken).ConfigureAwait(false);
+        var listed = await StillOwnedAsync(connection, large).ConfigureAwait(false);
+        foreach (var slot in listed)
+        {
+            tracker.Release(slot);
+        }
+        return listed;
+    }
 
     /// <summary>SCAN from <paramref name="cursor"/> to the end; keys of slots outside <paramref name="filter"/> (when given) are passed over.</summary>
     private async Task ScanAsync(RespConnection connection, string cursor, HashSet<int>? filter, SlotTracker? tracker, Action<string>? reached, CancellationToken cancellationToken)

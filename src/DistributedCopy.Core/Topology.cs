@@ -51,6 +51,9 @@ public sealed class Topology
     /// <summary>Index into <see cref="Shards"/> of the master serving <paramref name="slot"/>, or -1 when no node serves it.</summary>
     public int ShardIndexOf(int slot) => _shardOfSlot[slot];
 
+    /// <summary>The shard a key of <paramref name="slot"/> lives on: its master's index for a cluster, 0 for a standalone server.</summary>
+    public int ShardFor(int slot) => IsCluster ? _shardOfSlot[slot] : 0;
+
     /// <summary>The same topology with each master's announced address replaced as <paramref name="addressMap"/> says.</summary>
     public Topology WithAddressMap(IReadOnlyDictionary<string, string> addressMap) =>
         addressMap.Count == 0 ? this : new Topology(IsCluster, Shards.Select(s => s with { Master = MapAddress(s.Master, addressMap) }).ToList(), RedisVersion);
@@ -71,6 +74,36 @@ public sealed class Topology
         return await ReadAsync(connection).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads the topology from the first of <paramref name="candidates"/> that answers (the seeds of a connection string,
+    /// or the known masters after a failover). Errors that say something about the caller (authentication, TLS) are not
+    /// hidden behind a later node's answer: they are thrown when no node answers.
+    /// </summary>
+    public static async Task<Topology> ReadAnyAsync(IEnumerable<RedisEndpoint> candidates, CancellationToken cancellationToken = default)
+    {
+        RespException? first = null;
+        var tried = new List<string>();
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                return await ReadAsync(candidate, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RespException ex)
+            {
+                first ??= ex;
+                tried.Add(candidate.Address);
+            }
+        }
+        if (first is null || tried.Count == 1)
+        {
+            throw first ?? new RedisConnectException("no node to read the topology from");
+        }
+        throw first is RedisConnectException
+            ? new RedisConnectException($"no node answered ({string.Join(", ", tried)}): {first.Message}", first)
+            : first;
+    }
+
     public static async Task<Topology> ReadAsync(RespConnection connection)
     {
         var info = ParseInfo(await connection.ExecuteStringAsync("INFO", "server").ConfigureAwait(false)
@@ -79,7 +112,10 @@ public sealed class Topology
         var endpoint = connection.Endpoint;
         if (info.GetValueOrDefault("cluster_enabled") != "1")
         {
-            return new Topology(false, [new Shard(endpoint, [new SlotRange(0, HashSlot.Count - 1)], info.GetValueOrDefault("run_id", ""))], version);
+            // replicas of a standalone server matter as much as a cluster's: writes are WAITed for, so a failover keeps them
+            var replication = ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
+            var replicas = int.TryParse(replication.GetValueOrDefault("connected_slaves"), CultureInfo.InvariantCulture, out var n) ? n : 0;
+            return new Topology(false, [new Shard(endpoint, [new SlotRange(0, HashSlot.Count - 1)], info.GetValueOrDefault("run_id", ""), replicas)], version);
         }
         IReadOnlyList<Shard> shards;
         try

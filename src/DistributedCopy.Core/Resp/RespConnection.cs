@@ -13,6 +13,7 @@ public sealed class RespConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly Stream _stream;
+    private readonly CancellationTokenSource _deadline = new();
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -33,12 +34,17 @@ public sealed class RespConnection : IAsyncDisposable
     public static async Task<RespConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // keepalive finds a peer that vanished while the connection idles (between jobs' batches, behind a NAT)
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 30);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 5);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
         Stream? stream = null;
         try
         {
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                timeout.CancelAfter(endpoint.Timeout);
                 try
                 {
                     await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
@@ -68,14 +74,35 @@ public sealed class RespConnection : IAsyncDisposable
         }
     }
 
-    public ValueTask SendAsync(RespWriter writer, CancellationToken cancellationToken = default) =>
-        _stream.WriteAsync(writer.Written, cancellationToken);
+    /// <summary>Sends what <paramref name="writer"/> holds, within the endpoint's deadline.</summary>
+    public async ValueTask SendAsync(RespWriter writer, CancellationToken cancellationToken = default)
+    {
+        var token = StartDeadline(cancellationToken, out var link);
+        try
+        {
+            await _stream.WriteAsync(writer.Written, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut("send to");
+        }
+        finally
+        {
+            link.Dispose();
+        }
+    }
 
     /// <summary>Reads the next complete reply into <see cref="Frame"/>; returns its first byte's type.</summary>
     public ValueTask ReadFrameAsync(CancellationToken cancellationToken = default)
     {
         _start += _frameLength;
         _frameLength = 0;
+        if (_start == _end && _buffer.Length > 1024 * 1024)
+        {
+            // every reply consumed: a buffer that grew for a big value gives its memory back
+            _buffer = new byte[64 * 1024];
+            _start = _end = 0;
+        }
         var length = RespFrame.Length(_buffer.AsSpan(_start, _end - _start));
         if (length >= 0)
         {
@@ -112,7 +139,29 @@ public sealed class RespConnection : IAsyncDisposable
     {
         await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
+        _deadline.Dispose();
     }
+
+    /// <summary>
+    /// Arms the connection's deadline for one socket operation, linked to the caller's token. One reused source per
+    /// connection: no allocation per operation beyond the registration.
+    /// </summary>
+    private CancellationToken StartDeadline(CancellationToken cancellationToken, out CancellationTokenRegistration link)
+    {
+        if (!_deadline.TryReset())
+        {
+            // an earlier operation timed out: the reply stream is out of step, this connection is done
+            throw new RedisConnectException($"connection to {Endpoint.Address} timed out earlier and cannot be used again");
+        }
+        _deadline.CancelAfter(Endpoint.Timeout);
+        link = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _deadline)
+            : default;
+        return _deadline.Token;
+    }
+
+    private RedisConnectException TimedOut(string what) =>
+        new($"no progress on the {what} {Endpoint.Address} within {Endpoint.Timeout.TotalSeconds:0.#} s (a stalled network or server)");
 
     private async ValueTask ReadMoreAsync(CancellationToken cancellationToken)
     {
@@ -128,7 +177,20 @@ public sealed class RespConnection : IAsyncDisposable
             {
                 Array.Resize(ref _buffer, _buffer.Length * 2);
             }
-            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            int read;
+            var token = StartDeadline(cancellationToken, out var link);
+            try
+            {
+                read = await _stream.ReadAsync(_buffer.AsMemory(_end), token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw TimedOut("reply from");
+            }
+            finally
+            {
+                link.Dispose();
+            }
             if (read == 0)
             {
                 throw new RedisConnectException($"connection to {Endpoint.Address} closed by the server");
@@ -203,14 +265,21 @@ public sealed class RespConnection : IAsyncDisposable
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             return custom.Build(new X509Certificate2(certificate));
         });
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(endpoint.Timeout);
         try
         {
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = endpoint.Host }, cancellationToken).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = endpoint.Host }, timeout.Token).ConfigureAwait(false);
         }
         catch (AuthenticationException ex)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw new RedisTlsException($"TLS handshake with {endpoint.Address} failed: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new RedisConnectException($"TLS handshake with {endpoint.Address} did not finish within {endpoint.Timeout.TotalSeconds:0.#} s");
         }
         return ssl;
     }

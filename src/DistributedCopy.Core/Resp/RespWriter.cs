@@ -6,10 +6,15 @@ namespace DistributedCopy.Core.Resp;
 /// <summary>Appends RESP commands to one growable buffer, so a whole pipelined batch goes out in one write with no per-command allocation.</summary>
 public sealed class RespWriter
 {
+    private readonly int _initialCapacity;
     private byte[] _buffer;
     private int _length;
 
-    public RespWriter(int initialCapacity = 64 * 1024) => _buffer = new byte[initialCapacity];
+    public RespWriter(int initialCapacity = 64 * 1024)
+    {
+        _initialCapacity = initialCapacity;
+        _buffer = new byte[initialCapacity];
+    }
 
     public int Length => _length;
 
@@ -22,6 +27,11 @@ public sealed class RespWriter
     {
         _length = 0;
         Commands = 0;
+        // a buffer that grew for big values gives its memory back instead of keeping it for the rest of the copy
+        if (_buffer.Length > Math.Max(_initialCapacity, 1024 * 1024))
+        {
+            _buffer = new byte[_initialCapacity];
+        }
     }
 
     /// <summary>Starts a command of <paramref name="parts"/> elements (name included).</summary>
