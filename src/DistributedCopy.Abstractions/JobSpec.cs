@@ -12,6 +12,15 @@ public sealed record EndpointSpec(
     [property: Id(6)] bool SkipCertificateValidation = false,
     [property: Id(7)] int Database = 0)
 {
+    /// <summary>The operator named <see cref="Database"/> ("/0" means database 0 only).</summary>
+    [Id(8)] public bool NamesDatabase { get; init; }
+
+    /// <summary>More nodes of the same cluster ("host:port"), tried when the first does not answer.</summary>
+    [Id(9)] public IReadOnlyList<string> MoreSeeds { get; init; } = [];
+
+    /// <summary>Deadline of each network operation, in milliseconds.</summary>
+    [Id(10)] public int TimeoutMs { get; init; } = 10_000;
+
     public override string ToString() => $"{(UseTls ? "rediss" : "redis")}://{Host}:{Port}{(Database != 0 ? "/" + Database : "")}";
 }
 

@@ -68,6 +68,12 @@ public sealed record JobStatus(
     /// <summary>Progress per source shard (cluster master, or database of a standalone source).</summary>
     [Id(15)] public IReadOnlyList<ShardProgress> Shards { get; init; } = [];
 
+    /// <summary>The text of the last error any worker met, so a count of errors comes with why.</summary>
+    [Id(16)] public string? LastError { get; init; }
+
+    /// <summary>Things the operator should know that are not errors, oldest first.</summary>
+    [Id(17)] public IReadOnlyList<string> Notes { get; init; } = [];
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }
 

@@ -44,7 +44,14 @@ public sealed record ProgressReport(
     [property: Id(4)] Counters Counters,
     [property: Id(5)] bool PartitionDone,
     [property: Id(6)] string Silo,
-    [property: Id(7)] VerifyReport? Verify = null);
+    [property: Id(7)] VerifyReport? Verify = null)
+{
+    /// <summary>The text of the last error the worker met (retried or not) since its last report.</summary>
+    [Id(8)] public string? LastError { get; init; }
+
+    /// <summary>What the operator should know that is not an error (a scan restarted from the start, say).</summary>
+    [Id(9)] public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>What the coordinator tells a worker after a report.</summary>
 [GenerateSerializer, Alias("dcopy.Directive")]

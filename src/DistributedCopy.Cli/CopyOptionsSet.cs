@@ -34,6 +34,8 @@ public sealed class CopyOptionsSet
 
     public Option<int[]> Databases { get; } = new("--db") { Description = "Standalone source: the databases to copy (default: all that hold keys).", AllowMultipleArgumentsPerToken = true };
 
+    public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds each network operation (connect, TLS, AUTH, each read and write) may take before it counts as failed and is retried.", DefaultValueFactory = _ => 10 };
+
     public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => 2000 };
 
     public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
@@ -47,7 +49,7 @@ public sealed class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, TtlTolerance, Examples })
         {
             command.Options.Add(option);
         }
@@ -57,8 +59,13 @@ public sealed class CopyOptionsSet
     public async Task<(JobSpec Spec, SideInfo Source, SideInfo Target)> PrepareAsync(ParseResult parse, JobKind kind, bool verifyAfter, CancellationToken cancellationToken)
     {
         var insecure = parse.GetValue(Insecure);
-        var source = EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure);
-        var target = EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure);
+        var timeout = parse.GetValue(Timeout);
+        if (timeout is < 0.1 or > 3600 || double.IsNaN(timeout))
+        {
+            throw new CliException(ExitCodes.BadInput, "--timeout takes seconds, from 0.1 to 3600");
+        }
+        var source = EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
+        var target = EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
         Range(parse.GetValue(Workers), 1, 1024, "--workers");
         Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
         Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
@@ -85,6 +92,7 @@ public sealed class CopyOptionsSet
         {
             databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, cancellationToken);
         }
+        Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases);
         var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source), Endpoints.FromCore(target))
         {
             Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
@@ -107,9 +115,9 @@ public sealed class CopyOptionsSet
     {
         if (chosen.Length == 0)
         {
-            chosen = source.Endpoint.Database != 0 ? [source.Endpoint.Database] : [.. (await Topology.DatabasesAsync(source.Endpoint, cancellationToken)).Select(d => d.Database)];
+            chosen = source.Endpoint.NamesDatabase ? [source.Endpoint.Database] : [.. (await Topology.DatabasesAsync(source.Endpoint, cancellationToken)).Select(d => d.Database)];
         }
-        var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.Database != 0 ? $"the target names database {target.Endpoint.Database}" : null;
+        var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.NamesDatabase ? $"the target names database {target.Endpoint.Database}" : null;
         if (chosen.Length > 1 && single is not null)
         {
             throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but {single}: copy one at a time with --db");

@@ -42,7 +42,7 @@ public static class EndpointParser
         }
         var database = 0;
         var path = uri.AbsolutePath.Trim('/');
-        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database))
+        if (path.Length > 0 && (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database) || database >= 10_000))
         {
             throw Bad(what, "has a database that is not a number");
         }
@@ -52,6 +52,7 @@ public static class EndpointParser
             Password = password,
             UseTls = uri.Scheme == "rediss",
             Database = database,
+            NamesDatabase = path.Length > 0,
         };
     }
 
@@ -65,8 +66,9 @@ public static class EndpointParser
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq < 0 && part.Contains(':', StringComparison.Ordinal))
             {
-                // more seeds of the same cluster, as client libraries take them: the first one is enough to read the topology
-                HostAndPort(part, what);
+                // more seeds of the same cluster, as client libraries take them: tried in turn when one does not answer
+                var (seedHost, seedPort) = HostAndPort(part, what);
+                endpoint = endpoint with { MoreSeeds = [.. endpoint.MoreSeeds, new RedisEndpoint(seedHost, seedPort).Address] };
                 continue;
             }
             if (eq <= 0)
@@ -80,7 +82,7 @@ public static class EndpointParser
                 "password" => endpoint with { Password = value },
                 "user" => endpoint with { User = value },
                 "ssl" or "tls" => endpoint with { UseTls = ParseBool(value, what, key) },
-                "defaultdatabase" or "database" or "db" => endpoint with { Database = ParseInt(value, what, key) },
+                "defaultdatabase" or "database" or "db" => endpoint with { Database = ParseInt(value, what, key), NamesDatabase = true },
                 // options of client libraries that do not change where or how to connect
                 "abortconnect" or "connecttimeout" or "synctimeout" or "asynctimeout" or "allowadmin" or "sslprotocols" or "name" or "connectretry" => endpoint,
                 _ => throw Bad(what, $"has an unknown option '{key}'"),

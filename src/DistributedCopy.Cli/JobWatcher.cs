@@ -24,7 +24,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
             status = await job.GetStatusAsync();
             rate.Add(clock.Elapsed, status.Kind == JobKind.Verify ? status.Verify?.Compared ?? 0 : status.Copied.Keys, status.Copied.Bytes);
-            if (status.IsFinished)
+            // a job paused on an error makes no progress until someone acts: say why and exit, checkpoints kept
+            if (status.IsFinished || status.Phase == JobPhase.Paused)
             {
                 break;
             }
@@ -53,6 +54,18 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var keys = status.Copied.Keys;
         Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
         Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB), skipped {status.Copied.Skipped:N0}, vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; slots {status.SlotsDone}/{status.SlotsTotal}; {elapsed.TotalSeconds:F1} s");
+        if (status.Copied.Errors > 0 && status.LastError is not null)
+        {
+            Console.Error.WriteLine($"  last error: {status.LastError}");
+        }
+        foreach (var note in status.Notes)
+        {
+            Console.Error.WriteLine("  note: " + note);
+        }
+        if (status.Phase == JobPhase.Paused)
+        {
+            Console.Error.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}` continues once the cause is gone");
+        }
         if (status.Verify is { Compared: > 0 } v)
         {
             Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}");
@@ -74,6 +87,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 keysSkipped = status.Copied.Skipped,
                 keysVanished = status.Copied.Vanished,
                 errors = status.Copied.Errors,
+                lastError = status.LastError,
+                notes = status.Notes,
                 slotsDone = status.SlotsDone,
                 slotsTotal = status.SlotsTotal,
                 seconds = Math.Round(elapsed.TotalSeconds, 3),
@@ -113,7 +128,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var keysPerSecond = rate.PerSecond;
         var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}  ETA {eta:hh\\:mm\\:ss}");
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}");
     }
 
     /// <summary>The overall line and one bar per source shard, redrawn in place (the cursor goes back up over the last drawing).</summary>
@@ -138,6 +153,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         Console.Error.Write(text.ToString());
         return lines.Count;
     }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     private static string Bar(double share)
     {

@@ -15,7 +15,7 @@ public static class Preflight
         try
         {
             // database 0 first: a cluster refuses SELECT, and the shape decides what a database number means
-            topology = await Topology.ReadAsync(endpoint with { Database = 0 }, cancellationToken);
+            topology = await Topology.ReadAnyAsync((endpoint with { Database = 0 }).AllSeeds(), cancellationToken);
             if (!topology.IsCluster && endpoint.Database != 0)
             {
                 await using var selected = await RespConnection.ConnectAsync(endpoint, cancellationToken);
@@ -76,9 +76,33 @@ public static class Preflight
         {
             throw new CliException(ExitCodes.BadInput, $"the target {target.Endpoint} already holds {target.Keys} keys (policy fail-on-existing)");
         }
-        if (source.Endpoint.Host == target.Endpoint.Host && source.Endpoint.Port == target.Endpoint.Port && source.Endpoint.Database == target.Endpoint.Database)
+    }
+
+    /// <summary>
+    /// Refuses a copy onto itself, however the servers were named (localhost and 127.0.0.1, a DNS alias, a proxy): the
+    /// servers' identities are compared, run_id for standalone servers, node ids for every master pair of clusters.
+    /// A standalone server may be copied onto itself only from one database into another.
+    /// </summary>
+    public static void CheckNotSameServer(SideInfo source, SideInfo target, IReadOnlyList<int> databases)
+    {
+        var shared = source.Topology.Shards.Select(s => s.NodeId).Where(id => id.Length > 0)
+            .Intersect(target.Topology.Shards.Select(s => s.NodeId)).FirstOrDefault();
+        if (shared is null)
         {
-            throw new CliException(ExitCodes.BadInput, "the source and the target are the same server and database");
+            return;
+        }
+        if (source.Topology.IsCluster || target.Topology.IsCluster)
+        {
+            throw new CliException(ExitCodes.BadInput, $"the source {source.Endpoint.Address} and the target {target.Endpoint.Address} are the same cluster (node {shared[..Math.Min(8, shared.Length)]}… is in both)");
+        }
+        var sourceDatabases = databases.Count > 0 ? databases : [source.Endpoint.Database];
+        foreach (var database in sourceDatabases)
+        {
+            var into = target.Endpoint.NamesDatabase ? target.Endpoint.Database : database;
+            if (into == database)
+            {
+                throw new CliException(ExitCodes.BadInput, $"the source {source.Endpoint.Address} and the target {target.Endpoint.Address} are the same server (run_id {shared[..Math.Min(8, shared.Length)]}…) and database {database}");
+            }
         }
     }
 

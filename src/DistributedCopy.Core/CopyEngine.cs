@@ -40,9 +40,14 @@ public sealed class CopyEngine : IAsyncDisposable
     public static async Task<CopyEngine> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var sourceView = await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        var targetView = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        return new CopyEngine(sourceView, targetView, options);
+        ClusterView? sourceView = null, targetView = null;
+        // a node that does not answer for a moment (a failover, a restart) is retried like any other transient error
+        await Retry.RunAsync(options, new CopyProgress(), async _ =>
+        {
+            sourceView ??= await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken).ConfigureAwait(false);
+            targetView ??= await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        }, () => Task.CompletedTask, [], cancellationToken).ConfigureAwait(false);
+        return new CopyEngine(sourceView!, targetView!, options);
     }
 
     /// <summary>
@@ -75,7 +80,7 @@ public sealed class CopyEngine : IAsyncDisposable
             await CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], null, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var databases = await SourceDatabasesAsync(cancellationToken).ConfigureAwait(false);
+        var databases = Source.Seed.NamesDatabase ? [Source.Seed.Database] : await SourceDatabasesAsync(cancellationToken).ConfigureAwait(false);
         if (Target.Topology.IsCluster && databases.Any(d => d != 0))
         {
             throw new CopyException($"the source holds keys in databases {string.Join(", ", databases)}, but a cluster target has only database 0: copy one database at a time");
@@ -129,7 +134,7 @@ public sealed class CopyEngine : IAsyncDisposable
         var source = await ViewForDatabaseAsync(Source, database, cancellationToken).ConfigureAwait(false);
         // a standalone target takes each database into the same one, unless its endpoint names one database for all
         var target = Target.Topology.IsCluster ? Target
-            : await ViewForDatabaseAsync(Target, Target.Seed.Database != 0 ? Target.Seed.Database : database, cancellationToken).ConfigureAwait(false);
+            : await ViewForDatabaseAsync(Target, Target.Seed.NamesDatabase ? Target.Seed.Database : database, cancellationToken).ConfigureAwait(false);
         var cursors = new CursorTracker(c => cursorCommitted?.Invoke(c));
         await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, target,
             batch => cursors.BatchDone(batch.Sequence), cancellationToken).ConfigureAwait(false);

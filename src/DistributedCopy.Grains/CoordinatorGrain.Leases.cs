@@ -40,8 +40,9 @@ public sealed partial class CoordinatorGrain
         {
             return Directive.Stop;
         }
-        if (State.DonePartitions.Contains(report.PartitionId))
+        if (State.DonePartitions.Contains(report.PartitionId) || report.Token <= State.PhaseFirstToken)
         {
+            // done by someone else, or a lease of an earlier phase (verify after copy, or before a pause): nothing of it counts now
             return Directive.LeaseLost;
         }
         if (_leases.TryGetValue(report.PartitionId, out var lease) && lease.Token != report.Token)
@@ -59,6 +60,19 @@ public sealed partial class CoordinatorGrain
             State.Cursors[report.PartitionId] = report.Cursor;
         }
         State.Copied = State.Copied.Add(report.Counters);
+        if (report.LastError is not null)
+        {
+            State.LastError = report.LastError;
+        }
+        foreach (var note in report.Notes)
+        {
+            LogNote(logger, State.Spec!.JobId, worker, note);
+            State.Notes.Add(note);
+            if (State.Notes.Count > 20)
+            {
+                State.Notes.RemoveAt(0);
+            }
+        }
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
         if (report.Verify is not null)

@@ -108,6 +108,10 @@ public sealed partial class CoordinatorGrain(
         return Status();
     }
 
+    /// <summary>
+    /// A worker stopped on an error it could not retry away: the job pauses with the reason (every worker stops between
+    /// batches, the checkpoints stay), and `dcopy resume` continues once the cause is gone.
+    /// </summary>
     public async Task FailAsync(int worker, int partitionId, string message, bool pause)
     {
         _leases.Remove(partitionId);
@@ -153,6 +157,8 @@ public sealed partial class CoordinatorGrain(
         State.Phase = phase;
         State.Message = message;
         _leases.Clear();
+        // leases granted before now end with this phase change; their late reports are refused
+        State.PhaseFirstToken = State.LeasesGranted;
         await state.WriteStateAsync();
         if (!IsActive(phase))
         {
@@ -180,6 +186,8 @@ public sealed partial class CoordinatorGrain(
         State.KeysPlanned, State.Message, State.Verify, new Dictionary<string, long>(State.KeysBySilo), State.LeasesGranted, State.LeasesExpired,
         State.ActiveKind)
     {
+        LastError = State.LastError,
+        Notes = State.Notes.ToList(),
         Workers = new Dictionary<int, WorkerSeen>(_workers),
         Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(
             g.Key,
@@ -198,6 +206,9 @@ public sealed partial class CoordinatorGrain(
 
     [LoggerMessage(3, LogLevel.Information, "Job {JobId}: lease of partition {Partition} by worker {Worker} expired")]
     private static partial void LogLeaseExpired(ILogger logger, string jobId, int partition, int worker);
+
+    [LoggerMessage(5, LogLevel.Warning, "Job {JobId}: worker {Worker}: {Note}")]
+    private static partial void LogNote(ILogger logger, string jobId, int worker, string note);
 
     [LoggerMessage(4, LogLevel.Information, "Job {JobId}: phase {Phase}")]
     private static partial void LogPhase(ILogger logger, string jobId, JobPhase phase);

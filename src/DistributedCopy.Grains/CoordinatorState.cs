@@ -43,6 +43,17 @@ public sealed class CoordinatorState
     /// <summary>W3C traceparent of the job's span.</summary>
     [Id(15)] public string? TraceParent { get; set; }
 
+    [Id(16)] public string? LastError { get; set; }
+
+    /// <summary>Notes from workers (a scan restarted, say), shown with the status; the most recent few are kept.</summary>
+    [Id(17)] public List<string> Notes { get; set; } = [];
+
+    /// <summary>
+    /// The lease count when the current phase began: a report carrying a token at or below it belongs to a lease of an
+    /// earlier phase (or of the time before a pause) and is refused, so it cannot mark anything of this phase done.
+    /// </summary>
+    [Id(18)] public long PhaseFirstToken { get; set; }
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));

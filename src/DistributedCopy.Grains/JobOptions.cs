@@ -35,10 +35,18 @@ public static class Endpoints
         CaCertificatePath = spec.CaCertificatePath,
         SkipCertificateValidation = spec.SkipCertificateValidation,
         Database = spec.Database,
+        NamesDatabase = spec.NamesDatabase,
+        MoreSeeds = spec.MoreSeeds,
+        Timeout = TimeSpan.FromMilliseconds(spec.TimeoutMs > 0 ? spec.TimeoutMs : 10_000),
     };
 
     public static EndpointSpec FromCore(RedisEndpoint endpoint) => new(endpoint.Host, endpoint.Port, endpoint.User, endpoint.Password,
-        endpoint.UseTls, endpoint.CaCertificatePath, endpoint.SkipCertificateValidation, endpoint.Database);
+        endpoint.UseTls, endpoint.CaCertificatePath, endpoint.SkipCertificateValidation, endpoint.Database)
+    {
+        NamesDatabase = endpoint.NamesDatabase,
+        MoreSeeds = endpoint.MoreSeeds,
+        TimeoutMs = (int)endpoint.Timeout.TotalMilliseconds,
+    };
 
     public static OverwritePolicy ToCore(Policy policy) => policy switch
     {

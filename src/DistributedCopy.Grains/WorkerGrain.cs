@@ -84,6 +84,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         string? cursor = null;
         var reported = new Counters();
         CopyEngine? engine = null;
+        Task? work = null;
         ActivityContext.TryParse(lease.TraceParent, null, out var job);
         using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
         span?.SetTag("distributedcopy.partition", lease.Partition.Id);
@@ -95,7 +96,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 ? await CopyEngine.OpenVerifierAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token)
                 : await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
             var partition = lease.Partition;
-            var work = partition.IsDatabase
+            work = partition.IsDatabase
                 ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, c => Volatile.Write(ref cursor, c), linked.Token)
                 : engine.CopySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
             while (true)
@@ -113,32 +114,54 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 var counters = lease.Kind == JobKind.Verify ? new Counters() : Minus(now, reported);
                 // verify commits a database's cursor only with its counts, at the end, like its slots
                 var committed = lease.Kind == JobKind.Verify && !finished ? null : Volatile.Read(ref cursor);
-                var report = new ProgressReport(partition.Id, lease.Token, slots, committed, counters, finished, RuntimeIdentity, verify);
+                var report = new ProgressReport(partition.Id, lease.Token, slots, committed, counters, finished, RuntimeIdentity, verify)
+                {
+                    LastError = now.Errors > reported.Errors ? engine.Progress.LastError : null,
+                    Notes = engine.Progress.TakeNotes(),
+                };
                 reported = now;
                 var directive = await coordinator.ReportAsync(Index, report);
                 if (finished || directive != Directive.Continue)
                 {
-                    if (!finished)
-                    {
-                        await linked.CancelAsync();
-                        await Task.WhenAny(work);
-                    }
                     return directive != Directive.Stop;
                 }
             }
         }
-        catch (Exception ex) when (ex is CopyException or Core.Resp.RespException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
         {
-            LogFailed(logger, JobId, Index, lease.Partition.Id, ex.Message);
-            await coordinator.FailAsync(Index, lease.Partition.Id, ex.Message, pause: ex is TargetOutOfMemoryException);
+            // any error the engine could not retry away pauses the job with its reason; no silent restart of the lease
+            var message = ex is CopyException or Core.Resp.RespException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            LogFailed(logger, JobId, Index, lease.Partition.Id, message);
+            await StopWorkAsync(linked, work);
+            await coordinator.FailAsync(Index, lease.Partition.Id, message, pause: true);
             return false;
         }
         finally
         {
+            // a lost lease, a stop, or a report that did not get through: no batch of this lease may still be writing
+            // when the worker takes another lease (or the job ends)
+            await StopWorkAsync(linked, work);
             if (engine is not null)
             {
                 await engine.DisposeAsync();
             }
+        }
+    }
+
+    private static async Task StopWorkAsync(CancellationTokenSource linked, Task? work)
+    {
+        if (work is null || work.IsCompleted)
+        {
+            return;
+        }
+        await linked.CancelAsync();
+        try
+        {
+            await work;
+        }
+        catch (Exception)
+        {
+            // cancelled, or failed while stopping: either way it writes nothing more
         }
     }
 
