@@ -8,7 +8,7 @@ namespace DistributedCopy.Testing;
 /// <summary>One real redis-server process on a free loopback port, in a temp directory of its own, stopped by its PID.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process;
     private readonly string _directory;
     private readonly bool _ownsDirectory;
 
@@ -86,6 +86,26 @@ public sealed class RedisServer : IAsyncDisposable
             (byte)'$' or (byte)'+' => RespFrame.String(reply),
             _ => RespFrame.Describe(reply),
         };
+    }
+
+    /// <summary>
+    /// SAVE, stop, and start the same configuration again on the same port: the data comes back from the RDB file, but the
+    /// server is another process (a new run_id and hash seed), as after an operator's restart.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await ExecuteAsync("SAVE").ConfigureAwait(false);
+        ProcessRegistry.Stop(_process);
+        _process = Process.Start(new ProcessStartInfo(RedisBinaries.Server, Path.Combine(_directory, "redis.conf"))
+        {
+            WorkingDirectory = _directory,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("cannot start redis-server");
+        ProcessRegistry.Add(_process);
+        if (!await WaitReadyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} did not come back after a restart");
+        }
     }
 
     /// <summary>SIGKILL: the server dies at once, as in a crash; its replicas notice after the node timeout.</summary>
