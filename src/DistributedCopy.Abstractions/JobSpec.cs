@@ -70,4 +70,7 @@ public sealed record JobSpec(
 
     /// <summary>Source databases to copy (standalone sources); empty for all that hold keys.</summary>
     [Id(12)] public IReadOnlyList<int> Databases { get; init; } = [];
+
+    /// <summary>How long a batch may go on failing transiently before the job pauses with the last error, in milliseconds.</summary>
+    [Id(13)] public int RetryBudgetMs { get; init; } = 45_000;
 }

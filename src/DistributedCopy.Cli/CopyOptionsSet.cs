@@ -36,6 +36,8 @@ public sealed class CopyOptionsSet
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds each network operation (connect, TLS, AUTH, each read and write) may take before it counts as failed and is retried.", DefaultValueFactory = _ => 10 };
 
+    public Option<double> RetryBudget { get; } = new("--retry-budget") { Description = "Seconds a batch may go on failing (dropped or stalled connections, failovers) before the job pauses with the last error and dcopy exits 5.", DefaultValueFactory = _ => 45 };
+
     public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => 2000 };
 
     public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
@@ -49,7 +51,7 @@ public sealed class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
         {
             command.Options.Add(option);
         }
@@ -63,6 +65,11 @@ public sealed class CopyOptionsSet
         if (timeout is < 0.1 or > 3600 || double.IsNaN(timeout))
         {
             throw new CliException(ExitCodes.BadInput, "--timeout takes seconds, from 0.1 to 3600");
+        }
+        var retryBudget = parse.GetValue(RetryBudget);
+        if (retryBudget is < 0 or > 86_400 || double.IsNaN(retryBudget))
+        {
+            throw new CliException(ExitCodes.BadInput, "--retry-budget takes seconds, from 0 to 86400");
         }
         var source = EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
         var target = EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
@@ -103,6 +110,7 @@ public sealed class CopyOptionsSet
             TtlToleranceMs = parse.GetValue(TtlTolerance),
             MaxExamples = parse.GetValue(Examples),
             Databases = databases,
+            RetryBudgetMs = (int)(retryBudget * 1000),
         };
         return (spec, sourceInfo, targetInfo);
     }

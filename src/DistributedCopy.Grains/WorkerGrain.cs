@@ -76,6 +76,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             BatchSize = spec.BatchSize,
             PipelinesPerShard = spec.PipelinesPerShard,
             Resuming = lease.Resumed,
+            RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
         };
         var source = Endpoints.ToCore(spec.Source);
         var target = Endpoints.ToCore(spec.Target);
