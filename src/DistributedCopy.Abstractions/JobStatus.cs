@@ -37,11 +37,17 @@ public sealed record VerifyReport(
     [property: Id(4)] long TtlDrift = 0,
     [property: Id(5)] IReadOnlyList<string>? Examples = null)
 {
+    /// <summary>Keys on the target that the source does not have; not counted as differences (a target may hold keys of its own).</summary>
+    [Id(6)] public long Extra { get; init; }
+
     public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
 
     public VerifyReport Add(VerifyReport other, int maxExamples) => new(
         Compared + other.Compared, Missing + other.Missing, TypeMismatch + other.TypeMismatch, ValueMismatch + other.ValueMismatch,
-        TtlDrift + other.TtlDrift, (Examples ?? []).Concat(other.Examples ?? []).Take(maxExamples * 4).ToList());
+        TtlDrift + other.TtlDrift, (Examples ?? []).Concat(other.Examples ?? []).Take(maxExamples * 5).ToList())
+    {
+        Extra = Extra + other.Extra,
+    };
 }
 
 /// <summary>A job as an operator sees it.</summary>

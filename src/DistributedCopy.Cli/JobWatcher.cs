@@ -66,9 +66,9 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         {
             Console.Error.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}` continues once the cause is gone");
         }
-        if (status.Verify is { Compared: > 0 } v)
+        if (status.Verify is { } v && (v.Compared > 0 || v.Extra > 0))
         {
-            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}");
+            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}; extra on the target {v.Extra} (not counted as differences)");
             foreach (var example in v.Examples ?? [])
             {
                 Console.Error.WriteLine("    " + example);
@@ -92,7 +92,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 slotsDone = status.SlotsDone,
                 slotsTotal = status.SlotsTotal,
                 seconds = Math.Round(elapsed.TotalSeconds, 3),
-                verify = status.Verify is { Compared: > 0 } r ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, examples = r.Examples } : null,
+                verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, examples = r.Examples } : null,
             }));
         }
         return status.Phase switch

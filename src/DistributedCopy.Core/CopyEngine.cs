@@ -97,27 +97,39 @@ public sealed class CopyEngine : IAsyncDisposable
     /// </summary>
     public async Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CancellationToken cancellationToken = default)
     {
-        var topology = Source.Topology;
         var tracker = new SlotTracker(slot =>
         {
             Progress.AddSlotCompleted();
             slotCompleted?.Invoke(slot);
         });
-        var byShard = slots.SelectMany(r => Enumerable.Range(r.Start, r.Count))
-            .GroupBy(slot => topology.ShardFor(slot))
-            .ToList();
+        // a verify reports a slot done only after its second pass (keys on the target only) has been through it too
+        var firstPass = _verify is null ? tracker : new SlotTracker(_ => { });
+        await RunAsync(BySlots(Source.Topology, slots, firstPass), Source, Target, batch => ReleaseSlots(batch, firstPass), cancellationToken).ConfigureAwait(false);
+        if (_verify is { } verify)
+        {
+            await RunAsync(BySlots(Target.Topology, slots, tracker), Target, () => new ExtraKeyFinder(Source, _options, Progress, verify.Result),
+                batch => ReleaseSlots(batch, tracker), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One enumeration per shard of <paramref name="topology"/> that serves some of <paramref name="slots"/>.</summary>
+    private static List<Func<KeyEnumerator, CancellationToken, Task>> BySlots(Topology topology, IReadOnlyList<SlotRange> slots, SlotTracker tracker)
+    {
+        var byShard = slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).GroupBy(topology.ShardFor).ToList();
         if (byShard.Any(g => g.Key < 0))
         {
-            throw new CopyException("some of the slots to copy are served by no source master (cluster_state is not ok)");
+            throw new CopyException("some of the slots are served by no master (cluster_state is not ok)");
         }
-        await RunAsync(byShard.Select(group => (Func<KeyEnumerator, CancellationToken, Task>)((enumerator, ct) =>
-            enumerator.EnumerateSlotsAsync(group.Key, group.ToList(), tracker, ct))).ToList(), Source, Target, batch =>
-            {
-                foreach (var slot in batch.Slots)
-                {
-                    tracker.Release(slot);
-                }
-            }, cancellationToken).ConfigureAwait(false);
+        return byShard.Select(group => (Func<KeyEnumerator, CancellationToken, Task>)((enumerator, ct) =>
+            enumerator.EnumerateSlotsAsync(group.Key, group.ToList(), tracker, ct))).ToList();
+    }
+
+    private static void ReleaseSlots(KeyBatch batch, SlotTracker tracker)
+    {
+        foreach (var slot in batch.Slots)
+        {
+            tracker.Release(slot);
+        }
     }
 
     /// <summary>
@@ -138,6 +150,20 @@ public sealed class CopyEngine : IAsyncDisposable
         var cursors = new CursorTracker(c => cursorCommitted?.Invoke(c));
         await RunAsync([(enumerator, ct) => enumerator.EnumerateDatabaseAsync(database, cursor, cursors, ct)], source, target,
             batch => cursors.BatchDone(batch.Sequence), cancellationToken).ConfigureAwait(false);
+        if (_verify is { } verify)
+        {
+            // the second pass: every key of the target database (or cluster) that the source does not have
+            var targetCursors = new CursorTracker(_ => { });
+            var whole = new SlotTracker(_ => { });
+            IReadOnlyList<Func<KeyEnumerator, CancellationToken, Task>> enumerations = target.Topology.IsCluster
+                ? BySlots(target.Topology, [new SlotRange(0, HashSlot.Count - 1)], whole)
+                : [(enumerator, ct) => enumerator.EnumerateDatabaseAsync(target.Seed.Database, ScanPosition.Start, targetCursors, ct)];
+            await RunAsync(enumerations, target, () => new ExtraKeyFinder(source, _options, Progress, verify.Result), batch =>
+            {
+                targetCursors.BatchDone(batch.Sequence);
+                ReleaseSlots(batch, whole);
+            }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public ValueTask DisposeAsync()

@@ -27,6 +27,11 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Cop
         {
             tracker.Hold(slot);
         }
+        if (!source.Topology.IsCluster)
+        {
+            await ScanStandaloneForSlotsAsync(slots, tracker, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var large = new List<int>();
         try
         {
@@ -110,6 +115,28 @@ internal sealed class KeyEnumerator(ClusterView source, CopyOptions options, Cop
             await CloseConnectionsAsync().ConfigureAwait(false);
         }
         await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A standalone server has no per-slot commands: one SCAN of it, keeping the keys of <paramref name="slots"/>.</summary>
+    private async Task ScanStandaloneForSlotsAsync(IReadOnlyList<int> slots, SlotTracker tracker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunStepAsync(async () =>
+            {
+                var connection = await ConnectionAsync(source.Topology.Shards[0].Master, cancellationToken).ConfigureAwait(false);
+                await ScanAsync(connection, ScanPosition.Start, [.. slots], tracker, reached: null, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseConnectionsAsync().ConfigureAwait(false);
+        }
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var slot in slots)
+        {
+            tracker.Release(slot);
+        }
     }
 
     /// <summary>Runs a step of the enumeration again after a dropped connection or a failover, with a fresh topology.</summary>

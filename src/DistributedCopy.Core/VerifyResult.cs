@@ -12,6 +12,7 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
     private long _typeMismatch;
     private long _valueMismatch;
     private long _ttlDrift;
+    private long _extra;
 
     public long Compared => Interlocked.Read(ref _compared);
 
@@ -24,6 +25,9 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
 
     /// <summary>TTLs further apart than the tolerance, or a TTL on one side only.</summary>
     public long TtlDrift => Interlocked.Read(ref _ttlDrift);
+
+    /// <summary>On the target, not on the source: shown apart from the differences, since a target may hold keys of its own.</summary>
+    public long Extra => Interlocked.Read(ref _extra);
 
     public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
 
@@ -40,6 +44,8 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
 
     internal void AddTtlDrift(ReadOnlySpan<byte> key) => Add(ref _ttlDrift, "ttl", key);
 
+    internal void AddExtra(ReadOnlySpan<byte> key) => Add(ref _extra, "extra", key);
+
     private void Add(ref long counter, string category, ReadOnlySpan<byte> key)
     {
         Interlocked.Increment(ref counter);
@@ -50,5 +56,5 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
     }
 
     public override string ToString() =>
-        $"compared={Compared} missing={Missing} type={TypeMismatch} value={ValueMismatch} ttl={TtlDrift}";
+        $"compared={Compared} missing={Missing} type={TypeMismatch} value={ValueMismatch} ttl={TtlDrift} extra={Extra}";
 }

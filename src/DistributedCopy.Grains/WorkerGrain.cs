@@ -197,7 +197,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
 
     private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors);
 
-    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples);
+    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra };
 
     [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: worker {Worker} stops on partition {Partition}: {Message}")]
     private static partial void LogFailed(ILogger logger, string jobId, int worker, int partition, string message);

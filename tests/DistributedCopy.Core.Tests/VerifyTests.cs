@@ -32,6 +32,7 @@ public sealed class VerifyTests
         await db.KeyDeleteAsync(deleted);
         await db.SetAddAsync(changed, "planted-member");
         await db.KeyExpireAsync(retimed, TimeSpan.FromMinutes(10));
+        await db.StringSetAsync("planted:{extra}", "only on the target");
 
         await using var verify = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
         await verify.CopyAllAsync();
@@ -41,6 +42,29 @@ public sealed class VerifyTests
         Assert.Equal(1, result.ValueMismatch);
         Assert.Equal(1, result.TtlDrift);
         Assert.Equal(0, result.TypeMismatch);
-        Assert.Equal(["missing: " + deleted, "ttl: " + retimed, "value: " + changed], result.Examples.Order(StringComparer.Ordinal));
+        Assert.Equal(1, result.Extra);
+        Assert.Equal(3, result.Differences);
+        Assert.Equal(["extra: planted:{extra}", "missing: " + deleted, "ttl: " + retimed, "value: " + changed], result.Examples.Order(StringComparer.Ordinal));
+    }
+
+    [RedisFact]
+    public async Task VerifyOfStandaloneDatabasesFindsKeysThatAreOnTheTargetOnly()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using (var copy = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions()))
+        {
+            await copy.CopyAllAsync();
+        }
+        await target.ExecuteAsync("SET", "left:over", "1");
+        await target.ExecuteAsync("SET", "left:behind", "2");
+
+        await using var verify = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
+        await verify.CopyAllAsync();
+        Assert.Equal(report.Total, verify.Verification!.Compared);
+        Assert.Equal(0, verify.Verification.Differences);
+        Assert.Equal(2, verify.Verification.Extra);
+        Assert.Equal(["extra: left:behind", "extra: left:over"], verify.Verification.Examples.Order(StringComparer.Ordinal));
     }
 }
