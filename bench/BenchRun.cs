@@ -37,6 +37,14 @@ internal static class BenchRun
         var local = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch);
         var targetKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
         rows.Add(new Row("DistributedCopy engine, cluster → cluster, loopback", local, targetKeys, report.Total));
+        if (args.Values.TryGetValue("before", out var before))
+        {
+            // another build's engine on the same data in the same run: before/after figures that share the machine's noise
+            await FlushAsync(target);
+            var earlier = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch, before);
+            rows.Add(new Row($"the same engine as built at {args.Get("before-name", Path.GetFileName(Path.GetDirectoryName(before)) ?? before)}, same data", earlier,
+                await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+        }
         if (!args.Flag("no-dcopy"))
         {
             await FlushAsync(target);
@@ -69,18 +77,29 @@ internal static class BenchRun
             rows.Add(new Row($"DistributedCopy engine, standalone → cluster, same {subset.Total:N0} keys", engineSubset, await KeyCounter.DbSizeAsync(target.Endpoint), subset.Total));
         }
 
+        if (args.Int("big-values", 0) is > 0 and var bigValues)
+        {
+            await FlushAsync(source);
+            await FlushAsync(target);
+            var bytes = await BigValues.LoadAsync(source.Endpoint, bigValues, BigValues.ValueBytes);
+            Log($"loaded {bigValues:N0} values of {BigValues.ValueBytes / 1e6:F1} MB ({bytes / 1e9:F2} GB)");
+            var big = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch);
+            rows.Add(new Row($"DistributedCopy engine, {bigValues:N0} values of {BigValues.ValueBytes / 1e6:F1} MB (random, incompressible)", big,
+                await KeyCounter.DbSizeAsync(target.Endpoint), bigValues));
+        }
+
         Write(rows, output, scale, latency);
         return rows.All(r => r.CountMatches) ? 0 : 1;
     }
 
-    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch)
+    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null)
     {
         var arguments = new List<string> { "copy", "--source", source.Address, "--target", target.Address, "--pipelines", pipelines.ToString(CultureInfo.InvariantCulture), "--batch", batch.ToString(CultureInfo.InvariantCulture) };
         if (map.Count > 0)
         {
             arguments.AddRange(["--map", string.Join(",", map.Select(kv => kv.Key + "=" + kv.Value))]);
         }
-        var line = await Children.RunAsync(arguments);
+        var line = await Children.RunAsync(arguments, assembly);
         var figures = JsonSerializer.Deserialize<CopyFigures>(line) ?? throw new InvalidOperationException("the copy child printed no figures");
         Log($"copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s: {figures.KeysPerSecond:N0} keys/s, {figures.CpuMicrosPerKey:F2} µs CPU/key, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
         return figures;
@@ -124,6 +143,7 @@ internal static class BenchRun
     private static void Write(List<Row> rows, string output, double scale, double latency)
     {
         var baseline = rows.First(r => r.Name.StartsWith("one key at a time", StringComparison.Ordinal)).KeysPerSecond;
+        var engineBefore = rows.FirstOrDefault(r => r.Name.StartsWith("the same engine as built at", StringComparison.Ordinal));
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Standard data set at scale {scale}; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine();
@@ -142,10 +162,15 @@ internal static class BenchRun
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Through the forwarder at {latency} ms each way: {remote.KeysPerSecond / local.KeysPerSecond:F2} × the loopback rate.");
         }
+        if (engineBefore is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Engine now vs {engineBefore.Name[28..]}: {local.KeysPerSecond / engineBefore.KeysPerSecond:F2} × its keys/s.");
+        }
         var import = rows.FirstOrDefault(r => r.Name.StartsWith("redis-cli", StringComparison.Ordinal));
         if (import is not null)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Engine standalone → cluster vs redis-cli --cluster import on the same keys: {rows[^1].KeysPerSecond / import.KeysPerSecond:F1} ×.");
+            var subset = rows.First(r => r.Name.StartsWith("DistributedCopy engine, standalone", StringComparison.Ordinal));
+            text.AppendLine(CultureInfo.InvariantCulture, $"Engine standalone → cluster vs redis-cli --cluster import on the same keys: {subset.KeysPerSecond / import.KeysPerSecond:F1} ×.");
         }
         Console.WriteLine();
         Console.WriteLine(text);

@@ -5,11 +5,17 @@ namespace DistributedCopy.Bench;
 /// <summary>Runs this program again as a child (the copier, or the forwarder), stopped by its PID.</summary>
 internal static class Children
 {
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    /// <summary>This program again, or with <paramref name="assembly"/> another build of it (an earlier commit's, for before/after rows).</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, string? assembly = null)
     {
         var path = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path");
         var start = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
-        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        if (assembly is not null)
+        {
+            start.FileName = "dotnet";
+            start.ArgumentList.Add(assembly);
+        }
+        else if (Path.GetFileNameWithoutExtension(path) == "dotnet")
         {
             start.ArgumentList.Add(typeof(Children).Assembly.Location);
         }
@@ -21,9 +27,9 @@ internal static class Children
     }
 
     /// <summary>Runs a child to its end and returns the last line it printed.</summary>
-    public static async Task<string> RunAsync(IEnumerable<string> arguments)
+    public static async Task<string> RunAsync(IEnumerable<string> arguments, string? assembly = null)
     {
-        using var process = Process.Start(StartInfo(arguments)) ?? throw new InvalidOperationException("cannot start the child");
+        using var process = Process.Start(StartInfo(arguments, assembly)) ?? throw new InvalidOperationException("cannot start the child");
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)

@@ -1,3 +1,5 @@
+using DistributedCopy.Core.Resp;
+
 namespace DistributedCopy.Core;
 
 /// <summary>
@@ -93,20 +95,29 @@ internal sealed class KeyBatch
 }
 
 /// <summary>DUMP payloads and expiry times of a batch's keys, read from one side, in one reused buffer.</summary>
-internal sealed class DumpBuffer(int capacity)
+internal sealed class DumpBuffer
 {
-    private byte[] _payloads = new byte[128 * 1024];
+    private readonly byte[] _initial = new byte[128 * 1024];
+    private byte[] _payloads;
     private int _payloadBytes;
 
-    public int[] PayloadStart { get; } = new int[capacity];
+    public DumpBuffer(int capacity)
+    {
+        _payloads = _initial;
+        PayloadStart = new int[capacity];
+        PayloadLength = new int[capacity];
+        Expiry = new long[capacity];
+    }
 
-    public int[] PayloadLength { get; } = new int[capacity];
+    public int[] PayloadStart { get; }
+
+    public int[] PayloadLength { get; }
 
     /// <summary>
     /// When each key expires, absolute (Unix milliseconds), so no wait between read and write can stretch a TTL;
     /// or <see cref="KeyBatch.NoTtl"/>, or <see cref="KeyBatch.Vanished"/>.
     /// </summary>
-    public long[] Expiry { get; } = new long[capacity];
+    public long[] Expiry { get; }
 
     public ReadOnlySpan<byte> Payload(int i) => _payloads.AsSpan(PayloadStart[i], PayloadLength[i]);
 
@@ -114,7 +125,7 @@ internal sealed class DumpBuffer(int capacity)
     {
         if (_payloadBytes + payload.Length > _payloads.Length)
         {
-            Array.Resize(ref _payloads, Math.Max(_payloads.Length * 2, _payloadBytes + payload.Length));
+            LargeBuffers.Grow(ref _payloads, _payloadBytes, _payloadBytes + payload.Length);
         }
         payload.CopyTo(_payloads.AsSpan(_payloadBytes));
         PayloadStart[i] = _payloadBytes;
@@ -129,9 +140,9 @@ internal sealed class DumpBuffer(int capacity)
     {
         _payloadBytes = 0;
         // A buffer that once held a huge key gives its memory back instead of keeping it for the rest of the copy.
-        if (shrink && _payloads.Length > 2 * 1024 * 1024)
+        if (shrink)
         {
-            _payloads = new byte[128 * 1024];
+            LargeBuffers.Shrink(ref _payloads, _initial);
         }
     }
 }

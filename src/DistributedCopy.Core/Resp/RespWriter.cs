@@ -6,14 +6,14 @@ namespace DistributedCopy.Core.Resp;
 /// <summary>Appends RESP commands to one growable buffer, so a whole pipelined batch goes out in one write with no per-command allocation.</summary>
 public sealed class RespWriter
 {
-    private readonly int _initialCapacity;
+    private readonly byte[] _initial;
     private byte[] _buffer;
     private int _length;
 
     public RespWriter(int initialCapacity = 64 * 1024)
     {
-        _initialCapacity = initialCapacity;
-        _buffer = new byte[initialCapacity];
+        _initial = new byte[initialCapacity];
+        _buffer = _initial;
     }
 
     public int Length => _length;
@@ -28,10 +28,7 @@ public sealed class RespWriter
         _length = 0;
         Commands = 0;
         // a buffer that grew for big values gives its memory back instead of keeping it for the rest of the copy
-        if (_buffer.Length > Math.Max(_initialCapacity, 1024 * 1024))
-        {
-            _buffer = new byte[_initialCapacity];
-        }
+        LargeBuffers.Shrink(ref _buffer, _initial);
     }
 
     /// <summary>Starts a command of <paramref name="parts"/> elements (name included).</summary>
@@ -99,7 +96,6 @@ public sealed class RespWriter
         {
             return;
         }
-        var size = Math.Max(_buffer.Length * 2, _length + extra);
-        Array.Resize(ref _buffer, size);
+        LargeBuffers.Grow(ref _buffer, _length, _length + extra);
     }
 }
