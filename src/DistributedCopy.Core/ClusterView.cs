@@ -3,13 +3,13 @@ using DistributedCopy.Core.Resp;
 namespace DistributedCopy.Core;
 
 /// <summary>
-/// The current topology of one side (source or target), shared by all pipelines. After a redirect or a dropped connection a
+/// The current topology of one side (addresses already mapped) (source or target), shared by all pipelines. After a redirect or a dropped connection a
 /// pipeline asks for a refresh; concurrent requests for the same stale version are served by one read.
 /// </summary>
 public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap, ServerCapabilities? capabilities = null)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private volatile Snapshot _current = new(initial.WithAddressMap(addressMap), 1);
+    private volatile Snapshot _current = new(initial, 1);
 
     public RedisEndpoint Seed { get; } = seed;
 
@@ -24,8 +24,9 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
     public static async Task<ClusterView> OpenAsync(RedisEndpoint seed, IReadOnlyDictionary<string, string> addressMap, CancellationToken cancellationToken)
     {
         var mapped = Topology.MapAddress(seed, addressMap);
-        var topology = await Topology.ReadAnyAsync(mapped.AllSeeds().Select(s => Topology.MapAddress(s, addressMap)), cancellationToken).ConfigureAwait(false);
-        var capabilities = await ServerCapabilities.ProbeAsync(topology.WithAddressMap(addressMap), cancellationToken).ConfigureAwait(false);
+        var topology = await (await Topology.ReadAnyAsync(mapped.AllSeeds().Select(s => Topology.MapAddress(s, addressMap)), cancellationToken).ConfigureAwait(false))
+            .WithAddressMap(addressMap).WithReplicasFromMastersAsync(cancellationToken).ConfigureAwait(false);
+        var capabilities = await ServerCapabilities.ProbeAsync(topology, cancellationToken).ConfigureAwait(false);
         return new ClusterView(mapped, topology, addressMap, capabilities);
     }
 
@@ -41,7 +42,7 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
             }
             var candidates = Topology.Shards.Select(s => s.Master).Concat(Seed.AllSeeds().Select(s => Topology.MapAddress(s, addressMap))).DistinctBy(e => e.Address);
             var topology = await Topology.ReadAnyAsync(candidates, cancellationToken).ConfigureAwait(false);
-            _current = new Snapshot(topology.WithAddressMap(addressMap), _current.Version + 1);
+            _current = new Snapshot(await topology.WithAddressMap(addressMap).WithReplicasFromMastersAsync(cancellationToken).ConfigureAwait(false), _current.Version + 1);
         }
         finally
         {

@@ -75,6 +75,36 @@ public sealed class Topology
     }
 
     /// <summary>
+    /// The same topology with each master's replica count raised to what the master itself reports (INFO replication,
+    /// connected_slaves): a node's CLUSTER SHARDS can lag behind (right after a cluster forms, a replica shows as a shard
+    /// of its own for a moment), and a replica left out means writes not WAITed for, which a failover can lose.
+    /// </summary>
+    public async Task<Topology> WithReplicasFromMastersAsync(CancellationToken cancellationToken)
+    {
+        if (!IsCluster)
+        {
+            return this;
+        }
+        var counts = await Task.WhenAll(Shards.Select(async shard =>
+        {
+            try
+            {
+                await using var connection = await RespConnection.ConnectAsync(shard.Master, cancellationToken).ConfigureAwait(false);
+                var replication = ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
+                return int.TryParse(replication.GetValueOrDefault("connected_slaves"), CultureInfo.InvariantCulture, out var n) ? n : 0;
+            }
+            catch (RespException)
+            {
+                // a master that does not answer now fails the writes sent to it; its count from CLUSTER SHARDS stays
+                return 0;
+            }
+        })).ConfigureAwait(false);
+        return counts.Where((count, i) => count > Shards[i].Replicas).Any()
+            ? new Topology(true, Shards.Select((s, i) => s with { Replicas = Math.Max(s.Replicas, counts[i]) }).ToList(), RedisVersion)
+            : this;
+    }
+
+    /// <summary>
     /// Reads the topology from the first of <paramref name="candidates"/> that answers (the seeds of a connection string,
     /// or the known masters after a failover). Errors that say something about the caller (authentication, TLS) are not
     /// hidden behind a later node's answer: they are thrown when no node answers.
