@@ -93,4 +93,41 @@ public sealed class FaultTests
         var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
         Assert.True(compared.Identical, compared.ToString());
     }
+
+    [RedisFact]
+    public async Task AStalledTargetPausesTheJobWithinTheRetryBudgetExitsJobFailedAndResumeCompletesTheCopy()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        await using var proxy = FaultProxy.Start(target.Port);
+        var report = await new StandardDataSet(0.05).LoadAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+
+        using var copy = Dcopy.Start("copy", "--source", Dcopy.Address(source), "--target", $"127.0.0.1:{proxy.Port}", "--job-id", "stall", "--state-dir", state,
+            "--timeout", "1", "--retry-budget", "4", "--batch-size", "50", "--pipelines", "1", "--json", "--progress", "log", "--interval", "1");
+        var stdout = copy.StandardOutput.ReadToEndAsync();
+        var stderr = copy.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 5 && DateTime.UtcNow < deadline && !copy.HasExited)
+        {
+            await Task.Delay(50);
+        }
+        Assert.False(copy.HasExited, "the copy ended before the stall");
+        proxy.Mode = FaultMode.Stall;
+        var stalledAt = DateTime.UtcNow;
+        await copy.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);
+        var stalled = new DcopyResult(copy.ExitCode, await stdout, await stderr);
+
+        Assert.True(stalled.ExitCode == ExitCodes.JobFailed, stalled.ToString());
+        Assert.InRange((DateTime.UtcNow - stalledAt).TotalSeconds, 1, 45);
+        Assert.Equal("paused", stalled.Json.GetProperty("phase").GetString());
+        Assert.Contains("within 1 s", stalled.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dcopy resume stall", stalled.Stderr, StringComparison.Ordinal);
+
+        proxy.Mode = FaultMode.Forward;
+        var resumed = await Dcopy.RunAsync("resume", "stall", "--state-dir", state, "--json", "--progress", "none");
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
+        var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
+        Assert.True(compared.Identical, compared.ToString());
+    }
 }

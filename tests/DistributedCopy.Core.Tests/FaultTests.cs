@@ -169,4 +169,61 @@ public sealed class FaultTests
         // the reshard really happened while the copy ran
         Assert.True((await Topology.ReadAsync(masters[1].Endpoint)).Shards.First(s => s.NodeId == to.NodeId).Slots.Sum(r => r.Count) > 5461 + 1000);
     }
+
+    [RedisFact]
+    public async Task AStallOfTheTargetDuringTheCopyLeavesEveryTtlWithinASecondOfTheSource()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        await using var proxy = FaultProxy.Start(target.Port);
+        var report = await new StandardDataSet(0.05).LoadAsync(source.Endpoint);
+
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint.WithAddress("127.0.0.1", proxy.Port), new CopyOptions { BatchSize = 200 });
+        var copy = engine.CopyAllAsync();
+        while (engine.Progress.KeysCopied < report.Total / 5 && !copy.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+        Assert.False(copy.IsCompleted, "the copy ended before the stall");
+        // RESTOREs already sent wait in the proxy: shorter than the deadline, so they are delivered late, not retried
+        proxy.Mode = FaultMode.Stall;
+        await Task.Delay(4000);
+        proxy.Mode = FaultMode.Forward;
+        await copy.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 1000);
+        Assert.True(compared.Identical, compared.ToString());
+    }
+
+    [RedisFact]
+    public async Task AStalledTargetEndsTheCopyWithTheLastErrorOnceTheRetryBudgetIsSpent()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        await using var proxy = FaultProxy.Start(target.Port);
+        var report = await new StandardDataSet(0.02).LoadAsync(source.Endpoint);
+        var through = target.Endpoint.WithAddress("127.0.0.1", proxy.Port) with { Timeout = TimeSpan.FromSeconds(1) };
+
+        var completed = new HashSet<int>();
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, through, new CopyOptions { BatchSize = 50, PipelinesPerShard = 1, RetryBudget = TimeSpan.FromSeconds(4) });
+        var copy = engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], slot => { lock (completed) { completed.Add(slot); } });
+        while (engine.Progress.KeysCopied < report.Total / 5 && !copy.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+        proxy.Mode = FaultMode.Stall;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<RetriesExhaustedException>(() => copy.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1, 20);
+        Assert.Contains("within 1 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains(proxy.Port.ToString(CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.True(engine.Progress.Errors > 0 && engine.Progress.LastError is not null);
+
+        // every slot reported done is complete on the target
+        proxy.Mode = FaultMode.Forward;
+        var onTarget = (await DataComparer.AllKeysAsync(await Topology.ReadAsync(target.Endpoint))).Select(Convert.ToBase64String).ToHashSet();
+        var keys = await DataComparer.AllKeysAsync(await Topology.ReadAsync(source.Endpoint));
+        Assert.DoesNotContain(keys, k => completed.Contains(HashSlot.Of(k)) && !onTarget.Contains(Convert.ToBase64String(k)));
+        Assert.InRange(completed.Count, 1, HashSlot.Count - 1);
+    }
 }
