@@ -97,7 +97,7 @@ internal sealed class BatchCopier(ClusterView source, ClusterView target, CopyOp
             // ABSTTL: a write delayed by a stalled link still expires when the source's key does; else the TTL is aged to now
             var ttl = expiry < 0 ? 0 : absolute ? expiry : expiry - now;
             var writer = _target.Writer(shard).Command(4 + (replace ? 1 : 0) + (absolute && expiry >= 0 ? 1 : 0))
-                .Bulk("RESTORE"u8).Bulk(batch.Key(i)).Bulk(ttl).Bulk(payload);
+                .Bulk("RESTORE"u8).Bulk(batch.Key(i)).Bulk(ttl).BulkReference(batch.Dumps.PayloadMemory(i));
             if (replace)
             {
                 writer.Bulk("REPLACE"u8);

@@ -121,6 +121,9 @@ internal sealed class DumpBuffer
 
     public ReadOnlySpan<byte> Payload(int i) => _payloads.AsSpan(PayloadStart[i], PayloadLength[i]);
 
+    /// <summary>The payload as memory, valid until the next <see cref="Clear"/> or <see cref="Set"/>.</summary>
+    public ReadOnlyMemory<byte> PayloadMemory(int i) => _payloads.AsMemory(PayloadStart[i], PayloadLength[i]);
+
     public void Set(int i, ReadOnlySpan<byte> payload)
     {
         if (_payloadBytes + payload.Length > _payloads.Length)

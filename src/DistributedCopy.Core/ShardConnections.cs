@@ -54,11 +54,13 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
 
     public bool HasCommands(int shard) => _entries[shard] is { Writer.Commands: > 0 };
 
+    /// <summary>Clears the command buffers after a batch; big buffers of both writers and connections go back to the pool.</summary>
     public void ClearWriters()
     {
         foreach (var entry in _entries)
         {
             entry?.Writer.Clear();
+            entry?.Connection?.Compact();
         }
     }
 

@@ -92,7 +92,7 @@ public sealed class RespConnection : IAsyncDisposable
         Begin();
         try
         {
-            await _stream.WriteAsync(writer.Written, cancellationToken).ConfigureAwait(false);
+            await writer.WriteToAsync(_stream, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (_timedOut && ex is not RedisConnectException)
         {
@@ -122,6 +122,19 @@ public sealed class RespConnection : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
         return ReadMoreAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives a buffer that grew for a big reply back once every reply is consumed (call when done with <see cref="Frame"/>),
+    /// so an idle connection does not keep a big value's memory until its next read.
+    /// </summary>
+    public void Compact()
+    {
+        if (_start + _frameLength == _end && _buffer.Length > LargeBuffers.Threshold)
+        {
+            LargeBuffers.Shrink(ref _buffer, _initial);
+            _start = _end = _frameLength = 0;
+        }
     }
 
     /// <summary>Sends one command and returns a copy of its reply; throws on an error reply. For the cold path.</summary>

@@ -21,12 +21,52 @@ public sealed class RespWriter
     /// <summary>Commands written since the last <see cref="Clear"/>.</summary>
     public int Commands { get; private set; }
 
-    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+    /// <summary>What was written, when no value was added by reference (<see cref="BulkReference"/>).</summary>
+    public ReadOnlyMemory<byte> Written => _references.Count == 0 ? _buffer.AsMemory(0, _length)
+        : throw new InvalidOperationException("this writer holds values by reference: send it with WriteToAsync");
+
+    /// <summary>Big values added by reference: where in the buffer each goes, and the value itself.</summary>
+    private readonly List<(int At, ReadOnlyMemory<byte> Value)> _references = [];
+
+    /// <summary>Values this long or longer are sent from where they are instead of being copied into the buffer.</summary>
+    public const int ReferenceThreshold = 64 * 1024;
+
+    /// <summary>
+    /// A bulk string; a big one is not copied but sent from <paramref name="value"/>'s memory, which must stay unchanged
+    /// until the writer is sent (a big DUMP payload then exists once in memory, not twice).
+    /// </summary>
+    public RespWriter BulkReference(ReadOnlyMemory<byte> value)
+    {
+        if (value.Length < ReferenceThreshold)
+        {
+            return Bulk(value.Span);
+        }
+        WritePrefixed((byte)'$', value.Length);
+        _references.Add((_length, value));
+        Ensure(2);
+        _buffer[_length++] = (byte)'\r';
+        _buffer[_length++] = (byte)'\n';
+        return this;
+    }
+
+    /// <summary>Writes everything to <paramref name="stream"/>: the buffer, with values added by reference in their places.</summary>
+    public async ValueTask WriteToAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var at = 0;
+        foreach (var (position, value) in _references)
+        {
+            await stream.WriteAsync(_buffer.AsMemory(at, position - at), cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(value, cancellationToken).ConfigureAwait(false);
+            at = position;
+        }
+        await stream.WriteAsync(_buffer.AsMemory(at, _length - at), cancellationToken).ConfigureAwait(false);
+    }
 
     public void Clear()
     {
         _length = 0;
         Commands = 0;
+        _references.Clear();
         // a buffer that grew for big values gives its memory back instead of keeping it for the rest of the copy
         LargeBuffers.Shrink(ref _buffer, _initial);
     }
