@@ -21,6 +21,12 @@ public sealed record EndpointSpec(
     /// <summary>Deadline of each network operation, in milliseconds.</summary>
     [Id(10)] public int TimeoutMs { get; init; } = 10_000;
 
+    /// <summary>
+    /// Where the password is ("env:NAME" or "file:PATH"), resolved by each process that connects; when set,
+    /// <see cref="Password"/> is null, so no stored spec holds the password itself.
+    /// </summary>
+    [Id(20)] public string? PasswordRef { get; init; }
+
     public override string ToString() => $"{(UseTls ? "rediss" : "redis")}://{Host}:{Port}{(Database != 0 ? "/" + Database : "")}";
 }
 

@@ -10,6 +10,9 @@ public static class CliOptions
         Description = "Run on a silo cluster: the control Redis its silos use (connection string or redis:// URI). Without it, dcopy runs the job in this process.",
     };
 
+    /// <summary>Where the control Redis's password comes from, besides the --control text.</summary>
+    public static readonly PasswordOptions ControlPassword = new("control");
+
     public static readonly Option<string> ClusterId = new("--cluster-id")
     {
         Description = "The silo cluster's id (with --control).",
@@ -47,6 +50,7 @@ public static class CliOptions
     public static Command WithHostOptions(this Command command)
     {
         command.Options.Add(Control);
+        ControlPassword.AddTo(command);
         command.Options.Add(ClusterId);
         command.Options.Add(StateDir);
         return command;

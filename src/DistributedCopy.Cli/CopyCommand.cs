@@ -25,7 +25,7 @@ public static class CopyCommand
         {
             var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
             Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
-            await using var host = await JobHost.StartAsync(parse.GetValue(CliOptions.Control), parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
+            await using var host = await JobHost.StartAsync(parse, cancellationToken);
             var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
             if (await job.GetSpecAsync() is not null)
             {

@@ -12,6 +12,10 @@ public sealed class CopyOptionsSet
 
     public Option<string> Target { get; } = new("--target") { Description = "Target, in the same forms.", Required = true };
 
+    public PasswordOptions SourcePassword { get; } = new("source");
+
+    public PasswordOptions TargetPassword { get; } = new("target");
+
     public Option<string> SourceMode { get; } = new("--source-mode") { Description = "What the source must be: auto, cluster or standalone.", DefaultValueFactory = _ => "auto" };
 
     public Option<string> TargetMode { get; } = new("--target-mode") { Description = "What the target must be: auto, cluster or standalone.", DefaultValueFactory = _ => "auto" };
@@ -55,6 +59,8 @@ public sealed class CopyOptionsSet
         {
             command.Options.Add(option);
         }
+        SourcePassword.AddTo(command);
+        TargetPassword.AddTo(command);
     }
 
     /// <summary>Checks the values and connects to both sides: every problem surfaces here, before a job exists.</summary>
@@ -71,8 +77,14 @@ public sealed class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--retry-budget takes seconds, from 0 to 86400");
         }
-        var source = EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
-        var target = EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) };
+        var (source, sourceRef) = SourcePassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) });
+        var (target, targetRef) = TargetPassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) });
+        if (parse.GetValue(CliOptions.Control) is not null)
+        {
+            // the spec goes to the control Redis, shared by every silo: a password typed on the command line would be stored there
+            RefuseTypedPassword(source, sourceRef, "source");
+            RefuseTypedPassword(target, targetRef, "target");
+        }
         Range(parse.GetValue(Workers), 1, 1024, "--workers");
         Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
         Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
@@ -100,7 +112,7 @@ public sealed class CopyOptionsSet
             databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, cancellationToken);
         }
         Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases);
-        var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source), Endpoints.FromCore(target))
+        var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source, sourceRef), Endpoints.FromCore(target, targetRef))
         {
             Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
             Workers = parse.GetValue(Workers),
@@ -131,6 +143,15 @@ public sealed class CopyOptionsSet
             throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but {single}: copy one at a time with --db");
         }
         return chosen;
+    }
+
+    private static void RefuseTypedPassword(RedisEndpoint endpoint, string? reference, string side)
+    {
+        if (endpoint.Password is not null && reference is null)
+        {
+            throw new CliException(ExitCodes.BadInput,
+                $"--{side}: with --control the job is stored in the control Redis, so its password must be a reference: give it with --{side}-password-env or --{side}-password-file (each silo resolves it from its own environment or files)");
+        }
     }
 
     private static void Range(int value, int min, int max, string name)

@@ -15,7 +15,15 @@ public static class EndpointParser
         {
             throw Bad(what, "is empty");
         }
-        var endpoint = text.Contains("://", StringComparison.Ordinal) ? ParseUri(text, what) : ParseConnectionString(text, what);
+        // "user:password@host:port" is a URI without its scheme: read it as one, never as a host named "user:password@host"
+        var endpoint = text.Contains("://", StringComparison.Ordinal) ? ParseUri(text, what)
+            : text.Split(',')[0].Contains('@', StringComparison.Ordinal) ? ParseUri("redis://" + text, what)
+            : ParseConnectionString(text, what);
+        CheckHost(endpoint.Host, what);
+        foreach (var seed in endpoint.MoreSeeds)
+        {
+            CheckHost(seed[..seed.LastIndexOf(':')].Trim('[', ']'), what);
+        }
         if (caFile is not null)
         {
             if (!File.Exists(caFile))
@@ -58,11 +66,12 @@ public static class EndpointParser
 
     private static RedisEndpoint ParseConnectionString(string text, string what)
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var parts = JoinPasswordCommas(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         var (host, port) = HostAndPort(parts[0], what);
         var endpoint = new RedisEndpoint(host, port);
-        foreach (var part in parts.Skip(1))
+        for (var index = 1; index < parts.Count; index++)
         {
+            var part = parts[index];
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq < 0 && part.Contains(':', StringComparison.Ordinal))
             {
@@ -73,7 +82,8 @@ public static class EndpointParser
             }
             if (eq <= 0)
             {
-                throw Bad(what, $"has an option without a value near '{Redact(part)}'");
+                // never quote the text back: it may be part of a password
+                throw Bad(what, $"has an option without a value (part {index + 1} of the connection string)");
             }
             var key = part[..eq].Trim().ToLowerInvariant();
             var value = part[(eq + 1)..].Trim();
@@ -85,7 +95,7 @@ public static class EndpointParser
                 "defaultdatabase" or "database" or "db" => endpoint with { Database = ParseInt(value, what, key), NamesDatabase = true },
                 // options of client libraries that do not change where or how to connect
                 "abortconnect" or "connecttimeout" or "synctimeout" or "asynctimeout" or "allowadmin" or "sslprotocols" or "name" or "connectretry" => endpoint,
-                _ => throw Bad(what, $"has an unknown option '{key}'"),
+                _ => throw Bad(what, $"has an unknown option '{(key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') && key.Length <= 32 ? key : "?")}'"),
             };
         }
         return endpoint;
@@ -101,7 +111,7 @@ public static class EndpointParser
         }
         if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
-            throw Bad(what, $"has an invalid port '{text[(colon + 1)..]}'");
+            throw Bad(what, "has an invalid port (1 to 65535)");
         }
         var host = text[..colon].Trim('[', ']');
         return host.Length == 0 ? throw Bad(what, "has no host") : (host, port);
@@ -115,8 +125,45 @@ public static class EndpointParser
 
     private static string Unescape(string text) => Uri.UnescapeDataString(text);
 
-    /// <summary>Hides a password=... in a fragment quoted back to the operator.</summary>
-    private static string Redact(string part) => part.StartsWith("password", StringComparison.OrdinalIgnoreCase) ? "password=***" : part;
+    /// <summary>
+    /// A comma cannot be escaped in a connection string, so a password's commas are kept with it: after "password=", a
+    /// part that is neither a known option nor another seed ("host:port") belongs to the password.
+    /// </summary>
+    private static List<string> JoinPasswordCommas(string[] parts)
+    {
+        var joined = new List<string>();
+        var inPassword = false;
+        foreach (var part in parts)
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var isOption = eq > 0 && KnownOptions.Contains(part[..eq].Trim().ToLowerInvariant());
+            var isSeed = eq < 0 && part.Contains(':', StringComparison.Ordinal) && !part.Contains('@', StringComparison.Ordinal)
+                && int.TryParse(part[(part.LastIndexOf(':') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _);
+            if (inPassword && !isOption && !isSeed)
+            {
+                joined[^1] += "," + part;
+                continue;
+            }
+            inPassword = isOption && part[..eq].Trim().Equals("password", StringComparison.OrdinalIgnoreCase);
+            joined.Add(part);
+        }
+        return joined;
+    }
+
+    private static readonly HashSet<string> KnownOptions = new(StringComparer.Ordinal)
+    {
+        "password", "user", "ssl", "tls", "defaultdatabase", "database", "db", "abortconnect", "connecttimeout", "synctimeout",
+        "asynctimeout", "allowadmin", "sslprotocols", "name", "connectretry",
+    };
+
+    /// <summary>A host is a name or an address; anything else (a mistyped URI, a password in the wrong place) is refused without echoing it.</summary>
+    private static void CheckHost(string host, string what)
+    {
+        if (host.Length is 0 or > 253 || !host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':'))
+        {
+            throw Bad(what, "has a host that is neither a name nor an address (for user and password use redis://user:password@host:port)");
+        }
+    }
 
     private static CliException Bad(string what, string problem) => new(ExitCodes.BadInput, $"{what} {problem}");
 }

@@ -57,7 +57,7 @@ public static class JobCommands
     }
 
     private static Task<JobHost> StartAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        JobHost.StartAsync(parse.GetValue(CliOptions.Control), parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
+        JobHost.StartAsync(parse, cancellationToken);
 
     private static async Task<ICoordinatorGrain> FindAsync(JobHost host, ParseResult parse)
     {

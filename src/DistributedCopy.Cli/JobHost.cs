@@ -25,7 +25,11 @@ public sealed class JobHost : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<JobHost> StartAsync(string? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
+    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken) =>
+        StartAsync(parse.GetValue(CliOptions.Control) is { } control ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(control, "control")).Endpoint : null,
+            parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
+
+    public static async Task<JobHost> StartAsync(Core.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -42,7 +46,8 @@ public sealed class JobHost : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 clientHost.Dispose();
-                throw new CliException(ExitCodes.CannotConnect, $"cannot reach a silo through the control Redis {options.EndPoints.FirstOrDefault()}: {ex.Message.Split('\n')[0]}");
+                // Orleans' and the Redis client's messages may quote the configuration: name the address only
+                throw new CliException(ExitCodes.CannotConnect, $"cannot reach a silo through the control Redis {control.Address} ({ex.GetType().Name})");
             }
             return new JobHost(clientHost, null, embedded: false);
         }
@@ -53,9 +58,8 @@ public sealed class JobHost : IAsyncDisposable
         return new JobHost(host, stateLock, embedded: true);
     }
 
-    public static StackExchange.Redis.ConfigurationOptions ControlOptions(string control)
+    public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.RedisEndpoint endpoint)
     {
-        var endpoint = EndpointParser.Parse(control, "control");
         var options = new StackExchange.Redis.ConfigurationOptions
         {
             User = endpoint.User,

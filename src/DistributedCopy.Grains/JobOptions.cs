@@ -30,7 +30,7 @@ public static class Endpoints
     public static RedisEndpoint ToCore(EndpointSpec spec) => new(spec.Host, spec.Port)
     {
         User = spec.User,
-        Password = spec.Password,
+        Password = spec.PasswordRef is { } reference ? PasswordReference.Resolve(reference) : spec.Password,
         UseTls = spec.UseTls,
         CaCertificatePath = spec.CaCertificatePath,
         SkipCertificateValidation = spec.SkipCertificateValidation,
@@ -40,9 +40,11 @@ public static class Endpoints
         Timeout = TimeSpan.FromMilliseconds(spec.TimeoutMs > 0 ? spec.TimeoutMs : 10_000),
     };
 
-    public static EndpointSpec FromCore(RedisEndpoint endpoint) => new(endpoint.Host, endpoint.Port, endpoint.User, endpoint.Password,
-        endpoint.UseTls, endpoint.CaCertificatePath, endpoint.SkipCertificateValidation, endpoint.Database)
+    /// <summary>The endpoint as a job stores it: with <paramref name="passwordRef"/>, a reference in place of the password.</summary>
+    public static EndpointSpec FromCore(RedisEndpoint endpoint, string? passwordRef = null) => new(endpoint.Host, endpoint.Port, endpoint.User,
+        passwordRef is null ? endpoint.Password : null, endpoint.UseTls, endpoint.CaCertificatePath, endpoint.SkipCertificateValidation, endpoint.Database)
     {
+        PasswordRef = passwordRef,
         NamesDatabase = endpoint.NamesDatabase,
         MoreSeeds = endpoint.MoreSeeds,
         TimeoutMs = (int)endpoint.Timeout.TotalMilliseconds,

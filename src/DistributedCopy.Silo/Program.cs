@@ -8,12 +8,14 @@ using Orleans.Configuration;
 using StackExchange.Redis;
 
 // A silo of a DistributedCopy cluster: joins through the control Redis, hosts coordinator and worker grains.
-//   DistributedCopy.Silo --control <host:port[,password=...,user=...,ssl=true]> [--cluster-id dcopy]
+//   DistributedCopy.Silo --control <host:port[,user=...,ssl=true]> [--control-password-file PATH] [--cluster-id dcopy]
 //                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1] [--failover fast|relaxed]
 //                        [--dashboard-port N]   (serves the Orleans dashboard on http://<advertise>:N/; off by default)
 // --failover fast (the default) declares a dead silo in under 5 s; relaxed keeps Orleans' defaults (about 10-60 s), for
 // hosts with long GC pauses, where fast timings could declare a live silo dead.
 // Every option may also come from the environment: DCOPY_CONTROL, DCOPY_CLUSTER_ID, DCOPY_SILO_PORT, DCOPY_GATEWAY_PORT, DCOPY_ADVERTISE.
+// The control's password: --control-password-file, else DCOPY_CONTROL_PASSWORD, else password= in --control. Job passwords
+// given to dcopy as references (env:NAME, file:PATH) are resolved from this process's environment and files.
 var settings = SiloSettings.Parse(args);
 if (settings.Error is not null)
 {
@@ -35,6 +37,9 @@ builder.UseOrleans(silo =>
         o.AdvertisedIPAddress = System.Net.IPAddress.Parse(settings.Advertise);
         o.SiloPort = settings.SiloPort;
         o.GatewayPort = settings.GatewayPort;
+        // listen on the advertised address only (loopback by default), never on every interface: silo traffic is not encrypted
+        o.SiloListeningEndpoint = new System.Net.IPEndPoint(o.AdvertisedIPAddress, settings.SiloPort);
+        o.GatewayListeningEndpoint = new System.Net.IPEndPoint(o.AdvertisedIPAddress, settings.GatewayPort);
     });
     if (settings.DashboardPort > 0)
     {
@@ -74,7 +79,7 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                return Invalid($"unexpected argument '{args[i]}' (options: --control, --cluster-id, --silo-port, --gateway-port, --advertise, --failover, --dashboard-port)");
+                return Invalid($"unexpected argument number {i + 1} (options: --control, --control-password-file, --cluster-id, --silo-port, --gateway-port, --advertise, --failover, --dashboard-port)");
             }
             values[args[i][2..]] = args[++i];
         }
@@ -95,6 +100,22 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
             return Invalid("--control is not a Redis connection string (host:port[,password=...])");
         }
         parsed.AbortOnConnectFail = false;
+        // the control's password from a mounted file or the environment, so it is not on the command line
+        if (Get("control-password-file") is { } passwordFile)
+        {
+            try
+            {
+                parsed.Password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Invalid($"--control-password-file: the file {passwordFile} cannot be read");
+            }
+        }
+        else if (Environment.GetEnvironmentVariable("DCOPY_CONTROL_PASSWORD") is { Length: > 0 } password)
+        {
+            parsed.Password = password;
+        }
         if (!int.TryParse(Get("silo-port") ?? "11111", CultureInfo.InvariantCulture, out var siloPort) || !int.TryParse(Get("gateway-port") ?? "30000", CultureInfo.InvariantCulture, out var gatewayPort))
         {
             return Invalid("--silo-port and --gateway-port take port numbers");

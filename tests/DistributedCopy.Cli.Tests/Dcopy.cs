@@ -16,9 +16,12 @@ public sealed record DcopyResult(int ExitCode, string Stdout, string Stderr)
 
 public static class Dcopy
 {
-    public static async Task<DcopyResult> RunAsync(params string[] arguments)
+    public static Task<DcopyResult> RunAsync(params string[] arguments) => RunAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs dcopy with <paramref name="environment"/> added to its environment (passwords from variables).</summary>
+    public static async Task<DcopyResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        using var process = Start(arguments);
+        using var process = Start(environment, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -26,9 +29,15 @@ public static class Dcopy
         return new DcopyResult(process.ExitCode, await stdout, await stderr);
     }
 
-    public static Process Start(params string[] arguments)
+    public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dcopy.dll"));
         foreach (var argument in arguments)
         {

@@ -61,3 +61,15 @@ public sealed class RedisFactAttribute : Xunit.FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs real Redis servers, skipped or failed like <see cref="RedisFactAttribute"/>.</summary>
+public sealed class RedisTheoryAttribute : Xunit.TheoryAttribute
+{
+    public RedisTheoryAttribute()
+    {
+        if (RedisBinaries.MissingReason is { } reason && !RedisBinaries.IsCi)
+        {
+            Skip = reason;
+        }
+    }
+}

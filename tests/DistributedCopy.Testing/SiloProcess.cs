@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using DistributedCopy.Testing;
+namespace DistributedCopy.Testing;
 
-namespace DistributedCopy.Grains.Tests;
-
-/// <summary>A real silo process (DistributedCopy.Silo) joined through the control Redis; stopped or killed by its PID.</summary>
+/// <summary>
+/// A real silo process (DistributedCopy.Silo, from the test's output folder: the test project references it) joined
+/// through the control Redis; stopped or killed by its PID.
+/// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -21,12 +22,17 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>True when <paramref name="siloIdentity"/> (a grain's RuntimeIdentity) is this silo.</summary>
     public bool Is(string siloIdentity) => siloIdentity.Contains($":{SiloPort}:", StringComparison.Ordinal);
 
-    public static async Task<SiloProcess> StartAsync(RedisServer control, string clusterId)
+    /// <summary>Starts a silo; <paramref name="environment"/> adds variables to its environment (job secrets, the control's password).</summary>
+    public static async Task<SiloProcess> StartAsync(RedisServer control, string clusterId, IReadOnlyDictionary<string, string>? environment = null)
     {
         var siloPort = PortAllocator.Next();
         var gatewayPort = PortAllocator.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "DistributedCopy.Silo.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (var arg in new[] { dll, "--control", control.Endpoint.Address, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
