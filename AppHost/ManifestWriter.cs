@@ -21,7 +21,22 @@ public static class ManifestWriter
             switch (resource)
             {
                 case RedisResource redis:
-                    all[redis.Name] = Container(redis.Name, ["--save", "", "--appendonly", "no"], connectionString: true);
+                    all[redis.Name] = Container(redis.Name, ["--save", "", "--appendonly", "no", "--requirepass", redis.Password], connectionString: true);
+                    // the password is a secret parameter the deployment tool fills (or generates), never a value in this file
+                    all[redis.PasswordParameter] = new JsonObject
+                    {
+                        ["type"] = "parameter.v0",
+                        ["value"] = $"{{{redis.PasswordParameter}.inputs.value}}",
+                        ["inputs"] = new JsonObject
+                        {
+                            ["value"] = new JsonObject
+                            {
+                                ["type"] = "string",
+                                ["secret"] = true,
+                                ["default"] = new JsonObject { ["generate"] = new JsonObject { ["minLength"] = 22, ["special"] = false } },
+                            },
+                        },
+                    };
                     break;
                 case RedisClusterResource cluster:
                     var nodes = Enumerable.Range(0, cluster.Masters).Select(i => $"{cluster.Name}-{i}").ToList();

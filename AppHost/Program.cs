@@ -22,6 +22,7 @@ if (builder.Dashboard)
 builder.AddProject<Projects.DistributedCopy_Cli>("job")
     .WithArgs("copy", "--source", source.ConnectionString, "--target", target.ConnectionString, "--control", control.ConnectionString,
         "--workers", "6", "--verify", "--json", "--progress", "log", "--interval", "1")
+    .WithReference(control)
     .WaitFor(source)
     .WaitFor(target)
     .WaitFor(silo)

@@ -11,7 +11,18 @@ public abstract class Resource(string name)
     public string ConnectionString => $"{{{Name}.connectionString}}";
 }
 
-public sealed class RedisResource(string name) : Resource(name);
+/// <summary>A Redis with a password: a secret parameter in the manifest, generated for each local run.</summary>
+public sealed class RedisResource(string name) : Resource(name)
+{
+    /// <summary>The secret parameter that holds the password (parameter.v0, secret: true, in the manifest).</summary>
+    public string PasswordParameter => $"{Name}-password";
+
+    /// <summary>The placeholder for the password's value; replaced by the real one when run.</summary>
+    public string Password => $"{{{PasswordParameter}.value}}";
+
+    /// <summary>The environment variable a DistributedCopy process reads this Redis's password from.</summary>
+    public string PasswordVariable => $"DCOPY_{Name.ToUpperInvariant()}_PASSWORD";
+}
 
 public sealed class RedisClusterResource(string name, int masters) : Resource(name)
 {
@@ -66,11 +77,18 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
-    /// <summary>Gives the project the resource's connection string as ConnectionStrings__{name}.</summary>
+    /// <summary>
+    /// Gives the project the resource's connection string as ConnectionStrings__{name}, and a Redis's password as a variable
+    /// of its own (DCOPY_{NAME}_PASSWORD), so the password is in no connection string, argument or manifest value.
+    /// </summary>
     public static ProjectResource WithReference(this ProjectResource project, Resource resource)
     {
         project.References.Add(resource);
         project.Environment[$"ConnectionStrings__{resource.Name}"] = resource.ConnectionString;
+        if (resource is RedisResource redis)
+        {
+            project.Environment[redis.PasswordVariable] = redis.Password;
+        }
         return project;
     }
 

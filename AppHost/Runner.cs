@@ -13,6 +13,7 @@ public sealed class Runner(IReadOnlyList<Resource> resources) : IAsyncDisposable
     private readonly Dictionary<Resource, Task<Running>> _started = [];
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<int> _pids = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _secrets = new(StringComparer.Ordinal);
     private readonly string _clusterId = "apphost-" + Guid.NewGuid().ToString("N")[..8];
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -67,8 +68,11 @@ public sealed class Runner(IReadOnlyList<Resource> resources) : IAsyncDisposable
         }
         switch (resource)
         {
-            case RedisResource:
-                var server = await Own(await RedisServer.StartAsync(cancellationToken: cancellationToken));
+            case RedisResource redis:
+                // a password of this run's own, handed to the projects that reference it through their environment
+                var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+                _secrets[redis.Password] = password;
+                var server = await Own(await RedisServer.StartAsync(new RedisServerOptions { Password = password }, cancellationToken));
                 _pids.Add(server.Pid);
                 return new Running(resource, "redis", server.Endpoint.Address, [server.Pid]);
             case RedisClusterResource cluster:
@@ -102,6 +106,10 @@ public sealed class Runner(IReadOnlyList<Resource> resources) : IAsyncDisposable
     /// <summary>Replaces {name.connectionString} with the running resource's address (a cluster's first node is its seed).</summary>
     private string Resolve(string text)
     {
+        foreach (var (placeholder, value) in _secrets)
+        {
+            text = text.Replace(placeholder, value, StringComparison.Ordinal);
+        }
         foreach (var (resource, task) in _started)
         {
             if (task.IsCompletedSuccessfully && text.Contains(resource.ConnectionString, StringComparison.Ordinal))
