@@ -11,12 +11,15 @@ namespace DistributedCopy.Testing;
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
+    private const int ChunkSize = 64 * 1024;
+
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
+    private readonly ConcurrentDictionary<Link, byte> _links = new();
+    private readonly Lock _modeLock = new();
     private readonly Task _accepting;
     private TaskCompletionSource _flowing = NewGate(open: true);
-    private FaultMode _mode;
+    private volatile FaultMode _mode;
     private long _bytes;
 
     private FaultProxy(int targetPort, Socket listener, int port)
@@ -27,24 +30,28 @@ public sealed class FaultProxy : IAsyncDisposable
         _accepting = AcceptAsync();
     }
 
+    /// <summary>The loopback port clients connect to.</summary>
     public int Port { get; }
 
+    /// <summary>The loopback port every accepted connection is forwarded to.</summary>
     public int TargetPort { get; }
 
-    /// <summary>Extra latency for each chunk in each direction.</summary>
+    /// <summary>Extra latency for each chunk in each direction; chunks of one direction stay in order, so it also caps throughput.</summary>
     public TimeSpan Delay { get; set; }
 
+    /// <summary>Bytes delivered so far, both directions together.</summary>
     public long BytesForwarded => Interlocked.Read(ref _bytes);
 
-    /// <summary>Open client-side connections.</summary>
-    public int Connections => _sockets.Count / 2;
+    /// <summary>Client connections accepted and not yet closed (stalled ones included).</summary>
+    public int Connections => _links.Count;
 
     public FaultMode Mode
     {
         get => _mode;
         set
         {
-            lock (_sockets)
+            // one gate for all pipes: a stall holds every connection, old and new, and Forward releases them together
+            lock (_modeLock)
             {
                 _mode = value;
                 if (value == FaultMode.Stall && _flowing.Task.IsCompleted)
@@ -59,6 +66,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Listens on a free loopback port (from <see cref="PortAllocator"/>) and forwards to 127.0.0.1:<paramref name="targetPort"/>.</summary>
     public static FaultProxy Start(int targetPort)
     {
         for (var attempt = 0; ; attempt++)
@@ -73,31 +81,39 @@ public sealed class FaultProxy : IAsyncDisposable
             }
             catch (SocketException) when (attempt < 5)
             {
+                // another process took the port between the allocator's probe and our bind
                 listener.Dispose();
             }
         }
     }
 
-    /// <summary>Closes every open connection with a reset, both sides.</summary>
+    /// <summary>Closes every open connection with a reset (RST), on the client side and the server side.</summary>
     public void ResetAll()
     {
-        foreach (var socket in _sockets.Keys)
+        foreach (var link in _links.Keys)
         {
-            Reset(socket);
+            link.Reset();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
-        _flowing.TrySetResult();
+        try
+        {
+            await _accepting.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        // no link can be added any more; resetting wakes the pipes a stall holds, too
         ResetAll();
         try
         {
-            await _accepting.WaitAsync(TimeSpan.FromSeconds(5));
+            await Task.WhenAll(_links.Keys.Select(l => l.Closed)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or TimeoutException)
+        catch (TimeoutException)
         {
         }
         _stop.Dispose();
@@ -115,92 +131,135 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (true)
         {
             Socket client;
             try
             {
-                client = await _listener.AcceptAsync(_stop.Token);
+                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
-            if (Mode == FaultMode.Refuse)
+            if (_mode == FaultMode.Refuse)
             {
-                Reset(client);
+                // accepted, then reset: the client's connect succeeds and its first read or write fails, as with a crashed listener
+                Link.Reset(client);
                 continue;
             }
-            _ = ConnectAsync(client);
+            var link = new Link(client);
+            _links[link] = 0;
+            _ = ForwardAsync(link);
         }
     }
 
-    private async Task ConnectAsync(Socket client)
+    private async Task ForwardAsync(Link link)
     {
-        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        client.NoDelay = true;
         try
         {
-            await server.ConnectAsync(new IPEndPoint(IPAddress.Loopback, TargetPort), _stop.Token);
+            await link.Server.ConnectAsync(new IPEndPoint(IPAddress.Loopback, TargetPort), _stop.Token).ConfigureAwait(false);
+            await Task.WhenAll(PumpAsync(link, link.Client, link.Server), PumpAsync(link, link.Server, link.Client)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            Reset(client);
-            server.Dispose();
-            return;
+            link.Reset();
         }
-        _sockets[client] = 0;
-        _sockets[server] = 0;
-        await Task.WhenAll(PumpAsync(client, server), PumpAsync(server, client));
-        _sockets.TryRemove(client, out _);
-        _sockets.TryRemove(server, out _);
-        client.Dispose();
-        server.Dispose();
+        finally
+        {
+            _links.TryRemove(link, out _);
+            link.Dispose();
+        }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Link link, Socket from, Socket to)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[ChunkSize];
         try
         {
             while (true)
             {
-                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    // pass the half-close on; the other direction may still have bytes to deliver
                     to.Shutdown(SocketShutdown.Send);
                     return;
                 }
-                // held here while stalled: nothing more is read, so the sender's buffers fill as on a real stall
-                await _flowing.Task.WaitAsync(_stop.Token);
-                if (Delay > TimeSpan.Zero)
+                var delay = Delay;
+                if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(Delay, _stop.Token);
+                    await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                }
+                // held here while stalled: nothing more is read, so the sender's buffers fill as on a real stall
+                var flowing = _flowing.Task;
+                if (!flowing.IsCompleted)
+                {
+                    await Task.WhenAny(flowing, link.ResetRequested).ConfigureAwait(false);
+                    if (link.ResetRequested.IsCompleted)
+                    {
+                        return;
+                    }
                 }
                 var sent = 0;
                 while (sent < read)
                 {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, _stop.Token);
+                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 }
                 Interlocked.Add(ref _bytes, read);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            Reset(from);
-            Reset(to);
+            link.Reset();
         }
     }
 
-    private static void Reset(Socket socket)
+    /// <summary>One client connection and its server connection; a reset also releases a pipe that a stall holds.</summary>
+    private sealed class Link(Socket client) : IDisposable
     {
-        try
+        private readonly TaskCompletionSource _reset = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Socket Client { get; } = Configure(client);
+
+        public Socket Server { get; } = Configure(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+
+        public Task ResetRequested => _reset.Task;
+
+        public Task Closed => _closed.Task;
+
+        public void Reset()
         {
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
+            _reset.TrySetResult();
+            Reset(Client);
+            Reset(Server);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+
+        public static void Reset(Socket socket)
         {
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            Server.Dispose();
+            _closed.TrySetResult();
+        }
+
+        // small RESP commands must not wait for Nagle on either hop
+        private static Socket Configure(Socket socket)
+        {
+            socket.NoDelay = true;
+            return socket;
         }
     }
 }
