@@ -4,31 +4,43 @@ using DistributedCopy.Core;
 
 namespace DistributedCopy.Testing;
 
-/// <summary>A real Redis Cluster of N masters (and optional replicas), every node a process of its own on loopback.</summary>
+/// <summary>
+/// A real Redis Cluster of N masters (and optional replicas), every node a process of its own on loopback. Proxied, each
+/// node announces the port of its own <see cref="FaultProxy"/>, so every client connection (and each replica's link to its
+/// master) goes through a proxy, while the cluster bus stays direct: a stalled proxy looks like a network fault to clients
+/// only and starts no failover.
+/// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
     private readonly string _directory;
 
-    private RedisCluster(string directory, IReadOnlyList<RedisServer> nodes, RedisServerOptions options)
+    private RedisCluster(string directory, IReadOnlyList<RedisServer> nodes, IReadOnlyList<FaultProxy> proxies, RedisServerOptions options)
     {
         _directory = directory;
         Nodes = nodes;
+        Proxies = proxies;
         Options = options;
     }
 
+    /// <summary>The nodes; their own endpoints bypass the proxies (for fixture work that must not meet an injected fault).</summary>
     public IReadOnlyList<RedisServer> Nodes { get; }
+
+    /// <summary>One proxy per node, same index as <see cref="Nodes"/>; empty unless the cluster was started proxied.</summary>
+    public IReadOnlyList<FaultProxy> Proxies { get; }
 
     public RedisServerOptions Options { get; }
 
-    /// <summary>A seed endpoint (the first node) with the cluster's credentials and TLS settings.</summary>
-    public RedisEndpoint Endpoint => Nodes[0].Endpoint;
+    /// <summary>A seed endpoint (the first node, through its proxy if proxied) with the cluster's credentials and TLS settings.</summary>
+    public RedisEndpoint Endpoint => Proxies.Count > 0 ? Nodes[0].Endpoint.WithAddress("127.0.0.1", Proxies[0].Port) : Nodes[0].Endpoint;
 
-    public static async Task<RedisCluster> StartAsync(int masters, int replicasPerMaster = 0, RedisServerOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<RedisCluster> StartAsync(int masters, int replicasPerMaster = 0, RedisServerOptions? options = null, bool proxied = false,
+        CancellationToken cancellationToken = default)
     {
         options ??= new RedisServerOptions();
         var directory = Path.Combine(Path.GetTempPath(), "dcopy-tests", "cluster-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var nodes = new List<RedisServer>();
+        var proxies = new List<FaultProxy>();
         try
         {
             var certificates = options.Tls ? TestCertificates.Create(Path.Combine(directory, "tls")) : null;
@@ -36,7 +48,15 @@ public sealed class RedisCluster : IAsyncDisposable
             var starts = Enumerable.Range(0, masters * (1 + replicasPerMaster))
                 .Select(_ => RedisServer.StartAsync(options, directory, cancellationToken, certificates, clusterConfig));
             nodes.AddRange(await Task.WhenAll(starts).ConfigureAwait(false));
-            var cluster = new RedisCluster(directory, nodes, options);
+            if (proxied)
+            {
+                foreach (var node in nodes)
+                {
+                    proxies.Add(FaultProxy.Start(node.Port));
+                    await AnnounceAsync(node, proxies[^1].Port, options.Tls).ConfigureAwait(false);
+                }
+            }
+            var cluster = new RedisCluster(directory, nodes, proxies, options);
             if (masters >= 3)
             {
                 var args = new List<string> { "--cluster", "create" };
@@ -68,6 +88,10 @@ public sealed class RedisCluster : IAsyncDisposable
         }
         catch
         {
+            foreach (var proxy in proxies)
+            {
+                await proxy.DisposeAsync().ConfigureAwait(false);
+            }
             foreach (var node in nodes)
             {
                 await node.DisposeAsync().ConfigureAwait(false);
@@ -111,7 +135,21 @@ public sealed class RedisCluster : IAsyncDisposable
     {
         var topology = await Topology.ReadAsync(Endpoint).ConfigureAwait(false);
         var ports = topology.Shards.Select(s => s.Master.Port).ToHashSet();
-        return Nodes.Where(n => ports.Contains(n.Port)).ToList();
+        return Nodes.Where((n, i) => ports.Contains(Proxies.Count > 0 ? Proxies[i].Port : n.Port)).ToList();
+    }
+
+    /// <summary>
+    /// Makes a node announce its proxy's port to clients and its real bus port to the other nodes. Set before
+    /// <c>redis-cli --cluster create</c>: it talks to the real ports given to it, but its final check connects to the
+    /// announced ones, so the proxies must already forward. CONFIG REWRITE keeps the announcement across a restart.
+    /// </summary>
+    private static async Task AnnounceAsync(RedisServer node, int proxyPort, bool tls)
+    {
+        var busPort = (node.Port + PortAllocator.BusOffset).ToString(CultureInfo.InvariantCulture);
+        // with tls-cluster the port clients are told is the TLS one, which has its own announce setting
+        var portSetting = tls ? "cluster-announce-tls-port" : "cluster-announce-port";
+        await node.ExecuteAsync("CONFIG", "SET", portSetting, proxyPort.ToString(CultureInfo.InvariantCulture), "cluster-announce-bus-port", busPort).ConfigureAwait(false);
+        await node.ExecuteAsync("CONFIG", "REWRITE").ConfigureAwait(false);
     }
 
     public async Task<string> RunCliAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default)
@@ -164,6 +202,10 @@ public sealed class RedisCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var proxy in Proxies)
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var node in Nodes)
         {
             await node.DisposeAsync().ConfigureAwait(false);
