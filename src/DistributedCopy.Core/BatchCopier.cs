@@ -93,6 +93,11 @@ internal sealed class BatchCopier(ClusterView source, ClusterView target, CopyOp
             {
                 throw new TopologyChangedException($"no target master serves slot {batch.Slot[i]}");
             }
+            if (_target.View.Capabilities.MaxBulkLength is { } limit && payload.Length > limit)
+            {
+                // the server would drop the connection on it (and the error may be lost with it): say so before sending
+                throw new CopyException($"the target {topology.Shards[shard].Master.Address} takes values up to {limit:N0} bytes (proto-max-bulk-len): key {KeyText.Printable(batch.Key(i))} holds {batch.PayloadLength[i]:N0} bytes; raise proto-max-bulk-len on the target");
+            }
             _route[i] = shard;
             // ABSTTL: a write delayed by a stalled link still expires when the source's key does; else the TTL is aged to now
             var ttl = expiry < 0 ? 0 : absolute ? expiry : expiry - now;
