@@ -17,6 +17,11 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int SiloPort { get; }
 
+    /// <summary>The silo's stderr (its log), written when it exits; its stdout goes to the same path plus ".out".</summary>
+    public string LogPath => LogFile(SiloPort);
+
+    private static string LogFile(int siloPort) => Path.Combine(Path.GetTempPath(), "dcopy-tests", $"silo-{siloPort}.log");
+
     public int Pid => _process.Id;
 
     /// <summary>True when <paramref name="siloIdentity"/> (a grain's RuntimeIdentity) is this silo.</summary>
@@ -39,7 +44,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the silo");
         ProcessRegistry.Add(process);
-        var log = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"silo-{siloPort}.log");
+        var log = LogFile(siloPort);
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
         _ = Task.Run(async () => await File.WriteAllTextAsync(log, await process.StandardError.ReadToEndAsync()));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
