@@ -8,6 +8,7 @@ namespace DistributedCopy.Testing;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private int _stopped;
 
     private SiloProcess(Process process, int siloPort)
     {
@@ -71,8 +72,13 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Stops the silo (SIGTERM, then kill); a second call does nothing, so a test may stop a silo early.</summary>
     public ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return ValueTask.CompletedTask;
+        }
         ProcessRegistry.Stop(_process, TimeSpan.FromSeconds(10));
         return ValueTask.CompletedTask;
     }
