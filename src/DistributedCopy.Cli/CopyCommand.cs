@@ -32,7 +32,7 @@ public static class CopyCommand
                 throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
             }
             var started = await job.StartAsync(spec);
-            if (started.Phase == JobPhase.Failed)
+            if (started.Phase is JobPhase.Failed or JobPhase.Paused)
             {
                 return JobWatcher.Summarize(started, TimeSpan.Zero, parse.GetValue(CliOptions.Json));
             }

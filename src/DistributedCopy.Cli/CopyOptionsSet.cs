@@ -8,7 +8,7 @@ namespace DistributedCopy.Cli;
 /// <summary>Options of copy and verify: the two endpoints and how to reach them, and how the job runs.</summary>
 public sealed class CopyOptionsSet
 {
-    public Option<string> Source { get; } = new("--source") { Description = "Source: host:port[,password=...,user=...,ssl=True] or redis[s]://[user:password@]host:port[/db].", Required = true };
+    public Option<string> Source { get; } = new("--source") { Description = "Source: host:port[,host2:port,...][,user=...,ssl=True,password=...] or redis[s]://[user:password@]host:port[/db]. In a connection string the password runs to the next known option (so it may hold commas; list seeds before it); in a URI percent-encode @ : / , % and spaces. Better: --source-password-env or --source-password-file.", Required = true };
 
     public Option<string> Target { get; } = new("--target") { Description = "Target, in the same forms.", Required = true };
 

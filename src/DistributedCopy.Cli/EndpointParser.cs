@@ -15,9 +15,8 @@ public static class EndpointParser
         {
             throw Bad(what, "is empty");
         }
-        // "user:password@host:port" is a URI without its scheme: read it as one, never as a host named "user:password@host"
         var endpoint = text.Contains("://", StringComparison.Ordinal) ? ParseUri(text, what)
-            : text.Split(',')[0].Contains('@', StringComparison.Ordinal) ? ParseUri("redis://" + text, what)
+            : IsUriWithoutScheme(text) ? ParseUri("redis://" + text, what, schemeAdded: true)
             : ParseConnectionString(text, what);
         CheckHost(endpoint.Host, what);
         foreach (var seed in endpoint.MoreSeeds)
@@ -35,11 +34,12 @@ public static class EndpointParser
         return insecure ? endpoint with { SkipCertificateValidation = true } : endpoint;
     }
 
-    private static RedisEndpoint ParseUri(string text, string what)
+    private static RedisEndpoint ParseUri(string text, string what, bool schemeAdded = false)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
         {
-            throw Bad(what, "is not a redis:// or rediss:// address");
+            throw Bad(what, (schemeAdded ? "looks like user:password@host:port without redis:// but cannot be read as a URI" : "is not a redis:// or rediss:// address")
+                + PercentEncodingHint(what));
         }
         string? user = null, password = null;
         if (uri.UserInfo.Length > 0)
@@ -95,7 +95,7 @@ public static class EndpointParser
                 "defaultdatabase" or "database" or "db" => endpoint with { Database = ParseInt(value, what, key), NamesDatabase = true },
                 // options of client libraries that do not change where or how to connect
                 "abortconnect" or "connecttimeout" or "synctimeout" or "asynctimeout" or "allowadmin" or "sslprotocols" or "name" or "connectretry" => endpoint,
-                _ => throw Bad(what, $"has an unknown option '{(key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') && key.Length <= 32 ? key : "?")}'"),
+                _ => throw Bad(what, UnknownOption(key, index)),
             };
         }
         return endpoint;
@@ -125,9 +125,26 @@ public static class EndpointParser
 
     private static string Unescape(string text) => Uri.UnescapeDataString(text);
 
+    private static string PercentEncodingHint(string what) =>
+        $" (in a password, percent-encode @ : / , % and spaces, or give it with --{what}-password-env or --{what}-password-file)";
+
     /// <summary>
-    /// A comma cannot be escaped in a connection string, so a password's commas are kept with it: after "password=", a
-    /// part that is neither a known option nor another seed ("host:port") belongs to the password.
+    /// "user:password@host:port" is a URI without its scheme: read it as one, never as a host named "user:password@host"
+    /// (which an error would then print). An '@' before any "option=" can only be that: a connection string has '@' only
+    /// in an option's value.
+    /// </summary>
+    private static bool IsUriWithoutScheme(string text)
+    {
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        return at >= 0 && (eq < 0 || at < eq || text.Split(',')[0].Contains('@', StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A comma cannot be escaped in a connection string, so a password's commas are kept with it: after "password=", every
+    /// part up to the next known option ("ssl=", "user=", ...) belongs to the password, even one that looks like another
+    /// seed ("host:port"): seeds go before the password, so no fragment of a password is ever taken for a node (and
+    /// printed as one).
     /// </summary>
     private static List<string> JoinPasswordCommas(string[] parts)
     {
@@ -137,9 +154,7 @@ public static class EndpointParser
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             var isOption = eq > 0 && KnownOptions.Contains(part[..eq].Trim().ToLowerInvariant());
-            var isSeed = eq < 0 && part.Contains(':', StringComparison.Ordinal) && !part.Contains('@', StringComparison.Ordinal)
-                && int.TryParse(part[(part.LastIndexOf(':') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _);
-            if (inPassword && !isOption && !isSeed)
+            if (inPassword && !isOption)
             {
                 joined[^1] += "," + part;
                 continue;
@@ -149,6 +164,21 @@ public static class EndpointParser
         }
         return joined;
     }
+
+    /// <summary>
+    /// Names an unknown option only when it is one of the client libraries' own (so the text shown cannot be a piece of a
+    /// password typed in the wrong place); any other is named by its position.
+    /// </summary>
+    private static string UnknownOption(string key, int index) => OtherLibraryOptions.Contains(key)
+        ? $"has an option dcopy does not take: '{key}'"
+        : $"has an unknown option (part {index + 1} of the connection string)";
+
+    private static readonly HashSet<string> OtherLibraryOptions = new(StringComparer.Ordinal)
+    {
+        "channelprefix", "checkcertificaterevocation", "configchannel", "configcheckseconds", "highprioritysocketthreads",
+        "keepalive", "protocol", "proxy", "resolvedns", "responsetimeout", "servicename", "setlib", "sslhost", "tiebreaker",
+        "version", "writebuffer", "username", "pass", "pwd",
+    };
 
     private static readonly HashSet<string> KnownOptions = new(StringComparer.Ordinal)
     {

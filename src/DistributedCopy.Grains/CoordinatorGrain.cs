@@ -40,9 +40,19 @@ public sealed partial class CoordinatorGrain(
             return Status();
         }
         State.Spec = spec;
-        State.Phase = JobPhase.Planning;
         State.ActiveKind = spec.Kind;
         StartJobSpan(spec);
+        return await PlanAsync(spec);
+    }
+
+    /// <summary>
+    /// Splits the source into partitions. A planning that fails (no node answers, a password reference this silo cannot
+    /// resolve) pauses the job with the reason, and a resume plans again once the cause is gone.
+    /// </summary>
+    private async Task<JobStatus> PlanAsync(JobSpec spec)
+    {
+        State.Phase = JobPhase.Planning;
+        State.Message = null;
         try
         {
             var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
@@ -54,8 +64,9 @@ public sealed partial class CoordinatorGrain(
         }
         catch (Exception ex) when (ex is Core.Resp.RespException or CopyException)
         {
-            State.Phase = JobPhase.Failed;
+            State.Phase = JobPhase.Paused;
             State.Message = "planning failed: " + ex.Message;
+            LogPlanningFailed(logger, spec.JobId, ex.Message);
         }
         await state.WriteStateAsync();
         if (IsActive(State.Phase) && State.Partitions.Count == 0)
@@ -86,6 +97,11 @@ public sealed partial class CoordinatorGrain(
 
     public async Task<JobStatus> ResumeAsync()
     {
+        if (State.Spec is not null && State.Phase is JobPhase.Paused or JobPhase.Failed && State.Partitions.Count == 0)
+        {
+            // planning never finished (a source with no keys completes at once, with no partitions either)
+            return await PlanAsync(State.Spec);
+        }
         if (State.Spec is not null && State.Phase is JobPhase.Paused or JobPhase.Failed)
         {
             await SetPhaseAsync(State.ActiveKind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying, null);
@@ -209,6 +225,9 @@ public sealed partial class CoordinatorGrain(
 
     [LoggerMessage(5, LogLevel.Warning, "Job {JobId}: worker {Worker}: {Note}")]
     private static partial void LogNote(ILogger logger, string jobId, int worker, string note);
+
+    [LoggerMessage(6, LogLevel.Warning, "Job {JobId}: planning failed, paused: {Message}")]
+    private static partial void LogPlanningFailed(ILogger logger, string jobId, string message);
 
     [LoggerMessage(4, LogLevel.Information, "Job {JobId}: phase {Phase}")]
     private static partial void LogPhase(ILogger logger, string jobId, JobPhase phase);

@@ -20,7 +20,7 @@ public static class PasswordReference
         {
             return Environment.GetEnvironmentVariable(reference[4..]) is { Length: > 0 } value
                 ? value
-                : throw new CopyException($"the password reference {reference} cannot be resolved in this process: the environment variable is not set");
+                : throw new CopyException($"the password reference {reference} cannot be resolved on {Environment.MachineName}: the environment variable is not set");
         }
         if (reference.StartsWith("file:", StringComparison.Ordinal))
         {
@@ -29,11 +29,11 @@ public static class PasswordReference
                 // a trailing newline is how files are written by hand and by most secret stores; it is not part of the password
                 return File.ReadAllText(reference[5..]).TrimEnd('\r', '\n') is { Length: > 0 } value
                     ? value
-                    : throw new CopyException($"the password reference {reference} cannot be resolved in this process: the file is empty");
+                    : throw new CopyException($"the password reference {reference} cannot be resolved on {Environment.MachineName}: the file is empty");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new CopyException($"the password reference {reference} cannot be resolved in this process: the file cannot be read ({ex.GetType().Name})");
+                throw new CopyException($"the password reference {reference} cannot be resolved on {Environment.MachineName}: the file cannot be read ({ex.GetType().Name})");
             }
         }
         throw new CopyException($"the password reference {reference} is neither env:NAME nor file:PATH");

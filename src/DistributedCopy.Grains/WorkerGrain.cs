@@ -78,8 +78,6 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             Resuming = lease.Resumed,
             RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
         };
-        var source = Endpoints.ToCore(spec.Source);
-        var target = Endpoints.ToCore(spec.Target);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = new ConcurrentQueue<int>();
         string? cursor = null;
@@ -93,6 +91,9 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         span?.SetTag("distributedcopy.worker", Index);
         try
         {
+            // password references resolve here, in the silo that connects: one it cannot resolve pauses the job, naming it
+            var source = Endpoints.ToCore(spec.Source);
+            var target = Endpoints.ToCore(spec.Target);
             engine = lease.Kind == JobKind.Verify
                 ? await CopyEngine.OpenVerifierAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token)
                 : await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);

@@ -8,13 +8,13 @@ using Orleans.Configuration;
 using StackExchange.Redis;
 
 // A silo of a DistributedCopy cluster: joins through the control Redis, hosts coordinator and worker grains.
-//   DistributedCopy.Silo --control <host:port[,user=...,ssl=true]> [--control-password-file PATH] [--cluster-id dcopy]
+//   DistributedCopy.Silo --control <host:port[,user=...,ssl=true]> [--control-password-file PATH | --control-password-env NAME] [--cluster-id dcopy]
 //                        [--silo-port 11111] [--gateway-port 30000] [--advertise 127.0.0.1] [--failover fast|relaxed]
 //                        [--dashboard-port N]   (serves the Orleans dashboard on http://<advertise>:N/; off by default)
 // --failover fast (the default) declares a dead silo in under 5 s; relaxed keeps Orleans' defaults (about 10-60 s), for
 // hosts with long GC pauses, where fast timings could declare a live silo dead.
 // Every option may also come from the environment: DCOPY_CONTROL, DCOPY_CLUSTER_ID, DCOPY_SILO_PORT, DCOPY_GATEWAY_PORT, DCOPY_ADVERTISE.
-// The control's password: --control-password-file, else DCOPY_CONTROL_PASSWORD, else password= in --control. Job passwords
+// The control's password: --control-password-file, else --control-password-env, else DCOPY_CONTROL_PASSWORD, else password= in --control. Job passwords
 // given to dcopy as references (env:NAME, file:PATH) are resolved from this process's environment and files.
 var settings = SiloSettings.Parse(args);
 if (settings.Error is not null)
@@ -79,7 +79,7 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                return Invalid($"unexpected argument number {i + 1} (options: --control, --control-password-file, --cluster-id, --silo-port, --gateway-port, --advertise, --failover, --dashboard-port)");
+                return Invalid($"unexpected argument number {i + 1} (options: --control, --control-password-file, --control-password-env, --cluster-id, --silo-port, --gateway-port, --advertise, --failover, --dashboard-port)");
             }
             values[args[i][2..]] = args[++i];
         }
@@ -90,14 +90,9 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             return Invalid("--control <redis> is required: the Redis that holds membership, job state and reminders");
         }
-        ConfigurationOptions parsed;
-        try
+        if (ControlText.Parse(control) is not { } parsed)
         {
-            parsed = ConfigurationOptions.Parse(control);
-        }
-        catch (ArgumentException)
-        {
-            return Invalid("--control is not a Redis connection string (host:port[,password=...])");
+            return Invalid("--control is not a Redis connection string (host:port[,user=...,ssl=true]; the password is best given with --control-password-file or --control-password-env)");
         }
         parsed.AbortOnConnectFail = false;
         // the control's password from a mounted file or the environment, so it is not on the command line
@@ -111,6 +106,14 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
             {
                 return Invalid($"--control-password-file: the file {passwordFile} cannot be read");
             }
+        }
+        else if (Get("control-password-env") is { } variable)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } fromVariable)
+            {
+                return Invalid($"--control-password-env: the environment variable {variable} is not set");
+            }
+            parsed.Password = fromVariable;
         }
         else if (Environment.GetEnvironmentVariable("DCOPY_CONTROL_PASSWORD") is { Length: > 0 } password)
         {

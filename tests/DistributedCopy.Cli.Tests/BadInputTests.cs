@@ -29,7 +29,7 @@ public sealed class BadInputTests
             (["copy", "--source", good, "--target", $"redis://127.0.0.1:{target.Nodes[0].Port}/2"], 2, "has only database 0"),
             (["copy", "--source", good, "--target", to, "--db", "0", "--workers", "0"], 2, "--workers takes a number"),
             (["copy", "--source", good, "--target", to, "--policy", "overwrite"], 2, "overwrite"),
-            (["copy", "--source", $"127.0.0.1:{source.Port},colour=blue,password={Secret}", "--target", to], 2, "unknown option 'colour'"),
+            (["copy", "--source", $"127.0.0.1:{source.Port},colour=blue,password={Secret}", "--target", to], 2, "unknown option (part 2 of the connection string)"),
             (["copy", "--source", "127.0.0.1:99999", "--target", to], 2, "invalid port"),
             (["status", "no-such-job", "--state-dir", Dcopy.StateDir()], 2, "no job no-such-job"),
         };

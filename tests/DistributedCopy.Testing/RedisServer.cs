@@ -193,17 +193,20 @@ public sealed class RedisServer : IAsyncDisposable
         }
         if (options.Password is not null)
         {
-            config.Add($"requirepass {options.Password}");
-            config.Add($"masterauth {options.Password}");
+            config.Add($"requirepass {Quoted(options.Password)}");
+            config.Add($"masterauth {Quoted(options.Password)}");
         }
         if (options.AclUser is not null)
         {
-            config.Add($"user {options.AclUser} on >{options.AclPassword} ~* &* +@all");
+            config.Add($"user {options.AclUser} on {Quoted(">" + options.AclPassword)} ~* &* +@all");
             config.Add($"masteruser {options.AclUser}");
-            config.Add($"masterauth {options.AclPassword}");
+            config.Add($"masterauth {Quoted(options.AclPassword ?? "")}");
         }
         config.AddRange(clusterConfig ?? []);
         config.AddRange(options.ExtraConfig);
         return config;
     }
+
+    /// <summary>A value as redis.conf reads it whatever it holds (passwords with spaces, quotes or backslashes).</summary>
+    public static string Quoted(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

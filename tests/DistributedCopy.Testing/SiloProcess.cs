@@ -8,6 +8,7 @@ namespace DistributedCopy.Testing;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private int _stopped;
 
     private SiloProcess(Process process, int siloPort)
     {
@@ -16,6 +17,11 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     public int SiloPort { get; }
+
+    /// <summary>The silo's stderr (its log), written when it exits; its stdout goes to the same path plus ".out".</summary>
+    public string LogPath => LogFile(SiloPort);
+
+    private static string LogFile(int siloPort) => Path.Combine(Path.GetTempPath(), "dcopy-tests", $"silo-{siloPort}.log");
 
     public int Pid => _process.Id;
 
@@ -39,7 +45,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the silo");
         ProcessRegistry.Add(process);
-        var log = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"silo-{siloPort}.log");
+        var log = LogFile(siloPort);
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
         _ = Task.Run(async () => await File.WriteAllTextAsync(log, await process.StandardError.ReadToEndAsync()));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -66,8 +72,13 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Stops the silo (SIGTERM, then kill); a second call does nothing, so a test may stop a silo early.</summary>
     public ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return ValueTask.CompletedTask;
+        }
         ProcessRegistry.Stop(_process, TimeSpan.FromSeconds(10));
         return ValueTask.CompletedTask;
     }

@@ -269,7 +269,7 @@ public sealed class RespConnection : IAsyncDisposable
             {
                 continue;
             }
-            var text = RespFrame.ErrorText(Frame);
+            var text = ServerText.Redact(RespFrame.ErrorText(Frame), Endpoint.Password);
             if (text.StartsWith("WRONGPASS", StringComparison.Ordinal) || text.StartsWith("NOAUTH", StringComparison.Ordinal)
                 || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase) || text.Contains("invalid username", StringComparison.OrdinalIgnoreCase))
             {
