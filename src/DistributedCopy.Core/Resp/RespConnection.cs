@@ -68,6 +68,12 @@ public sealed class RespConnection : IAsyncDisposable
             {
                 await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is IOException or SocketException)
+            {
+                // a peer that resets the connection while it is being set up fails the connect, like a refusal
+                ConnectionWatchdog.Remove(connection);
+                throw new RedisConnectException($"cannot connect to {endpoint.Address}: the connection was closed during the handshake", ex);
+            }
             catch
             {
                 ConnectionWatchdog.Remove(connection);
