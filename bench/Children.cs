@@ -71,7 +71,7 @@ internal sealed class Forwarder : IAsyncDisposable
         return new Forwarder(process, ports);
     }
 
-    public DistributedCopy.Core.RedisEndpoint Map(DistributedCopy.Core.RedisEndpoint endpoint) => endpoint.WithAddress(endpoint.Host, Ports[endpoint.Port]);
+    public DistributedCopy.Core.Cluster.RedisEndpoint Map(DistributedCopy.Core.Cluster.RedisEndpoint endpoint) => endpoint.WithAddress(endpoint.Host, Ports[endpoint.Port]);
 
     public async ValueTask DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class JobHost : IAsyncDisposable
         StartAsync(parse.GetValue(CliOptions.Control) is { } control ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(control, "control")).Endpoint : null,
             parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
 
-    public static async Task<JobHost> StartAsync(Core.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
+    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -58,7 +58,7 @@ public sealed class JobHost : IAsyncDisposable
         return new JobHost(host, stateLock, embedded: true);
     }
 
-    public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.RedisEndpoint endpoint)
+    public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.Cluster.RedisEndpoint endpoint)
     {
         var options = new StackExchange.Redis.ConfigurationOptions
         {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.Channels;
-using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Core;
 

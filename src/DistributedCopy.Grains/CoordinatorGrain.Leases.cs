@@ -21,7 +21,7 @@ public sealed partial class CoordinatorGrain
             return null;
         }
         var token = ++State.LeasesGranted;
-        Core.Instruments.LeasesGranted.Add(1);
+        Core.Diagnostics.Instruments.LeasesGranted.Add(1);
         _leases[partition.Id] = new ActiveLease(worker, token, DateTime.UtcNow);
         var resumed = !State.LeasedBefore.Add(partition.Id);
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
@@ -129,7 +129,7 @@ public sealed partial class CoordinatorGrain
         {
             _leases.Remove(partition);
             State.LeasesExpired++;
-            Core.Instruments.LeasesExpired.Add(1);
+            Core.Diagnostics.Instruments.LeasesExpired.Add(1);
             LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
         }
         await EnsureWorkersAsync();

@@ -1,0 +1,93 @@
+namespace DistributedCopy.Core.Batches;
+
+/// <summary>
+/// Up to one batch of keys with what was read for them, in flat reused buffers: no per-key objects on the copy path.
+/// A batch belongs to one pipeline at a time and returns to the pool when done.
+/// </summary>
+internal sealed class KeyBatch
+{
+    public const long NoTtl = -1;
+    public const long Vanished = -2;
+
+    private byte[] _keys = new byte[32 * 1024];
+    private int _keyBytes;
+
+    public KeyBatch(int capacity)
+    {
+        Capacity = capacity;
+        KeyStart = new int[capacity];
+        KeyLength = new int[capacity];
+        Slot = new int[capacity];
+        Dumps = new DumpBuffer(capacity);
+        State = new KeyState[capacity];
+    }
+
+    public int Capacity { get; }
+
+    public int Count { get; private set; }
+
+    public int[] KeyStart { get; }
+
+    public int[] KeyLength { get; }
+
+    public int[] Slot { get; }
+
+    /// <summary>DUMP payloads and PTTLs as read from the source.</summary>
+    public DumpBuffer Dumps { get; }
+
+    public int[] PayloadLength => Dumps.PayloadLength;
+
+    public long[] Expiry => Dumps.Expiry;
+
+    public KeyState[] State { get; }
+
+    /// <summary>Distinct slots of the keys, in order of first appearance.</summary>
+    public List<int> Slots { get; } = [];
+
+    /// <summary>Order in which the enumerator produced the batch (standalone sources checkpoint by it).</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Which source connection set the keys come from: a shard index, or a database for standalone sources.</summary>
+    public int Source { get; set; }
+
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Keep <see cref="Slots"/> (cluster sources, whose keys arrive slot by slot).</summary>
+    public bool TrackSlots { get; set; }
+
+    public void Add(ReadOnlySpan<byte> key, int slot)
+    {
+        if (_keyBytes + key.Length > _keys.Length)
+        {
+            Array.Resize(ref _keys, Math.Max(_keys.Length * 2, _keyBytes + key.Length));
+        }
+        key.CopyTo(_keys.AsSpan(_keyBytes));
+        KeyStart[Count] = _keyBytes;
+        KeyLength[Count] = key.Length;
+        Slot[Count] = slot;
+        State[Count] = KeyState.Pending;
+        _keyBytes += key.Length;
+        if (TrackSlots && (Slots.Count == 0 || Slots[^1] != slot))
+        {
+            if (!Slots.Contains(slot))
+            {
+                Slots.Add(slot);
+            }
+        }
+        Count++;
+    }
+
+    public ReadOnlySpan<byte> Key(int i) => _keys.AsSpan(KeyStart[i], KeyLength[i]);
+
+    public ReadOnlySpan<byte> Payload(int i) => Dumps.Payload(i);
+
+    public void Reset()
+    {
+        Count = 0;
+        _keyBytes = 0;
+        Slots.Clear();
+        Sequence = 0;
+        Source = 0;
+        Dumps.Clear(shrink: true);
+    }
+}

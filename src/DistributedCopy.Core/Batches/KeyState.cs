@@ -1,0 +1,9 @@
+namespace DistributedCopy.Core.Batches;
+
+internal enum KeyState : byte
+{
+    Pending,
+    Copied,
+    Skipped,
+    Vanished,
+}

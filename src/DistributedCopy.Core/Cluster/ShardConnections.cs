@@ -1,0 +1,87 @@
+namespace DistributedCopy.Core.Cluster;
+
+/// <summary>
+/// One pipeline's connections to the masters of one side, opened on first use and dropped when the side's topology changes.
+/// Each comes with its own command buffer, so a batch is written to every master it touches before any reply is read.
+/// </summary>
+internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
+{
+    private Entry?[] _entries = [];
+    private int _version;
+
+    public ClusterView View { get; } = view;
+
+    /// <summary>The topology these connections belong to; take it once per batch and route with it.</summary>
+    public Topology Topology { get; private set; } = view.Topology;
+
+    public int Version => _version;
+
+    /// <summary>Adopts the view's current topology, closing connections to the old one.</summary>
+    public async ValueTask SyncAsync()
+    {
+        if (_version == View.Version && _entries.Length > 0)
+        {
+            return;
+        }
+        await CloseAsync().ConfigureAwait(false);
+        _version = View.Version;
+        Topology = View.Topology;
+        _entries = new Entry?[Topology.Shards.Count];
+    }
+
+    public RespWriter Writer(int shard) => (_entries[shard] ??= new Entry()).Writer;
+
+    public async ValueTask<RespConnection> ConnectionAsync(int shard, CancellationToken cancellationToken)
+    {
+        var entry = _entries[shard] ??= new Entry();
+        return entry.Connection ??= await RespConnection.ConnectAsync(Topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends what was written for each shard; returns how many shards got commands.</summary>
+    public async ValueTask SendAllAsync(CancellationToken cancellationToken)
+    {
+        for (var shard = 0; shard < _entries.Length; shard++)
+        {
+            if (_entries[shard] is { Writer.Commands: > 0 } entry)
+            {
+                var connection = await ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(entry.Writer, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public bool HasCommands(int shard) => _entries[shard] is { Writer.Commands: > 0 };
+
+    /// <summary>Clears the command buffers after a batch; big buffers of both writers and connections go back to the pool.</summary>
+    public void ClearWriters()
+    {
+        foreach (var entry in _entries)
+        {
+            entry?.Writer.Clear();
+            entry?.Connection?.Compact();
+        }
+    }
+
+    /// <summary>Closes every connection (after an error its reply stream is out of step).</summary>
+    public async ValueTask CloseAsync()
+    {
+        foreach (var entry in _entries)
+        {
+            if (entry?.Connection is { } connection)
+            {
+                entry.Connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            entry?.Writer.Clear();
+        }
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private sealed class Entry
+    {
+        public RespWriter Writer { get; } = new(256 * 1024);
+
+        public RespConnection? Connection { get; set; }
+    }
+}

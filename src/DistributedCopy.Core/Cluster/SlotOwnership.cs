@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace DistributedCopy.Core.Cluster;
+
+/// <summary>
+/// Which slots a node serves for itself, read from the "myself" line of its CLUSTER NODES: owned and not being migrated
+/// away. A slot listed on a node is complete only if the node still owns it, stably, after the listing: otherwise some of
+/// its keys may already live on another node.
+/// </summary>
+internal static class SlotOwnership
+{
+    public static bool[] StableSlotsOfMyself(string clusterNodes)
+    {
+        var stable = new bool[HashSlot.Count];
+        foreach (var line in clusterNodes.Split('\n'))
+        {
+            var fields = line.TrimEnd('\r').Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 8 || !fields[2].Split(',').Contains("myself"))
+            {
+                continue;
+            }
+            foreach (var token in fields.Skip(8))
+            {
+                if (token.StartsWith('['))
+                {
+                    continue;
+                }
+                var dash = token.IndexOf('-', StringComparison.Ordinal);
+                var start = int.Parse(dash < 0 ? token : token[..dash], CultureInfo.InvariantCulture);
+                var end = dash < 0 ? start : int.Parse(token[(dash + 1)..], CultureInfo.InvariantCulture);
+                stable.AsSpan(start, end - start + 1).Fill(true);
+            }
+            // "[slot->-node]": migrating away, its keys leave one by one; "[slot-<-node]": importing, not ours yet
+            foreach (var token in fields.Skip(8).Where(t => t.StartsWith('[') && t.Contains("->-", StringComparison.Ordinal)))
+            {
+                stable[int.Parse(token[1..token.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture)] = false;
+            }
+        }
+        return stable;
+    }
+}

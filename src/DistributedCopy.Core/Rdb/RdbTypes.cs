@@ -1,0 +1,29 @@
+namespace DistributedCopy.Core.Rdb;
+
+/// <summary>The Redis type of a DUMP payload, from its first byte (the RDB object type; encodings map to one type).</summary>
+internal static class RdbTypes
+{
+    public static string Of(ReadOnlySpan<byte> payload) => payload.IsEmpty ? "none" : payload[0] switch
+    {
+        0 => "string",
+        1 or 10 or 14 or 18 => "list",
+        2 or 11 or 20 => "set",
+        3 or 5 or 12 or 17 => "zset",
+        4 or 9 or 13 or 16 => "hash",
+        15 or 19 or 21 => "stream",
+        6 or 7 => "module",
+        _ => "unknown",
+    };
+
+    /// <summary>Commands that read a whole value in a form two servers agree on; unordered types are sorted after reading.</summary>
+    public static (string[][] Commands, bool Sort) CanonicalRead(string type) => type switch
+    {
+        "string" => ([["GET"]], false),
+        "list" => ([["LRANGE", "0", "-1"]], false),
+        "set" => ([["SMEMBERS"]], true),
+        "zset" => ([["ZRANGE", "0", "-1", "WITHSCORES"]], false),
+        "hash" => ([["HGETALL"]], true),
+        "stream" => ([["XRANGE", "-", "+"], ["XINFO", "GROUPS"]], false),
+        _ => ([], false),
+    };
+}

@@ -1,0 +1,23 @@
+namespace DistributedCopy.Core.Sources;
+
+/// <summary>
+/// A checkpointed SCAN position of a standalone database: "run_id/cursor". A cursor is valid only on the server process
+/// that returned it (a restart or failover changes the hash seed and the table), so the run_id travels with it.
+/// "0" is the start (and the end) of a scan; a cursor without a run_id (older checkpoints) restarts the scan.
+/// </summary>
+public static class ScanPosition
+{
+    public const string Start = "0";
+
+    public static string Format(string runId, string cursor) => cursor == Start ? Start : runId + "/" + cursor;
+
+    public static (string? RunId, string Cursor) Parse(string? position)
+    {
+        if (string.IsNullOrEmpty(position) || position == Start)
+        {
+            return (null, Start);
+        }
+        var slash = position.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (null, position) : (position[..slash], position[(slash + 1)..]);
+    }
+}

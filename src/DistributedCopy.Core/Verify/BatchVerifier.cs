@@ -1,0 +1,133 @@
+namespace DistributedCopy.Core.Verify;
+
+/// <summary>
+/// Verify's pipeline: DUMP+PTTL of a batch from both sides, compared key by key. Payloads that differ in bytes (hashtable
+/// encodings serialize in iteration order) are compared again by value with type-specific reads.
+/// </summary>
+internal sealed class BatchVerifier(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress, VerifyResult result, long ttlToleranceMs)
+    : IBatchProcessor
+{
+    private readonly BatchReader _source = new(source);
+    private readonly BatchReader _target = new(target, "target");
+    private DumpBuffer _targetDumps = new(options.BatchSize);
+
+    public async Task ProcessAsync(KeyBatch batch, CancellationToken cancellationToken)
+    {
+        if (_targetDumps.Expiry.Length < batch.Capacity)
+        {
+            _targetDumps = new DumpBuffer(batch.Capacity);
+        }
+        await Retry.RunAsync(options, progress, [_source.Connections, _target.Connections], async () =>
+        {
+            await _source.ReadAsync(batch, batch.Dumps, cancellationToken).ConfigureAwait(false);
+            await _target.ReadAsync(batch, _targetDumps, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        var compared = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var sourceTtl = batch.Expiry[i];
+            if (sourceTtl == KeyBatch.Vanished)
+            {
+                continue;
+            }
+            compared++;
+            var targetTtl = _targetDumps.Expiry[i];
+            if (targetTtl == KeyBatch.Vanished)
+            {
+                result.AddMissing(batch.Key(i));
+                continue;
+            }
+            var left = batch.Payload(i);
+            var right = _targetDumps.Payload(i);
+            if (!left.SequenceEqual(right))
+            {
+                var type = RdbTypes.Of(left);
+                if (type != RdbTypes.Of(right))
+                {
+                    result.AddTypeMismatch(batch.Key(i));
+                    continue;
+                }
+                if (!await SameValueAsync(batch.Key(i).ToArray(), batch.Slot[i], type, cancellationToken).ConfigureAwait(false))
+                {
+                    result.AddValueMismatch(batch.Key(i));
+                    continue;
+                }
+            }
+            // absolute expiry on both sides; the tolerance covers clocks and PTTL's rounding
+            if ((sourceTtl < 0) != (targetTtl < 0) || Math.Abs(sourceTtl - targetTtl) > ttlToleranceMs)
+            {
+                result.AddTtlDrift(batch.Key(i));
+            }
+        }
+        result.AddCompared(compared);
+        progress.AddBatch(compared, 0, 0, batch.Count - compared);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _source.DisposeAsync().ConfigureAwait(false);
+        await _target.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<bool> SameValueAsync(byte[] key, int slot, string type, CancellationToken cancellationToken)
+    {
+        var (commands, sort) = RdbTypes.CanonicalRead(type);
+        if (commands.Length == 0)
+        {
+            return false;
+        }
+        var left = await ReadCanonicalAsync(_source.Connections, key, slot, commands, sort, cancellationToken).ConfigureAwait(false);
+        var right = await ReadCanonicalAsync(_target.Connections, key, slot, commands, sort, cancellationToken).ConfigureAwait(false);
+        return left.SequenceEqual(right, StringComparer.Ordinal);
+    }
+
+    private static async Task<List<string>> ReadCanonicalAsync(ShardConnections connections, byte[] key, int slot, string[][] commands, bool sort, CancellationToken cancellationToken)
+    {
+        var topology = connections.Topology;
+        var shard = topology.ShardFor(slot);
+        var connection = await connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+        var writer = new RespWriter(256);
+        foreach (var command in commands)
+        {
+            writer.Command(command.Length + 1).Bulk(command[0]).Bulk(key);
+            foreach (var argument in command.Skip(1))
+            {
+                writer.Bulk(argument);
+            }
+        }
+        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+        var values = new List<string>();
+        foreach (var _ in commands)
+        {
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            RespConnection.ThrowIfError(connection.Frame);
+            var elements = new List<string>();
+            Flatten(connection.Frame, elements);
+            if (sort && commands.Length == 1 && commands[0][0] == "HGETALL")
+            {
+                elements = elements.Chunk(2).Select(pair => string.Join("=", pair)).ToList();
+            }
+            if (sort)
+            {
+                elements.Sort(StringComparer.Ordinal);
+            }
+            values.AddRange(elements);
+        }
+        return values;
+    }
+
+    private static void Flatten(ReadOnlySpan<byte> frame, List<string> into)
+    {
+        if (frame[0] is (byte)'*' or (byte)'~' or (byte)'%' or (byte)'>')
+        {
+            var elements = RespFrame.Array(frame);
+            while (elements.MoveNext(out var element))
+            {
+                Flatten(element, into);
+            }
+            return;
+        }
+        into.Add(frame[0] == (byte)':' ? RespFrame.Integer(frame).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : RespFrame.TryBulk(frame, out var value) ? Convert.ToBase64String(value) : "(nil)");
+    }
+}
