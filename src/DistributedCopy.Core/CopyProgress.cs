@@ -11,6 +11,7 @@ public sealed class CopyProgress
     private long _errors;
     private string? _lastError;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
 
     public long KeysCopied => Interlocked.Read(ref _keysCopied);
 
@@ -68,12 +69,31 @@ public sealed class CopyProgress
 
     internal void AddNote(string note) => _notes.Enqueue(note);
 
-    internal void AddError(string message)
+    /// <summary>
+    /// The last error of each kind met (connection, network, topology, a server's error code such as OOM or LOADING, …),
+    /// each with its text (which names the node where it knows it), so a count of errors of mixed kinds keeps every why.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LastErrors => new Dictionary<string, string>(_lastErrors, StringComparer.Ordinal);
+
+    internal void AddError(Exception error)
     {
         Interlocked.Increment(ref _errors);
-        Volatile.Write(ref _lastError, message);
+        Volatile.Write(ref _lastError, error.Message);
+        _lastErrors[KindOf(error)] = error.Message;
         Instruments.Errors.Add(1);
     }
+
+    private static string KindOf(Exception error) => error switch
+    {
+        RedisErrorException server => server.Code,
+        RedisConnectException => "connection",
+        IOException or System.Net.Sockets.SocketException => "network",
+        TopologyChangedException => "topology",
+        RetriesExhaustedException => "retries",
+        RespException => "protocol",
+        CopyException => "copy",
+        _ => error.GetType().Name,
+    };
 
     /// <summary>False for a verify, whose progress is keys compared, not copied.</summary>
     internal bool CountsCopies { get; set; } = true;

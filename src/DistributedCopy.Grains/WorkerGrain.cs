@@ -83,6 +83,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         string? cursor = null;
         var reported = new Counters();
         CopyEngine? engine = null;
+        Verifier? verifier = null;
         Task? work = null;
         ActivityContext.TryParse(lease.TraceParent, null, out var job);
         using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
@@ -94,13 +95,23 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             // password references resolve here, in the silo that connects: one it cannot resolve pauses the job, naming it
             var source = Endpoints.ToCore(spec.Source);
             var target = Endpoints.ToCore(spec.Target);
-            engine = lease.Kind == JobKind.Verify
-                ? await CopyEngine.OpenVerifierAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token)
-                : await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
             var partition = lease.Partition;
-            work = partition.IsDatabase
-                ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, c => Volatile.Write(ref cursor, c), linked.Token)
-                : engine.CopySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+            Action<string> reached = c => Volatile.Write(ref cursor, c);
+            if (lease.Kind == JobKind.Verify)
+            {
+                verifier = await Verifier.OpenAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token);
+                work = partition.IsDatabase
+                    ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
+                    : verifier.VerifySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+            }
+            else
+            {
+                engine = await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
+                work = partition.IsDatabase
+                    ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
+                    : engine.CopySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+            }
+            var progress = engine?.Progress ?? verifier!.Progress;
             while (true)
             {
                 var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
@@ -108,18 +119,18 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 {
                     await work; // throws what the copy threw
                 }
-                var verify = lease.Kind == JobKind.Verify && finished ? ToReport(engine.Verification!) : null;
+                var verify = lease.Kind == JobKind.Verify && finished ? ToReport(verifier!.Result) : null;
                 // verify commits its slots only with its counts, at the end of the partition
                 var slots = lease.Kind == JobKind.Verify && !finished ? [] : Drain(done);
-                var now = Snapshot(engine.Progress);
+                var now = Snapshot(progress);
                 // verify's engine counts compared keys as its progress; they are not copies
                 var counters = lease.Kind == JobKind.Verify ? new Counters() : Minus(now, reported);
                 // verify commits a database's cursor only with its counts, at the end, like its slots
                 var committed = lease.Kind == JobKind.Verify && !finished ? null : Volatile.Read(ref cursor);
                 var report = new ProgressReport(partition.Id, lease.Token, slots, committed, counters, finished, RuntimeIdentity, verify)
                 {
-                    LastError = now.Errors > reported.Errors ? engine.Progress.LastError : null,
-                    Notes = engine.Progress.TakeNotes(),
+                    LastError = now.Errors > reported.Errors ? progress.LastError : null,
+                    Notes = progress.TakeNotes(),
                 };
                 reported = now;
                 var directive = await coordinator.ReportAsync(Index, report);
@@ -146,6 +157,10 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             if (engine is not null)
             {
                 await engine.DisposeAsync();
+            }
+            if (verifier is not null)
+            {
+                await verifier.DisposeAsync();
             }
         }
     }

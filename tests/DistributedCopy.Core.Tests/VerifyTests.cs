@@ -17,11 +17,11 @@ public sealed class VerifyTests
             await copy.CopyAllAsync();
         }
 
-        await using (var clean = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000))
+        await using (var clean = await Verifier.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000))
         {
-            await clean.CopyAllAsync();
-            Assert.Equal(report.Total, clean.Verification!.Compared);
-            Assert.Equal(0, clean.Verification.Differences);
+            await clean.VerifyAllAsync();
+            Assert.Equal(report.Total, clean.Result.Compared);
+            Assert.Equal(0, clean.Result.Differences);
         }
 
         await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(target.Endpoint));
@@ -34,9 +34,9 @@ public sealed class VerifyTests
         await db.KeyExpireAsync(retimed, TimeSpan.FromMinutes(10));
         await db.StringSetAsync("planted:{extra}", "only on the target");
 
-        await using var verify = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
-        await verify.CopyAllAsync();
-        var result = verify.Verification!;
+        await using var verify = await Verifier.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
+        await verify.VerifyAllAsync();
+        var result = verify.Result;
         Assert.Equal(report.Total, result.Compared);
         Assert.Equal(1, result.Missing);
         Assert.Equal(1, result.ValueMismatch);
@@ -60,11 +60,11 @@ public sealed class VerifyTests
         await target.ExecuteAsync("SET", "left:over", "1");
         await target.ExecuteAsync("SET", "left:behind", "2");
 
-        await using var verify = await CopyEngine.OpenVerifierAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
-        await verify.CopyAllAsync();
-        Assert.Equal(report.Total, verify.Verification!.Compared);
-        Assert.Equal(0, verify.Verification.Differences);
-        Assert.Equal(2, verify.Verification.Extra);
-        Assert.Equal(["extra: left:behind", "extra: left:over"], verify.Verification.Examples.Order(StringComparer.Ordinal));
+        await using var verify = await Verifier.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), ttlToleranceMs: 2000);
+        await verify.VerifyAllAsync();
+        Assert.Equal(report.Total, verify.Result.Compared);
+        Assert.Equal(0, verify.Result.Differences);
+        Assert.Equal(2, verify.Result.Extra);
+        Assert.Equal(["extra: left:behind", "extra: left:over"], verify.Result.Examples.Order(StringComparer.Ordinal));
     }
 }

@@ -17,7 +17,8 @@ internal sealed class KeyBatch
         Capacity = capacity;
         KeyStart = new int[capacity];
         KeyLength = new int[capacity];
-        Slot = new int[capacity];
+        SourceSlot = new int[capacity];
+        TargetSlot = new int[capacity];
         Dumps = new DumpBuffer(capacity);
         State = new KeyState[capacity];
     }
@@ -30,7 +31,11 @@ internal sealed class KeyBatch
 
     public int[] KeyLength { get; }
 
-    public int[] Slot { get; }
+    /// <summary>Each key's slot where it is read.</summary>
+    public int[] SourceSlot { get; }
+
+    /// <summary>Each key's slot where it is written: the source's, unless a step between reading and writing renamed the key.</summary>
+    public int[] TargetSlot { get; }
 
     /// <summary>DUMP payloads and PTTLs as read from the source.</summary>
     public DumpBuffer Dumps { get; }
@@ -41,14 +46,11 @@ internal sealed class KeyBatch
 
     public KeyState[] State { get; }
 
-    /// <summary>Distinct slots of the keys, in order of first appearance.</summary>
+    /// <summary>Distinct source slots of the keys, in order of first appearance.</summary>
     public List<int> Slots { get; } = [];
 
     /// <summary>Order in which the enumerator produced the batch (standalone sources checkpoint by it).</summary>
     public long Sequence { get; set; }
-
-    /// <summary>Which source connection set the keys come from: a shard index, or a database for standalone sources.</summary>
-    public int Source { get; set; }
 
     public bool IsFull => Count == Capacity;
 
@@ -64,7 +66,8 @@ internal sealed class KeyBatch
         key.CopyTo(_keys.AsSpan(_keyBytes));
         KeyStart[Count] = _keyBytes;
         KeyLength[Count] = key.Length;
-        Slot[Count] = slot;
+        SourceSlot[Count] = slot;
+        TargetSlot[Count] = slot;
         State[Count] = KeyState.Pending;
         _keyBytes += key.Length;
         if (TrackSlots && (Slots.Count == 0 || Slots[^1] != slot))
@@ -87,7 +90,6 @@ internal sealed class KeyBatch
         _keyBytes = 0;
         Slots.Clear();
         Sequence = 0;
-        Source = 0;
         Dumps.Clear(shrink: true);
     }
 }

@@ -4,8 +4,9 @@ namespace DistributedCopy.Core.Pipelines;
 /// Reads DUMP and the expiry of a batch's keys from one side with one pipelined round per master: PEXPIRETIME where the
 /// servers have it, else PTTL taken from the moment the batch was sent (so the expiry errs early, never late).
 /// </summary>
-internal sealed class BatchReader(ClusterView view, string side = "source") : IAsyncDisposable
+internal sealed class DumpReader(ClusterView view, bool target = false) : IAsyncDisposable
 {
+    private readonly string _side = target ? "target" : "source";
     private int[] _route = [];
 
     public ShardConnections Connections { get; } = new(view);
@@ -24,10 +25,11 @@ internal sealed class BatchReader(ClusterView view, string side = "source") : IA
         var absolute = Connections.View.Capabilities.ExpireTime;
         for (var i = from; i < to; i++)
         {
-            var shard = topology.ShardFor(batch.Slot[i]);
+            var slot = target ? batch.TargetSlot[i] : batch.SourceSlot[i];
+            var shard = topology.ShardFor(slot);
             if (shard < 0)
             {
-                throw new TopologyChangedException($"no {side} master serves slot {batch.Slot[i]}");
+                throw new TopologyChangedException($"no {_side} master serves slot {slot}");
             }
             _route[i] = shard;
             Connections.Writer(shard).Command(2).Bulk("DUMP"u8).Bulk(batch.Key(i)).Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(batch.Key(i));
@@ -79,7 +81,7 @@ internal sealed class BatchReader(ClusterView view, string side = "source") : IA
         Connections.ClearWriters();
         if (redirect is not null)
         {
-            throw BatchCopier.Classify(redirect, side);
+            throw ServerErrors.Classify(redirect, _side);
         }
     }
 

@@ -51,7 +51,7 @@ internal static class Retry
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
-                progress.AddError(ex.Message);
+                progress.AddError(ex);
                 var delay = Delay(attempt);
                 var spent = TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
                 if (attempt >= options.MaxRetries || spent + delay > options.RetryBudget)
@@ -75,16 +75,10 @@ internal static class Retry
         }
     }
 
+    /// <summary>Worth another try: a dropped, stalled or refused connection, a redirect, or a server failing over or loading.</summary>
     public static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested && ex is RedisConnectException or TopologyChangedException or IOException or System.Net.Sockets.SocketException
-            or RedisErrorException { Code: "LOADING" or "TRYAGAIN" or "CLUSTERDOWN" or "MASTERDOWN" or "READONLY" };
-
-    /// <summary>Error codes a server answers while it fails over, loads or reshards: worth another try.</summary>
-    public static bool IsTransientCode(string errorText) =>
-        errorText.StartsWith("MOVED ", StringComparison.Ordinal) || errorText.StartsWith("ASK ", StringComparison.Ordinal)
-        || errorText.StartsWith("LOADING", StringComparison.Ordinal) || errorText.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-        || errorText.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || errorText.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-        || errorText.StartsWith("READONLY", StringComparison.Ordinal);
+        !cancellationToken.IsCancellationRequested && (ex is RedisConnectException or TopologyChangedException or IOException or System.Net.Sockets.SocketException
+            || (ex is RedisErrorException error && ServerErrors.IsTransient(error.Message)));
 
     /// <summary>Exponential from 100 ms, capped at 5 s, with ±50% jitter so pipelines do not retry in step.</summary>
     public static TimeSpan Delay(int attempt)

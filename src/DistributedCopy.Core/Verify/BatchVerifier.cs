@@ -7,8 +7,8 @@ namespace DistributedCopy.Core.Verify;
 internal sealed class BatchVerifier(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress, VerifyResult result, long ttlToleranceMs)
     : IBatchProcessor
 {
-    private readonly BatchReader _source = new(source);
-    private readonly BatchReader _target = new(target, "target");
+    private readonly DumpReader _source = new(source);
+    private readonly DumpReader _target = new(target, target: true);
     private DumpBuffer _targetDumps = new(options.BatchSize);
 
     public async Task ProcessAsync(KeyBatch batch, CancellationToken cancellationToken)
@@ -47,7 +47,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
                     result.AddTypeMismatch(batch.Key(i));
                     continue;
                 }
-                if (!await SameValueAsync(batch.Key(i).ToArray(), batch.Slot[i], type, cancellationToken).ConfigureAwait(false))
+                if (!await SameValueAsync(batch.Key(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i], type, cancellationToken).ConfigureAwait(false))
                 {
                     result.AddValueMismatch(batch.Key(i));
                     continue;
@@ -69,15 +69,15 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         await _target.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task<bool> SameValueAsync(byte[] key, int slot, string type, CancellationToken cancellationToken)
+    private async Task<bool> SameValueAsync(byte[] key, int sourceSlot, int targetSlot, string type, CancellationToken cancellationToken)
     {
         var (commands, sort) = RdbTypes.CanonicalRead(type);
         if (commands.Length == 0)
         {
             return false;
         }
-        var left = await ReadCanonicalAsync(_source.Connections, key, slot, commands, sort, cancellationToken).ConfigureAwait(false);
-        var right = await ReadCanonicalAsync(_target.Connections, key, slot, commands, sort, cancellationToken).ConfigureAwait(false);
+        var left = await ReadCanonicalAsync(_source.Connections, key, sourceSlot, commands, sort, cancellationToken).ConfigureAwait(false);
+        var right = await ReadCanonicalAsync(_target.Connections, key, targetSlot, commands, sort, cancellationToken).ConfigureAwait(false);
         return left.SequenceEqual(right, StringComparer.Ordinal);
     }
 

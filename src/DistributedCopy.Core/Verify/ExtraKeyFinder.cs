@@ -22,10 +22,10 @@ internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, Co
             var topology = _source.Topology;
             for (var i = 0; i < batch.Count; i++)
             {
-                _route[i] = topology.ShardFor(batch.Slot[i]);
+                _route[i] = topology.ShardFor(batch.SourceSlot[i]);
                 if (_route[i] < 0)
                 {
-                    throw new TopologyChangedException($"no source master serves slot {batch.Slot[i]}");
+                    throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
                 }
                 _source.Writer(_route[i]).Command(2).Bulk("EXISTS"u8).Bulk(batch.Key(i));
             }
@@ -48,7 +48,7 @@ internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, Co
                         await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
                         if (RespFrame.IsError(connection.Frame))
                         {
-                            throw BatchCopier.Classify(RespFrame.ErrorText(connection.Frame), "source");
+                            throw ServerErrors.Classify(RespFrame.ErrorText(connection.Frame), "source");
                         }
                         if (RespFrame.Integer(connection.Frame) == 0)
                         {

@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+
+namespace DistributedCopy.Core.Pipelines;
+
+/// <summary>
+/// Runs key sources into pipelines: each source fills its own bounded channel of batches and several pipelines drain it, so
+/// memory stays bounded by channel and pipeline count times batch size, and round trips overlap. A batch's source hears when
+/// it is done (its checkpoint moves); the first failure cancels the rest and is the one thrown.
+/// </summary>
+internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
+{
+    private readonly BatchPool _pool = new(options.BatchSize);
+
+    public async Task RunAsync(IReadOnlyList<IKeySource> sources, Func<IBatchProcessor> processor, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = new List<Task>();
+        foreach (var source in sources)
+        {
+            var channel = Channel.CreateBounded<KeyBatch>(new BoundedChannelOptions(options.PipelinesPerShard) { SingleWriter = true });
+            var builder = new BatchBuilder(_pool, channel.Writer);
+            tasks.Add(GuardAsync(async () =>
+            {
+                try
+                {
+                    await source.ListAsync(builder, failed.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    channel.Writer.TryComplete();
+                }
+            }, failed));
+            for (var p = 0; p < options.PipelinesPerShard; p++)
+            {
+                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, source, processor, failed.Token), failed));
+            }
+        }
+        var all = Task.WhenAll(tasks);
+        try
+        {
+            await all.ConfigureAwait(false);
+        }
+        catch
+        {
+            // the first real failure, not the cancellations it caused
+            var errors = all.Exception?.InnerExceptions ?? [];
+            var first = errors.FirstOrDefault(e => e is not OperationCanceledException) ?? errors.FirstOrDefault();
+            if (first is not null && first is not OperationCanceledException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+
+    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, IKeySource source, Func<IBatchProcessor> processor, CancellationToken cancellationToken)
+    {
+        IBatchProcessor? pipeline = null;
+        try
+        {
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                pipeline ??= processor();
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                using (var span = Instruments.Source.StartActivity("batch"))
+                {
+                    span?.SetTag("distributedcopy.keys", batch.Count);
+                    await pipeline.ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                Instruments.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                source.Completed(batch);
+                _pool.Return(batch);
+            }
+        }
+        finally
+        {
+            if (pipeline is not null)
+            {
+                await pipeline.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task GuardAsync(Func<Task> work, CancellationTokenSource failed)
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            progress.AddError(ex);
+            await failed.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Threading.Channels;
+
+namespace DistributedCopy.Core.Sources;
+
+/// <summary>
+/// Packs listed keys into batches and hands them to a source's channel. Keys are copied out of a reply that lives in the
+/// connection's buffer, so full batches wait in a list until <see cref="DrainAsync"/>, which may wait for the pipelines.
+/// Batches are numbered in order, so a source that checkpoints by position knows which batches a position needs.
+/// </summary>
+internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> output)
+{
+    private readonly List<KeyBatch> _ready = [];
+    private KeyBatch? _current;
+    private long _sequence;
+
+    /// <summary>Keep each batch's distinct slots (sources whose checkpoints are slots).</summary>
+    public bool TrackSlots { get; set; }
+
+    /// <summary>The number of the last batch that holds a key listed so far (-1 before any).</summary>
+    public long LastSequence => _current is { Count: > 0 } ? _sequence : _sequence - 1;
+
+    /// <summary>
+    /// Adds the keys of an array reply; <paramref name="slot"/> is theirs when known (-1: each key's own), keys of slots
+    /// outside <paramref name="filter"/> (when given) are passed over, and each batch that takes a slot's first key is
+    /// counted by <paramref name="tracker"/>.
+    /// </summary>
+    public void AddKeys(ReadOnlySpan<byte> arrayFrame, int slot, HashSet<int>? filter, SlotTracker? tracker)
+    {
+        var keys = RespFrame.Array(arrayFrame);
+        while (keys.MoveNext(out var keyFrame))
+        {
+            RespFrame.TryBulk(keyFrame, out var key);
+            var keySlot = slot >= 0 ? slot : HashSlot.Of(key);
+            if (filter is not null && !filter.Contains(keySlot))
+            {
+                continue;
+            }
+            var current = _current ??= pool.Rent(TrackSlots);
+            var slotsBefore = current.Slots.Count;
+            current.Add(key, keySlot);
+            if (current.Slots.Count != slotsBefore)
+            {
+                tracker?.AddBatch(keySlot);
+            }
+            if (current.IsFull)
+            {
+                Seal();
+            }
+        }
+    }
+
+    /// <summary>Hands the full batches to the channel.</summary>
+    public async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        foreach (var batch in _ready)
+        {
+            await output.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        _ready.Clear();
+    }
+
+    /// <summary>Hands every batch, the last partial one too, to the channel.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_current is { Count: > 0 })
+        {
+            Seal();
+        }
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Seal()
+    {
+        var batch = _current!;
+        batch.Sequence = _sequence++;
+        _ready.Add(batch);
+        _current = null;
+    }
+}

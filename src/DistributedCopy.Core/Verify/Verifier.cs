@@ -1,0 +1,75 @@
+namespace DistributedCopy.Core.Verify;
+
+/// <summary>
+/// Compares a source with a target and writes nothing to either: every source key's payload, type, value and TTL against
+/// the target's (first pass), then every target key the source does not have (second pass, "extra"), counted in
+/// <see cref="Result"/>. It runs the same key sources and pipeline runner as the copy, with comparing pipelines.
+/// </summary>
+public sealed class Verifier : IAsyncDisposable
+{
+    private readonly EngineSides _sides;
+    private readonly CopyOptions _options;
+    private readonly PipelineRunner _runner;
+    private readonly long _ttlToleranceMs;
+
+    private Verifier(EngineSides sides, CopyOptions options, long ttlToleranceMs, int maxExamples)
+    {
+        _sides = sides;
+        _options = options;
+        _ttlToleranceMs = ttlToleranceMs;
+        Result = new VerifyResult(maxExamples);
+        _runner = new PipelineRunner(options, Progress);
+    }
+
+    public VerifyResult Result { get; }
+
+    /// <summary>Keys compared (counted as "copied"; nothing is); errors met.</summary>
+    public CopyProgress Progress { get; } = new() { CountsCopies = false };
+
+    public static async Task<Verifier> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, long ttlToleranceMs, int maxExamples = 10,
+        CancellationToken cancellationToken = default) =>
+        new(await EngineSides.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false), options, ttlToleranceMs, maxExamples);
+
+    /// <summary>Verifies everything: every slot of a cluster source, or every database of a standalone one that holds keys.</summary>
+    public Task VerifyAllAsync(CancellationToken cancellationToken = default) =>
+        _sides.AllAsync(slots => VerifySlotsAsync(slots, null, cancellationToken), database => VerifyDatabaseAsync(database, ScanPosition.Start, null, cancellationToken), cancellationToken);
+
+    /// <summary>Verifies <paramref name="slots"/>; a slot is reported done only after the second pass has been through it too.</summary>
+    public async Task VerifySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CancellationToken cancellationToken = default)
+    {
+        var (source, target) = (_sides.Source, _sides.Target);
+        var firstPass = new SlotTracker(_ => { });
+        await _runner.RunAsync(SlotSource.ForShards(source, slots, firstPass, _options, Progress), () => Comparer(source, target), cancellationToken).ConfigureAwait(false);
+        var tracker = new SlotTracker(slot =>
+        {
+            Progress.AddSlotCompleted();
+            slotCompleted?.Invoke(slot);
+        });
+        await _runner.RunAsync(SlotSource.ForShards(target, slots, tracker, _options, Progress), () => ExtraFinder(source), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Verifies one database of a standalone source from <paramref name="cursor"/> (committed like a copy's), then looks for
+    /// extra keys in the whole database (or cluster) it was copied to.
+    /// </summary>
+    public async Task VerifyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
+    {
+        var (source, target) = await _sides.ForDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
+        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => Comparer(source, target), cancellationToken)
+            .ConfigureAwait(false);
+        var secondPass = target.Topology.IsCluster
+            ? SlotSource.ForShards(target, [new SlotRange(0, HashSlot.Count - 1)], new SlotTracker(_ => { }), _options, Progress)
+            : [new ScanSource(target, target.Seed.Database, ScanPosition.Start, null, _options, Progress)];
+        await _runner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _sides.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private BatchVerifier Comparer(ClusterView source, ClusterView target) => new(source, target, _options, Progress, Result, _ttlToleranceMs);
+
+    private ExtraKeyFinder ExtraFinder(ClusterView source) => new(source, _options, Progress, Result);
+}
