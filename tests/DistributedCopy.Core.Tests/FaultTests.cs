@@ -218,6 +218,9 @@ public sealed class FaultTests
         Assert.Contains("within 1 s", error.Message, StringComparison.Ordinal);
         Assert.Contains(proxy.Port.ToString(CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
         Assert.True(engine.Progress.Errors > 0 && engine.Progress.LastError is not null);
+        // each kind of error keeps its last text: the stalls (naming the node) and the give-up
+        Assert.Contains(proxy.Port.ToString(CultureInfo.InvariantCulture), engine.Progress.LastErrors["connection"], StringComparison.Ordinal);
+        Assert.Equal(error.Message, engine.Progress.LastErrors["retries"]);
 
         // every slot reported done is complete on the target
         proxy.Mode = FaultMode.Forward;
