@@ -64,7 +64,7 @@ internal static class Baselines
 
     private static async Task<RespConnection> ConnectionAsync(Dictionary<int, RespConnection> cache, Topology topology, int slot)
     {
-        var shard = topology.IsCluster ? topology.ShardIndexOf(slot) : 0;
+        var shard = topology.ShardFor(slot);
         if (!cache.TryGetValue(shard, out var connection))
         {
             connection = await RespConnection.ConnectAsync(topology.Shards[shard].Master);

@@ -69,7 +69,32 @@ internal static class BenchRun
         {
             await FlushAsync(target);
             var dcopy = await DcopyAsync(source, target, report.Total);
-            rows.Add(new Row("dcopy copy: embedded silo, 4 worker grains, per-slot checkpoints, loopback", dcopy, await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+            var dcopyKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
+            if (before is not null)
+            {
+                // the other build's dcopy (beside its bench) end to end, in alternating pairs like the engine rows
+                var now = new List<CopyFigures> { dcopy };
+                var then = new List<CopyFigures>();
+                for (var pair = 0; pair < args.Int("pairs", 3); pair++)
+                {
+                    foreach (var directory in pair % 2 == 0 ? new[] { Path.GetDirectoryName(before), null } : [null, Path.GetDirectoryName(before)])
+                    {
+                        if (directory is null && pair == 0)
+                        {
+                            continue;
+                        }
+                        await FlushAsync(target);
+                        (directory is null ? now : then).Add(await DcopyAsync(source, target, report.Total, directory));
+                    }
+                }
+                dcopy = Median(now);
+                rows.Add(new Row("dcopy copy: embedded silo, 4 worker grains, per-slot checkpoints, loopback (median of the pairs)", dcopy, dcopyKeys, report.Total));
+                rows.Add(new Row($"the same dcopy as built at {args.Get("before-name", before)} (median)", Median(then), dcopyKeys, report.Total));
+            }
+            else
+            {
+                rows.Add(new Row("dcopy copy: embedded silo, 4 worker grains, per-slot checkpoints, loopback", dcopy, dcopyKeys, report.Total));
+            }
         }
         var oneKey = await Baselines.OneKeyAtATimeAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), (int)Math.Min(20_000, report.Total));
         rows.Add(new Row("one key at a time (DUMP, PTTL, RESTORE, each a round trip), loopback", oneKey));
@@ -126,11 +151,11 @@ internal static class BenchRun
     }
 
     /// <summary>The whole product on one machine: dcopy as an operator runs it, timed from outside.</summary>
-    private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys)
+    private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys, string? directory = null)
     {
         var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
+        foreach (var arg in new[] { Path.Combine(directory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
         {
             start.ArgumentList.Add(arg);
         }

@@ -99,7 +99,7 @@ public static class DataComparer
         var result = new (byte[]? Payload, long Ttl)[keys.Count];
         for (var shard = 0; shard < topology.Shards.Count; shard++)
         {
-            var mine = Enumerable.Range(0, keys.Count).Where(i => !topology.IsCluster || topology.ShardIndexOf(HashSlot.Of(keys[i])) == shard).ToList();
+            var mine = Enumerable.Range(0, keys.Count).Where(i => topology.ShardFor(HashSlot.Of(keys[i])) == shard).ToList();
             if (mine.Count == 0)
             {
                 continue;

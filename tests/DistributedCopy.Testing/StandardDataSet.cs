@@ -104,7 +104,7 @@ public sealed class StandardDataSet
         var e = Expected;
         async ValueTask EmitAsync(byte[] key, Action<RespWriter, byte[]> write)
         {
-            var shard = topology.ShardIndexOf(HashSlot.Of(key));
+            var shard = topology.ShardFor(HashSlot.Of(key));
             var sink = sinks[shard];
             write(sink.Writer, key);
             await sink.MaybeFlushAsync(ct).ConfigureAwait(false);

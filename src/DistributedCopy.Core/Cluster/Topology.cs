@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace DistributedCopy.Core.Cluster;
 
@@ -34,10 +33,10 @@ public sealed partial class Topology
     /// <summary>The RDB version this server writes in DUMP payloads and the highest it accepts in RESTORE.</summary>
     public int RdbVersion => RdbVersions.ForRedisVersion(RedisVersion);
 
-    /// <summary>Index into <see cref="Shards"/> of the master serving <paramref name="slot"/>, or -1 when no node serves it.</summary>
-    public int ShardIndexOf(int slot) => _shardOfSlot[slot];
-
-    /// <summary>The shard a key of <paramref name="slot"/> lives on: its master's index for a cluster, 0 for a standalone server.</summary>
+    /// <summary>
+    /// The shard a key of <paramref name="slot"/> lives on: the index into <see cref="Shards"/> of its master for a cluster
+    /// (-1 when no node serves the slot), 0 for a standalone server.
+    /// </summary>
     public int ShardFor(int slot) => IsCluster ? _shardOfSlot[slot] : 0;
 
     /// <summary>The same topology with each master's announced address replaced as <paramref name="addressMap"/> says.</summary>

@@ -1,8 +1,3 @@
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
-
 namespace DistributedCopy.Core.Resp;
 
 // RespConnection, part 3: the deadline of every socket operation, checked by ConnectionWatchdog.

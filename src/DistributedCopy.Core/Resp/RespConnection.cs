@@ -1,7 +1,4 @@
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 
 namespace DistributedCopy.Core.Resp;
 

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
-
 namespace DistributedCopy.Core.Resp;
 
 // RespFrame, part 2: walking the elements of an array reply without copying them.

@@ -27,7 +27,7 @@ public sealed class StandardDataSetTests
         Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(cluster.Endpoint));
 
         var topology = await Topology.ReadAsync(cluster.Endpoint);
-        var hotOwner = topology.Shards[topology.ShardIndexOf(StandardDataSet.HotSlot)].Master;
+        var hotOwner = topology.Shards[topology.ShardFor(StandardDataSet.HotSlot)].Master;
         await using var hot = await Core.Resp.RespConnection.ConnectAsync(hotOwner);
         var inHotSlot = Core.Resp.RespFrame.Array(await hot.ExecuteAsync("CLUSTER", "GETKEYSINSLOT", StandardDataSet.HotSlot.ToString(System.Globalization.CultureInfo.InvariantCulture), "100000"));
         var hotKeys = 0;
@@ -39,10 +39,10 @@ public sealed class StandardDataSetTests
 
         // TTLs and stream consumer groups are part of the data set, not just key counts.
         var ttlKey = System.Text.Encoding.ASCII.GetString(dataSet.Key("ttl", 7));
-        await using var owner = await Core.Resp.RespConnection.ConnectAsync(topology.Shards[topology.ShardIndexOf(HashSlot.Of(ttlKey))].Master);
+        await using var owner = await Core.Resp.RespConnection.ConnectAsync(topology.Shards[topology.ShardFor(HashSlot.Of(ttlKey))].Master);
         Assert.InRange(await owner.ExecuteIntegerAsync("PTTL", ttlKey), StandardDataSet.TtlMilliseconds - 60_000, StandardDataSet.TtlMilliseconds);
         var streamKey = System.Text.Encoding.ASCII.GetString(dataSet.Key("stream", 3));
-        await using var streamOwner = await Core.Resp.RespConnection.ConnectAsync(topology.Shards[topology.ShardIndexOf(HashSlot.Of(streamKey))].Master);
+        await using var streamOwner = await Core.Resp.RespConnection.ConnectAsync(topology.Shards[topology.ShardFor(HashSlot.Of(streamKey))].Master);
         Assert.Equal(StandardDataSet.StreamEntries, await streamOwner.ExecuteIntegerAsync("XLEN", streamKey));
         var pending = Core.Resp.RespFrame.Array(await streamOwner.ExecuteAsync("XPENDING", streamKey, "g1"));
         Assert.Equal(StandardDataSet.StreamPending, Core.Resp.RespFrame.Integer(pending.Next()));
