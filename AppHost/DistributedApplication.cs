@@ -22,14 +22,14 @@ public sealed class DistributedApplication
         if (options.Error is not null)
         {
             Console.Error.WriteLine("apphost: " + options.Error);
-            return 2;
+            return AppHostExitCodes.BadInput;
         }
         if (options.Publisher == "manifest")
         {
             var path = Path.GetFullPath(options.OutputPath ?? "aspire-manifest.json");
             await File.WriteAllTextAsync(path, ManifestWriter.Write(_resources, Path.GetDirectoryName(path)!, RepositoryRoot()));
             Console.Error.WriteLine($"wrote {path}");
-            return 0;
+            return AppHostExitCodes.Success;
         }
         await using var runner = new Runner(_resources);
         using var interrupt = new CancellationTokenSource();

@@ -21,7 +21,7 @@ public sealed class Runner(IReadOnlyList<Resource> resources) : IAsyncDisposable
         if (RedisBinaries.EnsureInstalled(Console.Error) is { } missing)
         {
             Console.Error.WriteLine("apphost: " + missing);
-            return 3;
+            return AppHostExitCodes.RedisMissing;
         }
         foreach (var resource in resources)
         {
@@ -34,7 +34,8 @@ public sealed class Runner(IReadOnlyList<Resource> resources) : IAsyncDisposable
             running.Add(await _started[resource]);
         }
         PrintStatus(running);
-        var exitCode = 0;
+        // the job's own exit code is the AppHost's
+        var exitCode = AppHostExitCodes.Success;
         foreach (var job in resources.OfType<ProjectResource>().Where(p => p.IsJob))
         {
             var result = await _started[job];

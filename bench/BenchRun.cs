@@ -24,7 +24,7 @@ internal static class BenchRun
         if (RedisBinaries.EnsureInstalled(Console.Error) is { } missing)
         {
             Console.Error.WriteLine(missing);
-            return 3;
+            return BenchExitCodes.RedisMissing;
         }
 
         Log($"starting a 3-master source and a 3-master target cluster");
@@ -134,7 +134,7 @@ internal static class BenchRun
         }
 
         Write(rows, output, scale, latency);
-        return rows.All(r => r.CountMatches) ? 0 : 1;
+        return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
     private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null)

@@ -19,7 +19,7 @@ internal static class CopyChild
             engine.Progress.KeysCopied, engine.Progress.BytesCopied, engine.Progress.KeysVanished, engine.Progress.Errors,
             clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, PeakRssBytes());
         Console.WriteLine(JsonSerializer.Serialize(result));
-        return 0;
+        return BenchExitCodes.Success;
     }
 
     public static RedisEndpoint Parse(string address)

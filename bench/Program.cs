@@ -13,7 +13,7 @@ switch (options.Verb)
     case "forward":
         await DelayForwarder.RunAsync(TimeSpan.FromMilliseconds(options.Double("delay-ms", 1)),
             Args.Pairs(options.Get("pairs")).Select(p => (int.Parse(p.Key, CultureInfo.InvariantCulture), int.Parse(p.Value, CultureInfo.InvariantCulture))).ToList());
-        return 0;
+        return BenchExitCodes.Success;
     default:
         return await BenchRun.RunAsync(options);
 }

@@ -23,9 +23,3 @@ public static class ExitCodes
     /// <summary>The job was cancelled, or dcopy was interrupted (Ctrl+C); an interrupted job resumes with `dcopy resume`.</summary>
     public const int Cancelled = 6;
 }
-
-/// <summary>A failure with the exit code it maps to and a one-line message (never with a password in it).</summary>
-public sealed class CliException(int exitCode, string message) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}

@@ -1,3 +1,4 @@
+using DistributedCopy.Abstractions;
 using DistributedCopy.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -107,4 +108,13 @@ public sealed class JobHost : IAsyncDisposable
         }
     }
 
+    /// <summary>The job the command names, or a bad-input error saying where it was looked for.</summary>
+    public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse)
+    {
+        var id = parse.GetValue(CliOptions.JobId)!;
+        var job = Grains.GetGrain<ICoordinatorGrain>(id);
+        return await job.GetSpecAsync() is null
+            ? throw new CliException(ExitCodes.BadInput, $"no job {id} {(Embedded ? "in the state directory " + parse.GetValue(CliOptions.StateDir) : "on the silo cluster")}")
+            : job;
+    }
 }

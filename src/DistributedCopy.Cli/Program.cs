@@ -8,15 +8,17 @@ var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to anothe
 {
     CopyCommand.Create(JobKind.Copy),
     PlanCommand.Create(),
-    JobCommands.Status(),
-    JobCommands.Resume(),
-    JobCommands.Cancel(),
-    CopyCommand.Create(JobKind.Verify),
+    StatusCommand.Create(),
+    ResumeCommand.Create(),
+    CancelCommand.Create(),
+    VerifyCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    Console.Error.WriteLine("dcopy: " + parse.Errors[0].Message + " (dcopy --help)");
+    // one line, whatever the parser's message looks like ("must be one of" lists values on lines of their own)
+    Console.Error.WriteLine("dcopy: " + string.Join(' ', parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        + " (dcopy --help)");
     return ExitCodes.BadInput;
 }
 try

@@ -1,0 +1,14 @@
+namespace DistributedCopy.Bench;
+
+/// <summary>The benchmark's exit codes.</summary>
+public static class BenchExitCodes
+{
+    /// <summary>Every row ran and every target held what its source held.</summary>
+    public const int Success = 0;
+
+    /// <summary>A row's target key count differs from its source's: that row's figures are not a copy's.</summary>
+    public const int CountMismatch = 1;
+
+    /// <summary>redis-server is not installed and could not be installed here.</summary>
+    public const int RedisMissing = 3;
+}

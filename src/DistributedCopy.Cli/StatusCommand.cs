@@ -1,0 +1,27 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>`dcopy status`: a job's phase, progress and counters.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("status", "Show a job's phase, progress and counters.") { CliOptions.JobId };
+        command.WithHostOptions();
+        command.Options.Add(CliOptions.Json);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var host = await JobHost.StartAsync(parse, cancellationToken);
+            var status = await (await host.FindJobAsync(parse)).GetStatusAsync();
+            if (parse.GetValue(CliOptions.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(status));
+            }
+            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, slots {status.SlotsDone}/{status.SlotsTotal}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

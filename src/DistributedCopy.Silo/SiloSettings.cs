@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Net;
+using DistributedCopy.Grains;
+using StackExchange.Redis;
+
+namespace DistributedCopy.Silo;
+
+/// <summary>What the silo runs with, checked before anything starts; <see cref="Error"/> says in one line what is wrong.</summary>
+internal sealed record SiloSettings(ConfigurationOptions? Control, string ClusterId, int SiloPort, int GatewayPort, string Advertise, string? Error,
+    MembershipTimings? Timings = null)
+{
+    public int DashboardPort { get; init; }
+
+    public static SiloSettings From(ParseResult result)
+    {
+        if (result.GetValue(SiloCommand.Control) is not { } control)
+        {
+            return Invalid("--control <redis> is required: the Redis that holds membership, job state and reminders");
+        }
+        if (ControlText.Parse(control) is not { } parsed)
+        {
+            return Invalid("--control is not a Redis connection string (host:port[,user=...,ssl=true]; the password is best given with --control-password-file or --control-password-env)");
+        }
+        parsed.AbortOnConnectFail = false;
+        // the control's password from a mounted file or the environment, so it is not on the command line
+        if (result.GetValue(SiloCommand.ControlPasswordFile) is { } passwordFile)
+        {
+            try
+            {
+                parsed.Password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Invalid($"--control-password-file: the file {passwordFile} cannot be read");
+            }
+        }
+        else if (result.GetValue(SiloCommand.ControlPasswordEnv) is { } variable)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } fromVariable)
+            {
+                return Invalid($"--control-password-env: the environment variable {variable} is not set");
+            }
+            parsed.Password = fromVariable;
+        }
+        else if (Environment.GetEnvironmentVariable("DCOPY_CONTROL_PASSWORD") is { Length: > 0 } password)
+        {
+            parsed.Password = password;
+        }
+        var advertise = result.GetValue(SiloCommand.Advertise)!;
+        if (!IPAddress.TryParse(advertise, out _))
+        {
+            return Invalid($"--advertise takes an IP address, not {advertise}");
+        }
+        var timings = result.GetValue(SiloCommand.Failover) == "relaxed" ? MembershipTimings.Relaxed : new MembershipTimings();
+        return new SiloSettings(parsed, result.GetValue(SiloCommand.ClusterId)!, result.GetValue(SiloCommand.SiloPort), result.GetValue(SiloCommand.GatewayPort),
+            advertise, null, timings) { DashboardPort = result.GetValue(SiloCommand.DashboardPort) };
+    }
+
+    private static SiloSettings Invalid(string error) => new(null, "", 0, 0, "", error);
+}
