@@ -34,12 +34,3 @@ internal static class CopyChild
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }
-
-internal sealed record CopyFigures(long Keys, long Bytes, long Vanished, long Errors, double WallSeconds, double CpuSeconds, long PeakRssBytes)
-{
-    public double KeysPerSecond => Keys / WallSeconds;
-
-    public double MegabytesPerSecond => Bytes / WallSeconds / 1e6;
-
-    public double CpuMicrosPerKey => Keys == 0 ? 0 : CpuSeconds * 1e6 / Keys;
-}

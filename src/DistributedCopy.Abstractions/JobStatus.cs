@@ -1,55 +1,5 @@
 namespace DistributedCopy.Abstractions;
 
-[GenerateSerializer, Alias("dcopy.JobPhase")]
-public enum JobPhase
-{
-    New = 0,
-    Planning = 1,
-    Copying = 2,
-    Verifying = 3,
-    Paused = 4,
-    Cancelled = 5,
-    Completed = 6,
-    Failed = 7,
-}
-
-/// <summary>Counters a worker adds to the job with each report.</summary>
-/// <remarks>No shared instance (such as a static zero): a storage serializer that populates objects would change it for all.</remarks>
-[GenerateSerializer, Immutable, Alias("dcopy.Counters")]
-public sealed record Counters(
-    [property: Id(0)] long Keys = 0,
-    [property: Id(1)] long Bytes = 0,
-    [property: Id(2)] long Skipped = 0,
-    [property: Id(3)] long Vanished = 0,
-    [property: Id(4)] long Errors = 0)
-{
-    public Counters Add(Counters other) =>
-        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors);
-}
-
-/// <summary>What verify found, per category, with example keys.</summary>
-[GenerateSerializer, Immutable, Alias("dcopy.VerifyReport")]
-public sealed record VerifyReport(
-    [property: Id(0)] long Compared = 0,
-    [property: Id(1)] long Missing = 0,
-    [property: Id(2)] long TypeMismatch = 0,
-    [property: Id(3)] long ValueMismatch = 0,
-    [property: Id(4)] long TtlDrift = 0,
-    [property: Id(5)] IReadOnlyList<string>? Examples = null)
-{
-    /// <summary>Keys on the target that the source does not have; not counted as differences (a target may hold keys of its own).</summary>
-    [Id(6)] public long Extra { get; init; }
-
-    public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
-
-    public VerifyReport Add(VerifyReport other, int maxExamples) => new(
-        Compared + other.Compared, Missing + other.Missing, TypeMismatch + other.TypeMismatch, ValueMismatch + other.ValueMismatch,
-        TtlDrift + other.TtlDrift, (Examples ?? []).Concat(other.Examples ?? []).Take(maxExamples * 5).ToList())
-    {
-        Extra = Extra + other.Extra,
-    };
-}
-
 /// <summary>A job as an operator sees it.</summary>
 [GenerateSerializer, Immutable, Alias("dcopy.JobStatus")]
 public sealed record JobStatus(
@@ -82,15 +32,3 @@ public sealed record JobStatus(
 
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }
-
-[GenerateSerializer, Immutable, Alias("dcopy.WorkerSeen")]
-public sealed record WorkerSeen([property: Id(0)] string Silo, [property: Id(1)] DateTime LastReport, [property: Id(2)] long Keys);
-
-[GenerateSerializer, Immutable, Alias("dcopy.ShardProgress")]
-public sealed record ShardProgress(
-    [property: Id(0)] string Shard,
-    [property: Id(1)] int SlotsDone,
-    [property: Id(2)] int SlotsTotal,
-    [property: Id(3)] int PartitionsDone,
-    [property: Id(4)] int PartitionsTotal,
-    [property: Id(5)] long KeysPlanned);

@@ -3,9 +3,6 @@ using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Cli;
 
-/// <summary>What dcopy learns about both sides before it writes anything; every problem becomes a one-line error and its exit code.</summary>
-public sealed record SideInfo(RedisEndpoint Endpoint, Topology Topology, long Keys);
-
 public static class Preflight
 {
     /// <summary>Connects, reads the shape and key count, and checks it is what the operator asked for.</summary>

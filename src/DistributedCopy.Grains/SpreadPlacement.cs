@@ -13,18 +13,3 @@ public sealed class SpreadPlacement : PlacementStrategy
 {
     public static SpreadPlacement Instance { get; } = new();
 }
-
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class SpreadPlacementAttribute() : PlacementAttribute(SpreadPlacement.Instance);
-
-public sealed class SpreadPlacementDirector : IPlacementDirector
-{
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
-    {
-        var silos = context.GetCompatibleSilos(target).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToArray();
-        var key = target.GrainIdentity.Key.ToString() ?? "";
-        var slash = key.LastIndexOf('/');
-        var index = slash >= 0 && int.TryParse(key[(slash + 1)..], out var n) ? n : key.GetHashCode(StringComparison.Ordinal) & int.MaxValue;
-        return Task.FromResult(silos[index % silos.Length]);
-    }
-}

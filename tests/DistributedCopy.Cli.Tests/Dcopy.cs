@@ -4,16 +4,6 @@ using DistributedCopy.Testing;
 
 namespace DistributedCopy.Cli.Tests;
 
-/// <summary>Runs dcopy as a process, the way an operator does, and captures what it printed and its exit code.</summary>
-public sealed record DcopyResult(int ExitCode, string Stdout, string Stderr)
-{
-    public JsonElement Json => JsonDocument.Parse(Stdout.Trim().Split('\n')[^1]).RootElement;
-
-    public string All => Stdout + Stderr;
-
-    public override string ToString() => $"exit {ExitCode}; stdout: {Stdout}; stderr: {Stderr}";
-}
-
 public static class Dcopy
 {
     public static Task<DcopyResult> RunAsync(params string[] arguments) => RunAsync(new Dictionary<string, string>(), arguments);

@@ -49,27 +49,3 @@ public static class RedisBinaries
         return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
     }
 }
-
-/// <summary>A fact that needs real Redis servers: skipped with the reason when they are missing, unless CI=true (then it runs and fails).</summary>
-public sealed class RedisFactAttribute : Xunit.FactAttribute
-{
-    public RedisFactAttribute()
-    {
-        if (RedisBinaries.MissingReason is { } reason && !RedisBinaries.IsCi)
-        {
-            Skip = reason;
-        }
-    }
-}
-
-/// <summary>A theory that needs real Redis servers, skipped or failed like <see cref="RedisFactAttribute"/>.</summary>
-public sealed class RedisTheoryAttribute : Xunit.TheoryAttribute
-{
-    public RedisTheoryAttribute()
-    {
-        if (RedisBinaries.MissingReason is { } reason && !RedisBinaries.IsCi)
-        {
-            Skip = reason;
-        }
-    }
-}

@@ -5,23 +5,6 @@ using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Testing;
 
-/// <summary>What <see cref="StandardDataSet"/> wrote, per Redis type.</summary>
-public sealed record DataSetReport(long Strings, long StringsWithTtl, long Hashes, long Lists, long Sets, long SortedSets, long Streams)
-{
-    public long Total => Strings + Hashes + Lists + Sets + SortedSets + Streams;
-
-    /// <summary>Counts keyed by the names TYPE returns.</summary>
-    public IReadOnlyDictionary<string, long> ByType => new Dictionary<string, long>
-    {
-        ["string"] = Strings,
-        ["hash"] = Hashes,
-        ["list"] = Lists,
-        ["set"] = Sets,
-        ["zset"] = SortedSets,
-        ["stream"] = Streams,
-    };
-}
-
 /// <summary>
 /// The standard data set of shared/BENCHMARK.md at any scale (scale 1 = 1,091,000 keys): deterministic, so the same scale
 /// always writes the same keys and values. Written as pipelined RESP straight to the master owning each key's slot.

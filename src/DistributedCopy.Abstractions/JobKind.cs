@@ -1,0 +1,8 @@
+namespace DistributedCopy.Abstractions;
+
+[GenerateSerializer, Alias("dcopy.JobKind")]
+public enum JobKind
+{
+    Copy = 0,
+    Verify = 1,
+}

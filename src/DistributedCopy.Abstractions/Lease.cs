@@ -1,0 +1,15 @@
+namespace DistributedCopy.Abstractions;
+
+/// <summary>A partition leased to a worker: the slots still to do, or the SCAN cursor to start from.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.Lease")]
+public sealed record Lease(
+    [property: Id(0)] Partition Partition,
+    [property: Id(1)] IReadOnlyList<int> Slots,
+    [property: Id(2)] string Cursor,
+    [property: Id(3)] long Token,
+    [property: Id(4)] JobKind Kind,
+    [property: Id(5)] bool Resumed)
+{
+    /// <summary>W3C traceparent of the job's span, so partition spans are its children wherever they run.</summary>
+    [Id(6)] public string? TraceParent { get; init; }
+}

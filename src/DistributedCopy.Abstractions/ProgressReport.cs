@@ -1,0 +1,20 @@
+namespace DistributedCopy.Abstractions;
+
+/// <summary>A worker's progress on its lease since its last report.</summary>
+[GenerateSerializer, Immutable, Alias("dcopy.Progress")]
+public sealed record ProgressReport(
+    [property: Id(0)] int PartitionId,
+    [property: Id(1)] long Token,
+    [property: Id(2)] IReadOnlyList<int> SlotsDone,
+    [property: Id(3)] string? Cursor,
+    [property: Id(4)] Counters Counters,
+    [property: Id(5)] bool PartitionDone,
+    [property: Id(6)] string Silo,
+    [property: Id(7)] VerifyReport? Verify = null)
+{
+    /// <summary>The text of the last error the worker met (retried or not) since its last report.</summary>
+    [Id(8)] public string? LastError { get; init; }
+
+    /// <summary>What the operator should know that is not an error (a scan restarted from the start, say).</summary>
+    [Id(9)] public IReadOnlyList<string> Notes { get; init; } = [];
+}

@@ -1,0 +1,7 @@
+using Orleans.Placement;
+using Orleans.Runtime.Placement;
+
+namespace DistributedCopy.Grains;
+
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class SpreadPlacementAttribute() : PlacementAttribute(SpreadPlacement.Instance);

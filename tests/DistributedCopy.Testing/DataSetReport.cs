@@ -1,0 +1,23 @@
+using System.Globalization;
+using System.Text;
+using DistributedCopy.Core;
+using DistributedCopy.Core.Resp;
+
+namespace DistributedCopy.Testing;
+
+/// <summary>What <see cref="StandardDataSet"/> wrote, per Redis type.</summary>
+public sealed record DataSetReport(long Strings, long StringsWithTtl, long Hashes, long Lists, long Sets, long SortedSets, long Streams)
+{
+    public long Total => Strings + Hashes + Lists + Sets + SortedSets + Streams;
+
+    /// <summary>Counts keyed by the names TYPE returns.</summary>
+    public IReadOnlyDictionary<string, long> ByType => new Dictionary<string, long>
+    {
+        ["string"] = Strings,
+        ["hash"] = Hashes,
+        ["list"] = Lists,
+        ["set"] = Sets,
+        ["zset"] = SortedSets,
+        ["stream"] = Streams,
+    };
+}
