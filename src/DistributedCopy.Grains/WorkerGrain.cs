@@ -165,56 +165,6 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         }
     }
 
-    private static async Task StopWorkAsync(CancellationTokenSource linked, Task? work)
-    {
-        if (work is null || work.IsCompleted)
-        {
-            return;
-        }
-        await linked.CancelAsync();
-        try
-        {
-            await work;
-        }
-        catch (Exception)
-        {
-            // cancelled, or failed while stopping: either way it writes nothing more
-        }
-    }
-
-    private static List<int> Drain(ConcurrentQueue<int> queue)
-    {
-        var items = new List<int>();
-        while (queue.TryDequeue(out var item))
-        {
-            items.Add(item);
-        }
-        return items;
-    }
-
-    private static List<SlotRange> ToRanges(IReadOnlyList<int> slots)
-    {
-        var ranges = new List<SlotRange>();
-        foreach (var slot in slots.Order())
-        {
-            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
-            {
-                ranges[^1] = ranges[^1] with { End = slot };
-            }
-            else
-            {
-                ranges.Add(new SlotRange(slot, slot));
-            }
-        }
-        return ranges;
-    }
-
-    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors);
-
-    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors);
-
-    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra };
-
     [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: worker {Worker} stops on partition {Partition}: {Message}")]
     private static partial void LogFailed(ILogger logger, string jobId, int worker, int partition, string message);
 }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistributedCopy.Grains;
+
+// CoordinatorGrain, part 3: phases, the job's span and status.
+public sealed partial class CoordinatorGrain
+{
+    /// <summary>
+    /// The job's span lives as long as this activation (it ends when the job finishes here); its context is stored, so
+    /// partitions leased later, from any silo, are its children.
+    /// </summary>
+    private void StartJobSpan(JobSpec spec)
+    {
+        var previous = Activity.Current;
+        Activity.Current = null;
+        _span = Instruments.Source.StartActivity("job", ActivityKind.Internal);
+        Activity.Current = previous;
+        if (_span is not null)
+        {
+            _span.SetTag("distributedcopy.job", spec.JobId);
+            _span.SetTag("distributedcopy.kind", spec.Kind.ToString());
+            State.TraceParent = _span.Id;
+        }
+    }
+
+    private static bool IsActive(JobPhase phase) => phase is JobPhase.Copying or JobPhase.Verifying;
+
+    private async Task SetPhaseAsync(JobPhase phase, string? message)
+    {
+        State.Phase = phase;
+        State.Message = message;
+        _leases.Clear();
+        // leases granted before now end with this phase change; their late reports are refused
+        State.PhaseFirstToken = State.LeasesGranted;
+        await state.WriteStateAsync();
+        if (!IsActive(phase))
+        {
+            _span?.SetTag("distributedcopy.phase", phase.ToString());
+            _span?.SetStatus(phase == JobPhase.Completed ? ActivityStatusCode.Ok : ActivityStatusCode.Error, message);
+            _span?.Stop();
+            _span = null;
+            _timer?.Dispose();
+            _timer = null;
+            await UnregisterKeepAliveAsync();
+        }
+    }
+
+    private async Task UnregisterKeepAliveAsync()
+    {
+        if (await this.GetReminder(KeepAlive) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private JobStatus Status() => new(
+        this.GetPrimaryKeyString(), State.Phase, State.Copied, State.SlotsDone,
+        State.Partitions.Where(p => !p.IsDatabase).Sum(p => p.SlotCount), State.DonePartitions.Count, State.Partitions.Count,
+        State.KeysPlanned, State.Message, State.Verify, new Dictionary<string, long>(State.KeysBySilo), State.LeasesGranted, State.LeasesExpired,
+        State.ActiveKind)
+    {
+        LastError = State.LastError,
+        Notes = State.Notes.ToList(),
+        Workers = new Dictionary<int, WorkerSeen>(_workers),
+        Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(
+            g.Key,
+            g.Where(p => !p.IsDatabase).Sum(p => Enumerable.Range(p.StartSlot, p.SlotCount).Count(State.IsSlotDone)),
+            g.Sum(p => p.SlotCount),
+            g.Count(p => State.DonePartitions.Contains(p.Id)),
+            g.Count(),
+            g.Sum(p => p.Keys))).ToList(),
+    };
+}

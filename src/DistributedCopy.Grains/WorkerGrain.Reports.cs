@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DistributedCopy.Grains;
+
+// WorkerGrain, part 2: what a lease's work is reported as, and stopping it.
+public sealed partial class WorkerGrain
+{
+    private static async Task StopWorkAsync(CancellationTokenSource linked, Task? work)
+    {
+        if (work is null || work.IsCompleted)
+        {
+            return;
+        }
+        await linked.CancelAsync();
+        try
+        {
+            await work;
+        }
+        catch (Exception)
+        {
+            // cancelled, or failed while stopping: either way it writes nothing more
+        }
+    }
+
+    private static List<int> Drain(ConcurrentQueue<int> queue)
+    {
+        var items = new List<int>();
+        while (queue.TryDequeue(out var item))
+        {
+            items.Add(item);
+        }
+        return items;
+    }
+
+    private static List<SlotRange> ToRanges(IReadOnlyList<int> slots)
+    {
+        var ranges = new List<SlotRange>();
+        foreach (var slot in slots.Order())
+        {
+            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
+            {
+                ranges[^1] = ranges[^1] with { End = slot };
+            }
+            else
+            {
+                ranges.Add(new SlotRange(slot, slot));
+            }
+        }
+        return ranges;
+    }
+
+    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors);
+
+    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors);
+
+    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra };
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Testing;
+
+// RedisCluster, part 2: redis-cli against the cluster, and announcing proxies.
+public sealed partial class RedisCluster
+{
+    /// <summary>
+    /// Makes a node announce its proxy's port to clients and its real bus port to the other nodes. Set before
+    /// <c>redis-cli --cluster create</c>: it talks to the real ports given to it, but its final check connects to the
+    /// announced ones, so the proxies must already forward. CONFIG REWRITE keeps the announcement across a restart.
+    /// </summary>
+    private static async Task AnnounceAsync(RedisServer node, int proxyPort, bool tls)
+    {
+        var busPort = (node.Port + PortAllocator.BusOffset).ToString(CultureInfo.InvariantCulture);
+        // with tls-cluster the port clients are told is the TLS one, which has its own announce setting
+        var portSetting = tls ? "cluster-announce-tls-port" : "cluster-announce-port";
+        await node.ExecuteAsync("CONFIG", "SET", portSetting, proxyPort.ToString(CultureInfo.InvariantCulture), "cluster-announce-bus-port", busPort).ConfigureAwait(false);
+        await node.ExecuteAsync("CONFIG", "REWRITE").ConfigureAwait(false);
+    }
+
+    public async Task<string> RunCliAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(RedisBinaries.Cli)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in CliConnectionArguments(Endpoint).Concat(arguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start redis-cli");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments.Take(2))} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}{await output.ConfigureAwait(false)}");
+        }
+        return await output.ConfigureAwait(false);
+    }
+
+    /// <summary>redis-cli's flags for auth and TLS (the password goes through the REDISCLI_AUTH-free --pass flag; tests only).</summary>
+    public static IEnumerable<string> CliConnectionArguments(RedisEndpoint endpoint)
+    {
+        if (endpoint.UseTls)
+        {
+            yield return "--tls";
+            if (endpoint.CaCertificatePath is not null)
+            {
+                yield return "--cacert";
+                yield return endpoint.CaCertificatePath;
+            }
+        }
+        if (endpoint.Password is not null)
+        {
+            if (endpoint.User is not null)
+            {
+                yield return "--user";
+                yield return endpoint.User;
+            }
+            yield return "--pass";
+            yield return endpoint.Password;
+            yield return "--no-auth-warning";
+        }
+    }
+}
