@@ -36,6 +36,15 @@ public static class SlotPlanner
                 }
             }
         }
+        return Split(topology, counts, partitions);
+    }
+
+    /// <summary>
+    /// Cuts each shard's slot ranges into partitions of about <c>total keys / partitions</c> keys each, in slot order; a
+    /// partition never spans two ranges, so it is read from one master. Every served slot is in exactly one partition.
+    /// </summary>
+    internal static List<PlannedPartition> Split(Topology topology, long[] counts, int partitions)
+    {
         var perPartition = Math.Max(1, counts.Sum() / Math.Max(1, partitions));
         var plan = new List<PlannedPartition>();
         foreach (var (range, master) in topology.Shards.SelectMany(s => s.Slots.Select(r => (r, s.Master.Address))).OrderBy(x => x.r.Start))
