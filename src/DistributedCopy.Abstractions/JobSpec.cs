@@ -34,4 +34,7 @@ public sealed record JobSpec(
 
     /// <summary>How long a batch may go on failing transiently before the job pauses with the last error, in milliseconds.</summary>
     [Id(13)] public int RetryBudgetMs { get; init; } = 45_000;
+
+    /// <summary>How keys are written: "auto" (RESTORE, by type where the target refuses a payload), "dump" or "typed".</summary>
+    [Id(14)] public string Mode { get; init; } = "auto";
 }

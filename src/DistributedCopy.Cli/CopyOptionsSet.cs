@@ -26,6 +26,12 @@ public sealed class CopyOptionsSet
 
     public Option<bool> Insecure { get; } = new("--insecure-skip-verify") { Description = "Accept any TLS certificate. For test setups only." };
 
+    public Option<string> Mode { get; } = new("--mode")
+    {
+        Description = "How keys are written: auto (RESTORE where the target takes the payload, by type where it does not: a newer RDB version, a type or RESTORE it lacks), dump (RESTORE only) or typed (by type only: SET, HSET, SADD, ZADD, RPUSH, XADD).",
+        DefaultValueFactory = _ => "auto",
+    };
+
     public Option<string> Policy { get; } = new("--policy") { Description = "A key the target already has: replace, skip-existing or fail-on-existing (checked before anything is written).", DefaultValueFactory = _ => "replace" };
 
     public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => 4 };
@@ -51,11 +57,12 @@ public sealed class CopyOptionsSet
         SourceMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
         TargetMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
         Policy.AcceptOnlyFromAmong("replace", "skip-existing", "fail-on-existing");
+        Mode.AcceptOnlyFromAmong("auto", "dump", "typed");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
         {
             command.Options.Add(option);
         }
@@ -101,7 +108,7 @@ public sealed class CopyOptionsSet
         var policy = parse.GetValue(Policy)!;
         var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
         var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(TargetMode)!, cancellationToken);
-        Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy);
+        Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy, parse.GetValue(Mode)!);
         var databases = parse.GetValue(Databases) ?? [];
         if (sourceInfo.Topology.IsCluster && databases.Any(d => d != 0))
         {
@@ -123,6 +130,7 @@ public sealed class CopyOptionsSet
             MaxExamples = parse.GetValue(Examples),
             Databases = databases,
             RetryBudgetMs = (int)(retryBudget * 1000),
+            Mode = parse.GetValue(Mode)!,
         };
         return (spec, sourceInfo, targetInfo);
     }

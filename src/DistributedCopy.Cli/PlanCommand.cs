@@ -24,7 +24,10 @@ public static class PlanCommand
             var estimate = (long)(bytesPerKey * source.Keys);
             Console.Error.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
             Console.Error.WriteLine($"target  {CopyCommand.Describe(target)}, RDB version {target.Topology.RdbVersion}");
-            Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: ok; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
+            var mode = parse.GetValue(options.Mode)!;
+            var newer = source.Topology.RdbVersion > target.Topology.RdbVersion;
+            Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
+            Console.Error.WriteLine($"write   {WriteWay(mode, newer)}");
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)
@@ -38,6 +41,8 @@ public static class PlanCommand
                     source = Side(source),
                     target = Side(target),
                     estimatedBytes = estimate,
+                    mode,
+                    write = WriteWay(mode, newer),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
                 }));
             }
@@ -82,4 +87,13 @@ public static class PlanCommand
         return (sampled, sampled == 0 ? 0 : (double)total / sampled);
     }
 
+
+    /// <summary>How keys will be written, in the plan's words.</summary>
+    private static string WriteWay(string mode, bool newerPayloads) => (mode, newerPayloads) switch
+    {
+        ("typed", _) => "by type (--mode typed): GET/HGETALL/SMEMBERS/ZRANGE/LRANGE/XRANGE, then SET/HSET/SADD/ZADD/RPUSH/XADD in one MULTI a key",
+        ("dump", _) => "RESTORE only (--mode dump): a payload the target refuses stops the copy",
+        (_, true) => "by type: the source's payloads are newer than the target restores (--mode auto)",
+        _ => "RESTORE; by type for payloads the target refuses (a type, an argument or RESTORE itself it does not take) (--mode auto)",
+    };
 }

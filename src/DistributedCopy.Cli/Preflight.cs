@@ -61,13 +61,13 @@ public static class Preflight
         return new SideInfo(endpoint, topology, await CountKeysAsync(endpoint, topology, cancellationToken));
     }
 
-    /// <summary>Checks that the pair can be copied under the policy; nothing has been written yet.</summary>
-    public static void CheckPair(SideInfo source, SideInfo target, string policy)
+    /// <summary>Checks that the pair can be copied under the policy and mode; nothing has been written yet.</summary>
+    public static void CheckPair(SideInfo source, SideInfo target, string policy, string mode = "auto")
     {
-        if (source.Topology.RdbVersion > target.Topology.RdbVersion)
+        if (mode == "dump" && source.Topology.RdbVersion > target.Topology.RdbVersion)
         {
             throw new CliException(ExitCodes.BadInput,
-                $"the source (Redis {source.Topology.RedisVersion}) writes RDB version {source.Topology.RdbVersion}, newer than the target (Redis {target.Topology.RedisVersion}) restores (RDB version {target.Topology.RdbVersion})");
+                $"the source (Redis {source.Topology.RedisVersion}) writes RDB version {source.Topology.RdbVersion}, newer than the target (Redis {target.Topology.RedisVersion}) restores (RDB version {target.Topology.RdbVersion}); --mode auto or typed writes such keys by type");
         }
         if (policy == "fail-on-existing" && target.Keys > 0)
         {

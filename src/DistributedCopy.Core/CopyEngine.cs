@@ -69,6 +69,8 @@ public sealed class CopyEngine : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>A pipeline reading DUMP and expiry, writing by RESTORE (--mode dump) or by RESTORE and by type as the target allows.</summary>
     private CopyPipeline NewPipeline(ClusterView source, ClusterView target) =>
-        new(new DumpReader(source), new RestoreWriter(target, _options), _options, Progress, _estimate, _budget);
+        new(new DumpReader(source), _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, Progress),
+            _options, Progress, _estimate, _budget);
 }

@@ -5,6 +5,9 @@ public sealed record CopyOptions
 {
     public OverwritePolicy Policy { get; init; } = OverwritePolicy.Replace;
 
+    /// <summary>RESTORE, by type, or RESTORE with by-type where the target refuses a payload.</summary>
+    public CopyMode Mode { get; init; } = CopyMode.Auto;
+
     /// <summary>Keys per pipelined DUMP/PTTL and RESTORE batch.</summary>
     public int BatchSize { get; init; } = 1000;
 

@@ -9,6 +9,7 @@ public sealed class CopyProgress
     private long _keysVanished;
     private long _slotsCompleted;
     private long _errors;
+    private long _keysTyped;
     private string? _lastError;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
@@ -25,6 +26,11 @@ public sealed class CopyProgress
     public long KeysVanished => Interlocked.Read(ref _keysVanished);
 
     public long SlotsCompleted => Interlocked.Read(ref _slotsCompleted);
+
+    /// <summary>Of the keys copied, those written by type (the target would not RESTORE their payload, or --mode typed).</summary>
+    public long KeysTyped => Interlocked.Read(ref _keysTyped);
+
+    internal void AddTyped(long keys) => Interlocked.Add(ref _keysTyped, keys);
 
     /// <summary>Errors met, retried or not.</summary>
     public long Errors => Interlocked.Read(ref _errors);
@@ -99,5 +105,5 @@ public sealed class CopyProgress
     internal bool CountsCopies { get; set; } = true;
 
     public override string ToString() =>
-        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} errors={Errors}";
+        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} typed={KeysTyped} errors={Errors}";
 }

@@ -73,6 +73,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         var copyOptions = new CopyOptions
         {
             Policy = Endpoints.ToCore(spec.Policy),
+            Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
             BatchSize = spec.BatchSize,
             PipelinesPerShard = spec.PipelinesPerShard,
             Resuming = lease.Resumed,

@@ -6,4 +6,7 @@ internal enum KeyState : byte
     Copied,
     Skipped,
     Vanished,
+
+    /// <summary>To be written by type (the target will not RESTORE its payload); ends Copied, Skipped or Vanished.</summary>
+    Typed,
 }

@@ -8,7 +8,7 @@ namespace DistributedCopy.Core.Pipelines;
 internal sealed class CopyPipeline(DumpReader? reader, IBatchWriter writer, CopyOptions options, CopyProgress progress, PayloadEstimate estimate, ByteBudget budget)
     : IBatchProcessor
 {
-    private readonly ShardConnections[] _sides = reader is null ? [writer.Connections] : [reader.Connections, writer.Connections];
+    private readonly ShardConnections[] _sides = reader is null ? [.. writer.Connections] : [reader.Connections, .. writer.Connections];
 
     /// <summary>
     /// Copies the batch in reads of about <see cref="CopyOptions.MaxBatchBytes"/> (sized by the engine's estimate of bytes

@@ -7,7 +7,7 @@ namespace DistributedCopy.Core.Pipelines;
 internal interface IBatchWriter : IAsyncDisposable
 {
     /// <summary>The connections the retry policy closes and brings up to the current topology after a transient error.</summary>
-    ShardConnections Connections { get; }
+    IReadOnlyList<ShardConnections> Connections { get; }
 
     /// <summary>
     /// Writes keys <paramref name="from"/> to <paramref name="to"/> (exclusive) that are still Pending, and marks each Copied,

@@ -10,7 +10,13 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
     private readonly ShardConnections _target = new(target);
     private int[] _route = new int[options.BatchSize];
 
-    public ShardConnections Connections => _target;
+    public IReadOnlyList<ShardConnections> Connections => [_target];
+
+    /// <summary>
+    /// Where set (auto mode), a payload the target will not take (a newer RDB version, a type or an argument it does not
+    /// restore, no permission) is marked <see cref="KeyState.Typed"/> and reported here instead of failing the copy.
+    /// </summary>
+    public Action<KeyBatch, int, string>? Refused { get; init; }
 
     public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
     {
@@ -37,6 +43,12 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                 continue;
             }
             var payload = batch.Payload(i);
+            if (Refused is not null && RdbVersions.OfPayload(payload) > topology.RdbVersion)
+            {
+                batch.State[i] = KeyState.Typed;
+                Refused(batch, i, $"RDB version {RdbVersions.OfPayload(payload)} is newer than the target restores ({topology.RdbVersion})");
+                continue;
+            }
             RdbVersions.EnsureRestorable(payload, topology);
             var shard = topology.ShardFor(batch.TargetSlot[i]);
             if (shard < 0)
@@ -134,6 +146,11 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                 {
                     outOfMemory = true;
                     failure ??= new TargetOutOfMemoryException(topology.Shards[shard].Master.Address, text, null);
+                }
+                else if (Refused is not null && ServerErrors.IsRestoreRefusal(text))
+                {
+                    batch.State[i] = KeyState.Typed;
+                    Refused(batch, i, text);
                 }
                 else if (RdbVersions.ExplainRestoreError(text, batch.Key(i), batch.Payload(i), topology) is { } explained)
                 {

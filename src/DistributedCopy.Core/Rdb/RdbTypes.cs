@@ -26,4 +26,23 @@ internal static class RdbTypes
         "stream" => ([["XRANGE", "-", "+"], ["XINFO", "GROUPS"]], false),
         _ => ([], false),
     };
+
+    /// <summary>Writes a read command for <paramref name="key"/>: the key follows the command, or its subcommand (XINFO STREAM key).</summary>
+    public static void WriteRead(RespWriter writer, string[] command, ReadOnlySpan<byte> key)
+    {
+        var keyAfter = command[0] == "XINFO" ? 2 : 1;
+        writer.Command(command.Length + 1);
+        for (var part = 0; part < command.Length; part++)
+        {
+            if (part == keyAfter)
+            {
+                writer.Bulk(key);
+            }
+            writer.Bulk(command[part]);
+        }
+        if (keyAfter == command.Length)
+        {
+            writer.Bulk(key);
+        }
+    }
 }

@@ -89,11 +89,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         var writer = new RespWriter(256);
         foreach (var command in commands)
         {
-            writer.Command(command.Length + 1).Bulk(command[0]).Bulk(key);
-            foreach (var argument in command.Skip(1))
-            {
-                writer.Bulk(argument);
-            }
+            RdbTypes.WriteRead(writer, command, key);
         }
         await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
         var values = new List<string>();

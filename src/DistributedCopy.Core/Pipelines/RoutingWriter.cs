@@ -1,0 +1,67 @@
+namespace DistributedCopy.Core.Pipelines;
+
+/// <summary>
+/// Auto and typed modes: each key goes by RESTORE where the target takes its payload, and by type where it does not. A
+/// payload type the target refused once (a newer RDB version, a type it does not restore, no permission for RESTORE) goes
+/// by type from then on without asking again; the first refusal of each kind is noted for the operator.
+/// </summary>
+internal sealed class RoutingWriter : IBatchWriter
+{
+    private readonly CopyOptions _options;
+    private readonly CopyProgress _progress;
+    private readonly RestoreWriter _restore;
+    private readonly TypedWriter _typed;
+    private readonly bool[] _typedPayloadTypes = new bool[256];
+
+    public RoutingWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress)
+    {
+        _options = options;
+        _progress = progress;
+        _restore = new RestoreWriter(target, options) { Refused = Refused };
+        _typed = new TypedWriter(source, target, options, progress);
+    }
+
+    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections];
+
+    public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
+    {
+        var byType = false;
+        for (var i = from; i < to; i++)
+        {
+            if (batch.State[i] == KeyState.Pending && batch.PayloadLength[i] > 0
+                && (_options.Mode == CopyMode.Typed || Volatile.Read(ref _typedPayloadTypes[batch.Payload(i)[0]])))
+            {
+                batch.State[i] = KeyState.Typed;
+            }
+            byType |= batch.State[i] == KeyState.Typed;
+        }
+        if (_options.Mode != CopyMode.Typed)
+        {
+            await _restore.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
+            for (var i = from; i < to && !byType; i++)
+            {
+                byType = batch.State[i] == KeyState.Typed;
+            }
+        }
+        if (byType)
+        {
+            await _typed.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _restore.DisposeAsync().ConfigureAwait(false);
+        await _typed.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Refused(KeyBatch batch, int index, string reason)
+    {
+        var type = batch.Payload(index)[0];
+        if (!Volatile.Read(ref _typedPayloadTypes[type]))
+        {
+            Volatile.Write(ref _typedPayloadTypes[type], true);
+            _progress.AddNote($"the target does not RESTORE {RdbTypes.Of(batch.Payload(index))} payloads ({reason}): those keys are written by type");
+        }
+    }
+}
