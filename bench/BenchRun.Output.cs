@@ -32,6 +32,10 @@ internal static partial class BenchRun
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Through the forwarder at {latency} ms each way: {remote.KeysPerSecond / local.KeysPerSecond:F2} × the loopback rate.");
         }
+        if (rows.FirstOrDefault(r => r.Name.Contains("--mode typed", StringComparison.Ordinal)) is { } typed)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Typed path vs the dump path on the same data: {typed.KeysPerSecond / local.KeysPerSecond:F2} ×.");
+        }
         if (engineBefore is not null)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"Engine now vs {engineBefore.Name[28..]}: {local.KeysPerSecond / engineBefore.KeysPerSecond:F2} × its keys/s.");

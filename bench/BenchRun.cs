@@ -65,6 +65,13 @@ internal static partial class BenchRun
             rows.Add(new Row($"the same engine as built at {args.Get("before-name", Path.GetFileName(Path.GetDirectoryName(before)) ?? before!)}, same data (median)", earlier,
                 targetKeys, report.Total));
         }
+        if (!args.Flag("no-typed"))
+        {
+            // every key by type (what a target that refuses RESTORE gets), on the same data, against the dump rows above
+            await FlushAsync(target);
+            var typed = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch, mode: "typed");
+            rows.Add(new Row("DistributedCopy engine, --mode typed (every key by type, MULTI/EXEC a key), cluster → cluster", typed, await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+        }
         if (!args.Flag("no-dcopy"))
         {
             await FlushAsync(target);
@@ -137,9 +144,13 @@ internal static partial class BenchRun
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
-    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null)
+    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null, string? mode = null)
     {
         var arguments = new List<string> { "copy", "--source", source.Address, "--target", target.Address, "--pipelines", pipelines.ToString(CultureInfo.InvariantCulture), "--batch", batch.ToString(CultureInfo.InvariantCulture) };
+        if (mode is not null)
+        {
+            arguments.AddRange(["--mode", mode]);
+        }
         if (map.Count > 0)
         {
             arguments.AddRange(["--map", string.Join(",", map.Select(kv => kv.Key + "=" + kv.Value))]);

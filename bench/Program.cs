@@ -9,7 +9,7 @@ switch (options.Verb)
 {
     case "copy":
         return await CopyChild.RunAsync(options.Get("source"), options.Get("target"), Args.Pairs(options.Get("map", "")),
-            options.Int("pipelines", 4), options.Int("batch", 1000));
+            options.Int("pipelines", 4), options.Int("batch", 1000), Enum.Parse<DistributedCopy.Core.CopyMode>(options.Get("mode", "Auto"), ignoreCase: true));
     case "forward":
         await DelayForwarder.RunAsync(TimeSpan.FromMilliseconds(options.Double("delay-ms", 1)),
             Args.Pairs(options.Get("pairs")).Select(p => (int.Parse(p.Key, CultureInfo.InvariantCulture), int.Parse(p.Value, CultureInfo.InvariantCulture))).ToList());

@@ -76,17 +76,20 @@ public static class PlanCommand
                 {
                     break;
                 }
-                var usage = await connection.ExecuteAsync("MEMORY", "USAGE", System.Text.Encoding.UTF8.GetString(name));
-                if (usage[0] == (byte)':')
+                // the key as its bytes: a binary key turned into text would be another key, in another slot
+                var writer = new RespWriter(256);
+                writer.Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(name);
+                await connection.SendAsync(writer, cancellationToken);
+                await connection.ReadFrameAsync(cancellationToken);
+                if (connection.Frame[0] == (byte)':')
                 {
-                    total += RespFrame.Integer(usage);
+                    total += RespFrame.Integer(connection.Frame);
                     sampled++;
                 }
             }
         }
         return (sampled, sampled == 0 ? 0 : (double)total / sampled);
     }
-
 
     /// <summary>How keys will be written, in the plan's words.</summary>
     private static string WriteWay(string mode, bool newerPayloads) => (mode, newerPayloads) switch
