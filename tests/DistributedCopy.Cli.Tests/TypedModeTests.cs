@@ -23,6 +23,7 @@ public sealed class TypedModeTests
 
         Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
         Assert.Equal(report.Total, copy.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal(report.Total, copy.Json.GetProperty("keysTyped").GetInt64());
         Assert.Equal(0, copy.Json.GetProperty("verify").GetProperty("missing").GetInt64());
         Assert.Equal(report.ByType, await KeyCounter.CountByTypeAsync(target.Endpoint));
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 100);
