@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DistributedCopy.AppHost;
 
 /// <summary>Declares resources top-down, then either runs them (processes on loopback) or writes the Aspire manifest.</summary>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using DistributedCopy.Core;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Bench;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;

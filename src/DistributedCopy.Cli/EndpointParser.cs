@@ -1,5 +1,4 @@
 using System.Globalization;
-using DistributedCopy.Core;
 
 namespace DistributedCopy.Cli;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Cli;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Cli;
 using DistributedCopy.Core;
-using DistributedCopy.Core.Resp;
 
 var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to another, by hash slot, restartable from checkpoints.")
 {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,3 @@
-using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
 
 namespace DistributedCopy.Grains;

@@ -1,4 +1,3 @@
-using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
 namespace DistributedCopy.Grains;

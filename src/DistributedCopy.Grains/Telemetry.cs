@@ -1,4 +1,3 @@
-using DistributedCopy.Core;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

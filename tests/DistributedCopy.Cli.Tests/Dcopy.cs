@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Cli.Tests;

@@ -1,4 +1,3 @@
-using DistributedCopy.Core;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Cli.Tests;

@@ -1,4 +1,3 @@
-using System.Text;
 using DistributedCopy.Core.Resp;
 using DistributedCopy.Testing;
 

@@ -1,5 +1,3 @@
-using DistributedCopy.Core;
-
 namespace DistributedCopy.Core.Tests;
 
 public sealed class HashSlotUnitTests

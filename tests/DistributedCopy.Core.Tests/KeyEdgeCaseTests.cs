@@ -1,5 +1,4 @@
 using System.Text;
-using DistributedCopy.Core.Resp;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Core.Tests;

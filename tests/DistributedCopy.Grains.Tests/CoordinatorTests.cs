@@ -1,5 +1,4 @@
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using DistributedCopy.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using DistributedCopy.Testing;
 using Xunit.Abstractions;
 

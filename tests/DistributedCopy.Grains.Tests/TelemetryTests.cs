@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using DistributedCopy.Abstractions;
-using DistributedCopy.Core;
 using DistributedCopy.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 

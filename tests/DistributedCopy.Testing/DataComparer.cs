@@ -1,4 +1,3 @@
-using DistributedCopy.Core;
 using DistributedCopy.Core.Resp;
 using StackExchange.Redis;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using DistributedCopy.Core;
 using DistributedCopy.Core.Resp;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using DistributedCopy.Core;
 
 namespace DistributedCopy.Testing;
 

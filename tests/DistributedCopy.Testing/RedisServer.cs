@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using DistributedCopy.Core;
 using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Testing;

@@ -1,5 +1,4 @@
 using System.Text;
-using DistributedCopy.Core;
 using StackExchange.Redis;
 
 namespace DistributedCopy.Testing;

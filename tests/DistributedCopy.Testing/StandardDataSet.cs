@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using DistributedCopy.Core;
 using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Testing;

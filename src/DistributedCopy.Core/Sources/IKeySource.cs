@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace DistributedCopy.Core.Sources;
 
 /// <summary>

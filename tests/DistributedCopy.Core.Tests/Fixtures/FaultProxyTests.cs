@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DistributedCopy.Core.Resp;
 using DistributedCopy.Testing;
 using StackExchange.Redis;
 
