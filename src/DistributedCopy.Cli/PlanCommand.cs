@@ -11,7 +11,7 @@ public static class PlanCommand
     public static Command Create()
     {
         var options = new CopyOptionsSet();
-        var command = new Command("plan", "Dry run: both sides' shape, versions and key counts, the partitions a copy would make, estimated bytes, and the checks a copy makes first. Writes nothing.");
+        var command = new Command("plan", "Dry run: both sides' shape, versions and key counts, the partitions a copy would make, estimated bytes, and the checks a copy makes first, and per type the source holds whether the target RESTOREs it. Writes nothing but one probe key per type on the target, restored and deleted at once (60 s TTL).");
         options.AddTo(command);
         command.Options.Add(CliOptions.Json);
         command.SetAction(async (parse, cancellationToken) =>
@@ -27,6 +27,13 @@ public static class PlanCommand
             var newer = source.Topology.RdbVersion > target.Topology.RdbVersion;
             Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
             Console.Error.WriteLine($"write   {WriteWay(mode, newer)}");
+            // what the target really restores, per type the source holds (a probe key per type, restored and deleted)
+            var probes = mode == "typed" ? [] : await RestoreProbe.ProbeAsync(
+                source.Topology.IsCluster ? source.Topology.Shards.Select(s => s.Master).ToList() : [source.Endpoint], target.Topology, target.Endpoint, cancellationToken);
+            foreach (var probe in probes)
+            {
+                Console.Error.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
+            }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)
@@ -42,6 +49,7 @@ public static class PlanCommand
                     estimatedBytes = estimate,
                     mode,
                     write = WriteWay(mode, newer),
+                    types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
                 }));
             }

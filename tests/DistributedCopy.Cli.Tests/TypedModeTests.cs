@@ -38,4 +38,25 @@ public sealed class TypedModeTests
         Assert.True(result.ExitCode == ExitCodes.BadInput, result.ToString());
         Assert.Contains("sideways", result.Stderr, StringComparison.Ordinal);
     }
+
+    [RedisFact]
+    public async Task PlanProbesEachTypeOnTheTargetAndLeavesNothingBehind()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var open = await RedisServer.StartAsync();
+        await using var locked = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["user copier on >Pw-Copier ~* &* +@all -restore"] });
+        await new StandardDataSet(0.001).LoadAsync(source.Endpoint);
+
+        var restores = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", open.Endpoint.Address, "--json");
+        var refuses = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", $"127.0.0.1:{locked.Port},user=copier,password=Pw-Copier", "--json");
+
+        Assert.True(restores.ExitCode == ExitCodes.Success, restores.ToString());
+        Assert.True(refuses.ExitCode == ExitCodes.Success, refuses.ToString());
+        var types = new[] { "hash", "list", "set", "stream", "string", "zset" };
+        Assert.Equal(types, restores.Json.GetProperty("types").EnumerateArray().Where(t => t.GetProperty("restores").GetBoolean()).Select(t => t.GetProperty("type").GetString()));
+        Assert.Equal(types, refuses.Json.GetProperty("types").EnumerateArray().Where(t => !t.GetProperty("restores").GetBoolean()).Select(t => t.GetProperty("type").GetString()));
+        Assert.Contains("string: by type (RESTORE of an RDB 10 payload refused: NOPERM", refuses.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await KeyCounter.DbSizeAsync(open.Endpoint));
+        Assert.Equal(0, await KeyCounter.DbSizeAsync(locked.Endpoint));
+    }
 }
