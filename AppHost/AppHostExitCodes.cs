@@ -2,7 +2,8 @@ namespace DistributedCopy.AppHost;
 
 /// <summary>
 /// The AppHost's own exit codes. Once the resources run, the job's exit code is the AppHost's (dcopy's codes: 0 copied and
-/// verified, 1 differences, 5 job failed, …), so a script sees the job's outcome.
+/// verified, 1 differences, 5 job failed, …), so a script sees the job's outcome; the AppHost's own codes start at 10 so
+/// they are never taken for one of the job's.
 /// </summary>
 public static class AppHostExitCodes
 {
@@ -10,8 +11,8 @@ public static class AppHostExitCodes
     public const int Success = 0;
 
     /// <summary>An unknown option or a missing value.</summary>
-    public const int BadInput = 2;
+    public const int BadInput = 10;
 
     /// <summary>redis-server is not installed and could not be installed here.</summary>
-    public const int RedisMissing = 3;
+    public const int RedisMissing = 11;
 }

@@ -9,6 +9,9 @@ public static class BenchExitCodes
     /// <summary>A row's target key count differs from its source's: that row's figures are not a copy's.</summary>
     public const int CountMismatch = 1;
 
+    /// <summary>An unknown command word; nothing was started.</summary>
+    public const int BadInput = 2;
+
     /// <summary>redis-server is not installed and could not be installed here.</summary>
     public const int RedisMissing = 3;
 }

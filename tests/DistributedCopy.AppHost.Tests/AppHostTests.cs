@@ -66,6 +66,16 @@ public sealed partial class AppHostTests
         }
     }
 
+    [Fact]
+    public async Task AnUnknownOptionExitsWithTheAppHostsOwnBadInputCodeAndStartsNothing()
+    {
+        var (exit, stdout, stderr) = await RunAsync("--bogus");
+
+        Assert.True(exit == AppHostExitCodes.BadInput, $"exit {exit}: {stderr}");
+        Assert.StartsWith("apphost: unexpected argument '--bogus'", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("redis", stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
