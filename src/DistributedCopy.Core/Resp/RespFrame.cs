@@ -18,7 +18,9 @@ public static partial class RespFrame
     public static bool IsNull(ReadOnlySpan<byte> frame) =>
         frame.Length > 0 && (frame[0] == (byte)'_' || ((frame[0] == (byte)'$' || frame[0] == (byte)'*') && frame.Length > 1 && frame[1] == (byte)'-'));
 
-    public static string ErrorText(ReadOnlySpan<byte> frame) => Encoding.UTF8.GetString(Line(frame, 1, out _));
+    /// <summary>The text of an error reply: a simple error's line, or a RESP3 blob error's body (its first line is a length).</summary>
+    public static string ErrorText(ReadOnlySpan<byte> frame) =>
+        frame[0] == (byte)'!' && TryBulk(frame, out var blob) ? Encoding.UTF8.GetString(blob) : Encoding.UTF8.GetString(Line(frame, 1, out _));
 
     /// <summary>An integer reply (or a bulk/simple string that holds one).</summary>
     public static long Integer(ReadOnlySpan<byte> frame)

@@ -77,6 +77,7 @@ public sealed class RespFrameUnitTests
         Assert.True(RespFrame.IsError("-MOVED 1 127.0.0.1:7000\r\n"u8) && RespFrame.IsError("!5\r\nERR x\r\n"u8));
         Assert.Equal("MOVED 1 127.0.0.1:7000", RespFrame.ErrorText("-MOVED 1 127.0.0.1:7000\r\n"u8));
         Assert.Equal("ERR x", RespFrame.String("!5\r\nERR x\r\n"u8));
+        Assert.Equal("SYNTAX invalid syntax", RespFrame.ErrorText("!21\r\nSYNTAX invalid syntax\r\n"u8));
         Assert.Equal("+OK", RespFrame.Describe("+OK\r\n"u8));
     }
 
