@@ -44,6 +44,40 @@ public sealed class TypedCopyTests
     }
 
     [RedisFact]
+    public async Task TargetResetsDuringATypedCopyLeaveAnIdenticalCopy()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using var proxy = FaultProxy.Start(target.Port);
+        var report = await _data.LoadAsync(source.Endpoint);
+        var through = target.Endpoint.WithAddress("127.0.0.1", proxy.Port);
+
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, through, new CopyOptions { Mode = CopyMode.Typed, BatchSize = 100, PipelinesPerShard = 2 });
+        var copy = engine.CopyAllAsync();
+        var resets = 0;
+        foreach (var share in new[] { 5, 3, 2 })
+        {
+            while (engine.Progress.KeysTyped < report.Total / share && !copy.IsCompleted)
+            {
+                await Task.Delay(5);
+            }
+            if (!copy.IsCompleted)
+            {
+                // every open connection to the target is cut, MULTI blocks half queued included
+                proxy.ResetAll();
+                resets++;
+            }
+        }
+        await copy.WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(resets > 0, "the copy ended before any reset");
+        Assert.True(engine.Progress.Errors >= 1, engine.Progress.ToString());
+        Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(target.Endpoint));
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 200);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
+    [RedisFact]
     public async Task PoliciesMeanTheSameByTypeAsByRestore()
     {
         await using var source = await RedisServer.StartAsync();

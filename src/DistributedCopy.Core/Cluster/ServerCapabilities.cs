@@ -14,7 +14,7 @@ public sealed record ServerCapabilities(bool ExpireTime, bool AbsoluteTtl, long?
     public static async Task<ServerCapabilities> ProbeAsync(Topology topology, CancellationToken cancellationToken)
     {
         var master = topology.Shards[0].Master;
-        var key = ProbeKey(topology);
+        var key = ProbeKey.For(topology, Guid.NewGuid().ToString("N")[..12], "capabilities");
         await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
         var writer = new RespWriter(256);
         writer.Command(2).Bulk("PEXPIRETIME"u8).Bulk(key);
@@ -40,19 +40,5 @@ public sealed record ServerCapabilities(bool ExpireTime, bool AbsoluteTtl, long?
         }
         pair.Next();
         return RespFrame.TryBulk(pair.Next(), out var value) && long.TryParse(value, out var number) && number > 0 ? number : null;
-    }
-
-    /// <summary>A key name that says it is dcopy's, in a slot the first master serves (so no redirect hides the answer).</summary>
-    private static byte[] ProbeKey(Topology topology)
-    {
-        var nonce = Guid.NewGuid().ToString("N")[..12];
-        for (var i = 0; ; i++)
-        {
-            var key = System.Text.Encoding.ASCII.GetBytes($"dcopy:probe:{nonce}:{i}");
-            if (topology.ShardFor(HashSlot.Of(key)) == 0)
-            {
-                return key;
-            }
-        }
     }
 }

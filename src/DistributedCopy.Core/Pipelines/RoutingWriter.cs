@@ -28,8 +28,9 @@ internal sealed class RoutingWriter : IBatchWriter
         var byType = false;
         for (var i = from; i < to; i++)
         {
-            if (batch.State[i] == KeyState.Pending && batch.PayloadLength[i] > 0
-                && (_options.Mode == CopyMode.Typed || Volatile.Read(ref _typedPayloadTypes[batch.Payload(i)[0]])))
+            // typed mode takes every key, gone ones too (the typed writer counts them as vanished)
+            if (batch.State[i] == KeyState.Pending
+                && (_options.Mode == CopyMode.Typed || (batch.PayloadLength[i] > 0 && Volatile.Read(ref _typedPayloadTypes[batch.Payload(i)[0]]))))
             {
                 batch.State[i] = KeyState.Typed;
             }

@@ -12,6 +12,7 @@ internal sealed class TypedReader(ClusterView source)
     {
         var topology = Connections.Topology;
         var route = new int[keys.Count];
+        var replies = new int[keys.Count];
         for (var k = 0; k < keys.Count; k++)
         {
             var i = keys[k];
@@ -24,10 +25,12 @@ internal sealed class TypedReader(ClusterView source)
                 throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
             }
             var writer = Connections.Writer(route[k]);
-            foreach (var command in Commands(value.Type, batch.Key(i)))
+            var commands = Commands(value.Type, batch.Key(i));
+            foreach (var command in commands)
             {
                 RdbTypes.WriteRead(writer, command, batch.Key(i));
             }
+            replies[k] = commands.Length;
         }
         await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
         string? redirect = null;
@@ -45,7 +48,7 @@ internal sealed class TypedReader(ClusterView source)
                     continue;
                 }
                 var value = into[k];
-                for (var c = 0; c < Commands(value.Type, batch.Key(keys[k])).Length; c++)
+                for (var c = 0; c < replies[k]; c++)
                 {
                     await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
                     var frame = connection.Frame;

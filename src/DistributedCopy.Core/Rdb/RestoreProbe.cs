@@ -31,7 +31,7 @@ public static class RestoreProbe
         var nonce = Guid.NewGuid().ToString("N")[..12];
         foreach (var (type, payload) in payloads)
         {
-            var key = ProbeKey(target, nonce, type);
+            var key = ProbeKey.For(target, nonce, type);
             var writer = new RespWriter();
             writer.Command(5).Bulk("RESTORE"u8).Bulk(key).Bulk(60_000).Bulk(payload).Bulk("REPLACE"u8);
             writer.Command(2).Bulk("DEL"u8).Bulk(key);
@@ -100,18 +100,6 @@ public static class RestoreProbe
         if (!RespFrame.IsError(reply) && RespFrame.TryBulk(reply, out var payload) && !found.ContainsKey(RdbTypes.Of(payload)))
         {
             found[RdbTypes.Of(payload)] = payload.ToArray();
-        }
-    }
-
-    private static byte[] ProbeKey(Topology target, string nonce, string type)
-    {
-        for (var i = 0; ; i++)
-        {
-            var key = System.Text.Encoding.ASCII.GetBytes($"dcopy:probe:{nonce}:{type}:{i}");
-            if (target.ShardFor(HashSlot.Of(key)) == 0)
-            {
-                return key;
-            }
         }
     }
 }
