@@ -9,9 +9,10 @@ public sealed record Counters(
     [property: Id(2)] long Skipped = 0,
     [property: Id(3)] long Vanished = 0,
     [property: Id(4)] long Errors = 0,
-    [property: Id(5)] long Typed = 0)
+    [property: Id(5)] long Typed = 0,
+    [property: Id(6)] long Chunked = 0)
 {
-    /// <summary>Of <see cref="Keys"/>, those written by type rather than by RESTORE: <see cref="Typed"/>.</summary>
+    /// <summary>Of <see cref="Keys"/>, those written by type rather than by RESTORE: <see cref="Typed"/>; of those, the big keys copied in chunks: <see cref="Chunked"/>.</summary>
     public Counters Add(Counters other) =>
-        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors, Typed + other.Typed);
+        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors, Typed + other.Typed, Chunked + other.Chunked);
 }

@@ -19,6 +19,10 @@ public sealed class CopyEngine : IAsyncDisposable
         _options = options;
         _runner = new PipelineRunner(options, Progress);
         _budget = new ByteBudget(options.MaxBytesInFlight);
+        if (options.Mode != CopyMode.Dump && options.BigKeyBytes > 0 && !sides.Source.Capabilities.MemoryUsage)
+        {
+            Progress.AddNote("the source refuses MEMORY USAGE: keys are not sized before DUMP, so big keys are not copied in chunks");
+        }
     }
 
     public ClusterView Source => _sides.Source;
@@ -71,6 +75,6 @@ public sealed class CopyEngine : IAsyncDisposable
 
     /// <summary>A pipeline reading DUMP and expiry, writing by RESTORE (--mode dump) or by RESTORE and by type as the target allows.</summary>
     private CopyPipeline NewPipeline(ClusterView source, ClusterView target) =>
-        new(new DumpReader(source), _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, Progress),
+        new(new DumpReader(source, bigKeyBytes: _options.Mode == CopyMode.Dump ? 0 : _options.BigKeyBytes), _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, Progress),
             _options, Progress, _estimate, _budget);
 }

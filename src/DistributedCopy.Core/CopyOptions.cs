@@ -8,6 +8,15 @@ public sealed record CopyOptions
     /// <summary>RESTORE, by type, or RESTORE with by-type where the target refuses a payload.</summary>
     public CopyMode Mode { get; init; } = CopyMode.Auto;
 
+    /// <summary>
+    /// Keys whose MEMORY USAGE is above this many bytes are not DUMPed but copied in chunks (in auto and typed modes), so
+    /// memory stays bounded whatever the key size; 0 turns sizing off. Where MEMORY USAGE is refused, keys are not sized.
+    /// </summary>
+    public long BigKeyBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>About how many bytes one read of a big key takes (GETRANGE, LRANGE, HSCAN, SSCAN, ZSCAN, XRANGE).</summary>
+    public int ChunkBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Keys per pipelined DUMP/PTTL and RESTORE batch.</summary>
     public int BatchSize { get; init; } = 1000;
 
@@ -69,7 +78,7 @@ public sealed record CopyOptions
         {
             throw new ArgumentOutOfRangeException(nameof(PipelinesPerShard), PipelinesPerShard, "pipelines per shard must be 1 to 64");
         }
-        if (LargeSlotThreshold < 1 || SlotWindow < 1 || ScanCount < 1 || MaxRetries < 0 || RetryBudget < TimeSpan.Zero || MaxBatchBytes < 1 || MaxBytesInFlight < 1)
+        if (LargeSlotThreshold < 1 || SlotWindow < 1 || ScanCount < 1 || MaxRetries < 0 || RetryBudget < TimeSpan.Zero || MaxBatchBytes < 1 || MaxBytesInFlight < 1 || BigKeyBytes < 0 || ChunkBytes < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LargeSlotThreshold), "thresholds, windows and counts must be positive");
         }

@@ -10,13 +10,14 @@ public sealed class CopyProgress
     private long _slotsCompleted;
     private long _errors;
     private long _keysTyped;
+    private long _keysChunked;
     private string? _lastError;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
 
     public long KeysCopied => Interlocked.Read(ref _keysCopied);
 
-    /// <summary>DUMP payload bytes written to the target.</summary>
+    /// <summary>Bytes written to the target: DUMP payloads, and the values of big keys copied in chunks.</summary>
     public long BytesCopied => Interlocked.Read(ref _bytesCopied);
 
     /// <summary>Keys left alone because the target had them (skip-existing, or re-copied after a resume).</summary>
@@ -31,6 +32,21 @@ public sealed class CopyProgress
     public long KeysTyped => Interlocked.Read(ref _keysTyped);
 
     internal void AddTyped(long keys) => Interlocked.Add(ref _keysTyped, keys);
+
+    /// <summary>Of the keys copied, the big ones copied in chunks under a temporary name (counted in <see cref="KeysTyped"/> too).</summary>
+    public long KeysChunked => Interlocked.Read(ref _keysChunked);
+
+    internal void AddChunked(long keys, long bytes)
+    {
+        Interlocked.Add(ref _keysChunked, keys);
+        Interlocked.Add(ref _keysTyped, keys);
+        // their value bytes count as copied when the key is in place (the key itself with its batch)
+        Interlocked.Add(ref _bytesCopied, bytes);
+        if (CountsCopies)
+        {
+            Instruments.BytesCopied.Add(bytes);
+        }
+    }
 
     /// <summary>Errors met, retried or not.</summary>
     public long Errors => Interlocked.Read(ref _errors);
@@ -105,5 +121,5 @@ public sealed class CopyProgress
     internal bool CountsCopies { get; set; } = true;
 
     public override string ToString() =>
-        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} typed={KeysTyped} errors={Errors}";
+        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} typed={KeysTyped} chunked={KeysChunked} errors={Errors}";
 }

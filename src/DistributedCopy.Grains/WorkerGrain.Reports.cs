@@ -52,9 +52,9 @@ public sealed partial class WorkerGrain
         return ranges;
     }
 
-    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped);
+    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped, p.KeysChunked);
 
-    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed);
+    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked);
 
     private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra };
 }

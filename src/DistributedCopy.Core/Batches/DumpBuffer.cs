@@ -13,6 +13,7 @@ internal sealed class DumpBuffer
         PayloadStart = new int[capacity];
         PayloadLength = new int[capacity];
         Expiry = new long[capacity];
+        Big = new bool[capacity];
     }
 
     public int[] PayloadStart { get; }
@@ -25,10 +26,23 @@ internal sealed class DumpBuffer
     /// </summary>
     public long[] Expiry { get; }
 
+    /// <summary>The key is bigger than the big-key size: it was not DUMPed, and is copied in chunks.</summary>
+    public bool[] Big { get; }
+
+    /// <summary>The key exists (or did when read) but has no payload: too big to DUMP, or a DUMP the server would not give.</summary>
+    public bool Unread(int i) => PayloadLength[i] == 0 && Expiry[i] != KeyBatch.Vanished;
+
     public ReadOnlySpan<byte> Payload(int i) => _payloads.AsSpan(PayloadStart[i], PayloadLength[i]);
 
     /// <summary>The payload as memory, valid until the next <see cref="Clear"/> or <see cref="Set"/>.</summary>
     public ReadOnlyMemory<byte> PayloadMemory(int i) => _payloads.AsMemory(PayloadStart[i], PayloadLength[i]);
+
+    /// <summary>Forgets key <paramref name="i"/>'s payload (the key is about to be read again).</summary>
+    public void Unset(int i)
+    {
+        PayloadLength[i] = 0;
+        Big[i] = false;
+    }
 
     public void Set(int i, ReadOnlySpan<byte> payload)
     {

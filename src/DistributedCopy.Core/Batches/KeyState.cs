@@ -9,4 +9,7 @@ internal enum KeyState : byte
 
     /// <summary>To be written by type (the target will not RESTORE its payload); ends Copied, Skipped or Vanished.</summary>
     Typed,
+
+    /// <summary>A big key, to be copied by type in chunks under a temporary name; ends Copied, Skipped or Vanished.</summary>
+    Chunked,
 }

@@ -2,9 +2,12 @@ namespace DistributedCopy.Core.Pipelines;
 
 /// <summary>
 /// Reads DUMP and the expiry of a batch's keys from one side with one pipelined round per master: PEXPIRETIME where the
-/// servers have it, else PTTL taken from the moment the batch was sent (so the expiry errs early, never late).
+/// servers have it, else PTTL taken from the moment the batch was sent (so the expiry errs early, never late). Given a
+/// big-key size, a first round sizes the keys (MEMORY USAGE) and those above it are not DUMPed but marked
+/// <see cref="DumpBuffer.Big"/>: a DUMP of a huge key would be held whole in the source's memory and in this one's.
+/// A key whose DUMP is refused (nil) while it exists is left without a payload, for the typed path.
 /// </summary>
-internal sealed class DumpReader(ClusterView view, bool target = false) : IAsyncDisposable
+internal sealed class DumpReader(ClusterView view, bool target = false, long bigKeyBytes = 0) : IAsyncDisposable
 {
     private readonly string _side = target ? "target" : "source";
     private int[] _route = [];
@@ -32,7 +35,20 @@ internal sealed class DumpReader(ClusterView view, bool target = false) : IAsync
                 throw new TopologyChangedException($"no {_side} master serves slot {slot}");
             }
             _route[i] = shard;
-            Connections.Writer(shard).Command(2).Bulk("DUMP"u8).Bulk(batch.Key(i)).Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(batch.Key(i));
+            into.Unset(i);
+        }
+        if (bigKeyBytes > 0 && Connections.View.Capabilities.MemoryUsage)
+        {
+            await SizeAsync(batch, from, to, into, cancellationToken).ConfigureAwait(false);
+        }
+        for (var i = from; i < to; i++)
+        {
+            var writer = Connections.Writer(_route[i]);
+            if (!into.Big[i])
+            {
+                writer.Command(2).Bulk("DUMP"u8).Bulk(batch.Key(i));
+            }
+            writer.Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(batch.Key(i));
         }
         var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
@@ -50,20 +66,18 @@ internal sealed class DumpReader(ClusterView view, bool target = false) : IAsync
                 {
                     continue;
                 }
-                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                var dump = connection.Frame;
-                var vanished = false;
-                if (RespFrame.IsError(dump))
+                if (!into.Big[i])
                 {
-                    redirect ??= RespFrame.ErrorText(dump);
-                }
-                else if (!RespFrame.TryBulk(dump, out var payload))
-                {
-                    vanished = true;
-                }
-                else
-                {
-                    into.Set(i, payload);
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    var dump = connection.Frame;
+                    if (RespFrame.IsError(dump))
+                    {
+                        redirect ??= RespFrame.ErrorText(dump);
+                    }
+                    else if (RespFrame.TryBulk(dump, out var payload))
+                    {
+                        into.Set(i, payload);
+                    }
                 }
                 await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
                 var ttl = connection.Frame;
@@ -73,9 +87,50 @@ internal sealed class DumpReader(ClusterView view, bool target = false) : IAsync
                     continue;
                 }
                 var expiry = RespFrame.Integer(ttl);
-                into.Expiry[i] = vanished || expiry == KeyBatch.Vanished ? KeyBatch.Vanished
+                // gone is what the expiry says: a server may answer DUMP with nil for a type it does not serialize
+                into.Expiry[i] = expiry == KeyBatch.Vanished ? KeyBatch.Vanished
                     : expiry == KeyBatch.NoTtl || absolute ? expiry
                     : sentAt + expiry;
+            }
+        }
+        Connections.ClearWriters();
+        if (redirect is not null)
+        {
+            throw ServerErrors.Classify(redirect, _side);
+        }
+    }
+
+    /// <summary>MEMORY USAGE of each key, one pipelined round per master; those above the big-key size are marked.</summary>
+    private async Task SizeAsync(KeyBatch batch, int from, int to, DumpBuffer into, CancellationToken cancellationToken)
+    {
+        for (var i = from; i < to; i++)
+        {
+            Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(batch.Key(i));
+        }
+        await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
+        string? redirect = null;
+        for (var shard = 0; shard < Connections.Topology.Shards.Count; shard++)
+        {
+            if (!Connections.HasCommands(shard))
+            {
+                continue;
+            }
+            var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+            for (var i = from; i < to; i++)
+            {
+                if (_route[i] != shard)
+                {
+                    continue;
+                }
+                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                if (RespFrame.IsError(connection.Frame))
+                {
+                    redirect ??= RespFrame.ErrorText(connection.Frame);
+                }
+                else if (connection.Frame[0] == (byte)':' && RespFrame.Integer(connection.Frame) > bigKeyBytes)
+                {
+                    into.Big[i] = true;
+                }
             }
         }
         Connections.ClearWriters();

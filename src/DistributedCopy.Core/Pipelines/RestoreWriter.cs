@@ -43,6 +43,10 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                 continue;
             }
             var payload = batch.Payload(i);
+            if (payload.IsEmpty)
+            {
+                throw new CopyException($"the source gave no DUMP payload for key {KeyText.Printable(batch.Key(i))}, which exists (its server does not DUMP that type): --mode auto or typed copies it by type");
+            }
             if (Refused is not null && RdbVersions.OfPayload(payload) > topology.RdbVersion)
             {
                 batch.State[i] = KeyState.Typed;

@@ -3,7 +3,8 @@ namespace DistributedCopy.Core.Pipelines;
 /// <summary>
 /// Auto and typed modes: each key goes by RESTORE where the target takes its payload, and by type where it does not. A
 /// payload type the target refused once (a newer RDB version, a type it does not restore, no permission for RESTORE) goes
-/// by type from then on without asking again; the first refusal of each kind is noted for the operator.
+/// by type from then on without asking again; the first refusal of each kind is noted for the operator. Big keys (not
+/// DUMPed) go in chunks.
 /// </summary>
 internal sealed class RoutingWriter : IBatchWriter
 {
@@ -11,6 +12,7 @@ internal sealed class RoutingWriter : IBatchWriter
     private readonly CopyProgress _progress;
     private readonly RestoreWriter _restore;
     private readonly TypedWriter _typed;
+    private readonly ChunkedWriter _chunked;
     private readonly bool[] _typedPayloadTypes = new bool[256];
 
     public RoutingWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress)
@@ -19,22 +21,29 @@ internal sealed class RoutingWriter : IBatchWriter
         _progress = progress;
         _restore = new RestoreWriter(target, options) { Refused = Refused };
         _typed = new TypedWriter(source, target, options, progress);
+        _chunked = new ChunkedWriter(source, target, options, progress);
     }
 
-    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections];
+    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections, .. _chunked.Connections];
 
     public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
     {
         var byType = false;
+        var chunked = false;
         for (var i = from; i < to; i++)
         {
-            // typed mode takes every key, gone ones too (the typed writer counts them as vanished)
-            if (batch.State[i] == KeyState.Pending
-                && (_options.Mode == CopyMode.Typed || (batch.PayloadLength[i] > 0 && Volatile.Read(ref _typedPayloadTypes[batch.Payload(i)[0]]))))
+            if (batch.State[i] == KeyState.Pending && batch.Dumps.Big[i] && batch.Expiry[i] != KeyBatch.Vanished)
+            {
+                batch.State[i] = KeyState.Chunked;
+            }
+            // typed mode takes every key, gone ones too (the typed writer counts them as vanished); so does a key the source would not DUMP
+            else if (batch.State[i] == KeyState.Pending
+                && (_options.Mode == CopyMode.Typed || batch.Dumps.Unread(i) || (batch.PayloadLength[i] > 0 && Volatile.Read(ref _typedPayloadTypes[batch.Payload(i)[0]]))))
             {
                 batch.State[i] = KeyState.Typed;
             }
             byType |= batch.State[i] == KeyState.Typed;
+            chunked |= batch.State[i] == KeyState.Chunked;
         }
         if (_options.Mode != CopyMode.Typed)
         {
@@ -48,12 +57,17 @@ internal sealed class RoutingWriter : IBatchWriter
         {
             await _typed.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
         }
+        if (chunked)
+        {
+            await _chunked.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _restore.DisposeAsync().ConfigureAwait(false);
         await _typed.DisposeAsync().ConfigureAwait(false);
+        await _chunked.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Refused(KeyBatch batch, int index, string reason)

@@ -8,21 +8,36 @@ internal sealed class TypedReader(ClusterView source)
 {
     public ShardConnections Connections { get; } = new(source);
 
-    public async Task ReadAsync(KeyBatch batch, IReadOnlyList<int> keys, TypedValue[] into, CancellationToken cancellationToken)
+    public async Task ReadAsync(KeyBatch batch, IReadOnlyList<int> keys, TypedValue[] into, CancellationToken cancellationToken, int depth = 0)
     {
+        List<int>? changed = null;
         var topology = Connections.Topology;
         var route = new int[keys.Count];
         var replies = new int[keys.Count];
+        var untyped = false;
         for (var k = 0; k < keys.Count; k++)
         {
             var i = keys[k];
-            var value = into[k];
-            value.Clear();
-            value.Type = RdbTypes.Of(batch.Payload(i));
+            into[k].Clear();
+            into[k].Type = RdbTypes.Of(batch.Payload(i));
+            untyped |= batch.PayloadLength[i] == 0;
             route[k] = topology.ShardFor(batch.SourceSlot[i]);
             if (route[k] < 0)
             {
                 throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
+            }
+        }
+        if (untyped)
+        {
+            await TypesAsync(batch, keys, route, into, cancellationToken).ConfigureAwait(false);
+        }
+        for (var k = 0; k < keys.Count; k++)
+        {
+            var i = keys[k];
+            var value = into[k];
+            if (value.Vanished)
+            {
+                continue;
             }
             var writer = Connections.Writer(route[k]);
             var commands = Commands(value.Type, batch.Key(i));
@@ -60,11 +75,72 @@ internal sealed class TypedReader(ClusterView source)
                             value.Vanished = true;
                             continue;
                         }
+                        if (text.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+                        {
+                            // replaced by a value of another type since its DUMP: read again by what TYPE says now
+                            (changed ??= []).Add(k);
+                            continue;
+                        }
                         redirect ??= text;
                         continue;
                     }
                     Parse(value, frame);
                 }
+            }
+        }
+        Connections.ClearWriters();
+        if (redirect is not null)
+        {
+            throw ServerErrors.Classify(redirect, "source");
+        }
+        if (changed is not null)
+        {
+            if (depth >= 3)
+            {
+                throw new CopyException($"key {KeyText.Printable(batch.Key(keys[changed[0]]))} changed type on the source while being read, three times over");
+            }
+            foreach (var k in changed)
+            {
+                batch.Dumps.Unset(keys[k]);
+            }
+            var again = changed.Select(k => into[k]).ToArray();
+            await ReadAsync(batch, changed.Select(k => keys[k]).ToList(), again, cancellationToken, depth + 1).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>TYPE of the keys that came without a payload (the source would not DUMP them); "none" is gone.</summary>
+    private async Task TypesAsync(KeyBatch batch, IReadOnlyList<int> keys, int[] route, TypedValue[] into, CancellationToken cancellationToken)
+    {
+        for (var k = 0; k < keys.Count; k++)
+        {
+            if (batch.PayloadLength[keys[k]] == 0)
+            {
+                Connections.Writer(route[k]).Command(2).Bulk("TYPE"u8).Bulk(batch.Key(keys[k]));
+            }
+        }
+        await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
+        string? redirect = null;
+        for (var shard = 0; shard < Connections.Topology.Shards.Count; shard++)
+        {
+            if (!Connections.HasCommands(shard))
+            {
+                continue;
+            }
+            var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+            for (var k = 0; k < keys.Count; k++)
+            {
+                if (route[k] != shard || batch.PayloadLength[keys[k]] != 0)
+                {
+                    continue;
+                }
+                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                if (RespFrame.IsError(connection.Frame))
+                {
+                    redirect ??= RespFrame.ErrorText(connection.Frame);
+                    continue;
+                }
+                into[k].Type = RespFrame.String(connection.Frame);
+                into[k].Vanished = into[k].Type == "none";
             }
         }
         Connections.ClearWriters();
@@ -185,7 +261,7 @@ internal sealed class TypedReader(ClusterView source)
     }
 
     /// <summary>The scalar fields of a flat field/value reply (XINFO's); nested values are passed over.</summary>
-    private static void Fields(ReadOnlySpan<byte> frame, Dictionary<string, string> into)
+    internal static void Fields(ReadOnlySpan<byte> frame, Dictionary<string, string> into)
     {
         var pairs = RespFrame.Array(frame);
         while (pairs.MoveNext(out var name) && pairs.MoveNext(out var field))

@@ -198,7 +198,7 @@ internal sealed partial class TypedWriter
         return null;
     }
 
-    private static Exception Refusal(ReadOnlySpan<byte> key, string node, string text) =>
+    internal static Exception Refusal(ReadOnlySpan<byte> key, string node, string text) =>
         text.StartsWith("OOM", StringComparison.Ordinal) ? new TargetOutOfMemoryException(node, text, null)
         : ServerErrors.IsTransient(text) ? ServerErrors.Classify(text, "target")
         : new CopyException($"writing key {KeyText.Printable(key)} by type failed at {node}: {text}");
