@@ -37,4 +37,7 @@ public sealed record JobSpec(
 
     /// <summary>How keys are written: "auto" (RESTORE, by type where the target refuses a payload), "dump" or "typed".</summary>
     [Id(14)] public string Mode { get; init; } = "auto";
+
+    /// <summary>Keys above this many bytes (MEMORY USAGE) are copied and verified in chunks; 0 for never; null for the engine's default.</summary>
+    [Id(15)] public long? BigKeyBytes { get; init; }
 }

@@ -31,6 +31,12 @@ public sealed class CopyOptionsSet
         DefaultValueFactory = _ => "auto",
     };
 
+    public Option<string> BigKeySize { get; } = new("--big-key-size")
+    {
+        Description = "Keys whose MEMORY USAGE is above this are copied (auto and typed modes) and verified by type a chunk at a time under a temporary name, instead of by one DUMP held whole in memory: bytes, or with KB, MB or GB (1024-based); 0 for never.",
+        DefaultValueFactory = _ => "32MB",
+    };
+
     public Option<string> Policy { get; } = new("--policy") { Description = "A key the target already has: replace, skip-existing or fail-on-existing (checked before anything is written).", DefaultValueFactory = _ => "replace" };
 
     public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => 4 };
@@ -61,7 +67,7 @@ public sealed class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
         {
             command.Options.Add(option);
         }
@@ -104,6 +110,7 @@ public sealed class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");
         }
+        var bigKeyBytes = ByteSize.Parse(parse.GetValue(BigKeySize)!, "--big-key-size");
         var policy = parse.GetValue(Policy)!;
         var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
         var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(TargetMode)!, cancellationToken);
@@ -130,6 +137,7 @@ public sealed class CopyOptionsSet
             Databases = databases,
             RetryBudgetMs = (int)(retryBudget * 1000),
             Mode = parse.GetValue(Mode)!,
+            BigKeyBytes = bigKeyBytes,
         };
         return (spec, sourceInfo, targetInfo);
     }

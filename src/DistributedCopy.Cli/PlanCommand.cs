@@ -19,11 +19,12 @@ public static class PlanCommand
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
             var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
             var partitions = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);
-            var (sampled, bytesPerKey) = await SampleBytesPerKeyAsync(source, cancellationToken);
+            var mode = parse.GetValue(options.Mode)!;
+            var bigKeyBytes = mode == "dump" ? 0 : spec.BigKeyBytes ?? 0;
+            var (sampled, bytesPerKey, big) = await SampleBytesPerKeyAsync(source, bigKeyBytes, cancellationToken);
             var estimate = (long)(bytesPerKey * source.Keys);
             Console.Error.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
             Console.Error.WriteLine($"target  {CopyCommand.Describe(target)}, RDB version {target.Topology.RdbVersion}");
-            var mode = parse.GetValue(options.Mode)!;
             var newer = source.Topology.RdbVersion > target.Topology.RdbVersion;
             Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
             Console.Error.WriteLine($"write   {WriteWay(mode, newer)}");
@@ -35,6 +36,7 @@ public static class PlanCommand
                 Console.Error.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
+            Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)
             {
@@ -49,6 +51,8 @@ public static class PlanCommand
                     estimatedBytes = estimate,
                     mode,
                     write = WriteWay(mode, newer),
+                    bigKeyBytes,
+                    bigKeysSampled = big,
                     types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
                 }));
@@ -68,11 +72,16 @@ public static class PlanCommand
         keys = side.Keys,
     };
 
-    /// <summary>MEMORY USAGE of up to 100 random keys per master.</summary>
-    private static async Task<(int Sampled, double BytesPerKey)> SampleBytesPerKeyAsync(SideInfo side, CancellationToken cancellationToken)
+    private static string BigKeys(string mode, long bigKeyBytes, int big, int sampled) =>
+        bigKeyBytes == 0 ? (mode == "dump" ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")
+        : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of {sampled} sampled keys are";
+
+    /// <summary>MEMORY USAGE of up to 100 random keys per master, and how many are above the big-key size.</summary>
+    private static async Task<(int Sampled, double BytesPerKey, int Big)> SampleBytesPerKeyAsync(SideInfo side, long bigKeyBytes, CancellationToken cancellationToken)
     {
         long total = 0;
         var sampled = 0;
+        var big = 0;
         foreach (var shard in side.Topology.Shards)
         {
             await using var connection = await RespConnection.ConnectAsync(side.Topology.IsCluster ? shard.Master : side.Endpoint, cancellationToken);
@@ -90,12 +99,14 @@ public static class PlanCommand
                 await connection.ReadFrameAsync(cancellationToken);
                 if (connection.Frame[0] == (byte)':')
                 {
-                    total += RespFrame.Integer(connection.Frame);
+                    var size = RespFrame.Integer(connection.Frame);
+                    total += size;
                     sampled++;
+                    big += bigKeyBytes > 0 && size > bigKeyBytes ? 1 : 0;
                 }
             }
         }
-        return (sampled, sampled == 0 ? 0 : (double)total / sampled);
+        return (sampled, sampled == 0 ? 0 : (double)total / sampled, big);
     }
 
     /// <summary>How keys will be written, in the plan's words.</summary>

@@ -74,6 +74,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         {
             Policy = Endpoints.ToCore(spec.Policy),
             Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
+            BigKeyBytes = spec.BigKeyBytes ?? new CopyOptions().BigKeyBytes,
             BatchSize = spec.BatchSize,
             PipelinesPerShard = spec.PipelinesPerShard,
             Resuming = lease.Resumed,

@@ -31,6 +31,11 @@ public static class RestoreProbe
         var nonce = Guid.NewGuid().ToString("N")[..12];
         foreach (var (type, payload) in payloads)
         {
+            if (payload.Length == 0)
+            {
+                results.Add(new TypeProbe(type, false, "the source does not DUMP this type"));
+                continue;
+            }
             var key = ProbeKey.For(target, nonce, type);
             var writer = new RespWriter();
             writer.Command(5).Bulk("RESTORE"u8).Bulk(key).Bulk(60_000).Bulk(payload).Bulk("REPLACE"u8);
@@ -47,7 +52,13 @@ public static class RestoreProbe
         return results;
     }
 
-    /// <summary>One DUMP payload of each type among the first <see cref="SampleKeys"/> keys SCAN returns on the node.</summary>
+    /// <summary>Keys above this size (MEMORY USAGE) are never DUMPed for a probe: the sample must not load a big key.</summary>
+    public const long MaxProbeBytes = 1024 * 1024;
+
+    /// <summary>
+    /// One DUMP payload of each type among the first <see cref="SampleKeys"/> keys SCAN returns on the node: TYPE and MEMORY
+    /// USAGE of each key first, then DUMP of one small key per type not yet found.
+    /// </summary>
     private static async Task<Dictionary<string, byte[]>> SampleAsync(RespConnection connection, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -66,13 +77,37 @@ public static class RestoreProbe
             writer.Clear();
             foreach (var key in keys)
             {
+                writer.Command(2).Bulk("TYPE"u8).Bulk(key).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(key);
+            }
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            var pick = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                var type = RespFrame.IsError(connection.Frame) ? "none" : RespFrame.String(connection.Frame);
+                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                // where MEMORY USAGE is refused, a key's size is unknown: it is taken all the same
+                var small = connection.Frame[0] != (byte)':' || RespFrame.Integer(connection.Frame) <= MaxProbeBytes;
+                if (type != "none" && small && !found.ContainsKey(type))
+                {
+                    pick.TryAdd(type, key);
+                }
+            }
+            if (pick.Count == 0)
+            {
+                continue;
+            }
+            writer.Clear();
+            foreach (var key in pick.Values)
+            {
                 writer.Command(2).Bulk("DUMP"u8).Bulk(key);
             }
             await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-            foreach (var _ in keys)
+            foreach (var (type, _) in pick)
             {
                 await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                Keep(connection.Frame, found);
+                // a type the server will not DUMP (nil) is probed as "no payload": those keys go by type
+                found.TryAdd(type, !RespFrame.IsError(connection.Frame) && RespFrame.TryBulk(connection.Frame, out var payload) ? payload.ToArray() : []);
             }
         }
         while (cursor != "0" && looked < SampleKeys && found.Count < 6);
@@ -92,14 +127,5 @@ public static class RestoreProbe
             keys.Add(bytes.ToArray());
         }
         return keys;
-    }
-
-    /// <summary>The payload of a DUMP reply, when it is the first of its type.</summary>
-    private static void Keep(ReadOnlySpan<byte> reply, Dictionary<string, byte[]> found)
-    {
-        if (!RespFrame.IsError(reply) && RespFrame.TryBulk(reply, out var payload) && !found.ContainsKey(RdbTypes.Of(payload)))
-        {
-            found[RdbTypes.Of(payload)] = payload.ToArray();
-        }
     }
 }

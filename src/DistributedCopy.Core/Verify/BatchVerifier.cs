@@ -2,14 +2,16 @@ namespace DistributedCopy.Core.Verify;
 
 /// <summary>
 /// Verify's pipeline: DUMP+PTTL of a batch from both sides, compared key by key. Payloads that differ in bytes (hashtable
-/// encodings serialize in iteration order) are compared again by value with type-specific reads.
+/// encodings serialize in iteration order) are compared again by value with type-specific reads. Keys above the big-key
+/// size are not DUMPed but compared a chunk at a time, as are keys a server will not DUMP (<see cref="ChunkedComparer"/>).
 /// </summary>
 internal sealed class BatchVerifier(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress, VerifyResult result, long ttlToleranceMs)
     : IBatchProcessor
 {
-    private readonly DumpReader _source = new(source);
-    private readonly DumpReader _target = new(target, target: true);
+    private readonly DumpReader _source = new(source, bigKeyBytes: options.BigKeyBytes);
+    private readonly DumpReader _target = new(target, target: true, bigKeyBytes: options.BigKeyBytes);
     private DumpBuffer _targetDumps = new(options.BatchSize);
+    private ChunkedComparer? _chunked;
 
     public async Task ProcessAsync(KeyBatch batch, CancellationToken cancellationToken)
     {
@@ -32,14 +34,27 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
             }
             compared++;
             var targetTtl = _targetDumps.Expiry[i];
-            if (targetTtl == KeyBatch.Vanished)
+            if (batch.Dumps.Unread(i) || _targetDumps.Unread(i))
+            {
+                _chunked ??= new ChunkedComparer(_source.Connections, _target.Connections, chunkBytes: options.ChunkBytes);
+                var (key, sourceSlot, targetSlot) = (batch.Key(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i]);
+                var outcome = ChunkedComparer.Outcome.Same;
+                await Retry.RunAsync(options, progress, [_source.Connections, _target.Connections],
+                    async () => outcome = await _chunked.CompareAsync(key, sourceSlot, targetSlot, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                if (outcome != ChunkedComparer.Outcome.Same)
+                {
+                    Record(outcome, batch.Key(i), ref compared);
+                    continue;
+                }
+            }
+            else if (targetTtl == KeyBatch.Vanished)
             {
                 result.AddMissing(batch.Key(i));
                 continue;
             }
             var left = batch.Payload(i);
             var right = _targetDumps.Payload(i);
-            if (!left.SequenceEqual(right))
+            if (!left.IsEmpty && !right.IsEmpty && !left.SequenceEqual(right))
             {
                 var type = RdbTypes.Of(left);
                 if (type != RdbTypes.Of(right))
@@ -61,6 +76,25 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         }
         result.AddCompared(compared);
         progress.AddBatch(compared, 0, 0, batch.Count - compared);
+    }
+
+    private void Record(ChunkedComparer.Outcome outcome, ReadOnlySpan<byte> key, ref int compared)
+    {
+        switch (outcome)
+        {
+            case ChunkedComparer.Outcome.Vanished:
+                compared--;
+                break;
+            case ChunkedComparer.Outcome.Missing:
+                result.AddMissing(key);
+                break;
+            case ChunkedComparer.Outcome.TypeMismatch:
+                result.AddTypeMismatch(key);
+                break;
+            default:
+                result.AddValueMismatch(key);
+                break;
+        }
     }
 
     public async ValueTask DisposeAsync()
