@@ -76,7 +76,7 @@ public static class PlanCommand
         bigKeyBytes == 0 ? (mode == "dump" ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")
         : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of {sampled} sampled keys are";
 
-    /// <summary>MEMORY USAGE of up to 100 random keys per master, and how many are above the big-key size.</summary>
+    /// <summary>MEMORY USAGE of the first 1,000 keys SCAN gives on each master, and how many are above the big-key size.</summary>
     private static async Task<(int Sampled, double BytesPerKey, int Big)> SampleBytesPerKeyAsync(SideInfo side, long bigKeyBytes, CancellationToken cancellationToken)
     {
         long total = 0;
@@ -85,17 +85,29 @@ public static class PlanCommand
         foreach (var shard in side.Topology.Shards)
         {
             await using var connection = await RespConnection.ConnectAsync(side.Topology.IsCluster ? shard.Master : side.Endpoint, cancellationToken);
-            for (var i = 0; i < 100; i++)
+            var keys = new List<byte[]>();
+            var cursor = "0";
+            do
             {
-                var key = await connection.ExecuteAsync("RANDOMKEY");
-                if (!RespFrame.TryBulk(key, out var name))
+                var page = RespFrame.Array(await connection.ExecuteAsync("SCAN", cursor, "COUNT", "500"));
+                cursor = RespFrame.String(page.Next());
+                var names = RespFrame.Array(page.Next());
+                while (names.MoveNext(out var name))
                 {
-                    break;
+                    // the key as its bytes: a binary key turned into text would be another key, in another slot
+                    RespFrame.TryBulk(name, out var bytes);
+                    keys.Add(bytes.ToArray());
                 }
-                // the key as its bytes: a binary key turned into text would be another key, in another slot
-                var writer = new RespWriter(256);
-                writer.Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(name);
-                await connection.SendAsync(writer, cancellationToken);
+            }
+            while (cursor != "0" && keys.Count < 1000);
+            var writer = new RespWriter(64 * 1024);
+            foreach (var key in keys)
+            {
+                writer.Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(key);
+            }
+            await connection.SendAsync(writer, cancellationToken);
+            foreach (var _ in keys)
+            {
                 await connection.ReadFrameAsync(cancellationToken);
                 if (connection.Frame[0] == (byte)':')
                 {
