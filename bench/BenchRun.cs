@@ -138,13 +138,23 @@ internal static partial class BenchRun
                 await KeyCounter.DbSizeAsync(target.Endpoint), bigValues));
         }
 
+        if (args.Flag("big-keys"))
+        {
+            await BigKeyRowsAsync(source, target, rows, pipelines, batch);
+        }
+
         Write(rows, output, scale, latency);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
-    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null, string? mode = null)
+    private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null, string? mode = null,
+        long? bigKeyBytes = null)
     {
         var arguments = new List<string> { "copy", "--source", source.Address, "--target", target.Address, "--pipelines", pipelines.ToString(CultureInfo.InvariantCulture), "--batch", batch.ToString(CultureInfo.InvariantCulture) };
+        if (bigKeyBytes is { } size)
+        {
+            arguments.AddRange(["--big-key-bytes", size.ToString(CultureInfo.InvariantCulture)]);
+        }
         if (mode is not null)
         {
             arguments.AddRange(["--mode", mode]);

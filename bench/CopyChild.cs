@@ -7,9 +7,10 @@ namespace DistributedCopy.Bench;
 /// <summary>The copier in a process of its own, so its CPU time and peak RSS are its own: prints one JSON line of figures.</summary>
 internal static class CopyChild
 {
-    public static async Task<int> RunAsync(string source, string target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, CopyMode mode = CopyMode.Auto)
+    public static async Task<int> RunAsync(string source, string target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, CopyMode mode = CopyMode.Auto, long? bigKeyBytes = null)
     {
         var options = new CopyOptions { AddressMap = map, PipelinesPerShard = pipelines, BatchSize = batch, Mode = mode };
+        options = bigKeyBytes is { } size ? options with { BigKeyBytes = size } : options;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await using var engine = await CopyEngine.OpenAsync(Parse(source), Parse(target), options);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using DistributedCopy.Bench;
 
-// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--out bench/results]
+// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--big-keys] [--out bench/results]
 // bench copy --source host:port --target host:port [--map from=to,...]    (child: the copier alone)
 // bench forward --delay-ms 1 --pairs listen=target,...                     (child: the delay forwarder)
 var options = Args.Parse(args);
@@ -9,7 +9,8 @@ switch (options.Verb)
 {
     case "copy":
         return await CopyChild.RunAsync(options.Get("source"), options.Get("target"), Args.Pairs(options.Get("map", "")),
-            options.Int("pipelines", 4), options.Int("batch", 1000), Enum.Parse<DistributedCopy.Core.CopyMode>(options.Get("mode", "Auto"), ignoreCase: true));
+            options.Int("pipelines", 4), options.Int("batch", 1000), Enum.Parse<DistributedCopy.Core.CopyMode>(options.Get("mode", "Auto"), ignoreCase: true),
+            options.Flag("big-key-bytes") ? long.Parse(options.Get("big-key-bytes"), CultureInfo.InvariantCulture) : null);
     case "forward":
         await DelayForwarder.RunAsync(TimeSpan.FromMilliseconds(options.Double("delay-ms", 1)),
             Args.Pairs(options.Get("pairs")).Select(p => (int.Parse(p.Key, CultureInfo.InvariantCulture), int.Parse(p.Value, CultureInfo.InvariantCulture))).ToList());

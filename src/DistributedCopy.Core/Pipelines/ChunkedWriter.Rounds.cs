@@ -77,7 +77,10 @@ internal sealed partial class ChunkedWriter
 
     private Exception Refused(string text) => TypedWriter.Refusal(_key, _node, text);
 
-    /// <summary>The next read's count: as many items as make about <see cref="CopyOptions.ChunkBytes"/>, judged by the last read.</summary>
+    /// <summary>
+    /// The next read's count: as many items as make about <see cref="CopyOptions.ChunkBytes"/>, judged by the last read, at
+    /// most twice the last count (items may grow further on) and at most 20,000.
+    /// </summary>
     private int NextCount(int items, long bytes) =>
-        items == 0 ? 128 : (int)Math.Clamp(options.ChunkBytes / Math.Max(1, bytes / items), 16, 100_000);
+        items == 0 ? 128 : (int)Math.Clamp(options.ChunkBytes / Math.Max(1, bytes / items), 16, Math.Min(20_000, 2L * items));
 }
