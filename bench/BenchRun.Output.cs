@@ -38,8 +38,11 @@ internal static partial class BenchRun
         {
             var what = chunked.Name["big key in chunks: ".Length..];
             var dump = rows.FirstOrDefault(r => r.Name.EndsWith("): " + what, StringComparison.Ordinal));
-            text.AppendLine(CultureInfo.InvariantCulture, $"Big key, {what}: {chunked.Figures!.MegabytesPerSecond:F1} MB/s in chunks, peak RSS {chunked.Figures.PeakRssBytes / 1e6:F0} MB"
-                + (dump?.Figures is { } d ? $"; one DUMP: {d.MegabytesPerSecond:F1} MB/s, peak RSS {d.PeakRssBytes / 1e6:F0} MB; chunks/DUMP {d.WallSeconds / chunked.Figures.WallSeconds:F2} × the speed (by wall time), {(double)chunked.Figures.PeakRssBytes / d.PeakRssBytes:F2} × the RSS.") : "; no DUMP baseline: its payload is over the target's proto-max-bulk-len (512 MB)."));
+            var line = FormattableString.Invariant($"Big key, {what}: {chunked.Figures!.MegabytesPerSecond:F1} MB/s in chunks, peak RSS {chunked.Figures.PeakRssBytes / 1e6:F0} MB");
+            line += dump?.Figures is { } d
+                ? FormattableString.Invariant($"; one DUMP: {d.MegabytesPerSecond:F1} MB/s, peak RSS {d.PeakRssBytes / 1e6:F0} MB; chunks/DUMP {d.WallSeconds / chunked.Figures.WallSeconds:F2} × the speed (by wall time), {(double)chunked.Figures.PeakRssBytes / d.PeakRssBytes:F2} × the RSS.")
+                : "; no DUMP baseline: its payload is over the target's proto-max-bulk-len (512 MB).";
+            text.AppendLine(line);
         }
         if (engineBefore is not null)
         {
