@@ -10,8 +10,8 @@ internal static partial class BenchRun
     {
         var cases = new (string Name, string Key, Func<RedisEndpoint, Task> Load, bool OneDump)[]
         {
-            ("a 1 GiB list (1M elements of 1 KB)", "big:list", e => BigKeys.ListAsync(e, "big:list", 1 << 20, 1024), false),
-            ("a 500 MB string", "big:string", e => BigKeys.StringAsync(e, "big:string", 500), true),
+            ("a 1 GiB list (1M elements of 1 KB, random)", "big:list", e => BigKeys.ListAsync(e, "big:list", 1 << 20, 1024, random: true), false),
+            ("a 500 MB string (random)", "big:string", e => BigKeys.StringAsync(e, "big:string", 500, random: true), true),
             ("a 5M-field hash", "big:hash", e => BigKeys.HashAsync(e, "big:hash", 5_000_000), true),
         };
         var none = new Dictionary<string, string>();

@@ -11,20 +11,35 @@ namespace DistributedCopy.Testing;
 /// </summary>
 public static class BigKeys
 {
-    /// <summary>A list of <paramref name="count"/> distinct elements of <paramref name="size"/> bytes.</summary>
-    public static Task ListAsync(RedisEndpoint endpoint, string key, int count, int size) =>
+    /// <summary>
+    /// A list of <paramref name="count"/> distinct elements of <paramref name="size"/> bytes: letters, or with
+    /// <paramref name="random"/> random bytes (which DUMP's compression cannot shrink).
+    /// </summary>
+    public static Task ListAsync(RedisEndpoint endpoint, string key, int count, int size, bool random = false) =>
         WriteAsync(endpoint, key, count, 1_000_000 / (size + 16), (writer, from, to) =>
         {
             writer.Command(2 + to - from).Bulk("RPUSH").Bulk(key);
             for (var i = from; i < to; i++)
             {
-                writer.Bulk(Element(i, size));
+                writer.Bulk(Element(i, size, random));
             }
         });
 
-    /// <summary>A string of <paramref name="bytes"/> bytes (each megabyte of its own byte value), by APPEND.</summary>
-    public static Task StringAsync(RedisEndpoint endpoint, string key, int megabytes) =>
-        WriteAsync(endpoint, key, megabytes, 1, (writer, from, _) => writer.Command(3).Bulk("APPEND").Bulk(key).Bulk(Enumerable.Repeat((byte)(from % 251), 1 << 20).ToArray()));
+    /// <summary>A string of <paramref name="megabytes"/> MB (each megabyte of its own byte value, or random bytes), by APPEND.</summary>
+    public static Task StringAsync(RedisEndpoint endpoint, string key, int megabytes, bool random = false) =>
+        WriteAsync(endpoint, key, megabytes, 1, (writer, from, _) =>
+        {
+            var chunk = new byte[1 << 20];
+            if (random)
+            {
+                new Random(from).NextBytes(chunk);
+            }
+            else
+            {
+                Array.Fill(chunk, (byte)(from % 251));
+            }
+            writer.Command(3).Bulk("APPEND").Bulk(key).Bulk(chunk);
+        });
 
     public static Task HashAsync(RedisEndpoint endpoint, string key, int fields) =>
         WriteAsync(endpoint, key, fields, 5000, (writer, from, to) =>
@@ -74,10 +89,17 @@ public static class BigKeys
         await connection.ExecuteAsync("XGROUP", "CREATECONSUMER", key, "readers", "bob");
     }
 
-    public static byte[] Element(int i, int size)
+    public static byte[] Element(int i, int size, bool random = false)
     {
         var element = new byte[size];
-        Array.Fill(element, (byte)('a' + i % 26));
+        if (random)
+        {
+            new Random(i).NextBytes(element);
+        }
+        else
+        {
+            Array.Fill(element, (byte)('a' + i % 26));
+        }
         Encoding.ASCII.GetBytes(i.ToString("D10", CultureInfo.InvariantCulture)).CopyTo(element, 0);
         return element;
     }
