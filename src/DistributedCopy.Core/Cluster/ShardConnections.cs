@@ -52,6 +52,49 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
 
     public bool HasCommands(int shard) => _entries[shard] is { Writer.Commands: > 0 };
 
+    /// <summary>
+    /// Sends what was written, then reads one reply per entry <c>i</c> in [<paramref name="from"/>, <paramref name="to"/>)
+    /// that <paramref name="sent"/> says got a command, from the shard <paramref name="route"/> names, in the order written;
+    /// hands each reply that is not an error to <paramref name="reply"/>, clears the writers and returns the first error's text.
+    /// </summary>
+    public async Task<string?> SendAndReadEachAsync(int[] route, int from, int to, Func<int, bool> sent, ReplyHandler reply, CancellationToken cancellationToken)
+    {
+        await SendAllAsync(cancellationToken).ConfigureAwait(false);
+        string? error = null;
+        try
+        {
+            for (var shard = 0; shard < _entries.Length; shard++)
+            {
+                if (!HasCommands(shard))
+                {
+                    continue;
+                }
+                var connection = await ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+                for (var i = from; i < to; i++)
+                {
+                    if (route[i] != shard || !sent(i))
+                    {
+                        continue;
+                    }
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    if (RespFrame.IsError(connection.Frame))
+                    {
+                        error ??= RespFrame.ErrorText(connection.Frame);
+                    }
+                    else
+                    {
+                        reply(i, connection.Frame);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ClearWriters();
+        }
+        return error;
+    }
+
     /// <summary>Clears the command buffers after a batch; big buffers of both writers and connections go back to the pool.</summary>
     public void ClearWriters()
     {

@@ -107,36 +107,11 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
         {
             Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(batch.Key(i));
         }
-        await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
-        string? redirect = null;
-        for (var shard = 0; shard < Connections.Topology.Shards.Count; shard++)
+        var error = await Connections.SendAndReadEachAsync(_route, from, to, _ => true,
+            (i, reply) => into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
         {
-            if (!Connections.HasCommands(shard))
-            {
-                continue;
-            }
-            var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
-            for (var i = from; i < to; i++)
-            {
-                if (_route[i] != shard)
-                {
-                    continue;
-                }
-                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                if (RespFrame.IsError(connection.Frame))
-                {
-                    redirect ??= RespFrame.ErrorText(connection.Frame);
-                }
-                else if (connection.Frame[0] == (byte)':' && RespFrame.Integer(connection.Frame) > bigKeyBytes)
-                {
-                    into.Big[i] = true;
-                }
-            }
-        }
-        Connections.ClearWriters();
-        if (redirect is not null)
-        {
-            throw ServerErrors.Classify(redirect, _side);
+            throw ServerErrors.Classify(error, _side);
         }
     }
 

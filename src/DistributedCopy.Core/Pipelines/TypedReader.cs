@@ -118,35 +118,14 @@ internal sealed class TypedReader(ClusterView source)
                 Connections.Writer(route[k]).Command(2).Bulk("TYPE"u8).Bulk(batch.Key(keys[k]));
             }
         }
-        await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
-        string? redirect = null;
-        for (var shard = 0; shard < Connections.Topology.Shards.Count; shard++)
+        var error = await Connections.SendAndReadEachAsync(route, 0, keys.Count, k => batch.PayloadLength[keys[k]] == 0, (k, reply) =>
         {
-            if (!Connections.HasCommands(shard))
-            {
-                continue;
-            }
-            var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
-            for (var k = 0; k < keys.Count; k++)
-            {
-                if (route[k] != shard || batch.PayloadLength[keys[k]] != 0)
-                {
-                    continue;
-                }
-                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                if (RespFrame.IsError(connection.Frame))
-                {
-                    redirect ??= RespFrame.ErrorText(connection.Frame);
-                    continue;
-                }
-                into[k].Type = RespFrame.String(connection.Frame);
-                into[k].Vanished = into[k].Type == "none";
-            }
-        }
-        Connections.ClearWriters();
-        if (redirect is not null)
+            into[k].Type = RespFrame.String(reply);
+            into[k].Vanished = into[k].Type == "none";
+        }, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
         {
-            throw ServerErrors.Classify(redirect, "source");
+            throw ServerErrors.Classify(error, "source");
         }
     }
 
