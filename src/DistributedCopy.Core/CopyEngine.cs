@@ -73,8 +73,16 @@ public sealed class CopyEngine : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Both sides' views for one database of a standalone source (the cluster views for a cluster).</summary>
+    internal Task<(ClusterView Source, ClusterView Target)> ViewsAsync(int database, CancellationToken cancellationToken) =>
+        Source.Topology.IsCluster ? Task.FromResult((Source, Target)) : _sides.ForDatabaseAsync(database, cancellationToken);
+
     /// <summary>A pipeline reading DUMP and expiry, writing by RESTORE (--mode dump) or by RESTORE and by type as the target allows.</summary>
-    private CopyPipeline NewPipeline(ClusterView source, ClusterView target) =>
-        new(new DumpReader(source, bigKeyBytes: _options.Mode == CopyMode.Dump ? 0 : _options.BigKeyBytes), _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, Progress),
-            _options, Progress, _estimate, _budget);
+    internal CopyPipeline NewPipeline(ClusterView source, ClusterView target, CopyProgress? progress = null)
+    {
+        progress ??= Progress;
+        return new(new DumpReader(source, bigKeyBytes: _options.Mode == CopyMode.Dump ? 0 : _options.BigKeyBytes),
+            _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, progress),
+            _options, progress, _estimate, _budget);
+    }
 }

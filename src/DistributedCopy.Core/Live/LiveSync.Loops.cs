@@ -1,0 +1,103 @@
+namespace DistributedCopy.Core.Live;
+
+// LiveSync, part 2: the applier, the reconciler and the count sweep, each a loop until the sync ends.
+public sealed partial class LiveSync
+{
+    private int _reconciling;
+
+    private async Task ApplyLoopAsync(ChangeApplier applier, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Interlocked.Exchange(ref _busy, 1);
+            var taken = _dirty.Take(applier.Capacity, bucket => Volatile.Read(ref _ready[bucket]));
+            Stats.Pending = _dirty.Count;
+            Stats.LagSeconds = _dirty.OldestAgeMs() / 1000.0;
+            if (taken.Count == 0)
+            {
+                Interlocked.Exchange(ref _busy, 0);
+                await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var (written, deleted) = await applier.ApplyAsync(taken.Select(t => t.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            Stats.AddApplied(written, deleted);
+        }
+    }
+
+    /// <summary>Reconciles what was asked, once the snapshot is done: each bucket is copied again, then what the target holds and the source lacks is deleted.</summary>
+    private async Task ReconcileLoopAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            if (!Stats.Live && !_sync.Resuming)
+            {
+                continue;
+            }
+            int[] buckets;
+            lock (_lock)
+            {
+                buckets = [.. _toReconcile];
+                _toReconcile.Clear();
+                Interlocked.Exchange(ref _reconciling, buckets.Length > 0 ? 1 : 0);
+            }
+            if (buckets.Length == 0)
+            {
+                continue;
+            }
+            foreach (var bucket in buckets)
+            {
+                Volatile.Write(ref _ready[bucket], false);
+            }
+            Stats.AddReconciles(buckets.Length);
+            if (_cluster)
+            {
+                await _engine.CopySlotsAsync(Ranges(buckets), null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+            }
+            await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
+            foreach (var bucket in buckets)
+            {
+                Volatile.Write(ref _ready[bucket], true);
+            }
+            Interlocked.Exchange(ref _reconciling, 0);
+        }
+    }
+
+    /// <summary>Every few seconds: buckets whose key counts differ on two sweeps running (with nothing of theirs waiting) are reconciled.</summary>
+    private async Task SweepLoopAsync(ClusterView source, ClusterView target, CancellationToken cancellationToken)
+    {
+        var suspects = new HashSet<int>();
+        while (true)
+        {
+            await Task.Delay(_sync.SweepEvery, cancellationToken).ConfigureAwait(false);
+            var counts = new SideCounts(source, target, _cluster);
+            var mismatched = (await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false))
+                .Where(b => Volatile.Read(ref _ready[b]) && !_dirty.Has(b)).ToHashSet();
+            var confirmed = mismatched.Where(suspects.Contains).ToList();
+            Reconcile(confirmed);
+            suspects = [.. mismatched.Except(confirmed)];
+        }
+    }
+
+    private static List<SlotRange> Ranges(int[] slots)
+    {
+        var ranges = new List<SlotRange>();
+        foreach (var slot in slots.Order())
+        {
+            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
+            {
+                ranges[^1] = ranges[^1] with { End = slot };
+            }
+            else
+            {
+                ranges.Add(new SlotRange(slot, slot));
+            }
+        }
+        return ranges;
+    }
+}

@@ -1,0 +1,158 @@
+namespace DistributedCopy.Core.Live;
+
+/// <summary>
+/// A copy that keeps following its source: keyspace notifications are subscribed on every source master before the
+/// snapshot starts; changed keys are marked dirty per slot and applied (re-read from the source) once that slot's snapshot
+/// is written, so a snapshot value can never land after a newer one. Every way of missing notifications ends in a
+/// reconcile of the slots concerned (re-copy, then delete what the source lacks): a subscription lost and made again, a
+/// dirty set past its bound, per-slot key counts that differ twice running (the periodic sweep, which also catches
+/// FLUSHDB), a resumed sync. <see cref="CutoverAsync"/> drains it, optionally with the source's writes paused.
+/// </summary>
+public sealed partial class LiveSync : IAsyncDisposable
+{
+    private readonly CopyEngine _engine;
+    private readonly CopyOptions _options;
+    private readonly SyncOptions _sync;
+    private readonly int _database;
+    private readonly bool _cluster;
+    private readonly DirtyKeys _dirty;
+    private readonly bool[] _ready;
+    private readonly SortedSet<int> _toReconcile = [];
+    private readonly object _lock = new();
+    private readonly List<ChangeFeed> _feeds = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CopyProgress _changes = new() { CountsCopies = false };
+    private int _busy;
+
+    private LiveSync(CopyEngine engine, CopyOptions options, SyncOptions sync, int database)
+    {
+        _engine = engine;
+        _options = options;
+        _sync = sync;
+        _database = database;
+        _cluster = engine.Source.Topology.IsCluster;
+        var buckets = _cluster ? HashSlot.Count : 1;
+        _ready = new bool[buckets];
+        _dirty = new DirtyKeys(buckets, sync.MaxDirtyKeys, Reconcile);
+    }
+
+    /// <summary>The snapshot's counters (the engine's).</summary>
+    public CopyProgress Progress => _engine.Progress;
+
+    public SyncStats Stats { get; } = new();
+
+    /// <summary>Opens both sides; a standalone source syncs the one database its endpoint names (0 by default).</summary>
+    public static async Task<LiveSync> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, SyncOptions sync, CancellationToken cancellationToken = default)
+    {
+        // the target mirrors the source: what it holds under a key is replaced
+        options = options with { Policy = OverwritePolicy.Replace };
+        var engine = await CopyEngine.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false);
+        return new LiveSync(engine, options, sync, engine.Source.Topology.IsCluster ? 0 : source.Database);
+    }
+
+    /// <summary>
+    /// Subscribes, copies the snapshot (or, resuming, reconciles everything), then follows the source until
+    /// <see cref="CutoverAsync"/> ends it or <paramref name="cancellationToken"/> stops it.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        var token = linked.Token;
+        var masters = _engine.Source.Topology.Shards.Select(s => _cluster ? s.Master : _engine.Source.Seed).ToList();
+        await NotificationSettings.EnsureAsync(masters, _sync.ConfigureNotifications, token).ConfigureAwait(false);
+        var (source, target) = await _engine.ViewsAsync(_database, token).ConfigureAwait(false);
+        var tasks = new List<Task>();
+        foreach (var master in masters)
+        {
+            var feed = new ChangeFeed(master, _database, Changed, Resubscribed);
+            _feeds.Add(feed);
+            tasks.Add(feed.RunAsync(token));
+        }
+        await WhenSubscribedAsync(token).ConfigureAwait(false);
+        await using var applier = new ChangeApplier(_engine.NewPipeline(source, target, _changes), target, _options, _changes);
+        tasks.Add(ApplyLoopAsync(applier, token));
+        tasks.Add(ReconcileLoopAsync(token));
+        if (_sync.Resuming)
+        {
+            Reconcile(Enumerable.Range(0, _ready.Length));
+        }
+        else
+        {
+            await SnapshotAsync(token).ConfigureAwait(false);
+        }
+        Stats.Live = true;
+        tasks.Add(SweepLoopAsync(source, target, token));
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // ended by the cutover
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _stop.Dispose();
+        await _engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private int Bucket(ReadOnlySpan<byte> key) => _cluster ? HashSlot.Of(key) : 0;
+
+    private void Changed(byte[] key)
+    {
+        Stats.AddChange();
+        _dirty.Add(Bucket(key), key);
+    }
+
+    private void Resubscribed(ChangeFeed feed)
+    {
+        Stats.AddResubscribe();
+        // what the node wrote while nobody listened is unknown: its slots are copied again
+        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.Master.Address == feed.Node.Address);
+        Reconcile(!_cluster ? [0] : shard is null ? Enumerable.Range(0, HashSlot.Count) : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
+    }
+
+    private void Reconcile(int bucket) => Reconcile([bucket]);
+
+    private void Reconcile(IEnumerable<int> buckets)
+    {
+        lock (_lock)
+        {
+            foreach (var bucket in buckets)
+            {
+                _toReconcile.Add(bucket);
+            }
+        }
+    }
+
+    private async Task WhenSubscribedAsync(CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(_feeds.Select(f => f.Subscribed));
+        var timeout = _engine.Source.Seed.Timeout * 3;
+        if (await Task.WhenAny(all, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false) != all)
+        {
+            var failing = _feeds.First(f => !f.Subscribed.IsCompleted);
+            throw new RedisConnectException($"cannot subscribe to keyspace notifications on {failing.Node.Address} within {timeout.TotalSeconds:0} s: {failing.LastError ?? "no answer"}");
+        }
+    }
+
+    /// <summary>The snapshot: each slot becomes ready (its changes may be applied) once its keys are written.</summary>
+    private async Task SnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (_cluster)
+        {
+            await _engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], slot => Volatile.Write(ref _ready[slot], true), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+        }
+        for (var bucket = 0; bucket < _ready.Length; bucket++)
+        {
+            Volatile.Write(ref _ready[bucket], true);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace DistributedCopy.Core.Live;
+
+/// <summary>How a live sync follows its source after the snapshot.</summary>
+public sealed record SyncOptions
+{
+    /// <summary>Set <c>notify-keyspace-events</c> on the source masters where it lacks a class sync needs (else refuse).</summary>
+    public bool ConfigureNotifications { get; init; }
+
+    /// <summary>Changed keys held before a slot's keys collapse into "reconcile the whole slot".</summary>
+    public int MaxDirtyKeys { get; init; } = 1_000_000;
+
+    /// <summary>How often per-slot key counts of both sides are compared (anti-entropy).</summary>
+    public TimeSpan SweepEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Skip the snapshot and reconcile every slot instead: a sync resumed after its process or worker died.</summary>
+    public bool Resuming { get; init; }
+}

@@ -1,0 +1,108 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+/// <summary>
+/// Live sync against an application writing every type at a steady rate through the snapshot and after it; each ends with a
+/// cutover with the source's writes paused and an independent comparison of source and target while they are.
+/// </summary>
+public sealed class LiveSyncTests
+{
+    [RedisFact]
+    public async Task ASyncFollowsAWriterOfEveryTypeAndACutoverWithPauseLeavesTheTargetIdentical()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 2);
+        var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 200 },
+            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
+        var run = sync.RunAsync();
+        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 2000, run);
+
+        var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
+        await run;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+        Assert.True(sync.Progress.KeysCopied >= report.Total, sync.Progress.ToString());
+        Assert.True(sync.Stats.Changes > 2000, sync.Stats.ToString());
+    }
+
+    [RedisFact]
+    public async Task SubscriptionsKilledTwiceAndAFlushdbOnOneNodeAreRepairedByReconcile()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
+            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
+        var run = sync.RunAsync();
+        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 500, run);
+        var masters = await source.MastersAsync();
+        for (var kill = 1; kill <= 2; kill++)
+        {
+            foreach (var master in masters)
+            {
+                await master.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            }
+            await WaitAsync(() => sync.Stats.Resubscribes >= kill * masters.Count, run);
+            await Task.Delay(500);
+        }
+        // FLUSHDB notifies nothing per key: the count sweep finds it
+        await masters[1].ExecuteAsync("FLUSHDB");
+        var reconciles = sync.Stats.Reconciles;
+        await WaitAsync(() => sync.Stats.Reconciles > reconciles, run);
+
+        var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
+        await run;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+    }
+
+    private static async Task<CutoverReport> CutoverWithoutShortLivedAsync(LiveSync sync, SourceWriter writer)
+    {
+        writer.StopShortLived();
+        // the last short-lived keys (TTL under 0.5 s) expire and are removed before the pause
+        await Task.Delay(2500);
+        return await sync.CutoverAsync(pauseWrites: true, hold: TimeSpan.FromSeconds(60), timeout: TimeSpan.FromSeconds(60));
+    }
+
+    private static async Task AssertIdenticalWhilePausedAsync(RedisCluster source, RedisCluster target, CutoverReport cutover, SourceWriter writer)
+    {
+        try
+        {
+            Assert.True(cutover.WritesPaused, string.Join("; ", cutover.Checks));
+            Assert.True(cutover.InSync, cutover + ": " + string.Join("; ", cutover.Checks));
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
+            Assert.True(comparison.Identical, comparison.ToString());
+            Assert.Equal(cutover.SourceKeys, comparison.SourceKeys);
+        }
+        finally
+        {
+            foreach (var master in await source.MastersAsync())
+            {
+                await master.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+        }
+        await writer.StopAsync();
+        Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, Task run)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!condition())
+        {
+            if (run.IsCompleted)
+            {
+                await run;
+                Assert.Fail("the sync ended before it was cut over");
+            }
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the sync");
+            await Task.Delay(50);
+        }
+    }
+}
