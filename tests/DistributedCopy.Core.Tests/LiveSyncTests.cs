@@ -6,7 +6,7 @@ namespace DistributedCopy.Core.Tests;
 /// Live sync against an application writing every type at a steady rate through the snapshot and after it; each ends with a
 /// cutover with the source's writes paused and an independent comparison of source and target while they are.
 /// </summary>
-public sealed class LiveSyncTests
+public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [RedisFact]
     public async Task ASyncFollowsAWriterOfEveryTypeAndACutoverWithPauseLeavesTheTargetIdentical()
@@ -25,6 +25,7 @@ public sealed class LiveSyncTests
         await run;
 
         await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+        output.WriteLine($"{sync.Stats}; {cutover}; {string.Join("; ", cutover.Checks)}; writer {writer.Writes} writes");
         Assert.True(sync.Progress.KeysCopied >= report.Total, sync.Progress.ToString());
         Assert.True(sync.Stats.Changes > 2000, sync.Stats.ToString());
     }
@@ -60,6 +61,34 @@ public sealed class LiveSyncTests
         await run;
 
         await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+        output.WriteLine($"{sync.Stats}; {cutover}; {string.Join("; ", cutover.Checks)}; writer {writer.Writes} writes");
+        Assert.True(sync.Stats.Reconciles > 0, sync.Stats.ToString());
+    }
+
+    [RedisFact]
+    public async Task ASourceMasterKilledDuringSyncIsFollowedOnItsReplicaAndItsSlotsReconciled()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
+        await using var target = await RedisCluster.StartAsync(masters: 2);
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
+            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
+        var run = sync.RunAsync();
+        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 500, run);
+        var victim = (await source.MastersAsync()).First(m => m.Port != source.Nodes[0].Port);
+        var resubscribes = sync.Stats.Resubscribes;
+        victim.Kill();
+        // the replica is promoted, the sweep sees the new master, subscribes (configuring its notifications) and reconciles
+        await WaitAsync(() => sync.Stats.Resubscribes > resubscribes, run);
+        await Task.Delay(1000);
+
+        var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
+        await run;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+        output.WriteLine($"{sync.Stats}; {cutover}; {string.Join("; ", cutover.Checks)}; writer {writer.Writes} writes, {writer.Errors} errors");
     }
 
     private static async Task<CutoverReport> CutoverWithoutShortLivedAsync(LiveSync sync, SourceWriter writer)

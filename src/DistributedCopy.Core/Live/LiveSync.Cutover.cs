@@ -18,9 +18,10 @@ public sealed partial class LiveSync
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
-        var masters = _feeds.Select(f => f.Node).ToList();
+        var feeds = Feeds();
+        var masters = feeds.Select(f => f.Node).ToList();
         var paused = pauseWrites && await PauseAsync(masters, limit + (hold ?? TimeSpan.Zero), checks, cancellationToken).ConfigureAwait(false);
-        var barrier = Task.WhenAll(_feeds.Select(f => f.BarrierAsync()));
+        var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
         if (await Task.WhenAny(barrier, Task.Delay(limit, cancellationToken)).ConfigureAwait(false) == barrier)
         {
             checks.Add($"every notification sent before the {(paused ? "pause" : "cutover")} was read ({masters.Count} subscription(s))");

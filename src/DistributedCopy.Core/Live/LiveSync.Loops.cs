@@ -75,12 +75,21 @@ public sealed partial class LiveSync
         while (true)
         {
             await Task.Delay(_sync.SweepEvery, cancellationToken).ConfigureAwait(false);
-            var counts = new SideCounts(source, target, _cluster);
-            var mismatched = (await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false))
-                .Where(b => Volatile.Read(ref _ready[b]) && !_dirty.Has(b)).ToHashSet();
-            var confirmed = mismatched.Where(suspects.Contains).ToList();
-            Reconcile(confirmed);
-            suspects = [.. mismatched.Except(confirmed)];
+            try
+            {
+                await FollowMastersAsync(source, cancellationToken).ConfigureAwait(false);
+                var counts = new SideCounts(source, target, _cluster);
+                var mismatched = (await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false))
+                    .Where(b => Volatile.Read(ref _ready[b]) && !_dirty.Has(b)).ToHashSet();
+                var confirmed = mismatched.Where(suspects.Contains).ToList();
+                Reconcile(confirmed);
+                suspects = [.. mismatched.Except(confirmed)];
+            }
+            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is TimeoutException)
+            {
+                // a node failing over or a slot moving: the next sweep looks again
+                _changes.AddError(ex);
+            }
         }
     }
 

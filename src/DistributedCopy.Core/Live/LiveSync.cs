@@ -19,7 +19,7 @@ public sealed partial class LiveSync : IAsyncDisposable
     private readonly bool[] _ready;
     private readonly SortedSet<int> _toReconcile = [];
     private readonly object _lock = new();
-    private readonly List<ChangeFeed> _feeds = [];
+    private readonly Dictionary<string, (ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> _feeds = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly CopyProgress _changes = new() { CountsCopies = false };
     private int _busy;
@@ -64,9 +64,7 @@ public sealed partial class LiveSync : IAsyncDisposable
         var tasks = new List<Task>();
         foreach (var master in masters)
         {
-            var feed = new ChangeFeed(master, _database, Changed, Resubscribed);
-            _feeds.Add(feed);
-            tasks.Add(feed.RunAsync(token));
+            Follow(master, token);
         }
         await WhenSubscribedAsync(token).ConfigureAwait(false);
         await using var applier = new ChangeApplier(_engine.NewPipeline(source, target, _changes), target, _options, _changes);
@@ -89,6 +87,74 @@ public sealed partial class LiveSync : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // ended by the cutover
+        }
+        finally
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            List<Task> runs;
+            lock (_lock)
+            {
+                runs = [.. _feeds.Values.Select(f => f.Run)];
+            }
+            await Task.WhenAll(runs).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The subscriptions in place, one per source master.</summary>
+    private List<ChangeFeed> Feeds()
+    {
+        lock (_lock)
+        {
+            return [.. _feeds.Values.Select(f => f.Feed)];
+        }
+    }
+
+    /// <summary>Subscribes to a master's notifications; returns the feed.</summary>
+    private ChangeFeed Follow(RedisEndpoint master, CancellationToken cancellationToken)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feed = new ChangeFeed(master, _database, Changed, Resubscribed);
+        lock (_lock)
+        {
+            _feeds[master.Address] = (feed, stop, feed.RunAsync(stop.Token));
+        }
+        return feed;
+    }
+
+    /// <summary>
+    /// After a failover or a reshard: subscriptions to masters that are new, then their slots reconciled (what they took
+    /// while nobody listened); subscriptions to nodes that are no longer masters are dropped.
+    /// </summary>
+    private async Task FollowMastersAsync(ClusterView source, CancellationToken cancellationToken)
+    {
+        if (!_cluster)
+        {
+            return;
+        }
+        await source.RefreshAsync(source.Version, cancellationToken).ConfigureAwait(false);
+        var shards = source.Topology.Shards;
+        List<(ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> gone;
+        lock (_lock)
+        {
+            gone = [.. _feeds.Where(f => shards.All(s => s.Master.Address != f.Key)).Select(f => f.Value)];
+            foreach (var feed in gone)
+            {
+                _feeds.Remove(feed.Feed.Node.Address);
+            }
+        }
+        foreach (var (_, stop, run) in gone)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await run.ConfigureAwait(false);
+        }
+        foreach (var shard in shards.Where(s => !Feeds().Any(f => f.Node.Address == s.Master.Address)))
+        {
+            // a promoted replica may not have the setting its master had
+            await NotificationSettings.EnsureAsync([shard.Master], _sync.ConfigureNotifications, cancellationToken).ConfigureAwait(false);
+            var feed = Follow(shard.Master, cancellationToken);
+            await feed.Subscribed.WaitAsync(_engine.Source.Seed.Timeout * 3, cancellationToken).ConfigureAwait(false);
+            Stats.AddResubscribe();
+            Reconcile(shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
         }
     }
 
@@ -130,11 +196,11 @@ public sealed partial class LiveSync : IAsyncDisposable
 
     private async Task WhenSubscribedAsync(CancellationToken cancellationToken)
     {
-        var all = Task.WhenAll(_feeds.Select(f => f.Subscribed));
+        var all = Task.WhenAll(Feeds().Select(f => f.Subscribed));
         var timeout = _engine.Source.Seed.Timeout * 3;
         if (await Task.WhenAny(all, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false) != all)
         {
-            var failing = _feeds.First(f => !f.Subscribed.IsCompleted);
+            var failing = Feeds().First(f => !f.Subscribed.IsCompleted);
             throw new RedisConnectException($"cannot subscribe to keyspace notifications on {failing.Node.Address} within {timeout.TotalSeconds:0} s: {failing.LastError ?? "no answer"}");
         }
     }
