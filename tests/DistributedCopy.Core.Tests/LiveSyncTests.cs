@@ -91,6 +91,35 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         output.WriteLine($"{sync.Stats}; {cutover}; {string.Join("; ", cutover.Checks)}; writer {writer.Writes} writes, {writer.Errors} errors");
     }
 
+    [RedisFact]
+    public async Task ASyncStoppedMidwayAndResumedReconcilesEverythingAndCutsOverIdentical()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var options = new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) };
+
+        await using (var first = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), options))
+        {
+            using var stop = new CancellationTokenSource();
+            var run = first.RunAsync(stop.Token);
+            await WaitAsync(() => first.Stats.Live && first.Stats.Applied > 300, run);
+            // the process dies: nothing is drained, changes keep coming with nobody listening
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        await Task.Delay(1500);
+
+        await using var resumed = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), options with { Resuming = true });
+        var again = resumed.RunAsync();
+        await WaitAsync(() => resumed.Stats.Reconciles > 0 && resumed.Stats.Applied > 100, again);
+        var cutover = await CutoverWithoutShortLivedAsync(resumed, writer);
+        await again;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+    }
+
     private static async Task<CutoverReport> CutoverWithoutShortLivedAsync(LiveSync sync, SourceWriter writer)
     {
         writer.StopShortLived();
@@ -99,22 +128,31 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         return await sync.CutoverAsync(pauseWrites: true, hold: TimeSpan.FromSeconds(60), timeout: TimeSpan.FromSeconds(60));
     }
 
-    private static async Task AssertIdenticalWhilePausedAsync(RedisCluster source, RedisCluster target, CutoverReport cutover, SourceWriter writer)
-    {
-        try
-        {
-            Assert.True(cutover.WritesPaused, string.Join("; ", cutover.Checks));
-            Assert.True(cutover.InSync, cutover + ": " + string.Join("; ", cutover.Checks));
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
-            Assert.True(comparison.Identical, comparison.ToString());
-            Assert.Equal(cutover.SourceKeys, comparison.SourceKeys);
-        }
-        finally
+    private static Task AssertIdenticalWhilePausedAsync(RedisCluster source, RedisCluster target, CutoverReport cutover, SourceWriter writer) =>
+        AssertIdenticalWhilePausedAsync(source.Endpoint, target.Endpoint, cutover, writer, async () =>
         {
             foreach (var master in await source.MastersAsync())
             {
                 await master.ExecuteAsync("CLIENT", "UNPAUSE");
             }
+        });
+
+    private static Task AssertIdenticalWhilePausedAsync(RedisServer source, RedisServer target, CutoverReport cutover, SourceWriter writer) =>
+        AssertIdenticalWhilePausedAsync(source.Endpoint, target.Endpoint, cutover, writer, () => source.ExecuteAsync("CLIENT", "UNPAUSE"));
+
+    private static async Task AssertIdenticalWhilePausedAsync(RedisEndpoint source, RedisEndpoint target, CutoverReport cutover, SourceWriter writer, Func<Task> unpause)
+    {
+        try
+        {
+            Assert.True(cutover.WritesPaused, string.Join("; ", cutover.Checks));
+            Assert.True(cutover.InSync, cutover + ": " + string.Join("; ", cutover.Checks));
+            var comparison = await DataComparer.CompareAsync(source, target, ttlToleranceMs: 2000, typedSamplePerType: 200);
+            Assert.True(comparison.Identical, comparison.ToString());
+            Assert.Equal(cutover.SourceKeys, comparison.SourceKeys);
+        }
+        finally
+        {
+            await unpause();
         }
         await writer.StopAsync();
         Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
