@@ -22,4 +22,7 @@ public static class ExitCodes
 
     /// <summary>The job was cancelled, or dcopy was interrupted (Ctrl+C); an interrupted job resumes with `dcopy resume`.</summary>
     public const int Cancelled = 6;
+
+    /// <summary>A cutover without paused writes (or with a pause refused) ended with the target behind: the report gives the lag.</summary>
+    public const int Behind = 7;
 }

@@ -11,6 +11,8 @@ var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to anothe
     ResumeCommand.Create(),
     CancelCommand.Create(),
     VerifyCommand.Create(),
+    SyncCommand.Create(),
+    CutoverCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>
+/// `dcopy sync`: the snapshot copy, then the target follows the source's writes until `dcopy cutover` ends it. Runs in this
+/// process; Ctrl+C stops it, and the same command again resumes it (every slot reconciled, then following again).
+/// </summary>
+public static class SyncCommand
+{
+    public static Command Create()
+    {
+        var options = new CopyOptionsSet();
+        var configure = new Option<bool>("--configure-notifications") { Description = "Set notify-keyspace-events on source masters that lack a class sync needs (E and A); without it dcopy refuses and says how." };
+        var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => 5 };
+        var command = new Command("sync", "Live sync: copy, then keep the target following the source's writes (keyspace notifications, every gap reconciled) until `dcopy cutover <job>`. Run the same command again to resume.");
+        options.AddTo(command);
+        command.Options.Add(configure);
+        command.Options.Add(sweep);
+        command.WithHostOptions().WithOutputOptions();
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(CliOptions.Control) is not null)
+            {
+                throw new CliException(ExitCodes.BadInput, "dcopy sync runs in this process for now: leave out --control");
+            }
+            var sweepSeconds = parse.GetValue(sweep);
+            if (sweepSeconds is < 0.2 or > 3600 || double.IsNaN(sweepSeconds))
+            {
+                throw new CliException(ExitCodes.BadInput, "--sweep-seconds takes seconds, from 0.2 to 3600");
+            }
+            var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
+            if (spec.Databases.Count > 1)
+            {
+                throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", spec.Databases)}: sync one database at a time, named in the source endpoint (redis://host:port/N)");
+            }
+            try
+            {
+                await NotificationSettings.EnsureAsync(source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint],
+                    parse.GetValue(configure), cancellationToken);
+            }
+            catch (CopyException ex)
+            {
+                throw new CliException(ExitCodes.BadInput, ex.Message);
+            }
+            var files = SyncFiles.For(parse.GetValue(CliOptions.StateDir)!, spec.JobId);
+            using var held = files.TryLock() ?? throw new CliException(ExitCodes.BadInput, $"sync {spec.JobId} is running already (in another dcopy)");
+            var resuming = files.Started;
+            var sourceEndpoint = source.Topology.IsCluster || spec.Databases.Count == 0 ? source.Endpoint : source.Endpoint with { Database = spec.Databases[0] };
+            var copyOptions = new CopyOptions
+            {
+                Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
+                BigKeyBytes = spec.BigKeyBytes ?? new CopyOptions().BigKeyBytes,
+                BatchSize = spec.BatchSize,
+                PipelinesPerShard = spec.PipelinesPerShard,
+                RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs),
+            };
+            var syncOptions = new SyncOptions { ConfigureNotifications = parse.GetValue(configure), SweepEvery = TimeSpan.FromSeconds(sweepSeconds), Resuming = resuming };
+            Console.Error.WriteLine($"sync {spec.JobId}: {CopyCommand.Describe(source)} → {CopyCommand.Describe(target)}{(resuming ? "; resumed: every slot is reconciled, then followed again" : "")}");
+            await using var sync = await LiveSync.OpenAsync(sourceEndpoint, target.Endpoint, copyOptions, syncOptions, cancellationToken);
+            var run = sync.RunAsync(cancellationToken);
+            files.MarkStarted(source.Endpoint.Address, target.Endpoint.Address);
+            return await FollowAsync(sync, run, files, parse, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Prints progress until a cutover request comes (then runs it and reports) or the sync fails.</summary>
+    private static async Task<int> FollowAsync(LiveSync sync, Task run, SyncFiles files, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval));
+        var quiet = parse.GetValue(CliOptions.Progress) == "none";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (lastChanges, lastAt) = (0L, TimeSpan.Zero);
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(200, cancellationToken));
+            if (files.TakeCutoverRequest() is { } request)
+            {
+                var report = await sync.CutoverAsync(request.PauseWrites, request.HoldSeconds > 0 ? TimeSpan.FromSeconds(request.HoldSeconds) : null,
+                    TimeSpan.FromSeconds(request.TimeoutSeconds), cancellationToken);
+                await run;
+                files.WriteReport(Report(report, sync));
+                files.Finish();
+                Console.Error.WriteLine($"sync {files.Job}: cut over — {report}");
+                if (parse.GetValue(CliOptions.Json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(Report(report, sync)));
+                }
+                return ExitCodes.Success;
+            }
+            if (clock.Elapsed - lastAt >= interval)
+            {
+                var stats = sync.Stats;
+                var rate = (stats.Changes - lastChanges) / Math.Max(0.001, (clock.Elapsed - lastAt).TotalSeconds);
+                (lastChanges, lastAt) = (stats.Changes, clock.Elapsed);
+                files.WriteStatus(Status(files.Job, sync, rate));
+                if (!quiet)
+                {
+                    Console.Error.WriteLine(stats.Live
+                        ? $"sync {files.Job}: live, lag {stats.LagSeconds:F2} s, {stats.Pending:N0} keys pending, {rate:N0} changes/s, {stats.Applied:N0} applied, {stats.Deleted:N0} deleted, {stats.Reconciles:N0} slots reconciled"
+                        : $"sync {files.Job}: snapshot, {sync.Progress.KeysCopied:N0} keys copied, {stats.Changes:N0} changes waiting for their slots");
+                }
+            }
+        }
+        await run;
+        return ExitCodes.Success;
+    }
+
+    private static object Status(string job, LiveSync sync, double changesPerSecond) => new
+    {
+        job,
+        phase = sync.Stats.Live ? "live" : "snapshot",
+        keysCopied = sync.Progress.KeysCopied,
+        changes = sync.Stats.Changes,
+        changesPerSecond,
+        applied = sync.Stats.Applied,
+        deleted = sync.Stats.Deleted,
+        pending = sync.Stats.Pending,
+        lagSeconds = sync.Stats.LagSeconds,
+        reconciles = sync.Stats.Reconciles,
+        resubscribes = sync.Stats.Resubscribes,
+        at = DateTimeOffset.UtcNow,
+    };
+
+    private static object Report(CutoverReport report, LiveSync sync) => new
+    {
+        inSync = report.InSync,
+        inSyncAt = report.InSyncAt,
+        lagSeconds = report.LagSeconds,
+        pendingKeys = report.PendingKeys,
+        sourceKeys = report.SourceKeys,
+        targetKeys = report.TargetKeys,
+        writesPaused = report.WritesPaused,
+        checks = report.Checks,
+        text = report.ToString(),
+        keysCopied = sync.Progress.KeysCopied,
+        changes = sync.Stats.Changes,
+        applied = sync.Stats.Applied,
+        deleted = sync.Stats.Deleted,
+        reconciles = sync.Stats.Reconciles,
+    };
+}
