@@ -1,0 +1,95 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>`dcopy sync` and `dcopy cutover` as an operator runs them, against a source an application keeps writing to.</summary>
+public sealed class SyncCliTests
+{
+    [RedisFact]
+    public async Task ASyncKilledAndStartedAgainResumesAndCutoverWithPauseLeavesTheTargetIdentical()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+        string[] sync = ["sync", "--source", Dcopy.Address(source), "--target", target.Endpoint.Address, "--job-id", "live", "--state-dir", state,
+            "--configure-notifications", "--sweep-seconds", "1", "--interval", "0.5", "--progress", "none"];
+
+        using (var first = Dcopy.Start(sync))
+        {
+            await WaitForStatusAsync(state, "live", first);
+            first.Kill();
+            await first.WaitForExitAsync();
+        }
+        await Task.Delay(1000);
+        using var second = Dcopy.Start(sync);
+        var stderr = second.StandardError.ReadToEndAsync();
+        await WaitForStatusAsync(state, "live", second);
+        writer.StopShortLived();
+        await Task.Delay(2500);
+
+        var cutover = await Dcopy.RunAsync("cutover", "live", "--pause-writes", "--hold", "60", "--timeout", "60", "--state-dir", state, "--json");
+        try
+        {
+            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover + " sync: " + await stderr);
+            Assert.True(cutover.Json.GetProperty("inSync").GetBoolean(), cutover.ToString());
+            Assert.True(cutover.Json.GetProperty("reconciles").GetInt64() > 0, cutover.ToString());
+            Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
+            await second.WaitForExitAsync();
+            Assert.Equal(ExitCodes.Success, second.ExitCode);
+            Assert.Contains("resumed: every slot is reconciled", await stderr, StringComparison.Ordinal);
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
+            Assert.True(comparison.Identical, comparison.ToString());
+            Assert.True(comparison.SourceKeys >= report.Total / 2, comparison.ToString());
+        }
+        finally
+        {
+            foreach (var master in await source.MastersAsync())
+            {
+                await master.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+        }
+        await writer.StopAsync();
+    }
+
+    [RedisFact]
+    public async Task SyncRefusesASourceWithoutKeyspaceNotificationsSayingHowToEnableThem()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await source.ExecuteAsync("SET", "k", "v");
+
+        var result = await Dcopy.RunAsync("sync", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none");
+
+        Assert.True(result.ExitCode == ExitCodes.BadInput, result.ToString());
+        Assert.Contains("notify-keyspace-events", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--configure-notifications", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Trim().Split('\n'), line => line.StartsWith("dcopy:", StringComparison.Ordinal));
+        Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+    }
+
+    [RedisFact]
+    public async Task CutoverOfASyncThatIsNotRunningIsBadInput()
+    {
+        var result = await Dcopy.RunAsync("cutover", "nothing-here", "--state-dir", Dcopy.StateDir());
+
+        Assert.True(result.ExitCode == ExitCodes.BadInput, result.ToString());
+        Assert.Contains("no sync nothing-here", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForStatusAsync(string state, string phase, System.Diagnostics.Process sync)
+    {
+        var path = Path.Combine(state, "sync", "live.status.json");
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!(File.Exists(path) && File.ReadAllText(path).Contains($"\"phase\":\"{phase}\"", StringComparison.Ordinal)))
+        {
+            if (sync.HasExited)
+            {
+                Assert.Fail($"the sync stopped (exit {sync.ExitCode})");
+            }
+            Assert.True(DateTime.UtcNow < deadline, "no status " + phase);
+            await Task.Delay(100);
+        }
+    }
+}
