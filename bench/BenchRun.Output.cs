@@ -8,7 +8,7 @@ namespace DistributedCopy.Bench;
 // BenchRun, part 2: the rows and how they are written (bench/results/bench.md and bench.json).
 internal static partial class BenchRun
 {
-    private static void Write(List<Row> rows, string output, double scale, double latency)
+    private static void Write(List<Row> rows, string output, double scale, double latency, string? syncLine = null)
     {
         var baseline = rows.First(r => r.Name.StartsWith("one key at a time", StringComparison.Ordinal)).KeysPerSecond;
         var engineBefore = rows.FirstOrDefault(r => r.Name.StartsWith("the same engine as built at", StringComparison.Ordinal));
@@ -43,6 +43,10 @@ internal static partial class BenchRun
                 ? FormattableString.Invariant($"; one DUMP: {d.MegabytesPerSecond:F1} MB/s, peak RSS {d.PeakRssBytes / 1e6:F0} MB; chunks/DUMP {d.WallSeconds / chunked.Figures.WallSeconds:F2} × the speed (by wall time), {(double)chunked.Figures.PeakRssBytes / d.PeakRssBytes:F2} × the RSS.")
                 : "; no DUMP baseline: its payload is over the target's proto-max-bulk-len (512 MB).";
             text.AppendLine(line);
+        }
+        if (syncLine is not null)
+        {
+            text.AppendLine(syncLine);
         }
         if (engineBefore is not null)
         {

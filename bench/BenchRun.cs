@@ -138,12 +138,18 @@ internal static partial class BenchRun
                 await KeyCounter.DbSizeAsync(target.Endpoint), bigValues));
         }
 
+        string? syncLine = null;
+        if (args.Flag("sync"))
+        {
+            syncLine = await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, args.Int("sync-writes", 20_000), args.Int("sync-keys", 100_000));
+        }
+
         if (args.Flag("big-keys"))
         {
             await BigKeyRowsAsync(source, target, rows, pipelines, batch);
         }
 
-        Write(rows, output, scale, latency);
+        Write(rows, output, scale, latency, syncLine);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 

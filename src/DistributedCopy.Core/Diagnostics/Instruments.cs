@@ -28,5 +28,20 @@ public static class Instruments
 
     public static readonly Counter<long> LeasesExpired = Meter.CreateCounter<long>("distributedcopy.leases.expired", "{lease}", "Leases taken back from workers that stopped reporting");
 
+    public static readonly Counter<long> SyncChanges = Meter.CreateCounter<long>("distributedcopy.sync.changes", "{change}", "Keyspace notifications a live sync received");
+
+    public static readonly Counter<long> SyncApplied = Meter.CreateCounter<long>("distributedcopy.sync.applied", "{key}", "Changed keys a live sync wrote to the target (or deleted there)");
+
+    public static readonly Counter<long> SyncReconciles = Meter.CreateCounter<long>("distributedcopy.sync.reconciles", "{slot}", "Slots (or databases) a live sync copied again after a gap");
+
+    /// <summary>Live syncs running in this process, for the gauges.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<Live.SyncStats, byte> Syncs = new();
+
+    public static readonly ObservableGauge<double> SyncLag = Meter.CreateObservableGauge("distributedcopy.sync.lag", () => Syncs.Keys.Select(s => new Measurement<double>(s.LagSeconds)), "s",
+        "Age of the oldest change a live sync has not applied yet");
+
+    public static readonly ObservableGauge<int> SyncPending = Meter.CreateObservableGauge("distributedcopy.sync.pending", () => Syncs.Keys.Select(s => new Measurement<int>(s.Pending)), "{key}",
+        "Changed keys a live sync has not applied yet");
+
     public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("distributedcopy.batch.duration", "ms", "Time to read and write one batch");
 }

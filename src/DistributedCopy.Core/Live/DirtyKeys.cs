@@ -54,9 +54,13 @@ internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
     }
 
     /// <summary>Takes up to <paramref name="max"/> keys from buckets <paramref name="ready"/> accepts, going round the buckets so none waits on a busy one.</summary>
-    public List<(int Bucket, byte[] Key)> Take(int max, Func<int, bool> ready)
+    public List<(int Bucket, byte[] Key)> Take(int max, Func<int, bool> ready) => Take(max, ready, out _);
+
+    /// <summary>As <see cref="Take(int, Func{int, bool})"/>; <paramref name="oldest"/> is when the oldest change taken was seen (a tick count; 0 for none).</summary>
+    public List<(int Bucket, byte[] Key)> Take(int max, Func<int, bool> ready, out long oldest)
     {
         var taken = new List<(int, byte[])>();
+        oldest = 0;
         lock (_lock)
         {
             var order = _nonEmpty.GetViewBetween(_next, int.MaxValue).Concat(_nonEmpty.GetViewBetween(int.MinValue, _next - 1)).ToList();
@@ -68,6 +72,7 @@ internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
                     continue;
                 }
                 var set = _keys[bucket]!;
+                oldest = oldest == 0 ? _since[bucket] : Math.Min(oldest, _since[bucket]);
                 foreach (var key in set.ToList())
                 {
                     set.Remove(key);

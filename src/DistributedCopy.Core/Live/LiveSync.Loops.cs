@@ -4,6 +4,14 @@ namespace DistributedCopy.Core.Live;
 public sealed partial class LiveSync
 {
     private int _reconciling;
+    private int _inFlight;
+    private long _inFlightSince;
+
+    private double Lag()
+    {
+        var since = Interlocked.Read(ref _inFlightSince);
+        return Math.Max(_dirty.OldestAgeMs(), since == 0 ? 0 : Environment.TickCount64 - since) / 1000.0;
+    }
 
     private async Task ApplyLoopAsync(ChangeApplier applier, CancellationToken cancellationToken)
     {
@@ -11,16 +19,18 @@ public sealed partial class LiveSync
         {
             cancellationToken.ThrowIfCancellationRequested();
             Interlocked.Exchange(ref _busy, 1);
-            var taken = _dirty.Take(applier.Capacity, bucket => Volatile.Read(ref _ready[bucket]));
-            Stats.Pending = _dirty.Count;
-            Stats.LagSeconds = _dirty.OldestAgeMs() / 1000.0;
+            var taken = _dirty.Take(applier.Capacity, bucket => Volatile.Read(ref _ready[bucket]), out var oldest);
             if (taken.Count == 0)
             {
                 Interlocked.Exchange(ref _busy, 0);
                 await Task.Delay(5, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            Interlocked.Exchange(ref _inFlightSince, oldest);
+            Interlocked.Exchange(ref _inFlight, taken.Count);
             var (written, deleted) = await applier.ApplyAsync(taken.Select(t => t.Key).ToList(), cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _inFlight, 0);
+            Interlocked.Exchange(ref _inFlightSince, 0);
             Stats.AddApplied(written, deleted);
         }
     }

@@ -34,6 +34,9 @@ public sealed partial class LiveSync : IAsyncDisposable
         var buckets = _cluster ? HashSlot.Count : 1;
         _ready = new bool[buckets];
         _dirty = new DirtyKeys(buckets, sync.MaxDirtyKeys, Reconcile);
+        Stats.PendingNow = () => _dirty.Count + Volatile.Read(ref _inFlight);
+        Stats.LagNow = Lag;
+        Instruments.Syncs[Stats] = 0;
     }
 
     /// <summary>The snapshot's counters (the engine's).</summary>
@@ -160,6 +163,7 @@ public sealed partial class LiveSync : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Instruments.Syncs.TryRemove(Stats, out _);
         await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
         await _engine.DisposeAsync().ConfigureAwait(false);

@@ -24,24 +24,37 @@ public sealed class SyncStats
     /// <summary>Subscriptions lost and made again.</summary>
     public long Resubscribes => Interlocked.Read(ref _resubscribes);
 
-    /// <summary>Changed keys waiting to be applied.</summary>
-    public int Pending { get; internal set; }
+    /// <summary>Changed keys waiting to be applied, or being applied.</summary>
+    public int Pending => PendingNow?.Invoke() ?? 0;
 
-    /// <summary>Age of the oldest change not yet applied: how far the target is behind, in seconds.</summary>
-    public double LagSeconds { get; internal set; }
+    /// <summary>Age of the oldest change not yet applied (waiting or being applied): how far the target is behind, in seconds.</summary>
+    public double LagSeconds => LagNow?.Invoke() ?? 0;
+
+    internal Func<int>? PendingNow { get; set; }
+
+    internal Func<double>? LagNow { get; set; }
 
     /// <summary>Live (snapshot done, following changes) or still copying the snapshot.</summary>
     public bool Live { get; internal set; }
 
-    internal void AddChange() => Interlocked.Increment(ref _changes);
+    internal void AddChange()
+    {
+        Interlocked.Increment(ref _changes);
+        Instruments.SyncChanges.Add(1);
+    }
 
     internal void AddApplied(long written, long deleted)
     {
         Interlocked.Add(ref _applied, written);
         Interlocked.Add(ref _deleted, deleted);
+        Instruments.SyncApplied.Add(written + deleted);
     }
 
-    internal void AddReconciles(long buckets) => Interlocked.Add(ref _reconciles, buckets);
+    internal void AddReconciles(long buckets)
+    {
+        Interlocked.Add(ref _reconciles, buckets);
+        Instruments.SyncReconciles.Add(buckets);
+    }
 
     internal void AddResubscribe() => Interlocked.Increment(ref _resubscribes);
 
