@@ -2,14 +2,14 @@ namespace DistributedCopy.Core.Live;
 
 /// <summary>
 /// The keyspace notifications of one source node: <c>PSUBSCRIBE __keyevent@N__:*</c> on a connection of its own, each
-/// changed key handed to <see cref="Changed"/>. A PING is kept in flight (one every 50 ms at most), so the connection's
+/// changed key handed to <see cref="Changed"/>. A PING is kept in flight (one every 10 ms at most; notifications wait in the socket meanwhile), so the connection's
 /// deadline holds while it is idle and <see cref="BarrierAsync"/> can tell when every notification sent before it has been
 /// read. A dropped, killed or overflowed subscription is re-made with backoff; once it is, <see cref="Resubscribed"/> is
 /// called, so what was missed in between is reconciled.
 /// </summary>
 internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed)
 {
-    private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(10);
     private readonly object _lock = new();
     private readonly List<(long Ping, TaskCompletionSource Done)> _barriers = [];
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
