@@ -63,6 +63,7 @@ public static class SyncCommand
             await using var sync = await LiveSync.OpenAsync(sourceEndpoint, target.Endpoint, copyOptions, syncOptions, cancellationToken);
             var run = sync.RunAsync(cancellationToken);
             files.MarkStarted(source.Endpoint.Address, target.Endpoint.Address);
+            files.WriteStatus(Status(spec.JobId, sync, 0));
             return await FollowAsync(sync, run, files, parse, cancellationToken);
         });
         return command;
@@ -84,6 +85,7 @@ public static class SyncCommand
                     TimeSpan.FromSeconds(request.TimeoutSeconds), cancellationToken);
                 await run;
                 files.WriteReport(Report(report, sync));
+                files.WriteStatus(Status(files.Job, sync, 0, report.InSync ? "cut over, in sync" : "cut over, behind"));
                 files.Finish();
                 Console.Error.WriteLine($"sync {files.Job}: cut over — {report}");
                 if (parse.GetValue(CliOptions.Json))
@@ -110,10 +112,11 @@ public static class SyncCommand
         return ExitCodes.Success;
     }
 
-    private static object Status(string job, LiveSync sync, double changesPerSecond) => new
+    private static object Status(string job, LiveSync sync, double changesPerSecond, string? phase = null) => new
     {
         job,
-        phase = sync.Stats.Live ? "live" : "snapshot",
+        pid = Environment.ProcessId,
+        phase = phase ?? (sync.Stats.Live ? "live" : "snapshot"),
         keysCopied = sync.Progress.KeysCopied,
         changes = sync.Stats.Changes,
         changesPerSecond,

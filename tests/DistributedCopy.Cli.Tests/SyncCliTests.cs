@@ -26,6 +26,10 @@ public sealed class SyncCliTests
         using var second = Dcopy.Start(sync);
         var stderr = second.StandardError.ReadToEndAsync();
         await WaitForStatusAsync(state, "live", second);
+        var status = await Dcopy.RunAsync("status", "live", "--state-dir", state, "--json");
+        Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
+        Assert.Contains("sync live: live, lag ", status.Stderr, StringComparison.Ordinal);
+        Assert.True(status.Json.GetProperty("lagSeconds").GetDouble() < 30, status.ToString());
         writer.StopShortLived();
         await Task.Delay(2500);
 
@@ -82,7 +86,9 @@ public sealed class SyncCliTests
     {
         var path = Path.Combine(state, "sync", "live.status.json");
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!(File.Exists(path) && File.ReadAllText(path).Contains($"\"phase\":\"{phase}\"", StringComparison.Ordinal)))
+        // this process's status (a killed one leaves its last status behind)
+        while (!(File.Exists(path) && File.ReadAllText(path) is var text && text.Contains($"\"phase\":\"{phase}\"", StringComparison.Ordinal)
+            && text.Contains($"\"pid\":{sync.Id},", StringComparison.Ordinal)))
         {
             if (sync.HasExited)
             {
