@@ -35,23 +35,6 @@ public sealed partial class WorkerGrain
         return items;
     }
 
-    private static List<SlotRange> ToRanges(IReadOnlyList<int> slots)
-    {
-        var ranges = new List<SlotRange>();
-        foreach (var slot in slots.Order())
-        {
-            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
-            {
-                ranges[^1] = ranges[^1] with { End = slot };
-            }
-            else
-            {
-                ranges.Add(new SlotRange(slot, slot));
-            }
-        }
-        return ranges;
-    }
-
     private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped, p.KeysChunked);
 
     private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked);

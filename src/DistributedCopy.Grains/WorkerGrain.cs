@@ -104,14 +104,14 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 verifier = await Verifier.OpenAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token);
                 work = partition.IsDatabase
                     ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
-                    : verifier.VerifySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+                    : verifier.VerifySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
             else
             {
                 engine = await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
                 work = partition.IsDatabase
                     ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
-                    : engine.CopySlotsAsync(ToRanges(lease.Slots), done.Enqueue, linked.Token);
+                    : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
             var progress = engine?.Progress ?? verifier!.Progress;
             while (true)

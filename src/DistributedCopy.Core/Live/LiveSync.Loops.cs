@@ -63,7 +63,7 @@ public sealed partial class LiveSync
             Stats.AddReconciles(buckets.Length);
             if (_cluster)
             {
-                await _engine.CopySlotsAsync(Ranges(buckets), null, cancellationToken).ConfigureAwait(false);
+                await _engine.CopySlotsAsync(SlotRange.Of(buckets), null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -101,22 +101,5 @@ public sealed partial class LiveSync
                 _changes.AddError(ex);
             }
         }
-    }
-
-    private static List<SlotRange> Ranges(int[] slots)
-    {
-        var ranges = new List<SlotRange>();
-        foreach (var slot in slots.Order())
-        {
-            if (ranges.Count > 0 && ranges[^1].End == slot - 1)
-            {
-                ranges[^1] = ranges[^1] with { End = slot };
-            }
-            else
-            {
-                ranges.Add(new SlotRange(slot, slot));
-            }
-        }
-        return ranges;
     }
 }

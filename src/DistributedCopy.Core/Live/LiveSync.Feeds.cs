@@ -1,0 +1,82 @@
+namespace DistributedCopy.Core.Live;
+
+// LiveSync, part 5: the subscriptions, one per source master, followed through failovers and reshards.
+public sealed partial class LiveSync
+{
+    /// <summary>The subscriptions in place, one per source master.</summary>
+    private List<ChangeFeed> Feeds()
+    {
+        lock (_lock)
+        {
+            return [.. _feeds.Values.Select(f => f.Feed)];
+        }
+    }
+
+    /// <summary>Subscribes to a master's notifications; returns the feed.</summary>
+    private ChangeFeed Follow(RedisEndpoint master, CancellationToken cancellationToken)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feed = new ChangeFeed(master, _database, Changed, Resubscribed);
+        lock (_lock)
+        {
+            _feeds[master.Address] = (feed, stop, feed.RunAsync(stop.Token));
+        }
+        return feed;
+    }
+
+    /// <summary>
+    /// After a failover or a reshard: subscriptions to masters that are new, then their slots reconciled (what they took
+    /// while nobody listened); subscriptions to nodes that are no longer masters are dropped.
+    /// </summary>
+    private async Task FollowMastersAsync(ClusterView source, CancellationToken cancellationToken)
+    {
+        if (!_cluster)
+        {
+            return;
+        }
+        await source.RefreshAsync(source.Version, cancellationToken).ConfigureAwait(false);
+        var shards = source.Topology.Shards;
+        List<(ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> gone;
+        lock (_lock)
+        {
+            gone = [.. _feeds.Where(f => shards.All(s => s.Master.Address != f.Key)).Select(f => f.Value)];
+            foreach (var feed in gone)
+            {
+                _feeds.Remove(feed.Feed.Node.Address);
+            }
+        }
+        foreach (var (_, stop, run) in gone)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await run.ConfigureAwait(false);
+        }
+        foreach (var shard in shards.Where(s => !Feeds().Any(f => f.Node.Address == s.Master.Address)))
+        {
+            // a promoted replica may not have the setting its master had
+            await NotificationSettings.EnsureAsync([shard.Master], _sync.ConfigureNotifications, cancellationToken).ConfigureAwait(false);
+            var feed = Follow(shard.Master, cancellationToken);
+            await feed.Subscribed.WaitAsync(_engine.Source.Seed.Timeout * 3, cancellationToken).ConfigureAwait(false);
+            Stats.AddResubscribe();
+            Reconcile(shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
+        }
+    }
+
+    private void Resubscribed(ChangeFeed feed)
+    {
+        Stats.AddResubscribe();
+        // what the node wrote while nobody listened is unknown: its slots are copied again
+        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.Master.Address == feed.Node.Address);
+        Reconcile(!_cluster ? [0] : shard is null ? Enumerable.Range(0, HashSlot.Count) : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
+    }
+
+    private async Task WhenSubscribedAsync(CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(Feeds().Select(f => f.Subscribed));
+        var timeout = _engine.Source.Seed.Timeout * 3;
+        if (await Task.WhenAny(all, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false) != all)
+        {
+            var failing = Feeds().First(f => !f.Subscribed.IsCompleted);
+            throw new RedisConnectException($"cannot subscribe to keyspace notifications on {failing.Node.Address} within {timeout.TotalSeconds:0} s: {failing.LastError ?? "no answer"}");
+        }
+    }
+}
