@@ -66,6 +66,34 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [RedisFact]
+    public async Task ASubscriptionDisconnectedForOverflowingItsOutputBufferIsMadeAgainAndReconciled()
+    {
+        await using var source = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["client-output-buffer-limit pubsub 1kb 1kb 0"] });
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
+            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
+        var run = sync.RunAsync();
+        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 300, run);
+        // one MSET of 2,000 keys: 2,000 notifications at once, past the 16 KB reply buffer and the 1 KB limit
+        var mset = new List<string> { "MSET" };
+        for (var i = 0; i < 2000; i++)
+        {
+            mset.AddRange([$"burst:{i}", new string('b', 20)]);
+        }
+        await source.ExecuteAsync([.. mset]);
+        await WaitAsync(() => sync.Stats.Resubscribes > 0, run);
+
+        var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
+        await run;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+        Assert.Equal(2000, long.Parse(await target.ExecuteAsync("EVAL", "return #redis.call('KEYS', 'burst:*')", "0"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [RedisFact]
     public async Task ASourceMasterKilledDuringSyncIsFollowedOnItsReplicaAndItsSlotsReconciled()
     {
         await using var source = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
