@@ -63,6 +63,21 @@ internal static partial class BenchRun
             rows.Add(new Row($"the same engine as built at {args.Get("before-name", Path.GetFileName(Path.GetDirectoryName(before)) ?? before!)}, same data (median)", earlier,
                 targetKeys, report.Total));
         }
+        if (args.Flag("sizing"))
+        {
+            // the default path sizes every key (MEMORY USAGE) before DUMP; this row goes without, on the same data, in alternating pairs
+            var with = new List<CopyFigures> { local };
+            var without = new List<CopyFigures>();
+            for (var pair = 0; pair < args.Int("pairs", 3); pair++)
+            {
+                await FlushAsync(target);
+                without.Add(await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch, bigKeyBytes: 0));
+                await FlushAsync(target);
+                with.Add(await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch));
+            }
+            rows.Add(new Row("DistributedCopy engine, --big-key-size 0 (no MEMORY USAGE round; median)", Median(without), await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+            rows.Add(new Row("DistributedCopy engine, default sizing (median of the same pairs)", Median(with), await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+        }
         if (!args.Flag("no-typed"))
         {
             // every key by type (what a target that refuses RESTORE gets), on the same data, against the dump rows above

@@ -15,11 +15,14 @@ internal static class LargeBuffers
 
     private static readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(maxArrayLength: 256 * 1024 * 1024, maxArraysPerBucket: 4);
 
+    /// <summary>The arrays rented here and not yet returned: only those go back, once (an owner's own initial array never does).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], object> _rented = new();
+
     /// <summary>Replaces <paramref name="buffer"/> with one of at least <paramref name="needed"/> bytes, keeping its first <paramref name="used"/>.</summary>
     public static void Grow(ref byte[] buffer, int used, int needed)
     {
         var size = Math.Max(buffer.Length * 2, needed);
-        var grown = size > Threshold ? _pool.Rent(size) : new byte[size];
+        var grown = size > Threshold ? Rent(size) : new byte[size];
         buffer.AsSpan(0, used).CopyTo(grown);
         Release(buffer);
         buffer = grown;
@@ -35,10 +38,18 @@ internal static class LargeBuffers
         }
     }
 
+    private static byte[] Rent(int size)
+    {
+        var array = _pool.Rent(size);
+        _rented.AddOrUpdate(array, _rented);
+        return array;
+    }
+
     private static void Release(byte[] buffer)
     {
-        // only pool-sized arrays (every large one here came from Rent, whose sizes are powers of two)
-        if (buffer.Length > Threshold && System.Numerics.BitOperations.IsPow2(buffer.Length))
+        // an array not rented here (a big initial buffer of its owner's), or returned already, must not enter the pool:
+        // two owners would then write the same memory
+        if (_rented.Remove(buffer))
         {
             _pool.Return(buffer);
         }
