@@ -37,6 +37,9 @@ public static class PlanCommand
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
+            var notifications = await NotificationSettings.ReadAsync(source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint], cancellationToken);
+            var syncReady = notifications.All(n => n.Missing == "");
+            Console.Error.WriteLine($"sync    {SyncLine(notifications)}");
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)
             {
@@ -52,6 +55,7 @@ public static class PlanCommand
                     mode,
                     write = WriteWay(mode, newer),
                     bigKeyBytes,
+                    syncReady,
                     bigKeysSampled = big,
                     types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
@@ -71,6 +75,14 @@ public static class PlanCommand
         rdbVersion = side.Topology.RdbVersion,
         keys = side.Keys,
     };
+
+    /// <summary>Whether `dcopy sync` could follow this source: its masters' notify-keyspace-events.</summary>
+    private static string SyncLine(IReadOnlyList<(RedisEndpoint Node, string? Setting, string? Missing)> nodes) =>
+        nodes.All(n => n.Missing == "")
+            ? $"dcopy sync can follow this source: notify-keyspace-events covers every write on {nodes.Count} master(s)"
+            : "dcopy sync needs keyspace notifications (\"EA\"): " + string.Join("; ", nodes.Where(n => n.Missing != "").Select(n => n.Setting is null
+                ? $"{n.Node.Address} refuses CONFIG GET (set it on the service)"
+                : $"{n.Node.Address} has \"{n.Setting}\", lacking \"{n.Missing}\"")) + " (--configure-notifications sets it where CONFIG is allowed)";
 
     private static string BigKeys(string mode, long bigKeyBytes, int big, int sampled) =>
         bigKeyBytes == 0 ? (mode == "dump" ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")

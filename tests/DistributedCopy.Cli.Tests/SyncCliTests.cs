@@ -74,6 +74,25 @@ public sealed class SyncCliTests
     }
 
     [RedisFact]
+    public async Task PlanSaysWhetherSyncCanFollowTheSource()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await source.ExecuteAsync("SET", "k", "v");
+
+        var without = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json");
+        await source.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", "KEA");
+        var with = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json");
+
+        Assert.True(without.ExitCode == ExitCodes.Success, without.ToString());
+        Assert.Contains($"sync    dcopy sync needs keyspace notifications (\"EA\"): {source.Endpoint.Address} has \"\", lacking \"Eg$lshztxe\"", without.Stderr, StringComparison.Ordinal);
+        Assert.False(without.Json.GetProperty("syncReady").GetBoolean());
+        Assert.Contains("sync    dcopy sync can follow this source", with.Stderr, StringComparison.Ordinal);
+        Assert.True(with.Json.GetProperty("syncReady").GetBoolean());
+        Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+    }
+
+    [RedisFact]
     public async Task CutoverOfASyncThatIsNotRunningIsBadInput()
     {
         var result = await Dcopy.RunAsync("cutover", "nothing-here", "--state-dir", Dcopy.StateDir());

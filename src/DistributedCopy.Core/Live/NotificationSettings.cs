@@ -49,6 +49,23 @@ public static class NotificationSettings
         }
     }
 
+    /// <summary>For `dcopy plan`: each node's setting and what it lacks (null where CONFIG GET is refused); writes nothing.</summary>
+    public static async Task<IReadOnlyList<(RedisEndpoint Node, string? Setting, string? Missing)>> ReadAsync(IReadOnlyList<RedisEndpoint> nodes, CancellationToken cancellationToken)
+    {
+        var found = new List<(RedisEndpoint, string?, string?)>();
+        foreach (var node in nodes)
+        {
+            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+            var writer = new RespWriter(128);
+            writer.Command(3).Bulk("CONFIG"u8).Bulk("GET"u8).Bulk("notify-keyspace-events"u8);
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            var setting = Value(connection.Frame);
+            found.Add((node, setting, setting is null ? null : Missing(setting)));
+        }
+        return found;
+    }
+
     private static string? Value(ReadOnlySpan<byte> reply)
     {
         if (RespFrame.IsError(reply) || RespFrame.Array(reply) is not { Count: 2 } pair)
