@@ -73,6 +73,17 @@ public sealed class CopyEngine : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Hands to <paramref name="extra"/> each key the target holds that the source lacks: in <paramref name="slots"/> of a
+    /// cluster target, in the database of a standalone one (<paramref name="database"/> of a standalone source).
+    /// </summary>
+    internal async Task FindExtrasAsync(int database, IReadOnlyList<SlotRange> slots, Action<byte[]> extra, CopyProgress progress, CancellationToken cancellationToken)
+    {
+        var (source, target) = await ViewsAsync(database, cancellationToken).ConfigureAwait(false);
+        await _runner.RunAsync(ExtraKeyFinder.TargetKeys(target, slots, new SlotTracker(_ => { }), _options, progress),
+            () => new ExtraKeyFinder(source, _options, progress, extra), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Both sides' views for one database of a standalone source (the cluster views for a cluster).</summary>
     internal Task<(ClusterView Source, ClusterView Target)> ViewsAsync(int database, CancellationToken cancellationToken) =>
         Source.Topology.IsCluster ? Task.FromResult((Source, Target)) : _sides.ForDatabaseAsync(database, cancellationToken);

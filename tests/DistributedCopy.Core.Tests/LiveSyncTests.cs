@@ -16,10 +16,8 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
 
-        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 200 },
-            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
-        var run = sync.RunAsync();
-        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 2000, run);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: 2000, new CopyOptions { BatchSize = 200 });
+        await using var _ = sync;
 
         var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
         await run;
@@ -38,10 +36,8 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
 
-        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
-            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
-        var run = sync.RunAsync();
-        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 500, run);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: 500);
+        await using var _ = sync;
         var masters = await source.MastersAsync();
         for (var kill = 1; kill <= 2; kill++)
         {
@@ -73,10 +69,8 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
 
-        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
-            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
-        var run = sync.RunAsync();
-        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 300, run);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: 300);
+        await using var _ = sync;
         // one MSET of 2,000 keys: 2,000 notifications at once, past the 16 KB reply buffer and the 1 KB limit
         var mset = new List<string> { "MSET" };
         for (var i = 0; i < 2000; i++)
@@ -101,10 +95,8 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
 
-        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
-            new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
-        var run = sync.RunAsync();
-        await WaitAsync(() => sync.Stats.Live && sync.Stats.Applied > 500, run);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: 500);
+        await using var _ = sync;
         var victim = (await source.MastersAsync()).First(m => m.Port != source.Nodes[0].Port);
         var resubscribes = sync.Stats.Resubscribes;
         victim.Kill();
@@ -126,7 +118,7 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         await using var target = await RedisServer.StartAsync();
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
-        var options = new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) };
+        var options = _following;
 
         await using (var first = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), options))
         {
@@ -146,6 +138,68 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         await again;
 
         await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+    }
+
+    [RedisFact]
+    public async Task ASourceRestartedDuringSyncIsSubscribedAgainWithItsNotificationsSetAgainAndReconciled()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: 300);
+        await using var _ = sync;
+
+        // SAVE, stop, start: the same data, a new process that has forgotten the CONFIG SET of notify-keyspace-events
+        await source.RestartAsync();
+        await WaitAsync(() => sync.Stats.Resubscribes > 0 && sync.Stats.Reconciles > 0, run);
+        await using (var connection = await source.ConnectAsync())
+        {
+            Assert.Equal("", NotificationSettings.Missing(Second(await connection.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events"))));
+        }
+        var writes = writer.Writes;
+        await WaitAsync(() => writer.Writes > writes + 500, run);
+
+        var cutover = await CutoverWithoutShortLivedAsync(sync, writer);
+        await run;
+
+        await AssertIdenticalWhilePausedAsync(source, target, cutover, writer);
+    }
+
+    [RedisFact]
+    public async Task ASourceGoneForGoodEndsTheSyncWithTheReasonWithinItsRetryBudget()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        var (sync, run) = await StartAsync(source.Endpoint, target.Endpoint, applied: -1,
+            new CopyOptions { RetryBudget = TimeSpan.FromSeconds(3) }, _following with { SweepEvery = TimeSpan.FromMilliseconds(500) });
+        await using var _ = sync;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        source.Kill();
+
+        var error = await Assert.ThrowsAnyAsync<CopyException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(source.Endpoint.Address, error.Message, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
+    }
+
+    private static string Second(byte[] pair)
+    {
+        var items = RespFrame.Array(pair);
+        items.Next();
+        return RespFrame.String(items.Next());
+    }
+
+    private static readonly SyncOptions _following = new() { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) };
+
+    /// <summary>Opens and runs a sync, and waits until it is live and has applied <paramref name="applied"/> changes.</summary>
+    private static async Task<(LiveSync Sync, Task Run)> StartAsync(RedisEndpoint source, RedisEndpoint target, int applied, CopyOptions? options = null, SyncOptions? sync = null)
+    {
+        var live = await LiveSync.OpenAsync(source, target, options ?? new CopyOptions(), sync ?? _following);
+        var run = live.RunAsync();
+        await WaitAsync(() => live.Stats.Live && live.Stats.Applied > applied, run);
+        return (live, run);
     }
 
     private static async Task<CutoverReport> CutoverWithoutShortLivedAsync(LiveSync sync, SourceWriter writer)

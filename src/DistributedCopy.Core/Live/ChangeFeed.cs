@@ -2,12 +2,13 @@ namespace DistributedCopy.Core.Live;
 
 /// <summary>
 /// The keyspace notifications of one source node: <c>PSUBSCRIBE __keyevent@N__:*</c> on a connection of its own, each
-/// changed key handed to <see cref="Changed"/>. A PING is kept in flight (one every 10 ms at most; notifications wait in the socket meanwhile), so the connection's
+/// changed key handed to <c>changed</c>. A PING is kept in flight (one every 10 ms at most; notifications wait in the socket meanwhile), so the connection's
 /// deadline holds while it is idle and <see cref="BarrierAsync"/> can tell when every notification sent before it has been
-/// read. A dropped, killed or overflowed subscription is re-made with backoff; once it is, <see cref="Resubscribed"/> is
-/// called, so what was missed in between is reconciled.
+/// read. A dropped, killed or overflowed subscription is re-made with backoff; once it is, <c>resubscribed</c> is
+/// called, so what was missed in between is reconciled. Before each subscription <c>check</c> looks at the node's
+/// notify-keyspace-events (a restarted server has forgotten a CONFIG SET); its refusal (a CopyException) ends the feed.
 /// </summary>
-internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed)
+internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed, Func<RedisEndpoint, CancellationToken, Task> check)
 {
     private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(10);
     private readonly object _lock = new();
@@ -18,10 +19,6 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
     private int _disconnects;
 
     public RedisEndpoint Node { get; } = node;
-
-    public Action<byte[]> Changed { get; } = changed;
-
-    public Action<ChangeFeed> Resubscribed { get; } = resubscribed;
 
     /// <summary>Completes when the first subscription is in place (changes from then on are seen).</summary>
     public Task Subscribed => _subscribed.Task;
@@ -38,6 +35,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
         {
             try
             {
+                await check(Node, cancellationToken).ConfigureAwait(false);
                 await using var connection = await RespConnection.ConnectAsync(Node, cancellationToken).ConfigureAwait(false);
                 var writer = new RespWriter(256);
                 writer.Command(2).Bulk("PSUBSCRIBE"u8).Bulk($"__keyevent@{database}__:*");
@@ -46,14 +44,14 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
                 RespConnection.ThrowIfError(connection.Frame);
                 if (!first)
                 {
-                    Resubscribed(this);
+                    resubscribed(this);
                 }
                 first = false;
                 attempt = 0;
                 _subscribed.TrySetResult();
                 await ReadAsync(connection, writer, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not CopyException)
             {
                 LastError = ex.Message;
                 Interlocked.Increment(ref _disconnects);
@@ -78,7 +76,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
         }
     }
 
-    /// <summary>Completes when every notification the node sent before this call has been handed to <see cref="Changed"/>.</summary>
+    /// <summary>Completes when every notification the node sent before this call has been handed to <c>changed</c>.</summary>
     public Task BarrierAsync()
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,7 +130,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
             parts.Next();
             parts.Next();
             RespFrame.TryBulk(parts.Next(), out var key);
-            Changed(key.ToArray());
+            changed(key.ToArray());
             return false;
         }
         if (kind != "pong")

@@ -3,7 +3,7 @@ namespace DistributedCopy.Core.Live;
 /// <summary>
 /// Keys changed on the source and not yet applied, deduplicated, per bucket (a hash slot for a cluster source, one bucket
 /// for a standalone one). Bounded: past <paramref name="limit"/> keys a bucket's keys collapse into "the whole bucket is
-/// dirty" (<see cref="Overflowed"/> is called and the bucket is reconciled instead), so a change is never dropped.
+/// dirty" (<c>overflowed</c> is called and the bucket is reconciled instead), so a change is never dropped.
 /// </summary>
 internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
 {
@@ -13,8 +13,6 @@ internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
     private readonly SortedSet<int> _nonEmpty = [];
     private int _count;
     private int _next;
-
-    public Action<int> Overflowed { get; } = overflowed;
 
     public int Count
     {
@@ -50,13 +48,10 @@ internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
             set.Clear();
             _nonEmpty.Remove(bucket);
         }
-        Overflowed(bucket);
+        overflowed(bucket);
     }
 
-    /// <summary>Takes up to <paramref name="max"/> keys from buckets <paramref name="ready"/> accepts, going round the buckets so none waits on a busy one.</summary>
-    public List<(int Bucket, byte[] Key)> Take(int max, Func<int, bool> ready) => Take(max, ready, out _);
-
-    /// <summary>As <see cref="Take(int, Func{int, bool})"/>; <paramref name="oldest"/> is when the oldest change taken was seen (a tick count; 0 for none).</summary>
+    /// <summary>Takes up to <paramref name="max"/> keys from buckets <paramref name="ready"/> accepts, going round the buckets so none waits on a busy one; <paramref name="oldest"/> is when the oldest change taken was seen (a tick count; 0 for none).</summary>
     public List<(int Bucket, byte[] Key)> Take(int max, Func<int, bool> ready, out long oldest)
     {
         var taken = new List<(int, byte[])>();

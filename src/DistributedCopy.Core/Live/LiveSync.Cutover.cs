@@ -16,6 +16,10 @@ public sealed partial class LiveSync
         var checks = new List<string>();
         while (!Stats.Live)
         {
+            if (DateTime.UtcNow > deadline || _stop.IsCancellationRequested)
+            {
+                throw new CopyException($"the sync cannot be cut over: its snapshot has not finished{(_stop.IsCancellationRequested ? " (the sync has stopped)" : $" within {limit.TotalSeconds:0} s")}");
+            }
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
         var feeds = Feeds();

@@ -16,10 +16,11 @@ public sealed partial class LiveSync
     private ChangeFeed Follow(RedisEndpoint master, CancellationToken cancellationToken)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var feed = new ChangeFeed(master, _database, Changed, Resubscribed);
+        // each (re)subscription checks the node's notify-keyspace-events first: a restarted server forgets a CONFIG SET
+        var feed = new ChangeFeed(master, _database, Changed, Resubscribed, (node, token) => NotificationSettings.EnsureAsync([node], _sync.ConfigureNotifications, token));
         lock (_lock)
         {
-            _feeds[master.Address] = (feed, stop, feed.RunAsync(stop.Token));
+            _feeds[master.Address] = (feed, stop, Watch(feed.RunAsync(stop.Token)));
         }
         return feed;
     }
@@ -55,7 +56,23 @@ public sealed partial class LiveSync
             // a promoted replica may not have the setting its master had
             await NotificationSettings.EnsureAsync([shard.Master], _sync.ConfigureNotifications, cancellationToken).ConfigureAwait(false);
             var feed = Follow(shard.Master, cancellationToken);
-            await feed.Subscribed.WaitAsync(_engine.Source.Seed.Timeout * 3, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await feed.Subscribed.WaitAsync(_engine.Source.Seed.Timeout * 3, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // not followed until its slots are reconciled: dropped, so the next sweep starts over with it
+                (CancellationTokenSource Stop, Task Run) entry;
+                lock (_lock)
+                {
+                    (_, entry.Stop, entry.Run) = _feeds[shard.Master.Address];
+                    _feeds.Remove(shard.Master.Address);
+                }
+                await entry.Stop.CancelAsync().ConfigureAwait(false);
+                await entry.Run.ConfigureAwait(false);
+                throw;
+            }
             Stats.AddResubscribe();
             Reconcile(shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
         }

@@ -78,10 +78,27 @@ public sealed partial class LiveSync
         }
     }
 
+    /// <summary>
+    /// After buckets are copied again: what the target holds there and the source lacks is marked changed, so the applier
+    /// deletes it (checking the source once more, in order with every other change).
+    /// </summary>
+    private Task MarkExtrasAsync(HashSet<int> buckets, CancellationToken cancellationToken) =>
+        _engine.FindExtrasAsync(_database, _cluster ? SlotRange.Of(buckets) : [new SlotRange(0, HashSlot.Count - 1)], key =>
+        {
+            // a standalone target is scanned whole: only keys of the buckets reconciled count
+            var bucket = Bucket(key);
+            if (buckets.Contains(bucket))
+            {
+                _dirty.Add(bucket, key);
+            }
+        }, _changes, cancellationToken);
+
     /// <summary>Every few seconds: buckets whose key counts differ on two sweeps running (with nothing of theirs waiting) are reconciled.</summary>
     private async Task SweepLoopAsync(ClusterView source, ClusterView target, CancellationToken cancellationToken)
     {
         var suspects = new HashSet<int>();
+        long failingSince = 0;
+        var failures = 0;
         while (true)
         {
             await Task.Delay(_sync.SweepEvery, cancellationToken).ConfigureAwait(false);
@@ -94,11 +111,19 @@ public sealed partial class LiveSync
                 var confirmed = mismatched.Where(suspects.Contains).ToList();
                 Reconcile(confirmed);
                 suspects = [.. mismatched.Except(confirmed)];
+                (failingSince, failures) = (0, 0);
             }
             catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is TimeoutException)
             {
-                // a node failing over or a slot moving: the next sweep looks again
+                // a node failing over or a slot moving: the next sweep looks again, for as long as the retry budget lasts
+                // (a source gone for good ends the sync with the reason, rather than following nothing)
                 _changes.AddError(ex);
+                failingSince = failingSince == 0 ? Environment.TickCount64 : failingSince;
+                var spent = TimeSpan.FromMilliseconds(Environment.TickCount64 - failingSince);
+                if (++failures > 1 && spent > _options.RetryBudget)
+                {
+                    throw new RetriesExhaustedException(failures, spent, ex);
+                }
             }
         }
     }

@@ -21,6 +21,7 @@ public sealed partial class LiveSync : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, (ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> _feeds = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CopyProgress _changes = new() { CountsCopies = false };
     private int _busy;
 
@@ -64,42 +65,44 @@ public sealed partial class LiveSync : IAsyncDisposable
         var masters = _engine.Source.Topology.Shards.Select(s => _cluster ? s.Master : _engine.Source.Seed).ToList();
         await NotificationSettings.EnsureAsync(masters, _sync.ConfigureNotifications, token).ConfigureAwait(false);
         var (source, target) = await _engine.ViewsAsync(_database, token).ConfigureAwait(false);
-        var tasks = new List<Task>();
-        foreach (var master in masters)
-        {
-            Follow(master, token);
-        }
-        await WhenSubscribedAsync(token).ConfigureAwait(false);
         await using var applier = new ChangeApplier(_engine.NewPipeline(source, target, _changes), target, _options, _changes);
-        tasks.Add(ApplyLoopAsync(applier, token));
-        tasks.Add(ReconcileLoopAsync(token));
-        if (_sync.Resuming)
-        {
-            Reconcile(Enumerable.Range(0, _ready.Length));
-        }
-        else
-        {
-            await SnapshotAsync(token).ConfigureAwait(false);
-        }
-        Stats.Live = true;
-        tasks.Add(SweepLoopAsync(source, target, token));
+        var tasks = new List<Task>();
         try
         {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            foreach (var master in masters)
+            {
+                Follow(master, token);
+            }
+            await WhenSubscribedAsync(token).ConfigureAwait(false);
+            tasks.Add(Watch(ApplyLoopAsync(applier, token)));
+            tasks.Add(Watch(ReconcileLoopAsync(token)));
+            if (_sync.Resuming)
+            {
+                Reconcile(Enumerable.Range(0, _ready.Length));
+            }
+            else
+            {
+                await UnlessFailedAsync(SnapshotAsync(token)).ConfigureAwait(false);
+            }
+            Stats.Live = true;
+            tasks.Add(Watch(SweepLoopAsync(source, target, token)));
+            await UnlessFailedAsync(Task.WhenAll(tasks)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested && !_failure.Task.IsFaulted && !cancellationToken.IsCancellationRequested)
         {
             // ended by the cutover
         }
         finally
         {
+            // one part failing (a loop, a subscription that may not be made again) ends the others
             await _stop.CancelAsync().ConfigureAwait(false);
             List<Task> runs;
             lock (_lock)
             {
-                runs = [.. _feeds.Values.Select(f => f.Run)];
+                runs = [.. tasks, .. _feeds.Values.Select(f => f.Run)];
             }
-            await Task.WhenAll(runs).ConfigureAwait(false);
+            // ended, failed or cancelled: each is waited for; the reason is the one thrown above
+            await Task.WhenAll(runs.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
         }
     }
 
@@ -109,6 +112,23 @@ public sealed partial class LiveSync : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
         await _engine.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Fails the sync (and so stops its other parts) when <paramref name="part"/> fails.</summary>
+    private Task Watch(Task part)
+    {
+        part.ContinueWith(t => _failure.TrySetException(t.Exception!.InnerExceptions), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return part;
+    }
+
+    /// <summary>Waits for <paramref name="work"/>, or throws at once what made another part of the sync fail.</summary>
+    private async Task UnlessFailedAsync(Task work)
+    {
+        if (await Task.WhenAny(work, _failure.Task).ConfigureAwait(false) == _failure.Task)
+        {
+            await _failure.Task.ConfigureAwait(false);
+        }
+        await work.ConfigureAwait(false);
     }
 
     private int Bucket(ReadOnlySpan<byte> key) => _cluster ? HashSlot.Of(key) : 0;

@@ -19,34 +19,26 @@ public static class NotificationSettings
     /// <summary>Checks every node; sets what is missing where <paramref name="configure"/> allows, else refuses with one line.</summary>
     public static async Task EnsureAsync(IReadOnlyList<RedisEndpoint> nodes, bool configure, CancellationToken cancellationToken)
     {
-        foreach (var node in nodes)
+        foreach (var (node, setting, missing) in await ReadAsync(nodes, cancellationToken).ConfigureAwait(false))
         {
-            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
-            var writer = new RespWriter(128);
-            writer.Command(3).Bulk("CONFIG"u8).Bulk("GET"u8).Bulk("notify-keyspace-events"u8);
-            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-            var setting = Value(connection.Frame);
-            var missing = setting is null ? null : Missing(setting);
-            if (missing == "")
+            if (missing == "" || (configure && setting is not null && await TrySetAsync(node, setting + missing, cancellationToken).ConfigureAwait(false)))
             {
                 continue;
-            }
-            if (configure && setting is not null)
-            {
-                writer.Clear();
-                writer.Command(4).Bulk("CONFIG"u8).Bulk("SET"u8).Bulk("notify-keyspace-events"u8).Bulk(setting + missing);
-                await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-                await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                if (!RespFrame.IsError(connection.Frame))
-                {
-                    continue;
-                }
             }
             throw new CopyException(setting is null
                 ? $"{node.Address} does not let dcopy read notify-keyspace-events (CONFIG GET refused): live sync needs it to hold E and A (\"EA\"); set it on the service (Azure Cache for Redis: Advanced settings → Keyspace notifications \"EA\"; ElastiCache: the parameter group's notify-keyspace-events \"EA\"; Memorystore: the redis config notify-keyspace-events \"EA\") and run again"
                 : $"{node.Address} has notify-keyspace-events \"{setting}\", which lacks \"{missing}\": live sync needs keyevent notifications for every write (\"EA\"); run CONFIG SET notify-keyspace-events EA{(configure ? " (it was refused here)" : ", or pass --configure-notifications")}; on a managed cache set it on the service (Azure Cache for Redis: Advanced settings → Keyspace notifications; ElastiCache: the parameter group; Memorystore: the redis config)");
         }
+    }
+
+    private static async Task<bool> TrySetAsync(RedisEndpoint node, string setting, CancellationToken cancellationToken)
+    {
+        await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+        var writer = new RespWriter(128);
+        writer.Command(4).Bulk("CONFIG"u8).Bulk("SET"u8).Bulk("notify-keyspace-events"u8).Bulk(setting);
+        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+        await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+        return !RespFrame.IsError(connection.Frame);
     }
 
     /// <summary>For `dcopy plan`: each node's setting and what it lacks (null where CONFIG GET is refused); writes nothing.</summary>

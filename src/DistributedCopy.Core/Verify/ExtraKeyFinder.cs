@@ -1,14 +1,21 @@
 namespace DistributedCopy.Core.Verify;
 
 /// <summary>
-/// Verify's second pass: batches of keys listed on the target, checked with pipelined EXISTS on the source; a key the
-/// source does not have is "extra" (left over from before, or written to the target by someone else).
+/// Batches of keys listed on the target, checked with pipelined EXISTS on the source; each key the source does not have
+/// is handed to <paramref name="extra"/>: verify's second pass counts them (left over from before, or written to the
+/// target by someone else), a live sync's reconcile deletes them.
 /// </summary>
-internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, CopyProgress progress, VerifyResult result) : IBatchProcessor
+internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, CopyProgress progress, Action<byte[]> extra) : IBatchProcessor
 {
     private readonly ShardConnections _source = new(source);
     private int[] _route = new int[options.BatchSize];
     private readonly List<int> _extra = [];
+
+    /// <summary>The target's keys: of <paramref name="slots"/> on a cluster target, of its database on a standalone one.</summary>
+    public static IReadOnlyList<IKeySource> TargetKeys(ClusterView target, IReadOnlyList<SlotRange> slots, SlotTracker tracker, CopyOptions options, CopyProgress progress) =>
+        target.Topology.IsCluster
+            ? SlotSource.ForShards(target, slots, tracker, options, progress)
+            : [new ScanSource(target, target.Seed.Database, ScanPosition.Start, null, options, progress)];
 
     public async Task ProcessAsync(KeyBatch batch, CancellationToken cancellationToken)
     {
@@ -19,53 +26,31 @@ internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, Co
         await Retry.RunAsync(options, progress, [_source], async () =>
         {
             _extra.Clear();
-            var topology = _source.Topology;
             for (var i = 0; i < batch.Count; i++)
             {
-                _route[i] = topology.ShardFor(batch.SourceSlot[i]);
+                _route[i] = _source.Topology.ShardFor(batch.SourceSlot[i]);
                 if (_route[i] < 0)
                 {
                     throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
                 }
                 _source.Writer(_route[i]).Command(2).Bulk("EXISTS"u8).Bulk(batch.Key(i));
             }
-            try
+            var error = await _source.SendAndReadEachAsync(_route, 0, batch.Count, _ => true, (i, reply) =>
             {
-                await _source.SendAllAsync(cancellationToken).ConfigureAwait(false);
-                for (var shard = 0; shard < topology.Shards.Count; shard++)
+                if (RespFrame.Integer(reply) == 0)
                 {
-                    if (!_source.HasCommands(shard))
-                    {
-                        continue;
-                    }
-                    var connection = await _source.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        if (_route[i] != shard)
-                        {
-                            continue;
-                        }
-                        await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                        if (RespFrame.IsError(connection.Frame))
-                        {
-                            throw ServerErrors.Classify(RespFrame.ErrorText(connection.Frame), "source");
-                        }
-                        if (RespFrame.Integer(connection.Frame) == 0)
-                        {
-                            _extra.Add(i);
-                        }
-                    }
+                    _extra.Add(i);
                 }
-            }
-            finally
+            }, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
             {
-                _source.ClearWriters();
+                throw ServerErrors.Classify(error, "source");
             }
         }, cancellationToken).ConfigureAwait(false);
-        // counted once the whole batch is checked, so a retried batch counts each key once
+        // handed on once the whole batch is checked, so a retried batch reports each key once
         foreach (var i in _extra)
         {
-            result.AddExtra(batch.Key(i));
+            extra(batch.Key(i).ToArray());
         }
     }
 

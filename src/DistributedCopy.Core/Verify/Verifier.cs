@@ -57,9 +57,7 @@ public sealed class Verifier : IAsyncDisposable
         var (source, target) = await _sides.ForDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
         await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => Comparer(source, target), cancellationToken)
             .ConfigureAwait(false);
-        var secondPass = target.Topology.IsCluster
-            ? SlotSource.ForShards(target, [new SlotRange(0, HashSlot.Count - 1)], new SlotTracker(_ => { }), _options, Progress)
-            : [new ScanSource(target, target.Seed.Database, ScanPosition.Start, null, _options, Progress)];
+        var secondPass = ExtraKeyFinder.TargetKeys(target, [new SlotRange(0, HashSlot.Count - 1)], new SlotTracker(_ => { }), _options, Progress);
         await _runner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken).ConfigureAwait(false);
     }
 
@@ -71,5 +69,5 @@ public sealed class Verifier : IAsyncDisposable
 
     private BatchVerifier Comparer(ClusterView source, ClusterView target) => new(source, target, _options, Progress, Result, _ttlToleranceMs);
 
-    private ExtraKeyFinder ExtraFinder(ClusterView source) => new(source, _options, Progress, Result);
+    private ExtraKeyFinder ExtraFinder(ClusterView source) => new(source, _options, Progress, key => Result.AddExtra(key));
 }
