@@ -9,4 +9,7 @@ public enum Directive
     LeaseLost = 1,
     /// <summary>The job is paused, cancelled or finished: stop.</summary>
     Stop = 2,
+
+    /// <summary>A live sync is cut over: drain the partition's changes, check its counts, report, and end it.</summary>
+    Cutover = 3,
 }

@@ -33,6 +33,17 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     [Alias("Fail")]
     Task FailAsync(int worker, int partitionId, string message, bool pause);
 
+    /// <summary>
+    /// Ends a live sync: pauses the source's writes where asked (and allowed), then each partition drains its changes and
+    /// checks its counts; the job completes when all have reported (see <see cref="JobStatus.Cutover"/>).
+    /// </summary>
+    [Alias("Cutover")]
+    Task<JobStatus> CutoverAsync(CutoverOrder order);
+
+    /// <summary>The cutover under way, for workers told to cut over (null when there is none).</summary>
+    [Alias("GetCutover")]
+    Task<CutoverOrder?> GetCutoverAsync();
+
     /// <summary>The job's spec, for workers that (re)activate.</summary>
     [Alias("Spec")]
     Task<JobSpec?> GetSpecAsync();

@@ -11,4 +11,10 @@ public enum JobPhase
     Cancelled = 5,
     Completed = 6,
     Failed = 7,
+
+    /// <summary>A live sync copying its snapshot or following the source.</summary>
+    Syncing = 8,
+
+    /// <summary>A live sync draining its last changes before it ends (writes paused where asked).</summary>
+    CuttingOver = 9,
 }

@@ -40,4 +40,10 @@ public sealed record JobSpec(
 
     /// <summary>Keys above this many bytes (MEMORY USAGE) are copied and verified in chunks; 0 for never; null for the engine's default.</summary>
     [Id(15)] public long? BigKeyBytes { get; init; }
+
+    /// <summary>Sync: set notify-keyspace-events on source masters that lack a class sync needs (else the sync fails saying so).</summary>
+    [Id(16)] public bool ConfigureNotifications { get; init; }
+
+    /// <summary>Sync: how often both sides' key counts are compared, in milliseconds.</summary>
+    [Id(17)] public int SweepMs { get; init; } = 5000;
 }

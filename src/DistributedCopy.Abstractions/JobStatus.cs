@@ -30,5 +30,11 @@ public sealed record JobStatus(
     /// <summary>Things the operator should know that are not errors, oldest first.</summary>
     [Id(17)] public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>A live sync: counters summed over its partitions, the pending keys summed and the largest lag.</summary>
+    [Id(18)] public SyncProgress? Sync { get; init; }
+
+    /// <summary>A live sync that was cut over: what the cutover found over all partitions.</summary>
+    [Id(19)] public CutoverSummary? Cutover { get; init; }
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }

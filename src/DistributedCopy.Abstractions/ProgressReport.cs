@@ -17,4 +17,10 @@ public sealed record ProgressReport(
 
     /// <summary>What the operator should know that is not an error (a scan restarted from the start, say).</summary>
     [Id(9)] public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>A live sync's partition: its counters since the last report, and its lag now.</summary>
+    [Id(10)] public SyncProgress? Sync { get; init; }
+
+    /// <summary>A live sync's partition, cut over: what its cutover found (with <see cref="PartitionDone"/>).</summary>
+    [Id(11)] public CutoverSummary? Cutover { get; init; }
 }

@@ -105,7 +105,7 @@ public sealed class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
         }
-        var jobId = parse.GetValue(JobIdOption) ?? $"{(kind == JobKind.Verify ? "verify" : "copy")}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        var jobId = parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         if (jobId.Length is 0 or > 100 || jobId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
         {
             throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");

@@ -31,6 +31,11 @@ public static class StatusCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(status));
             }
+            if (status.Kind == Abstractions.JobKind.Sync)
+            {
+                Console.Error.WriteLine(SyncWatcher.Line(status) + (status.Message is null ? "" : " — " + status.Message));
+                return ExitCodes.Success;
+            }
             Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, slots {status.SlotsDone}/{status.SlotsTotal}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
             return ExitCodes.Success;
         });

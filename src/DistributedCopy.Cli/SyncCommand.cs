@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
+using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;
 
@@ -16,23 +17,21 @@ public static class SyncCommand
         var options = new CopyOptionsSet();
         var configure = new Option<bool>("--configure-notifications") { Description = "Set notify-keyspace-events on source masters that lack a class sync needs (E and A); without it dcopy refuses and says how." };
         var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => 5 };
+        var detach = new Option<bool>("--detach") { Description = "With --control: start the sync on the silos and return; `dcopy status` follows it, `dcopy cutover` ends it." };
         var command = new Command("sync", "Live sync: copy, then keep the target following the source's writes (keyspace notifications, every gap reconciled) until `dcopy cutover <job>`. Run the same command again to resume.");
         options.AddTo(command);
         command.Options.Add(configure);
         command.Options.Add(sweep);
+        command.Options.Add(detach);
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(CliOptions.Control) is not null)
-            {
-                throw new CliException(ExitCodes.BadInput, "dcopy sync runs in this process for now: leave out --control");
-            }
             var sweepSeconds = parse.GetValue(sweep);
             if (sweepSeconds is < 0.2 or > 3600 || double.IsNaN(sweepSeconds))
             {
                 throw new CliException(ExitCodes.BadInput, "--sweep-seconds takes seconds, from 0.2 to 3600");
             }
-            var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
+            var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Sync, false, cancellationToken);
             if (spec.Databases.Count > 1)
             {
                 throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", spec.Databases)}: sync one database at a time, named in the source endpoint (redis://host:port/N)");
@@ -45,6 +44,10 @@ public static class SyncCommand
             catch (CopyException ex)
             {
                 throw new CliException(ExitCodes.BadInput, ex.Message);
+            }
+            if (parse.GetValue(CliOptions.Control) is not null)
+            {
+                return await OnSilosAsync(parse, spec with { ConfigureNotifications = parse.GetValue(configure), SweepMs = (int)(sweepSeconds * 1000) }, parse.GetValue(detach), cancellationToken);
             }
             var files = SyncFiles.For(parse.GetValue(CliOptions.StateDir)!, spec.JobId);
             using var held = files.TryLock() ?? throw new CliException(ExitCodes.BadInput, $"sync {spec.JobId} is running already (in another dcopy)");
@@ -69,6 +72,41 @@ public static class SyncCommand
         return command;
     }
 
+    /// <summary>
+    /// On a silo cluster: starts the sync job (or, when one of this id exists, continues it), then follows it until it is
+    /// cut over. Ctrl+C leaves it running on the silos.
+    /// </summary>
+    private static async Task<int> OnSilosAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken)
+    {
+        await using var host = await JobHost.StartAsync(parse, cancellationToken);
+        var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
+        JobStatus status;
+        if (await job.GetSpecAsync() is { } existing)
+        {
+            if (existing.Kind != JobKind.Sync)
+            {
+                throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already and is a {existing.Kind.ToString().ToLowerInvariant()}: choose another --job-id");
+            }
+            var was = (await job.GetStatusAsync()).Phase;
+            status = await job.ResumeAsync();
+            Console.Error.WriteLine($"sync {spec.JobId}: {status.Phase.ToString().ToLowerInvariant()} on the silos{(was is JobPhase.Paused or JobPhase.Failed && !status.IsFinished ? "; resumed: each partition is reconciled, then followed again" : "")}");
+        }
+        else
+        {
+            status = await job.StartAsync(spec);
+        }
+        if (status.IsFinished || status.Phase == JobPhase.Paused)
+        {
+            return SyncWatcher.Finish(status, parse.GetValue(CliOptions.Json));
+        }
+        if (detach)
+        {
+            Console.Error.WriteLine($"sync {spec.JobId} runs on the silos: `dcopy status {spec.JobId} --control …` follows it, `dcopy cutover {spec.JobId} --control …` ends it");
+            return ExitCodes.Success;
+        }
+        return await SyncWatcher.WatchAsync(job, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Progress) == "none", parse.GetValue(CliOptions.Json), cancellationToken);
+    }
+
     /// <summary>Prints progress until a cutover request comes (then runs it and reports) or the sync fails.</summary>
     private static async Task<int> FollowAsync(LiveSync sync, Task run, SyncFiles files, ParseResult parse, CancellationToken cancellationToken)
     {
@@ -82,15 +120,16 @@ public static class SyncCommand
             if (files.TakeCutoverRequest() is { } request)
             {
                 var report = await sync.CutoverAsync(request.PauseWrites, request.HoldSeconds > 0 ? TimeSpan.FromSeconds(request.HoldSeconds) : null,
-                    TimeSpan.FromSeconds(request.TimeoutSeconds), cancellationToken);
+                    TimeSpan.FromSeconds(request.TimeoutSeconds), cancellationToken: cancellationToken);
                 await run;
-                files.WriteReport(Report(report, sync));
+                var json = SyncWatcher.ReportJson(SyncReports.Summary(report), sync.Progress.KeysCopied, SyncReports.Progress(sync));
+                files.WriteReport(JsonDocument.Parse(json).RootElement);
                 files.WriteStatus(Status(files.Job, sync, 0, report.InSync ? "cut over, in sync" : "cut over, behind"));
                 files.Finish();
                 Console.Error.WriteLine($"sync {files.Job}: cut over — {report}");
                 if (parse.GetValue(CliOptions.Json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(Report(report, sync)));
+                    Console.WriteLine(json);
                 }
                 return ExitCodes.Success;
             }
@@ -127,23 +166,5 @@ public static class SyncCommand
         reconciles = sync.Stats.Reconciles,
         resubscribes = sync.Stats.Resubscribes,
         at = DateTimeOffset.UtcNow,
-    };
-
-    private static object Report(CutoverReport report, LiveSync sync) => new
-    {
-        inSync = report.InSync,
-        inSyncAt = report.InSyncAt,
-        lagSeconds = report.LagSeconds,
-        pendingKeys = report.PendingKeys,
-        sourceKeys = report.SourceKeys,
-        targetKeys = report.TargetKeys,
-        writesPaused = report.WritesPaused,
-        checks = report.Checks,
-        text = report.ToString(),
-        keysCopied = sync.Progress.KeysCopied,
-        changes = sync.Stats.Changes,
-        applied = sync.Stats.Applied,
-        deleted = sync.Stats.Deleted,
-        reconciles = sync.Stats.Reconciles,
     };
 }

@@ -26,10 +26,10 @@ public sealed partial class CoordinatorGrain
         var resumed = !State.LeasedBefore.Add(partition.Id);
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
         var cursor = State.Cursors.GetValueOrDefault(partition.Id, "0");
-        if (resumed)
+        if (resumed || State.ActiveKind == JobKind.Sync)
         {
-            // the lease count and the partitions leased before are state: keep them across a crash of this grain
-            await state.WriteStateAsync();
+            // the lease count and the partitions leased before are state (and a sync's leases): keep them across a crash of this grain
+            await SaveAsync();
         }
         return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed) { TraceParent = State.TraceParent };
     }
@@ -75,6 +75,7 @@ public sealed partial class CoordinatorGrain
         }
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
+        TakeSync(report);
         if (report.Verify is not null)
         {
             State.Verify = State.Verify.Add(report.Verify, State.Spec!.MaxExamples);
@@ -89,12 +90,17 @@ public sealed partial class CoordinatorGrain
                 return Directive.Stop;
             }
         }
-        await state.WriteStateAsync();
-        return Directive.Continue;
+        await SaveAsync();
+        return State.Phase == JobPhase.CuttingOver ? Directive.Cutover : Directive.Continue;
     }
 
     private async Task FinishPhaseAsync()
     {
+        if (State.ActiveKind == JobKind.Sync)
+        {
+            await FinishCutoverAsync();
+            return;
+        }
         if (State.ActiveKind == JobKind.Copy && State.Spec!.VerifyAfterCopy)
         {
             State.ActiveKind = JobKind.Verify;
@@ -132,6 +138,7 @@ public sealed partial class CoordinatorGrain
             Core.Diagnostics.Instruments.LeasesExpired.Add(1);
             LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
         }
+        await CheckCutoverDeadlineAsync();
         await EnsureWorkersAsync();
     }
 

@@ -26,16 +26,29 @@ public sealed partial class CoordinatorGrain
         }
     }
 
-    private static bool IsActive(JobPhase phase) => phase is JobPhase.Copying or JobPhase.Verifying;
+    private static bool IsActive(JobPhase phase) => phase is JobPhase.Copying or JobPhase.Verifying or JobPhase.Syncing or JobPhase.CuttingOver;
+
+    /// <summary>The phase a job of <paramref name="kind"/> works in (and a resume returns to).</summary>
+    private static JobPhase ActivePhase(JobKind kind) => kind switch
+    {
+        JobKind.Verify => JobPhase.Verifying,
+        JobKind.Sync => JobPhase.Syncing,
+        _ => JobPhase.Copying,
+    };
 
     private async Task SetPhaseAsync(JobPhase phase, string? message)
     {
+        if (State.Phase == JobPhase.CuttingOver && phase != JobPhase.Completed && State.Cutover is { Paused: true })
+        {
+            // a cutover that stops (failed, paused, cancelled) does not leave the source's writes paused
+            await ReleaseWritesAsync([]);
+        }
         State.Phase = phase;
         State.Message = message;
         _leases.Clear();
         // leases granted before now end with this phase change; their late reports are refused
         State.PhaseFirstToken = State.LeasesGranted;
-        await state.WriteStateAsync();
+        await SaveAsync();
         if (!IsActive(phase))
         {
             _span?.SetTag("distributedcopy.phase", phase.ToString());
@@ -46,6 +59,15 @@ public sealed partial class CoordinatorGrain
             _timer = null;
             await UnregisterKeepAliveAsync();
         }
+    }
+
+    /// <summary>Writes the state (with a sync's leases, which a later activation takes over).</summary>
+    private Task SaveAsync()
+    {
+        State.Leases = State.ActiveKind == Abstractions.JobKind.Sync
+            ? _leases.ToDictionary(l => l.Key, l => new HeldLease(l.Value.Worker, l.Value.Token))
+            : [];
+        return state.WriteStateAsync();
     }
 
     private async Task UnregisterKeepAliveAsync()
@@ -63,6 +85,8 @@ public sealed partial class CoordinatorGrain
         State.ActiveKind)
     {
         LastError = State.LastError,
+        Sync = SyncStatus(),
+        Cutover = State.CutoverResult,
         Notes = State.Notes.ToList(),
         Workers = new Dictionary<int, WorkerSeen>(_workers),
         Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(

@@ -28,6 +28,11 @@ public sealed partial class CoordinatorGrain(
     {
         if (IsActive(State.Phase))
         {
+            // a sync's leases held before this activation count as renewed now; they expire if their worker is gone too
+            foreach (var (partition, held) in State.Leases)
+            {
+                _leases[partition] = new ActiveLease(held.Worker, held.Token, DateTime.UtcNow);
+            }
             StartTimer();
         }
         return Task.CompletedTask;
@@ -57,9 +62,11 @@ public sealed partial class CoordinatorGrain(
         {
             var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
             var plan = await SlotPlanner.PlanAsync(source, spec.Workers * spec.PartitionsPerWorker, spec.Databases);
-            State.Partitions = plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
-            State.KeysPlanned = plan.Sum(p => p.Keys);
-            State.Phase = spec.Kind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying;
+            State.Partitions = spec.Kind == JobKind.Sync
+                ? SyncPartitions(plan, spec, source.Topology.IsCluster)
+                : plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
+            State.KeysPlanned = State.Partitions.Sum(p => p.Keys);
+            State.Phase = ActivePhase(spec.Kind);
             LogPlanned(logger, spec.JobId, State.Partitions.Count, State.KeysPlanned, spec.Workers);
         }
         catch (Exception ex) when (ex is Core.Resp.RespException or CopyException)
@@ -68,7 +75,7 @@ public sealed partial class CoordinatorGrain(
             State.Message = "planning failed: " + ex.Message;
             LogPlanningFailed(logger, spec.JobId, ex.Message);
         }
-        await state.WriteStateAsync();
+        await SaveAsync();
         if (IsActive(State.Phase) && State.Partitions.Count == 0)
         {
             // an empty source: nothing to lease, nothing to wait for
@@ -104,7 +111,7 @@ public sealed partial class CoordinatorGrain(
         }
         if (State.Spec is not null && State.Phase is JobPhase.Paused or JobPhase.Failed)
         {
-            await SetPhaseAsync(State.ActiveKind == JobKind.Verify ? JobPhase.Verifying : JobPhase.Copying, null);
+            await SetPhaseAsync(ActivePhase(State.ActiveKind), null);
             await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
         }
         if (IsActive(State.Phase))

@@ -54,6 +54,25 @@ public sealed class CoordinatorState
     /// </summary>
     [Id(18)] public long PhaseFirstToken { get; set; }
 
+    /// <summary>A live sync: its counters summed over every partition and lease.</summary>
+    [Id(19)] public SyncProgress SyncTotals { get; set; } = new SyncProgress();
+
+    /// <summary>A live sync's cutover under way (or done).</summary>
+    [Id(20)] public CutoverOrder? Cutover { get; set; }
+
+    /// <summary>What each partition's cutover found.</summary>
+    [Id(21)] public Dictionary<int, CutoverSummary> CutoverParts { get; set; } = [];
+
+    /// <summary>What the cutover found over all partitions, once it ended.</summary>
+    [Id(22)] public CutoverSummary? CutoverResult { get; set; }
+
+    /// <summary>
+    /// A live sync's leases (partition to worker and token), so a coordinator activated again (its silo died) knows who
+    /// holds what: surviving workers keep their partitions, and only the dead ones' leases expire and move (each move costs
+    /// a reconcile of the partition's slots).
+    /// </summary>
+    [Id(23)] public Dictionary<int, HeldLease> Leases { get; set; } = [];
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));

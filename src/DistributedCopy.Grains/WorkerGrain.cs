@@ -80,6 +80,10 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             Resuming = lease.Resumed,
             RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
         };
+        if (lease.Kind == JobKind.Sync)
+        {
+            return await SyncAsync(coordinator, spec, lease, copyOptions, cancellationToken);
+        }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = new ConcurrentQueue<int>();
         string? cursor = null;
@@ -144,11 +148,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
         {
-            // any error the engine could not retry away pauses the job with its reason; no silent restart of the lease
-            var message = ex is CopyException or Core.Resp.RespException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-            LogFailed(logger, JobId, Index, lease.Partition.Id, message);
             await StopWorkAsync(linked, work);
-            await coordinator.FailAsync(Index, lease.Partition.Id, message, pause: true);
+            await FailLeaseAsync(coordinator, lease, ex);
             return false;
         }
         finally
@@ -165,6 +166,14 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 await verifier.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Any error the engine could not retry away pauses the job with its reason; no silent restart of the lease.</summary>
+    private async Task FailLeaseAsync(ICoordinatorGrain coordinator, Lease lease, Exception ex)
+    {
+        var message = ex is CopyException or Core.Resp.RespException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        LogFailed(logger, JobId, Index, lease.Partition.Id, message);
+        await coordinator.FailAsync(Index, lease.Partition.Id, message, pause: true);
     }
 
     [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: worker {Worker} stops on partition {Partition}: {Message}")]

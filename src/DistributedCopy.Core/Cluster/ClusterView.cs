@@ -28,6 +28,31 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
         return new ClusterView(mapped, topology, addressMap, capabilities);
     }
 
+    /// <summary>Where writes go: each master of a cluster, or the server itself.</summary>
+    public IReadOnlyList<RedisEndpoint> Masters => Topology.IsCluster ? [.. Topology.Shards.Select(s => s.Master)] : [Seed];
+
+    /// <summary>Keys in the database this view points at: DBSIZE, summed over a cluster's masters.</summary>
+    public Task<long> CountKeysAsync(CancellationToken cancellationToken) => CountKeysAsync(Masters, cancellationToken);
+
+    /// <summary>The masters of the side <paramref name="seed"/> names, read with nothing probed or written (its writes may be paused).</summary>
+    public static async Task<IReadOnlyList<RedisEndpoint>> MastersAsync(RedisEndpoint seed, CancellationToken cancellationToken)
+    {
+        var topology = await Topology.ReadAnyAsync(seed.AllSeeds(), cancellationToken).ConfigureAwait(false);
+        return topology.IsCluster ? [.. topology.Shards.Select(s => s.Master)] : [seed];
+    }
+
+    /// <summary>Keys in one database of these masters: DBSIZE, summed.</summary>
+    public static async Task<long> CountKeysAsync(IReadOnlyList<RedisEndpoint> masters, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var node in masters)
+        {
+            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+            total += await connection.ExecuteIntegerAsync("DBSIZE").ConfigureAwait(false);
+        }
+        return total;
+    }
+
     /// <summary>Reads the topology again unless someone already did since <paramref name="seenVersion"/>.</summary>
     public async Task RefreshAsync(int seenVersion, CancellationToken cancellationToken)
     {

@@ -8,8 +8,10 @@ public sealed partial class LiveSync
     /// Ends the sync once the target has caught up. With <paramref name="pauseWrites"/> the source masters stop taking writes
     /// first, so the target ends identical; they are released at the end unless <paramref name="hold"/> is given, for which
     /// they stay paused (so the application can be switched with no write lost). Without the pause, reports the lag reached.
+    /// <paramref name="pausedByCaller"/>: the caller paused every source master already (a silo cluster's coordinator,
+    /// for all its workers) and releases them; the cutover drains and checks as if it had paused them itself.
     /// </summary>
-    public async Task<CutoverReport> CutoverAsync(bool pauseWrites = false, TimeSpan? hold = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<CutoverReport> CutoverAsync(bool pauseWrites = false, TimeSpan? hold = null, TimeSpan? timeout = null, bool pausedByCaller = false, CancellationToken cancellationToken = default)
     {
         var limit = timeout ?? TimeSpan.FromMinutes(2);
         var deadline = DateTime.UtcNow + limit;
@@ -24,14 +26,14 @@ public sealed partial class LiveSync
         }
         var feeds = Feeds();
         var masters = feeds.Select(f => f.Node).ToList();
-        var paused = pauseWrites && await PauseAsync(masters, limit + (hold ?? TimeSpan.Zero), checks, cancellationToken).ConfigureAwait(false);
+        var paused = pausedByCaller || (pauseWrites && await WritePause.PauseAsync(masters, limit + (hold ?? TimeSpan.Zero), checks, cancellationToken).ConfigureAwait(false));
         var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
         if (await Task.WhenAny(barrier, Task.Delay(limit, cancellationToken)).ConfigureAwait(false) == barrier)
         {
             checks.Add($"every notification sent before the {(paused ? "pause" : "cutover")} was read ({masters.Count} subscription(s))");
         }
         var (source, target) = await _engine.ViewsAsync(_database, cancellationToken).ConfigureAwait(false);
-        var counts = new SideCounts(source, target, _cluster);
+        var counts = new SideCounts(source, target, _owned);
         for (var round = 1; round <= 3 && DateTime.UtcNow < deadline; round++)
         {
             await DrainedAsync(deadline, cancellationToken).ConfigureAwait(false);
@@ -46,9 +48,9 @@ public sealed partial class LiveSync
         var (sourceKeys, targetKeys) = await counts.TotalsAsync(cancellationToken).ConfigureAwait(false);
         var pending = _dirty.Count;
         var report = new CutoverReport(DateTimeOffset.UtcNow, pending == 0 && paused ? 0 : _dirty.OldestAgeMs() / 1000.0, pending, sourceKeys, targetKeys, paused, checks);
-        if (paused && hold is null)
+        if (paused && !pausedByCaller && hold is null)
         {
-            await UnpauseAsync(masters, checks, cancellationToken).ConfigureAwait(false);
+            await WritePause.UnpauseAsync(masters, checks, cancellationToken).ConfigureAwait(false);
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         return report;
@@ -69,51 +71,6 @@ public sealed partial class LiveSync
                 return;
             }
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<bool> PauseAsync(IReadOnlyList<RedisEndpoint> masters, TimeSpan length, List<string> checks, CancellationToken cancellationToken)
-    {
-        var done = new List<RedisEndpoint>();
-        foreach (var master in masters)
-        {
-            await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
-            var reply = await TryAsync(connection, "CLIENT", "PAUSE", ((long)length.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE").ConfigureAwait(false);
-            if (reply is not null)
-            {
-                checks.Add($"CLIENT PAUSE refused on {master.Address} ({reply}): drained without pausing writes");
-                await UnpauseAsync(done, checks, cancellationToken).ConfigureAwait(false);
-                return false;
-            }
-            done.Add(master);
-        }
-        checks.Add($"writes paused on {masters.Count} source master(s) (CLIENT PAUSE WRITE, {length.TotalSeconds:0} s at most)");
-        return true;
-    }
-
-    private static async Task UnpauseAsync(IReadOnlyList<RedisEndpoint> masters, List<string> checks, CancellationToken cancellationToken)
-    {
-        foreach (var master in masters)
-        {
-            await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
-            if (await TryAsync(connection, "CLIENT", "UNPAUSE").ConfigureAwait(false) is { } refused)
-            {
-                checks.Add($"CLIENT UNPAUSE refused on {master.Address} ({refused}): writes resume when the pause runs out");
-            }
-        }
-    }
-
-    /// <summary>Runs a command; returns the server's error text, or null when it succeeded.</summary>
-    private static async Task<string?> TryAsync(RespConnection connection, params string[] parts)
-    {
-        try
-        {
-            await connection.ExecuteAsync(parts).ConfigureAwait(false);
-            return null;
-        }
-        catch (RedisErrorException ex)
-        {
-            return ex.Message;
         }
     }
 }

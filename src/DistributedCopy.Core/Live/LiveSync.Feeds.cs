@@ -36,7 +36,7 @@ public sealed partial class LiveSync
             return;
         }
         await source.RefreshAsync(source.Version, cancellationToken).ConfigureAwait(false);
-        var shards = source.Topology.Shards;
+        var shards = OwningShards(source.Topology).ToList();
         List<(ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> gone;
         lock (_lock)
         {
@@ -74,7 +74,7 @@ public sealed partial class LiveSync
                 throw;
             }
             Stats.AddResubscribe();
-            Reconcile(shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
+            Reconcile(shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(b => _owned[b]));
         }
     }
 
@@ -83,7 +83,7 @@ public sealed partial class LiveSync
         Stats.AddResubscribe();
         // what the node wrote while nobody listened is unknown: its slots are copied again
         var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.Master.Address == feed.Node.Address);
-        Reconcile(!_cluster ? [0] : shard is null ? Enumerable.Range(0, HashSlot.Count) : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)));
+        Reconcile(!_cluster ? [0] : shard is null ? Owned : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(b => _owned[b]));
     }
 
     private async Task WhenSubscribedAsync(CancellationToken cancellationToken)

@@ -105,7 +105,7 @@ public sealed partial class LiveSync
             try
             {
                 await FollowMastersAsync(source, cancellationToken).ConfigureAwait(false);
-                var counts = new SideCounts(source, target, _cluster);
+                var counts = new SideCounts(source, target, _owned);
                 var mismatched = (await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false))
                     .Where(b => Volatile.Read(ref _ready[b]) && !_dirty.Has(b)).ToHashSet();
                 var confirmed = mismatched.Where(suspects.Contains).ToList();

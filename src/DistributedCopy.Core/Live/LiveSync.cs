@@ -17,6 +17,7 @@ public sealed partial class LiveSync : IAsyncDisposable
     private readonly bool _cluster;
     private readonly DirtyKeys _dirty;
     private readonly bool[] _ready;
+    private readonly bool[] _owned;
     private readonly SortedSet<int> _toReconcile = [];
     private readonly object _lock = new();
     private readonly Dictionary<string, (ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> _feeds = [];
@@ -34,6 +35,11 @@ public sealed partial class LiveSync : IAsyncDisposable
         _cluster = engine.Source.Topology.IsCluster;
         var buckets = _cluster ? HashSlot.Count : 1;
         _ready = new bool[buckets];
+        _owned = new bool[buckets];
+        foreach (var range in _cluster && sync.Slots is not null ? sync.Slots : [new SlotRange(0, buckets - 1)])
+        {
+            Array.Fill(_owned, true, range.Start, range.Count);
+        }
         _dirty = new DirtyKeys(buckets, sync.MaxDirtyKeys, Reconcile);
         Stats.PendingNow = () => _dirty.Count + Volatile.Read(ref _inFlight);
         Stats.LagNow = Lag;
@@ -62,7 +68,7 @@ public sealed partial class LiveSync : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;
-        var masters = _engine.Source.Topology.Shards.Select(s => _cluster ? s.Master : _engine.Source.Seed).ToList();
+        var masters = _cluster ? [.. OwningShards(_engine.Source.Topology).Select(s => s.Master)] : new List<RedisEndpoint> { _engine.Source.Seed };
         await NotificationSettings.EnsureAsync(masters, _sync.ConfigureNotifications, token).ConfigureAwait(false);
         var (source, target) = await _engine.ViewsAsync(_database, token).ConfigureAwait(false);
         await using var applier = new ChangeApplier(_engine.NewPipeline(source, target, _changes), target, _options, _changes);
@@ -78,7 +84,7 @@ public sealed partial class LiveSync : IAsyncDisposable
             tasks.Add(Watch(ReconcileLoopAsync(token)));
             if (_sync.Resuming)
             {
-                Reconcile(Enumerable.Range(0, _ready.Length));
+                Reconcile(Owned);
             }
             else
             {
@@ -133,10 +139,23 @@ public sealed partial class LiveSync : IAsyncDisposable
 
     private int Bucket(ReadOnlySpan<byte> key) => _cluster ? HashSlot.Of(key) : 0;
 
+    /// <summary>The buckets (slots, or the one database) this sync follows.</summary>
+    private IEnumerable<int> Owned => Enumerable.Range(0, _owned.Length).Where(b => _owned[b]);
+
+    /// <summary>The source shards owning some of the slots this sync follows.</summary>
+    private IEnumerable<Shard> OwningShards(Topology topology) =>
+        topology.Shards.Where(s => s.Slots.Any(r => Enumerable.Range(r.Start, r.Count).Any(b => _owned[b])));
+
     private void Changed(byte[] key)
     {
+        var bucket = Bucket(key);
+        if (!_owned[bucket])
+        {
+            // another worker's slot
+            return;
+        }
         Stats.AddChange();
-        _dirty.Add(Bucket(key), key);
+        _dirty.Add(bucket, key);
     }
 
     private void Reconcile(int bucket) => Reconcile([bucket]);
@@ -157,11 +176,16 @@ public sealed partial class LiveSync : IAsyncDisposable
     {
         if (_cluster)
         {
-            await _engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], slot => Volatile.Write(ref _ready[slot], true), cancellationToken).ConfigureAwait(false);
+            await _engine.CopySlotsAsync(SlotRange.Of(Owned), slot =>
+            {
+                Volatile.Write(ref _ready[slot], true);
+                _sync.SlotCopied?.Invoke(slot);
+            }, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+            _sync.SlotCopied?.Invoke(0);
         }
         for (var bucket = 0; bucket < _ready.Length; bucket++)
         {

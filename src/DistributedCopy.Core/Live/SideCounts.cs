@@ -2,42 +2,52 @@ namespace DistributedCopy.Core.Live;
 
 /// <summary>
 /// Key counts of both sides, for the sweep: per slot (COUNTKEYSINSLOT on each master, pipelined) when both are clusters,
-/// else per database (DBSIZE; summed over a cluster's masters). Returns the buckets whose counts differ.
+/// else per database (DBSIZE; summed over a cluster's masters). Only the buckets a sync follows (<paramref name="owned"/>:
+/// 16384 slots of a cluster source, or the one database) are counted and returned.
 /// </summary>
-internal sealed class SideCounts(ClusterView source, ClusterView target, bool clusterSource)
+internal sealed class SideCounts(ClusterView source, ClusterView target, bool[] owned)
 {
+    private bool PerSlot => source.Topology.IsCluster && target.Topology.IsCluster;
+
     public async Task<List<int>> MismatchedAsync(CancellationToken cancellationToken)
     {
-        if (source.Topology.IsCluster && target.Topology.IsCluster)
+        if (PerSlot)
         {
             var left = await PerSlotAsync(source.Topology, cancellationToken).ConfigureAwait(false);
             var right = await PerSlotAsync(target.Topology, cancellationToken).ConfigureAwait(false);
-            return Enumerable.Range(0, HashSlot.Count).Where(slot => left[slot] != right[slot]).ToList();
+            return Enumerable.Range(0, HashSlot.Count).Where(slot => owned[slot] && left[slot] != right[slot]).ToList();
         }
-        var (sourceKeys, targetKeys) = await TotalsAsync(cancellationToken).ConfigureAwait(false);
-        return sourceKeys == targetKeys ? [] : clusterSource ? [.. Enumerable.Range(0, HashSlot.Count)] : [0];
+        // another shape on each side: the totals of the whole database say whether this sync's buckets may differ
+        var (sourceKeys, targetKeys) = await TotalsOfAsync(cancellationToken).ConfigureAwait(false);
+        return sourceKeys == targetKeys ? [] : [.. Enumerable.Range(0, owned.Length).Where(b => owned[b])];
     }
 
-    public async Task<(long Source, long Target)> TotalsAsync(CancellationToken cancellationToken) =>
-        (await TotalAsync(source, cancellationToken).ConfigureAwait(false), await TotalAsync(target, cancellationToken).ConfigureAwait(false));
-
-    private static async Task<long> TotalAsync(ClusterView view, CancellationToken cancellationToken)
+    /// <summary>Keys on each side: in the followed slots when both are clusters, else in the whole database.</summary>
+    public async Task<(long Source, long Target)> TotalsAsync(CancellationToken cancellationToken)
     {
-        long total = 0;
-        foreach (var node in view.Topology.IsCluster ? view.Topology.Shards.Select(s => s.Master) : [view.Seed])
+        if (PerSlot && owned.Any(b => !b))
         {
-            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
-            total += await connection.ExecuteIntegerAsync("DBSIZE").ConfigureAwait(false);
+            var left = await PerSlotAsync(source.Topology, cancellationToken).ConfigureAwait(false);
+            var right = await PerSlotAsync(target.Topology, cancellationToken).ConfigureAwait(false);
+            return (left.Sum(), right.Sum());
         }
-        return total;
+        return await TotalsOfAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long[]> PerSlotAsync(Topology topology, CancellationToken cancellationToken)
+    private async Task<(long Source, long Target)> TotalsOfAsync(CancellationToken cancellationToken) =>
+        (await source.CountKeysAsync(cancellationToken).ConfigureAwait(false), await target.CountKeysAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Per-slot counts of the followed slots (0 for the others).</summary>
+    private async Task<long[]> PerSlotAsync(Topology topology, CancellationToken cancellationToken)
     {
         var counts = new long[HashSlot.Count];
         foreach (var shard in topology.Shards)
         {
-            var slots = shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).ToList();
+            var slots = shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(s => owned[s]).ToList();
+            if (slots.Count == 0)
+            {
+                continue;
+            }
             await using var connection = await RespConnection.ConnectAsync(shard.Master, cancellationToken).ConfigureAwait(false);
             var writer = new RespWriter(64 * 1024);
             foreach (var slot in slots)

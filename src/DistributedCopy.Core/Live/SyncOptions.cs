@@ -14,4 +14,13 @@ public sealed record SyncOptions
 
     /// <summary>Skip the snapshot and reconcile every slot instead: a sync resumed after its process or worker died.</summary>
     public bool Resuming { get; init; }
+
+    /// <summary>
+    /// The slots this sync follows, of a cluster source (one worker's share on a silo cluster); null for all. Notifications
+    /// of other slots are passed over, and only masters owning some of these slots are subscribed.
+    /// </summary>
+    public IReadOnlyList<SlotRange>? Slots { get; init; }
+
+    /// <summary>Called as each slot's snapshot keys are written (the snapshot's checkpoints, for status).</summary>
+    public Action<int>? SlotCopied { get; init; }
 }

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>A live sync on a silo cluster, as the CLI follows it: a line per interval, the cutover's report, the exit code.</summary>
+public static class SyncWatcher
+{
+    /// <summary>Prints the sync's state each interval until it ends (cut over, failed, paused or cancelled).</summary>
+    public static async Task<int> WatchAsync(ICoordinatorGrain job, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (status.IsFinished || status.Phase == JobPhase.Paused)
+            {
+                return Finish(status, json);
+            }
+            if (!quiet)
+            {
+                Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {Line(status)}");
+            }
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"sync {status.JobId} goes on on the silos: `dcopy status {status.JobId} --control …` follows it, `dcopy cutover` ends it");
+                return ExitCodes.Cancelled;
+            }
+        }
+    }
+
+    public static string Line(JobStatus status) => status.Sync is not { } sync
+        ? $"sync {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}"
+        : sync.Live
+            ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, lag {sync.LagSeconds:F2} s, {sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled, {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
+            : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, slots {status.SlotsDone}/{status.SlotsTotal}, {sync.Changes:N0} changes waiting for their slots";
+
+    /// <summary>The sync's end: the cutover's report and exit 0 (in sync) or 7 (behind); else why it stopped.</summary>
+    public static int Finish(JobStatus status, bool json)
+    {
+        if (status.Phase == JobPhase.Completed && status.Cutover is { } cutover)
+        {
+            Print(cutover);
+            if (json)
+            {
+                Console.WriteLine(ReportJson(cutover, status.Copied.Keys, status.Sync ?? new SyncProgress()));
+            }
+            return cutover.InSync ? ExitCodes.Success : ExitCodes.Behind;
+        }
+        return JobWatcher.Summarize(status, TimeSpan.Zero, json);
+    }
+
+    /// <summary>The cutover's JSON line (`--json`), the same for a sync run here or on silos.</summary>
+    public static string ReportJson(CutoverSummary cutover, long keysCopied, SyncProgress sync) => JsonSerializer.Serialize(new
+    {
+        inSync = cutover.InSync,
+        inSyncAt = cutover.InSyncAt,
+        lagSeconds = cutover.LagSeconds,
+        pendingKeys = cutover.PendingKeys,
+        sourceKeys = cutover.SourceKeys,
+        targetKeys = cutover.TargetKeys,
+        writesPaused = cutover.WritesPaused,
+        checks = cutover.Checks,
+        text = cutover.ToString(),
+        keysCopied,
+        changes = sync.Changes,
+        applied = sync.Applied,
+        deleted = sync.Deleted,
+        reconciles = sync.Reconciles,
+    });
+
+    public static void Print(CutoverSummary cutover)
+    {
+        Console.Error.WriteLine(cutover.ToString());
+        foreach (var check in cutover.Checks)
+        {
+            Console.Error.WriteLine("  " + check);
+        }
+    }
+}

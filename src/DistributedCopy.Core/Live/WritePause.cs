@@ -1,0 +1,73 @@
+namespace DistributedCopy.Core.Live;
+
+/// <summary>
+/// Pausing a source's writes for a cutover: CLIENT PAUSE … WRITE on every master (Redis 6.2+), released with CLIENT UNPAUSE.
+/// Where a server refuses, the masters paused so far are released and the check list says why.
+/// </summary>
+public static class WritePause
+{
+    /// <summary>Pauses writes on every master for at most <paramref name="length"/>; false (nothing left paused) where one refuses.</summary>
+    public static async Task<bool> PauseAsync(IReadOnlyList<RedisEndpoint> masters, TimeSpan length, List<string> checks, CancellationToken cancellationToken)
+    {
+        var done = new List<RedisEndpoint>();
+        foreach (var master in masters)
+        {
+            string? reply;
+            try
+            {
+                await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
+                reply = await TryAsync(connection, "CLIENT", "PAUSE", ((long)length.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RespException or TimeoutException)
+            {
+                // a master not answering: the ones paused so far are released
+                reply = ex.Message;
+            }
+            if (reply is not null)
+            {
+                checks.Add($"CLIENT PAUSE refused on {master.Address} ({reply}): drained without pausing writes");
+                await UnpauseAsync(done, checks, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            done.Add(master);
+        }
+        checks.Add($"writes paused on {masters.Count} source master(s) (CLIENT PAUSE WRITE, {length.TotalSeconds:0} s at most)");
+        return true;
+    }
+
+    /// <summary>Releases the masters (each tried, whatever the others answer); what failed is in the checks.</summary>
+    public static async Task UnpauseAsync(IReadOnlyList<RedisEndpoint> masters, List<string> checks, CancellationToken cancellationToken)
+    {
+        foreach (var master in masters)
+        {
+            string? refused;
+            try
+            {
+                await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
+                refused = await TryAsync(connection, "CLIENT", "UNPAUSE").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RespException or TimeoutException)
+            {
+                refused = ex.Message;
+            }
+            if (refused is not null)
+            {
+                checks.Add($"CLIENT UNPAUSE refused on {master.Address} ({refused}): writes resume when the pause runs out");
+            }
+        }
+    }
+
+    /// <summary>Runs a command; returns the server's error text, or null when it succeeded.</summary>
+    private static async Task<string?> TryAsync(RespConnection connection, params string[] parts)
+    {
+        try
+        {
+            await connection.ExecuteAsync(parts).ConfigureAwait(false);
+            return null;
+        }
+        catch (RedisErrorException ex)
+        {
+            return ex.Message;
+        }
+    }
+}

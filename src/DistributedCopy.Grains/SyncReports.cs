@@ -1,0 +1,16 @@
+using DistributedCopy.Abstractions;
+
+namespace DistributedCopy.Grains;
+
+/// <summary>A live sync's counters and cutover report as jobs carry them (and the CLI prints them), wherever the sync ran.</summary>
+public static class SyncReports
+{
+    public static SyncProgress Progress(LiveSync sync)
+    {
+        var s = sync.Stats;
+        return new SyncProgress(s.Changes, s.Applied, s.Deleted, s.Reconciles, s.Resubscribes) { Live = s.Live, Pending = s.Pending, LagSeconds = s.LagSeconds };
+    }
+
+    public static CutoverSummary Summary(CutoverReport report) =>
+        new(report.InSyncAt, report.LagSeconds, report.PendingKeys, report.SourceKeys, report.TargetKeys, report.WritesPaused, report.Checks);
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Grains;
+
+// WorkerGrain, part 3: a live sync's partition, followed (snapshot, then changes) until the coordinator says cut over.
+public sealed partial class WorkerGrain
+{
+    /// <summary>
+    /// Runs a live sync over the lease's slots (or database) and reports its counters and lag every period. A lease taken
+    /// again (its worker or silo died) skips the snapshot and reconciles every slot before trusting notifications again.
+    /// </summary>
+    private async Task<bool> SyncAsync(ICoordinatorGrain coordinator, JobSpec spec, Lease lease, CopyOptions copyOptions, CancellationToken cancellationToken)
+    {
+        var partition = lease.Partition;
+        var copied = new ConcurrentQueue<int>();
+        var syncOptions = new SyncOptions
+        {
+            ConfigureNotifications = spec.ConfigureNotifications,
+            SweepEvery = TimeSpan.FromMilliseconds(Math.Max(200, spec.SweepMs)),
+            Resuming = lease.Resumed,
+            Slots = partition.IsDatabase ? null : [new SlotRange(partition.StartSlot, partition.EndSlot)],
+            SlotCopied = partition.IsDatabase ? null : copied.Enqueue,
+        };
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        LiveSync? sync = null;
+        Task? run = null;
+        try
+        {
+            var source = Endpoints.ToCore(spec.Source);
+            source = partition.IsDatabase ? source with { Database = partition.Database } : source;
+            sync = await LiveSync.OpenAsync(source, Endpoints.ToCore(spec.Target), copyOptions, syncOptions, linked.Token);
+            run = sync.RunAsync(linked.Token);
+            var (reported, counted) = (new SyncProgress(), new Counters());
+            var lastReported = DateTime.UtcNow;
+            while (true)
+            {
+                if (await Task.WhenAny(run, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == run)
+                {
+                    await run; // throws what stopped the sync
+                    return false;
+                }
+                var now = SyncReports.Progress(sync);
+                var copies = Snapshot(sync.Progress);
+                var slots = Drain(copied);
+                var report = new ProgressReport(partition.Id, lease.Token, slots, null, Minus(copies, counted), false, RuntimeIdentity)
+                {
+                    LastError = copies.Errors > counted.Errors ? sync.Progress.LastError : null,
+                    Notes = sync.Progress.TakeNotes(),
+                    Sync = now.Minus(reported) with { Live = now.Live, Pending = now.Pending, LagSeconds = now.LagSeconds },
+                };
+                Directive directive;
+                try
+                {
+                    directive = await coordinator.ReportAsync(Index, report);
+                    lastReported = DateTime.UtcNow;
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException && DateTime.UtcNow - lastReported < options.Value.LeaseTimeout)
+                {
+                    // the coordinator is moving (its silo died): the sync goes on, and the next report carries this one's counts
+                    // (leaving the partition would cost a reconcile of all its slots wherever it is leased next)
+                    slots.ForEach(copied.Enqueue);
+                    continue;
+                }
+                (reported, counted) = (now, copies);
+                if (directive == Directive.Cutover && await coordinator.GetCutoverAsync() is { } order)
+                {
+                    var cutover = await sync.CutoverAsync(false, null, TimeSpan.FromSeconds(order.TimeoutSeconds), order.Paused, cancellationToken);
+                    await run;
+                    now = SyncReports.Progress(sync);
+                    copies = Snapshot(sync.Progress);
+                    await coordinator.ReportAsync(Index, new ProgressReport(partition.Id, lease.Token, Drain(copied), null, Minus(copies, counted), true, RuntimeIdentity)
+                    {
+                        Sync = now.Minus(reported) with { Live = true },
+                        Cutover = SyncReports.Summary(cutover),
+                    });
+                    return true;
+                }
+                if (directive is not (Directive.Continue or Directive.Cutover))
+                {
+                    return directive != Directive.Stop;
+                }
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
+        {
+            await StopWorkAsync(linked, run);
+            await FailLeaseAsync(coordinator, lease, ex);
+            return false;
+        }
+        finally
+        {
+            await StopWorkAsync(linked, run);
+            if (sync is not null)
+            {
+                await sync.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>`dcopy sync`, `status` and `cutover` with --control: the sync runs on two silo processes, the CLI only starts and ends it.</summary>
+public sealed class SyncOnSilosCliTests
+{
+    [RedisFact]
+    public async Task ASyncStartedOnSilosIsFollowedByStatusAndEndedByACutoverWithPauseIdentical()
+    {
+        await using var control = await RedisServer.StartAsync();
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(control, clusterId)));
+        string[] host = ["--control", control.Endpoint.Address, "--cluster-id", clusterId];
+        try
+        {
+            var unknown = await Dcopy.RunAsync(["cutover", "onsilos", .. host]);
+            Assert.True(unknown.ExitCode == ExitCodes.BadInput, unknown.ToString());
+            Assert.Contains("no job onsilos on the silo cluster", unknown.Stderr, StringComparison.Ordinal);
+
+            var started = await Dcopy.RunAsync(["sync", "--source", source.Endpoint.Address, "--target", Dcopy.Address(target), "--job-id", "onsilos",
+                "--configure-notifications", "--sweep-seconds", "1", "--detach", .. host]);
+            Assert.True(started.ExitCode == ExitCodes.Success, started.ToString());
+            Assert.Contains("sync onsilos runs on the silos", started.Stderr, StringComparison.Ordinal);
+
+            // live: the status says so, with its lag
+            DcopyResult status;
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            do
+            {
+                await Task.Delay(500);
+                status = await Dcopy.RunAsync(["status", "onsilos", "--json", .. host]);
+                Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
+                Assert.True(DateTime.UtcNow < deadline, "never live: " + status);
+            }
+            while (!status.Stderr.Contains("sync onsilos: live, lag ", StringComparison.Ordinal));
+            Assert.True(status.Json.GetProperty("Sync").GetProperty("Live").GetBoolean(), status.ToString());
+            // the same command again continues the same job (no second job, no second snapshot)
+            var again = await Dcopy.RunAsync(["sync", "--source", source.Endpoint.Address, "--target", Dcopy.Address(target), "--job-id", "onsilos", "--detach", .. host]);
+            Assert.True(again.ExitCode == ExitCodes.Success, again.ToString());
+            Assert.Contains("sync onsilos: syncing on the silos", again.Stderr, StringComparison.Ordinal);
+
+            writer.StopShortLived();
+            await Task.Delay(2500);
+            var cutover = await Dcopy.RunAsync(["cutover", "onsilos", "--pause-writes", "--hold", "60", "--timeout", "60", "--json", .. host]);
+            try
+            {
+                Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+                Assert.True(cutover.Json.GetProperty("inSync").GetBoolean(), cutover.ToString());
+                Assert.True(cutover.Json.GetProperty("writesPaused").GetBoolean(), cutover.ToString());
+                Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
+                var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
+                Assert.True(comparison.Identical, comparison.ToString());
+                Assert.Equal(cutover.Json.GetProperty("sourceKeys").GetInt64(), comparison.SourceKeys);
+                Assert.True(comparison.SourceKeys >= report.Total / 2, comparison.ToString());
+            }
+            finally
+            {
+                await source.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+            var done = await Dcopy.RunAsync(["status", "onsilos", .. host]);
+            Assert.Contains("sync onsilos", done.Stderr, StringComparison.Ordinal);
+            Assert.Contains("target in sync at", done.Stderr, StringComparison.Ordinal);
+            await writer.StopAsync();
+            Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+}
