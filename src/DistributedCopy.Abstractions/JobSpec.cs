@@ -46,4 +46,7 @@ public sealed record JobSpec(
 
     /// <summary>Sync: how often both sides' key counts are compared, in milliseconds.</summary>
     [Id(17)] public int SweepMs { get; init; } = 5000;
+
+    /// <summary>Read the source from a replica of each master (--read-from replica); writes, such as a cutover's pause, still go to the masters.</summary>
+    [Id(18)] public bool ReadFromReplica { get; init; }
 }

@@ -37,6 +37,12 @@ public sealed class CopyOptionsSet
         DefaultValueFactory = _ => "32MB",
     };
 
+    public Option<string> ReadFrom { get; } = new("--read-from")
+    {
+        Description = "Where the source's keys are read (listed, dumped, counted; a sync's notifications too): master, or replica (an online replica of each master, to spare the masters; writes such as a cutover's pause still go to the masters).",
+        DefaultValueFactory = _ => "master",
+    };
+
     public Option<string> Policy { get; } = new("--policy") { Description = "A key the target already has: replace, skip-existing or fail-on-existing (checked before anything is written).", DefaultValueFactory = _ => "replace" };
 
     public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => 4 };
@@ -63,11 +69,12 @@ public sealed class CopyOptionsSet
         TargetMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
         Policy.AcceptOnlyFromAmong("replace", "skip-existing", "fail-on-existing");
         Mode.AcceptOnlyFromAmong("auto", "dump", "typed");
+        ReadFrom.AcceptOnlyFromAmong("master", "replica");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
         {
             command.Options.Add(option);
         }
@@ -138,7 +145,12 @@ public sealed class CopyOptionsSet
             RetryBudgetMs = (int)(retryBudget * 1000),
             Mode = parse.GetValue(Mode)!,
             BigKeyBytes = bigKeyBytes,
+            ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
         };
+        if (spec.ReadFromReplica)
+        {
+            await Preflight.CheckReplicasAsync(sourceInfo, cancellationToken);
+        }
         return (spec, sourceInfo, targetInfo);
     }
 

@@ -37,7 +37,10 @@ public static class PlanCommand
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
-            var notifications = await NotificationSettings.ReadAsync(source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint], cancellationToken);
+            // read from replicas: they are the nodes listed, dumped and followed (their notifications too)
+            var readNodes = spec.ReadFromReplica ? await Preflight.CheckReplicasAsync(source, cancellationToken) : null;
+            Console.Error.WriteLine($"read    {(readNodes is null ? "from the masters" : "from replicas: " + string.Join(", ", readNodes.Select(r => $"{r.ReadNode.Address} (of {r.Master.Address})")))}");
+            var notifications = await NotificationSettings.ReadAsync(readNodes is not null ? [.. readNodes.Select(r => r.ReadNode)] : source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint], cancellationToken);
             var syncReady = notifications.All(n => n.Missing == "");
             Console.Error.WriteLine($"sync    {SyncLine(notifications)}");
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
@@ -56,6 +59,7 @@ public static class PlanCommand
                     write = WriteWay(mode, newer),
                     bigKeyBytes,
                     syncReady,
+                    readFrom = readNodes is null ? "master" : "replica",
                     bigKeysSampled = big,
                     types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),

@@ -102,6 +102,31 @@ public static class Preflight
         }
     }
 
+    /// <summary>
+    /// --read-from replica: the replica each source master would be read from, each connected to once (READONLY in a
+    /// cluster); a master without an online replica, or a replica that does not answer, stops here with exit 2 or 3.
+    /// </summary>
+    public static async Task<IReadOnlyList<Shard>> CheckReplicasAsync(SideInfo source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var shards = (await source.Topology.WithReadReplicasAsync(cancellationToken)).Shards;
+            foreach (var shard in shards)
+            {
+                await using var connection = await RespConnection.ConnectAsync(shard.ReadNode, cancellationToken);
+            }
+            return shards;
+        }
+        catch (Core.CopyException ex)
+        {
+            throw new CliException(ExitCodes.BadInput, "source: " + ex.Message);
+        }
+        catch (RespException ex) when (ex is not RedisAuthException)
+        {
+            throw new CliException(ExitCodes.CannotConnect, $"source replica: {ex.Message}");
+        }
+    }
+
     private static async Task<long> CountKeysAsync(RedisEndpoint endpoint, Topology topology, CancellationToken cancellationToken)
     {
         long keys = 0;

@@ -53,14 +53,7 @@ public static class SyncCommand
             using var held = files.TryLock() ?? throw new CliException(ExitCodes.BadInput, $"sync {spec.JobId} is running already (in another dcopy)");
             var resuming = files.Started;
             var sourceEndpoint = source.Topology.IsCluster || spec.Databases.Count == 0 ? source.Endpoint : source.Endpoint with { Database = spec.Databases[0] };
-            var copyOptions = new CopyOptions
-            {
-                Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
-                BigKeyBytes = spec.BigKeyBytes ?? new CopyOptions().BigKeyBytes,
-                BatchSize = spec.BatchSize,
-                PipelinesPerShard = spec.PipelinesPerShard,
-                RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs),
-            };
+            var copyOptions = Endpoints.ToCopyOptions(spec, resuming: false);
             var syncOptions = new SyncOptions { ConfigureNotifications = parse.GetValue(configure), SweepEvery = TimeSpan.FromSeconds(sweepSeconds), Resuming = resuming };
             Console.Error.WriteLine($"sync {spec.JobId}: {CopyCommand.Describe(source)} → {CopyCommand.Describe(target)}{(resuming ? "; resumed: every slot is reconciled, then followed again" : "")}");
             await using var sync = await LiveSync.OpenAsync(sourceEndpoint, target.Endpoint, copyOptions, syncOptions, cancellationToken);

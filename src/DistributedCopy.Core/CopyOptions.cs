@@ -62,6 +62,12 @@ public sealed record CopyOptions
 
     public TimeSpan ReplicaTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Read the source from a replica of each master (list, DUMP, count; a live sync's notifications too), to spare the
+    /// masters; writes (a cutover's pause) still go to the masters. A master without an online replica fails the job.
+    /// </summary>
+    public bool ReadFromReplica { get; init; }
+
     /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
     public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();
 

@@ -20,7 +20,7 @@ internal sealed class EngineSides(ClusterView source, ClusterView target, CopyOp
         // a node that does not answer for a moment (a failover, a restart) is retried like any other transient error
         await Retry.RunAsync(options, new CopyProgress(), async _ =>
         {
-            sourceView ??= await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken).ConfigureAwait(false);
+            sourceView ??= await ClusterView.OpenAsync(source, options.AddressMap, cancellationToken, options.ReadFromReplica).ConfigureAwait(false);
             targetView ??= await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         }, () => Task.CompletedTask, [], cancellationToken).ConfigureAwait(false);
         return new EngineSides(sourceView!, targetView!, options);
@@ -85,7 +85,7 @@ internal sealed class EngineSides(ClusterView source, ClusterView target, CopyOp
             var key = (view == Source ? 1 : -1) * (database + 1);
             if (!_databaseViews.TryGetValue(key, out var dbView))
             {
-                dbView = await ClusterView.OpenAsync(view.Seed with { Database = database }, options.AddressMap, cancellationToken).ConfigureAwait(false);
+                dbView = await ClusterView.OpenAsync(view.Seed with { Database = database }, options.AddressMap, cancellationToken, view.ReadsReplicas).ConfigureAwait(false);
                 _databaseViews[key] = dbView;
             }
             return dbView;

@@ -28,6 +28,19 @@ public static class Endpoints
         TimeoutMs = (int)endpoint.Timeout.TotalMilliseconds,
     };
 
+    /// <summary>How the engine runs a job's leases: the spec's settings; <paramref name="resuming"/> for work done before in part.</summary>
+    public static CopyOptions ToCopyOptions(JobSpec spec, bool resuming) => new()
+    {
+        Policy = ToCore(spec.Policy),
+        Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
+        BigKeyBytes = spec.BigKeyBytes ?? new CopyOptions().BigKeyBytes,
+        BatchSize = spec.BatchSize,
+        PipelinesPerShard = spec.PipelinesPerShard,
+        Resuming = resuming,
+        RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
+        ReadFromReplica = spec.ReadFromReplica,
+    };
+
     public static OverwritePolicy ToCore(Policy policy) => policy switch
     {
         Policy.SkipExisting => OverwritePolicy.SkipExisting,

@@ -70,16 +70,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
     /// <summary>Works one lease; false when the worker should stop.</summary>
     private async Task<bool> WorkAsync(ICoordinatorGrain coordinator, JobSpec spec, Lease lease, CancellationToken cancellationToken)
     {
-        var copyOptions = new CopyOptions
-        {
-            Policy = Endpoints.ToCore(spec.Policy),
-            Mode = spec.Mode switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
-            BigKeyBytes = spec.BigKeyBytes ?? new CopyOptions().BigKeyBytes,
-            BatchSize = spec.BatchSize,
-            PipelinesPerShard = spec.PipelinesPerShard,
-            Resuming = lease.Resumed,
-            RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
-        };
+        var copyOptions = Endpoints.ToCopyOptions(spec, lease.Resumed);
         if (lease.Kind == JobKind.Sync)
         {
             return await SyncAsync(coordinator, spec, lease, copyOptions, cancellationToken);

@@ -4,7 +4,7 @@ namespace DistributedCopy.Core.Cluster;
 /// The current topology of one side (addresses already mapped) (source or target), shared by all pipelines. After a redirect or a dropped connection a
 /// pipeline asks for a refresh; concurrent requests for the same stale version are served by one read.
 /// </summary>
-public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap, ServerCapabilities? capabilities = null)
+public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyDictionary<string, string> addressMap, ServerCapabilities? capabilities = null, bool readReplicas = false)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Snapshot _current = new(initial, 1);
@@ -19,20 +19,30 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
     /// <summary>Changes each time the topology is read again; pipelines compare it to know their connections are stale.</summary>
     public int Version => _current.Version;
 
-    public static async Task<ClusterView> OpenAsync(RedisEndpoint seed, IReadOnlyDictionary<string, string> addressMap, CancellationToken cancellationToken)
+    /// <summary>Keys are read from a replica of each master (<see cref="Shard.ReadNode"/>), chosen again at each refresh.</summary>
+    public bool ReadsReplicas => readReplicas;
+
+    public static async Task<ClusterView> OpenAsync(RedisEndpoint seed, IReadOnlyDictionary<string, string> addressMap, CancellationToken cancellationToken, bool readReplicas = false)
     {
         var mapped = Topology.MapAddress(seed, addressMap);
-        var topology = await (await Topology.ReadAnyAsync(mapped.AllSeeds().Select(s => Topology.MapAddress(s, addressMap)), cancellationToken).ConfigureAwait(false))
-            .WithAddressMap(addressMap).WithReplicasFromMastersAsync(cancellationToken).ConfigureAwait(false);
+        var topology = await ReadAsync(Topology.ReadAnyAsync(mapped.AllSeeds().Select(s => Topology.MapAddress(s, addressMap)), cancellationToken), addressMap, readReplicas, cancellationToken).ConfigureAwait(false);
         var capabilities = await ServerCapabilities.ProbeAsync(topology, cancellationToken).ConfigureAwait(false);
-        return new ClusterView(mapped, topology, addressMap, capabilities);
+        return new ClusterView(mapped, topology, addressMap, capabilities, readReplicas);
+    }
+
+    /// <summary>A topology as read, with addresses mapped, replica counts from the masters, and (reading replicas) the replica of each.</summary>
+    private static async Task<Topology> ReadAsync(Task<Topology> read, IReadOnlyDictionary<string, string> addressMap, bool readReplicas, CancellationToken cancellationToken)
+    {
+        var topology = await (await read.ConfigureAwait(false)).WithAddressMap(addressMap).WithReplicasFromMastersAsync(cancellationToken).ConfigureAwait(false);
+        return readReplicas ? (await topology.WithReadReplicasAsync(cancellationToken).ConfigureAwait(false)).WithAddressMap(addressMap) : topology;
     }
 
     /// <summary>Where writes go: each master of a cluster, or the server itself.</summary>
     public IReadOnlyList<RedisEndpoint> Masters => Topology.IsCluster ? [.. Topology.Shards.Select(s => s.Master)] : [Seed];
 
-    /// <summary>Keys in the database this view points at: DBSIZE, summed over a cluster's masters.</summary>
-    public Task<long> CountKeysAsync(CancellationToken cancellationToken) => CountKeysAsync(Masters, cancellationToken);
+    /// <summary>Keys in the database this view points at: DBSIZE, summed over a cluster's masters (or the replicas read from).</summary>
+    public Task<long> CountKeysAsync(CancellationToken cancellationToken) =>
+        CountKeysAsync(Topology.IsCluster ? [.. Topology.Shards.Select(s => s.ReadNode)] : [Topology.Shards[0].Replica ?? Seed], cancellationToken);
 
     /// <summary>The masters of the side <paramref name="seed"/> names, read with nothing probed or written (its writes may be paused).</summary>
     public static async Task<IReadOnlyList<RedisEndpoint>> MastersAsync(RedisEndpoint seed, CancellationToken cancellationToken)
@@ -64,8 +74,7 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
                 return;
             }
             var candidates = Topology.Shards.Select(s => s.Master).Concat(Seed.AllSeeds().Select(s => Topology.MapAddress(s, addressMap))).DistinctBy(e => e.Address);
-            var topology = await Topology.ReadAnyAsync(candidates, cancellationToken).ConfigureAwait(false);
-            _current = new Snapshot(await topology.WithAddressMap(addressMap).WithReplicasFromMastersAsync(cancellationToken).ConfigureAwait(false), _current.Version + 1);
+            _current = new Snapshot(await ReadAsync(Topology.ReadAnyAsync(candidates, cancellationToken), addressMap, readReplicas, cancellationToken).ConfigureAwait(false), _current.Version + 1);
         }
         finally
         {

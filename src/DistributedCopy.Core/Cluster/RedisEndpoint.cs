@@ -28,6 +28,9 @@ public sealed record RedisEndpoint(string Host, int Port)
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A cluster replica read from (<c>--read-from replica</c>): each connection sends READONLY.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>More nodes of the same cluster ("host:port"), tried in turn when the others do not answer.</summary>
     public IReadOnlyList<string> MoreSeeds { get; init; } = [];
 

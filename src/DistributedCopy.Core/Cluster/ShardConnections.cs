@@ -1,7 +1,7 @@
 namespace DistributedCopy.Core.Cluster;
 
 /// <summary>
-/// One pipeline's connections to the masters of one side, opened on first use and dropped when the side's topology changes.
+/// One pipeline's connections to the nodes of one side (its masters; a source read from replicas, their replicas), opened on first use and dropped when the side's topology changes.
 /// Each comes with its own command buffer, so a batch is written to every master it touches before any reply is read.
 /// </summary>
 internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
@@ -34,7 +34,7 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
     public async ValueTask<RespConnection> ConnectionAsync(int shard, CancellationToken cancellationToken)
     {
         var entry = _entries[shard] ??= new Entry();
-        return entry.Connection ??= await RespConnection.ConnectAsync(Topology.Shards[shard].Master, cancellationToken).ConfigureAwait(false);
+        return entry.Connection ??= await RespConnection.ConnectAsync(Topology.Shards[shard].ReadNode, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends what was written for each shard; returns how many shards got commands.</summary>

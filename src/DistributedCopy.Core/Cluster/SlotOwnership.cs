@@ -3,8 +3,8 @@ using System.Globalization;
 namespace DistributedCopy.Core.Cluster;
 
 /// <summary>
-/// Which slots a node serves for itself, read from the "myself" line of its CLUSTER NODES: owned and not being migrated
-/// away. A slot listed on a node is complete only if the node still owns it, stably, after the listing: otherwise some of
+/// Which slots a node serves for itself, read from the "myself" line of its CLUSTER NODES (a replica's: its master's
+/// line): owned and not being migrated away. A slot listed on a node is complete only if the node still owns it, stably, after the listing: otherwise some of
 /// its keys may already live on another node.
 /// </summary>
 internal static class SlotOwnership
@@ -12,10 +12,13 @@ internal static class SlotOwnership
     public static bool[] StableSlotsOfMyself(string clusterNodes)
     {
         var stable = new bool[HashSlot.Count];
-        foreach (var line in clusterNodes.Split('\n'))
+        var lines = clusterNodes.Split('\n').Select(l => l.TrimEnd('\r').Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 8).ToList();
+        // a replica (read from with --read-from replica) serves its master's slots: the master's line counts
+        var myself = lines.FirstOrDefault(f => f[2].Split(',').Contains("myself"));
+        var owner = myself is not null && myself[2].Split(',').Any(flag => flag is "slave" or "replica") ? myself[3] : myself?[0];
+        foreach (var fields in lines)
         {
-            var fields = line.TrimEnd('\r').Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 8 || !fields[2].Split(',').Contains("myself"))
+            if (fields[0] != owner)
             {
                 continue;
             }

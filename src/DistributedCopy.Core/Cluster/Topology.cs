@@ -41,7 +41,11 @@ public sealed partial class Topology
 
     /// <summary>The same topology with each master's announced address replaced as <paramref name="addressMap"/> says.</summary>
     public Topology WithAddressMap(IReadOnlyDictionary<string, string> addressMap) =>
-        addressMap.Count == 0 ? this : new Topology(IsCluster, Shards.Select(s => s with { Master = MapAddress(s.Master, addressMap) }).ToList(), RedisVersion);
+        addressMap.Count == 0 ? this : new Topology(IsCluster, Shards.Select(s => s with
+        {
+            Master = MapAddress(s.Master, addressMap),
+            Replica = s.Replica is null ? null : MapAddress(s.Replica, addressMap),
+        }).ToList(), RedisVersion);
 
     public static RedisEndpoint MapAddress(RedisEndpoint endpoint, IReadOnlyDictionary<string, string> addressMap)
     {

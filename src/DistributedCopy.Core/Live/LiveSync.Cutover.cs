@@ -25,12 +25,18 @@ public sealed partial class LiveSync
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
         var feeds = Feeds();
-        var masters = feeds.Select(f => f.Node).ToList();
+        var shards = (_cluster ? OwningShards(_engine.Source.Topology) : _engine.Source.Topology.Shards.Take(1)).ToList();
+        var masters = _cluster ? shards.Select(s => s.Master).ToList() : [_engine.Source.Seed];
         var paused = pausedByCaller || (pauseWrites && await WritePause.PauseAsync(masters, limit + (hold ?? TimeSpan.Zero), checks, cancellationToken).ConfigureAwait(false));
+        if (paused && shards.Any(s => s.Replica is not null))
+        {
+            // read from replicas: each must hold every write its master took before the pause
+            await WritePause.ReplicasCaughtUpAsync(shards.Where(s => s.Replica is not null).Select(s => (s.Master, s.Replica!)).ToList(), deadline, checks, cancellationToken).ConfigureAwait(false);
+        }
         var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
         if (await Task.WhenAny(barrier, Task.Delay(limit, cancellationToken)).ConfigureAwait(false) == barrier)
         {
-            checks.Add($"every notification sent before the {(paused ? "pause" : "cutover")} was read ({masters.Count} subscription(s))");
+            checks.Add($"every notification sent before the {(paused ? "pause" : "cutover")} was read ({feeds.Count} subscription(s))");
         }
         var (source, target) = await _engine.ViewsAsync(_database, cancellationToken).ConfigureAwait(false);
         var counts = new SideCounts(source, target, _owned);

@@ -12,7 +12,7 @@ public sealed partial class LiveSync
         }
     }
 
-    /// <summary>Subscribes to a master's notifications; returns the feed.</summary>
+    /// <summary>Subscribes to a node's notifications (a master, or the replica read from); returns the feed.</summary>
     private ChangeFeed Follow(RedisEndpoint master, CancellationToken cancellationToken)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -40,7 +40,7 @@ public sealed partial class LiveSync
         List<(ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> gone;
         lock (_lock)
         {
-            gone = [.. _feeds.Where(f => shards.All(s => s.Master.Address != f.Key)).Select(f => f.Value)];
+            gone = [.. _feeds.Where(f => shards.All(s => s.ReadNode.Address != f.Key)).Select(f => f.Value)];
             foreach (var feed in gone)
             {
                 _feeds.Remove(feed.Feed.Node.Address);
@@ -51,11 +51,11 @@ public sealed partial class LiveSync
             await stop.CancelAsync().ConfigureAwait(false);
             await run.ConfigureAwait(false);
         }
-        foreach (var shard in shards.Where(s => !Feeds().Any(f => f.Node.Address == s.Master.Address)))
+        foreach (var shard in shards.Where(s => !Feeds().Any(f => f.Node.Address == s.ReadNode.Address)))
         {
             // a promoted replica may not have the setting its master had
-            await NotificationSettings.EnsureAsync([shard.Master], _sync.ConfigureNotifications, cancellationToken).ConfigureAwait(false);
-            var feed = Follow(shard.Master, cancellationToken);
+            await NotificationSettings.EnsureAsync([shard.ReadNode], _sync.ConfigureNotifications, cancellationToken).ConfigureAwait(false);
+            var feed = Follow(shard.ReadNode, cancellationToken);
             try
             {
                 await feed.Subscribed.WaitAsync(_engine.Source.Seed.Timeout * 3, cancellationToken).ConfigureAwait(false);
@@ -66,8 +66,8 @@ public sealed partial class LiveSync
                 (CancellationTokenSource Stop, Task Run) entry;
                 lock (_lock)
                 {
-                    (_, entry.Stop, entry.Run) = _feeds[shard.Master.Address];
-                    _feeds.Remove(shard.Master.Address);
+                    (_, entry.Stop, entry.Run) = _feeds[shard.ReadNode.Address];
+                    _feeds.Remove(shard.ReadNode.Address);
                 }
                 await entry.Stop.CancelAsync().ConfigureAwait(false);
                 await entry.Run.ConfigureAwait(false);
@@ -82,7 +82,7 @@ public sealed partial class LiveSync
     {
         Stats.AddResubscribe();
         // what the node wrote while nobody listened is unknown: its slots are copied again
-        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.Master.Address == feed.Node.Address);
+        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.ReadNode.Address == feed.Node.Address);
         Reconcile(!_cluster ? [0] : shard is null ? Owned : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(b => _owned[b]));
     }
 

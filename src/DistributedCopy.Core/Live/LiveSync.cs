@@ -68,7 +68,8 @@ public sealed partial class LiveSync : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;
-        var masters = _cluster ? [.. OwningShards(_engine.Source.Topology).Select(s => s.Master)] : new List<RedisEndpoint> { _engine.Source.Seed };
+        // the nodes keys are read from: masters, or (--read-from replica) a replica of each, which publishes the same events
+        var masters = _cluster ? [.. OwningShards(_engine.Source.Topology).Select(s => s.ReadNode)] : new List<RedisEndpoint> { StandaloneReadNode };
         await NotificationSettings.EnsureAsync(masters, _sync.ConfigureNotifications, token).ConfigureAwait(false);
         var (source, target) = await _engine.ViewsAsync(_database, token).ConfigureAwait(false);
         await using var applier = new ChangeApplier(_engine.NewPipeline(source, target, _changes), target, _options, _changes);
@@ -141,6 +142,9 @@ public sealed partial class LiveSync : IAsyncDisposable
 
     /// <summary>The buckets (slots, or the one database) this sync follows.</summary>
     private IEnumerable<int> Owned => Enumerable.Range(0, _owned.Length).Where(b => _owned[b]);
+
+    /// <summary>A standalone source's node keys are read from: the server, or its replica.</summary>
+    private RedisEndpoint StandaloneReadNode => _engine.Source.Topology.Shards[0].Replica ?? _engine.Source.Seed;
 
     /// <summary>The source shards owning some of the slots this sync follows.</summary>
     private IEnumerable<Shard> OwningShards(Topology topology) =>

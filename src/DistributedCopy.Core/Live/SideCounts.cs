@@ -48,7 +48,7 @@ internal sealed class SideCounts(ClusterView source, ClusterView target, bool[] 
             {
                 continue;
             }
-            await using var connection = await RespConnection.ConnectAsync(shard.Master, cancellationToken).ConfigureAwait(false);
+            await using var connection = await RespConnection.ConnectAsync(shard.ReadNode, cancellationToken).ConfigureAwait(false);
             var writer = new RespWriter(64 * 1024);
             foreach (var slot in slots)
             {

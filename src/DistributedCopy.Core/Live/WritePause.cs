@@ -70,4 +70,39 @@ public static class WritePause
             return ex.Message;
         }
     }
+
+    /// <summary>
+    /// Waits (until <paramref name="deadline"/>) for each replica to have applied its master's replication stream up to the
+    /// master's offset when called (its writes paused): what is read from the replica is then all the master took.
+    /// </summary>
+    public static async Task ReplicasCaughtUpAsync(IReadOnlyList<(RedisEndpoint Master, RedisEndpoint Replica)> pairs, DateTime deadline, List<string> checks, CancellationToken cancellationToken)
+    {
+        foreach (var (master, replica) in pairs)
+        {
+            long target, reached;
+            await using (var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false))
+            {
+                target = await OffsetAsync(connection, "master_repl_offset").ConfigureAwait(false);
+            }
+            await using (var connection = await RespConnection.ConnectAsync(replica, cancellationToken).ConfigureAwait(false))
+            {
+                while ((reached = await OffsetAsync(connection, "slave_repl_offset").ConfigureAwait(false)) < target && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            if (reached < target)
+            {
+                checks.Add($"the replica {replica.Address} had not caught up with {master.Address} by the deadline ({reached:N0} of {target:N0} bytes of its stream)");
+                return;
+            }
+        }
+        checks.Add($"every replica read from holds all its master wrote before the pause ({pairs.Count} replica(s), replication offsets compared)");
+    }
+
+    private static async Task<long> OffsetAsync(RespConnection connection, string field)
+    {
+        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
+        return long.TryParse(info.GetValueOrDefault(field), System.Globalization.CultureInfo.InvariantCulture, out var offset) ? offset : -1;
+    }
 }

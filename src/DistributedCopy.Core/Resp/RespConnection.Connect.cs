@@ -87,6 +87,12 @@ public sealed partial class RespConnection
             writer.Command("SELECT", Endpoint.Database.ToString(System.Globalization.CultureInfo.InvariantCulture));
             replies++;
         }
+        if (Endpoint.ReadOnly)
+        {
+            // a cluster replica serves reads of its master's slots only to a connection that asks
+            writer.Command("READONLY");
+            replies++;
+        }
         writer.Command("CLIENT", "SETNAME", "dcopy");
         replies++;
         await SendAsync(writer, cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,7 @@ internal sealed class ScanSource(ClusterView view, int database, string position
         {
             await nodes.RunStepAsync(async () =>
             {
-                var master = view.Topology.Shards[0].Master;
+                var master = view.Topology.Shards[0].ReadNode;
                 var connection = await nodes.ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
                 var current = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "server").ConfigureAwait(false)).GetValueOrDefault("run_id", "");
                 if (cursor != "0" && runId != current)

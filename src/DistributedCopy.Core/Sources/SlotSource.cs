@@ -103,7 +103,7 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
             {
                 throw new TopologyChangedException($"no source master serves slot {group.First()}");
             }
-            groups.Add((topology.Shards[group.Key].Master, group.ToList()));
+            groups.Add((topology.Shards[group.Key].ReadNode, group.ToList()));
         }
         return groups;
     }

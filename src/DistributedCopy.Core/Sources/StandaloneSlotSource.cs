@@ -19,7 +19,7 @@ internal sealed class StandaloneSlotSource(ClusterView view, IReadOnlyList<int> 
             // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
             await nodes.RunStepAsync(async () =>
             {
-                var connection = await nodes.ConnectionAsync(view.Topology.Shards[0].Master, cancellationToken).ConfigureAwait(false);
+                var connection = await nodes.ConnectionAsync(view.Topology.Shards[0].ReadNode, cancellationToken).ConfigureAwait(false);
                 await nodes.ScanAsync(connection, ScanPosition.Start, output, [.. slots], tracker, reached: null, cancellationToken).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
