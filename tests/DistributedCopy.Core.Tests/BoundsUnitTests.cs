@@ -69,4 +69,15 @@ public sealed class BoundsUnitTests
         Assert.False(stable[50]);
         Assert.False(stable[101] || stable[199] || stable[300]);
     }
+
+    [Fact]
+    public void AReplicaServesTheSlotsOfItsMaster()
+    {
+        const string nodes = "a1 127.0.0.1:7000@17000 master - 0 0 1 connected 0-100\n" +
+                             "b2 127.0.0.1:7001@17001 master - 0 0 2 connected 101-199\n" +
+                             "c3 127.0.0.1:7002@17002 myself,slave b2 0 0 2 connected\n";
+        var stable = SlotOwnership.StableSlotsOfMyself(nodes);
+        Assert.True(stable[101] && stable[199]);
+        Assert.False(stable[0] || stable[100] || stable[200]);
+    }
 }
