@@ -51,8 +51,9 @@ public sealed class DistributedSyncTests(ITestOutputHelper output)
                 && orphans.All(w => s.Workers.TryGetValue(w, out var seen) && !victim.Is(seen.Silo) && seen.LastReport > killed)), TimeSpan.FromSeconds(120));
             output.WriteLine($"kill -9 to live again on the other silos: {clock.Elapsed.TotalSeconds:F1} s; {SyncText(moved)}");
             Assert.Equal(JobPhase.Syncing, moved.Phase);
-            // only the orphaned partitions moved and were reconciled (6 partitions of 2,731 slots at most); the others kept their leases
-            Assert.InRange(moved.Sync!.Reconciles, 1, (orphans.Count * 2731) + 100);
+            // the orphaned partitions (2,730 or 2,731 slots each) were reconciled where they moved; others may have moved too,
+            // when a worker's activation was lost with the silo's part of the grain directory
+            Assert.True(moved.Sync!.Reconciles >= orphans.Count * 2730, SyncText(moved));
             await Task.Delay(2000);
 
             writer.StopShortLived();

@@ -100,6 +100,15 @@ internal sealed class DirtyKeys(int buckets, int limit, Action<int> overflowed)
         }
     }
 
+    /// <summary>Whether this key waits to be applied.</summary>
+    public bool Contains(int bucket, byte[] key)
+    {
+        lock (_lock)
+        {
+            return _keys[bucket]?.Contains(key) == true;
+        }
+    }
+
     /// <summary>Milliseconds since the oldest waiting change was seen (the bucket's first waiting key), 0 when none waits.</summary>
     public long OldestAgeMs()
     {

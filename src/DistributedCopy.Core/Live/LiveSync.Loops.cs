@@ -97,6 +97,7 @@ public sealed partial class LiveSync
     private async Task SweepLoopAsync(ClusterView source, ClusterView target, CancellationToken cancellationToken)
     {
         var suspects = new HashSet<int>();
+        var sampler = new KeySampler();
         long failingSince = 0;
         var failures = 0;
         while (true)
@@ -111,6 +112,10 @@ public sealed partial class LiveSync
                 var confirmed = mismatched.Where(suspects.Contains).ToList();
                 Reconcile(confirmed);
                 suspects = [.. mismatched.Except(confirmed)];
+                // equal counts can hide other keys (SWAPDB of two databases of one size): sampled keys the target lacks
+                var nodes = _cluster ? OwningShards(source.Topology).Select(s => s.ReadNode).ToList() : [StandaloneReadNode];
+                Reconcile(await sampler.MissingAsync(source, target, nodes, key => Bucket(key),
+                    key => Bucket(key) is var b && _owned[b] && Volatile.Read(ref _ready[b]) && !_dirty.Contains(b, key), cancellationToken).ConfigureAwait(false));
                 (failingSince, failures) = (0, 0);
             }
             catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is TimeoutException)

@@ -1,0 +1,59 @@
+using DistributedCopy.Core.Live;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+/// <summary>Writes that notify nothing and leave every key count equal: found by the sweep's key sampling and reconciled.</summary>
+public sealed class LiveSyncGapTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [RedisFact]
+    public async Task ASwapdbOfTwoDatabasesOfTheSameSizeIsFoundBySamplingAndReconciled()
+    {
+        await using var source = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["notify-keyspace-events EA"] });
+        await using var target = await RedisServer.StartAsync();
+        for (var i = 0; i < 500; i++)
+        {
+            await source.ExecuteAsync("SET", $"first:{i}", "one");
+        }
+        var other = source.Endpoint with { Database = 1, NamesDatabase = true };
+        await using (var db1 = await RespConnection.ConnectAsync(other))
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                await db1.ExecuteAsync("SET", $"second:{i}", "two");
+            }
+        }
+        var synced = source.Endpoint with { Database = 0, NamesDatabase = true };
+        await using var sync = await LiveSync.OpenAsync(synced, target.Endpoint, new CopyOptions(), new SyncOptions { SweepEvery = TimeSpan.FromMilliseconds(300) });
+        var run = sync.RunAsync();
+        await WaitAsync(() => sync.Stats.Live, run);
+        Assert.Equal("500", await target.ExecuteAsync("DBSIZE"));
+
+        // no notification, 500 keys on each side before and after
+        await source.ExecuteAsync("SWAPDB", "0", "1");
+        await WaitAsync(() => sync.Stats.Reconciles > 0, run);
+        var cutover = await sync.CutoverAsync(pauseWrites: true, timeout: TimeSpan.FromSeconds(30));
+        await run;
+
+        output.WriteLine($"{sync.Stats}; {cutover}; {string.Join("; ", cutover.Checks)}");
+        Assert.True(cutover.InSync, cutover + ": " + string.Join("; ", cutover.Checks));
+        var comparison = await DataComparer.CompareAsync(synced, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal("two", await target.ExecuteAsync("GET", "second:7"));
+        Assert.Equal("0", await target.ExecuteAsync("EXISTS", "first:7"));
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, Task run)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (run.IsCompleted)
+            {
+                await run;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(50);
+        }
+    }
+}
