@@ -52,7 +52,7 @@ public sealed class CopyEngine : IAsyncDisposable
             Progress.AddSlotCompleted();
             slotCompleted?.Invoke(slot);
         });
-        return _runner.RunAsync(SlotSource.ForShards(Source, slots, tracker, _options, Progress), () => NewPipeline(Source, Target), cancellationToken);
+        return _runner.RunAsync(SlotSource.ForShards(Source, slots, tracker, _options, Progress), () => NewPipeline(Source, Target), cancellationToken, _options.Selection);
     }
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed class CopyEngine : IAsyncDisposable
     public async Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
     {
         var (source, target) = await _sides.ForDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => NewPipeline(source, target), cancellationToken)
+        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => NewPipeline(source, target), cancellationToken, _options.Selection)
             .ConfigureAwait(false);
     }
 
@@ -81,7 +81,7 @@ public sealed class CopyEngine : IAsyncDisposable
     {
         var (source, target) = await ViewsAsync(database, cancellationToken).ConfigureAwait(false);
         await _runner.RunAsync(ExtraKeyFinder.TargetKeys(target, slots, new SlotTracker(_ => { }), _options, progress),
-            () => new ExtraKeyFinder(source, _options, progress, extra), cancellationToken).ConfigureAwait(false);
+            () => new ExtraKeyFinder(source, _options, progress, extra), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
     }
 
     /// <summary>Both sides' views for one database of a standalone source (the cluster views for a cluster).</summary>

@@ -68,6 +68,9 @@ public sealed record CopyOptions
     /// </summary>
     public bool ReadFromReplica { get; init; }
 
+    /// <summary>Which keys are copied and what they are called on the target (filters, renames, database map); all by default.</summary>
+    public KeySelection Selection { get; init; } = KeySelection.All;
+
     /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
     public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();
 

@@ -11,6 +11,7 @@ public sealed class CopyProgress
     private long _errors;
     private long _keysTyped;
     private long _keysChunked;
+    private long _keysExcluded;
     private string? _lastError;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastErrors = new(StringComparer.Ordinal);
@@ -47,6 +48,11 @@ public sealed class CopyProgress
             Instruments.BytesCopied.Add(bytes);
         }
     }
+
+    /// <summary>Keys listed and left out by the filters (--match, --exclude): never read.</summary>
+    public long KeysExcluded => Interlocked.Read(ref _keysExcluded);
+
+    internal void AddExcluded(long keys) => Interlocked.Add(ref _keysExcluded, keys);
 
     /// <summary>Errors met, retried or not.</summary>
     public long Errors => Interlocked.Read(ref _errors);
@@ -121,5 +127,5 @@ public sealed class CopyProgress
     internal bool CountsCopies { get; set; } = true;
 
     public override string ToString() =>
-        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} typed={KeysTyped} chunked={KeysChunked} errors={Errors}";
+        $"copied={KeysCopied} bytes={BytesCopied} skipped={KeysSkipped} vanished={KeysVanished} slots={SlotsCompleted} typed={KeysTyped} chunked={KeysChunked} excluded={KeysExcluded} errors={Errors}";
 }

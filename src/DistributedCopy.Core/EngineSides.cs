@@ -45,7 +45,7 @@ internal sealed class EngineSides(ClusterView source, ClusterView target, CopyOp
             return;
         }
         var databases = Source.Seed.NamesDatabase ? [Source.Seed.Database] : await SourceDatabasesAsync(cancellationToken).ConfigureAwait(false);
-        if (Target.Topology.IsCluster && databases.Any(d => d != 0))
+        if (Target.Topology.IsCluster && databases.Any(d => (options.Selection.TargetDatabase(d) ?? d) != 0))
         {
             throw new CopyException($"the source holds keys in databases {string.Join(", ", databases)}, but a cluster target has only database 0: copy one database at a time");
         }
@@ -66,8 +66,13 @@ internal sealed class EngineSides(ClusterView source, ClusterView target, CopyOp
             throw new CopyException("the source is a cluster: copy it by slots");
         }
         var source = await ViewAsync(Source, database, cancellationToken).ConfigureAwait(false);
+        var into = options.Selection.TargetDatabase(database);
+        if (Target.Topology.IsCluster && into is > 0)
+        {
+            throw new CopyException($"--db-map {database}={into}: a cluster target has only database 0");
+        }
         var target = Target.Topology.IsCluster ? Target
-            : await ViewAsync(Target, Target.Seed.NamesDatabase ? Target.Seed.Database : database, cancellationToken).ConfigureAwait(false);
+            : await ViewAsync(Target, into ?? (Target.Seed.NamesDatabase ? Target.Seed.Database : database), cancellationToken).ConfigureAwait(false);
         return (source, target);
     }
 

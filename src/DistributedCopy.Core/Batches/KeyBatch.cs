@@ -19,6 +19,8 @@ internal sealed class KeyBatch
         KeyLength = new int[capacity];
         SourceSlot = new int[capacity];
         TargetSlot = new int[capacity];
+        TargetStart = new int[capacity];
+        TargetLength = new int[capacity];
         Dumps = new DumpBuffer(capacity);
         State = new KeyState[capacity];
     }
@@ -36,6 +38,11 @@ internal sealed class KeyBatch
 
     /// <summary>Each key's slot where it is written: the source's, unless a step between reading and writing renamed the key.</summary>
     public int[] TargetSlot { get; }
+
+    /// <summary>Where each key's target name is (the source name itself unless renamed).</summary>
+    private int[] TargetStart { get; }
+
+    private int[] TargetLength { get; }
 
     /// <summary>DUMP payloads and PTTLs as read from the source.</summary>
     public DumpBuffer Dumps { get; }
@@ -68,6 +75,8 @@ internal sealed class KeyBatch
         KeyLength[Count] = key.Length;
         SourceSlot[Count] = slot;
         TargetSlot[Count] = slot;
+        TargetStart[Count] = _keyBytes;
+        TargetLength[Count] = key.Length;
         State[Count] = KeyState.Pending;
         _keyBytes += key.Length;
         if (TrackSlots && (Slots.Count == 0 || Slots[^1] != slot))
@@ -80,7 +89,25 @@ internal sealed class KeyBatch
         Count++;
     }
 
+    /// <summary>The key's name on the source.</summary>
     public ReadOnlySpan<byte> Key(int i) => _keys.AsSpan(KeyStart[i], KeyLength[i]);
+
+    /// <summary>The key's name on the target (<see cref="Key"/> unless renamed).</summary>
+    public ReadOnlySpan<byte> TargetKey(int i) => _keys.AsSpan(TargetStart[i], TargetLength[i]);
+
+    /// <summary>Names key <paramref name="i"/> <paramref name="name"/> on the target, in <paramref name="slot"/>.</summary>
+    public void Rename(int i, ReadOnlySpan<byte> name, int slot)
+    {
+        if (_keyBytes + name.Length > _keys.Length)
+        {
+            Array.Resize(ref _keys, Math.Max(_keys.Length * 2, _keyBytes + name.Length));
+        }
+        name.CopyTo(_keys.AsSpan(_keyBytes));
+        TargetStart[i] = _keyBytes;
+        TargetLength[i] = name.Length;
+        TargetSlot[i] = slot;
+        _keyBytes += name.Length;
+    }
 
     public ReadOnlySpan<byte> Payload(int i) => Dumps.Payload(i);
 

@@ -45,7 +45,7 @@ internal sealed class ChangeApplier(CopyPipeline pipeline, ClusterView target, C
             {
                 throw new TopologyChangedException($"no target master serves slot {_batch.TargetSlot[i]}");
             }
-            _target.Writer(route[i]).Command(2).Bulk("DEL"u8).Bulk(_batch.Key(i));
+            _target.Writer(route[i]).Command(2).Bulk("DEL"u8).Bulk(_batch.TargetKey(i));
         }
         var set = gone.ToHashSet();
         var error = await _target.SendAndReadEachAsync(route, 0, _batch.Count, set.Contains, (_, _) => { }, cancellationToken).ConfigureAwait(false);

@@ -56,6 +56,11 @@ public sealed partial class LiveSync : IAsyncDisposable
     {
         // the target mirrors the source: what it holds under a key is replaced
         options = options with { Policy = OverwritePolicy.Replace };
+        if (options.Selection.Renames.Count > 0 || options.Selection.Filters)
+        {
+            // a reconcile finds target keys the source lacks by asking for the same name, and the sweep compares whole key counts
+            throw new CopyException("dcopy sync takes no --match, --exclude or --rename yet: its sweep compares whole key counts and its reconcile asks the source for each target key's own name");
+        }
         var engine = await CopyEngine.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false);
         return new LiveSync(engine, options, sync, engine.Source.Topology.IsCluster ? 0 : source.Database);
     }

@@ -20,6 +20,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     private RespConnection _to = null!;
     private string _node = "";
     private byte[] _key = [];
+    private byte[] _targetKey = [];
     private int _pending;
     private long _bytes;
 
@@ -45,6 +46,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     private async Task<KeyState> CopyAsync(KeyBatch batch, int i, bool retried, CancellationToken cancellationToken)
     {
         _key = batch.Key(i).ToArray();
+        _targetKey = batch.TargetKey(i).ToArray();
         var expiry = batch.Expiry[i];
         _from = await _source.ConnectionAsync(Shard(_source, batch.SourceSlot[i], "source"), cancellationToken).ConfigureAwait(false);
         var shard = Shard(_target, batch.TargetSlot[i], "target");
@@ -52,7 +54,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         _node = _target.Topology.Shards[shard].Master.Address;
         _pending = 0;
         _bytes = 0;
-        if (options.Policy != OverwritePolicy.Replace && RespFrame.Integer(await TargetAsync(Command("EXISTS", _key), cancellationToken).ConfigureAwait(false)) == 1)
+        if (options.Policy != OverwritePolicy.Replace && RespFrame.Integer(await TargetAsync(Command("EXISTS", _targetKey), cancellationToken).ConfigureAwait(false)) == 1)
         {
             return Existing(retried);
         }
@@ -61,7 +63,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         {
             return KeyState.Vanished;
         }
-        var temp = TempKey.For(_key, batch.TargetSlot[i]);
+        var temp = TempKey.For(_targetKey, batch.TargetSlot[i]);
         await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
         var written = type switch
         {
@@ -97,7 +99,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         {
             _command.Command(2).Bulk("PERSIST"u8).Bulk(temp);
         }
-        _command.Command(3).Bulk(replace ? "RENAME"u8 : "RENAMENX"u8).Bulk(temp).Bulk(_key);
+        _command.Command(3).Bulk(replace ? "RENAME"u8 : "RENAMENX"u8).Bulk(temp).Bulk(_targetKey);
         _command.Command(1).Bulk("EXEC"u8);
         await _to.SendAsync(_command, cancellationToken).ConfigureAwait(false);
         for (var reply = 0; reply < 3; reply++)
@@ -140,7 +142,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     /// <summary>The target has the key: skip it (skip-existing, or the copy of it went through before a retry or resume), or stop.</summary>
     private KeyState Existing(bool retried) =>
         options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming ? KeyState.Skipped
-        : throw new TargetKeyExistsException(KeyText.Printable(_key));
+        : throw new TargetKeyExistsException(KeyText.Printable(_targetKey));
 
     private static int Shard(ShardConnections side, int slot, string name)
     {

@@ -46,9 +46,9 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
             var writer = Connections.Writer(_route[i]);
             if (!into.Big[i])
             {
-                writer.Command(2).Bulk("DUMP"u8).Bulk(batch.Key(i));
+                writer.Command(2).Bulk("DUMP"u8).Bulk(Key(batch, i));
             }
-            writer.Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(batch.Key(i));
+            writer.Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(Key(batch, i));
         }
         var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
@@ -105,7 +105,7 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
     {
         for (var i = from; i < to; i++)
         {
-            Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(batch.Key(i));
+            Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
         }
         var error = await Connections.SendAndReadEachAsync(_route, from, to, _ => true,
             (i, reply) => into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes, cancellationToken).ConfigureAwait(false);
@@ -114,6 +114,9 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
             throw ServerErrors.Classify(error, _side);
         }
     }
+
+    /// <summary>The key's name on the side read.</summary>
+    private ReadOnlySpan<byte> Key(KeyBatch batch, int i) => target ? batch.TargetKey(i) : batch.Key(i);
 
     public ValueTask DisposeAsync() => Connections.DisposeAsync();
 }

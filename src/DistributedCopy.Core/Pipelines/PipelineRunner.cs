@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using DistributedCopy.Core.Selection;
 
 namespace DistributedCopy.Core.Pipelines;
 
@@ -10,15 +11,17 @@ namespace DistributedCopy.Core.Pipelines;
 internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
 {
     private readonly BatchPool _pool = new(options.BatchSize);
+    private RenameLedger? _renamed;
 
-    public async Task RunAsync(IReadOnlyList<IKeySource> sources, Func<IBatchProcessor> processor, CancellationToken cancellationToken)
+    /// <summary>Runs the sources; their keys go through <paramref name="selection"/> (filters, renames) when given.</summary>
+    public async Task RunAsync(IReadOnlyList<IKeySource> sources, Func<IBatchProcessor> processor, CancellationToken cancellationToken, KeySelection? selection = null)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
         foreach (var source in sources)
         {
             var channel = Channel.CreateBounded<KeyBatch>(new BoundedChannelOptions(options.PipelinesPerShard) { SingleWriter = true });
-            var builder = new BatchBuilder(_pool, channel.Writer);
+            var builder = new BatchBuilder(_pool, channel.Writer) { Selection = selection, Progress = progress, Renamed = selection is { Renames.Count: > 0 } ? _renamed ??= new RenameLedger(selection) : null };
             tasks.Add(GuardAsync(async () =>
             {
                 try

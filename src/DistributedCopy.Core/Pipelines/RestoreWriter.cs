@@ -68,7 +68,7 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
             // ABSTTL: a write delayed by a stalled link still expires when the source's key does; else the TTL is aged to now
             var ttl = expiry < 0 ? 0 : absolute ? expiry : expiry - now;
             var writer = _target.Writer(shard).Command(4 + (replace ? 1 : 0) + (absolute && expiry >= 0 ? 1 : 0))
-                .Bulk("RESTORE"u8).Bulk(batch.Key(i)).Bulk(ttl).BulkReference(batch.Dumps.PayloadMemory(i));
+                .Bulk("RESTORE"u8).Bulk(batch.TargetKey(i)).Bulk(ttl).BulkReference(batch.Dumps.PayloadMemory(i));
             if (replace)
             {
                 writer.Bulk("REPLACE"u8);
@@ -143,7 +143,7 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                     }
                     else
                     {
-                        failure ??= new TargetKeyExistsException(KeyText.Printable(batch.Key(i)));
+                        failure ??= new TargetKeyExistsException(KeyText.Printable(batch.TargetKey(i)));
                     }
                 }
                 else if (text.StartsWith("OOM", StringComparison.Ordinal))

@@ -15,7 +15,7 @@ internal sealed partial class TypedWriter
         foreach (var k in write)
         {
             var writer = _target.Writer(route[k]);
-            var key = batch.Key(keys[k]);
+            var key = batch.TargetKey(keys[k]);
             writer.Command(1).Bulk("MULTI"u8);
             var commands = 0;
             if (options.Policy == OverwritePolicy.Replace)
@@ -60,7 +60,7 @@ internal sealed partial class TypedWriter
                     }
                     if (refused is not null)
                     {
-                        throw Refusal(batch.Key(keys[k]), node, refused);
+                        throw Refusal(batch.TargetKey(keys[k]), node, refused);
                     }
                     batch.State[keys[k]] = KeyState.Copied;
                     progress.AddTyped(1);

@@ -74,7 +74,7 @@ internal sealed partial class TypedWriter(ClusterView source, ClusterView target
         var route = Route(batch, keys, write);
         foreach (var k in write)
         {
-            _target.Writer(route[k]).Command(2).Bulk("EXISTS"u8).Bulk(batch.Key(keys[k]));
+            _target.Writer(route[k]).Command(2).Bulk("EXISTS"u8).Bulk(batch.TargetKey(keys[k]));
         }
         await _target.SendAllAsync(cancellationToken).ConfigureAwait(false);
         var absent = new List<int>();
@@ -101,7 +101,7 @@ internal sealed partial class TypedWriter(ClusterView source, ClusterView target
                     }
                     else
                     {
-                        throw new TargetKeyExistsException(KeyText.Printable(batch.Key(keys[k])));
+                        throw new TargetKeyExistsException(KeyText.Printable(batch.TargetKey(keys[k])));
                     }
                 }
             }

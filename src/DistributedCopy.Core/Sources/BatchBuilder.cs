@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using DistributedCopy.Core.Selection;
 
 namespace DistributedCopy.Core.Sources;
 
@@ -15,6 +16,15 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
 
     /// <summary>Keep each batch's distinct slots (sources whose checkpoints are slots).</summary>
     public bool TrackSlots { get; set; }
+
+    /// <summary>The filters and renames listed keys go through (null: every key as it is named).</summary>
+    public KeySelection? Selection { get; set; }
+
+    /// <summary>Where keys left out by the filters are counted.</summary>
+    public CopyProgress? Progress { get; set; }
+
+    /// <summary>Target names already given by a rename, to find two keys renamed to one.</summary>
+    public RenameLedger? Renamed { get; set; }
 
     /// <summary>The number of the last batch that holds a key listed so far (-1 before any).</summary>
     public long LastSequence => _current is { Count: > 0 } ? _sequence : _sequence - 1;
@@ -35,9 +45,20 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
             {
                 continue;
             }
+            if (Selection is { Filters: true } && !Selection.Selects(key))
+            {
+                // left out before anything is read
+                Progress?.AddExcluded(1);
+                continue;
+            }
             var current = _current ??= pool.Rent(TrackSlots);
             var slotsBefore = current.Slots.Count;
             current.Add(key, keySlot);
+            if (Selection is { Renames.Count: > 0 } && Selection.Rename(key) is { } name)
+            {
+                Renamed?.Claim(key, name);
+                current.Rename(current.Count - 1, name, HashSlot.Of(name));
+            }
             if (current.Slots.Count != slotsBefore)
             {
                 tracker?.AddBatch(keySlot);

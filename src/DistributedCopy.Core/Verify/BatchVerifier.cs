@@ -37,10 +37,10 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
             if (batch.Dumps.Unread(i) || _targetDumps.Unread(i))
             {
                 _chunked ??= new ChunkedComparer(_source.Connections, _target.Connections, chunkBytes: options.ChunkBytes);
-                var (key, sourceSlot, targetSlot) = (batch.Key(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i]);
+                var (key, targetKey, sourceSlot, targetSlot) = (batch.Key(i).ToArray(), batch.TargetKey(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i]);
                 var outcome = ChunkedComparer.Outcome.Same;
                 await Retry.RunAsync(options, progress, [_source.Connections, _target.Connections],
-                    async () => outcome = await _chunked.CompareAsync(key, sourceSlot, targetSlot, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    async () => outcome = await _chunked.CompareAsync(key, targetKey, sourceSlot, targetSlot, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 if (outcome != ChunkedComparer.Outcome.Same)
                 {
                     Record(outcome, batch.Key(i), ref compared);
@@ -62,7 +62,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
                     result.AddTypeMismatch(batch.Key(i));
                     continue;
                 }
-                if (!await SameValueAsync(batch.Key(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i], type, cancellationToken).ConfigureAwait(false))
+                if (!await SameValueAsync(batch.Key(i).ToArray(), batch.TargetKey(i).ToArray(), batch.SourceSlot[i], batch.TargetSlot[i], type, cancellationToken).ConfigureAwait(false))
                 {
                     result.AddValueMismatch(batch.Key(i));
                     continue;
@@ -103,7 +103,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         await _target.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task<bool> SameValueAsync(byte[] key, int sourceSlot, int targetSlot, string type, CancellationToken cancellationToken)
+    private async Task<bool> SameValueAsync(byte[] key, byte[] targetKey, int sourceSlot, int targetSlot, string type, CancellationToken cancellationToken)
     {
         var (commands, sort) = RdbTypes.CanonicalRead(type);
         if (commands.Length == 0)
@@ -111,7 +111,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
             return false;
         }
         var left = await ReadCanonicalAsync(_source.Connections, key, sourceSlot, commands, sort, cancellationToken).ConfigureAwait(false);
-        var right = await ReadCanonicalAsync(_target.Connections, key, targetSlot, commands, sort, cancellationToken).ConfigureAwait(false);
+        var right = await ReadCanonicalAsync(_target.Connections, targetKey, targetSlot, commands, sort, cancellationToken).ConfigureAwait(false);
         return left.SequenceEqual(right, StringComparer.Ordinal);
     }
 

@@ -4,18 +4,19 @@ namespace DistributedCopy.Core.Verify;
 /// Compares one key by value a chunk at a time, for keys too big to DUMP and for keys a server will not DUMP: type and
 /// length first, then strings by GETRANGE, lists and streams by LRANGE/XRANGE on both sides, and hashes, sets and sorted
 /// sets by scanning the source (HSCAN, SSCAN, ZSCAN) and looking each chunk up on the target (HMGET, SMISMEMBER, ZMSCORE).
-/// Equal lengths and every source item found equal on the target make the values equal.
+/// Equal lengths and every source item found equal on the target make the values equal. The key may have another name on
+/// the target (renamed).
 /// </summary>
 internal sealed class ChunkedComparer(ShardConnections source, ShardConnections target, int chunkItems = 1000, int chunkBytes = 1024 * 1024)
 {
     public enum Outcome { Same, Vanished, Missing, TypeMismatch, ValueMismatch }
 
-    public async Task<Outcome> CompareAsync(byte[] key, int sourceSlot, int targetSlot, CancellationToken cancellationToken)
+    public async Task<Outcome> CompareAsync(byte[] key, byte[] targetKey, int sourceSlot, int targetSlot, CancellationToken cancellationToken)
     {
         var left = await source.ConnectionAsync(source.Topology.ShardFor(sourceSlot), cancellationToken).ConfigureAwait(false);
         var right = await target.ConnectionAsync(target.Topology.ShardFor(targetSlot), cancellationToken).ConfigureAwait(false);
         var type = RespFrame.String(await ExecuteAsync(left, cancellationToken, "TYPE", key).ConfigureAwait(false));
-        var other = RespFrame.String(await ExecuteAsync(right, cancellationToken, "TYPE", key).ConfigureAwait(false));
+        var other = RespFrame.String(await ExecuteAsync(right, cancellationToken, "TYPE", targetKey).ConfigureAwait(false));
         if (type == "none")
         {
             return Outcome.Vanished;
@@ -30,27 +31,27 @@ internal sealed class ChunkedComparer(ShardConnections source, ShardConnections 
             return Outcome.ValueMismatch;
         }
         var count = RespFrame.Integer(await ExecuteAsync(left, cancellationToken, length, key).ConfigureAwait(false));
-        if (count != RespFrame.Integer(await ExecuteAsync(right, cancellationToken, length, key).ConfigureAwait(false)))
+        if (count != RespFrame.Integer(await ExecuteAsync(right, cancellationToken, length, targetKey).ConfigureAwait(false)))
         {
             return Outcome.ValueMismatch;
         }
         var same = type switch
         {
-            "string" => await RangesAsync(left, right, key, count, chunkBytes, "GETRANGE", cancellationToken).ConfigureAwait(false),
-            "list" => await RangesAsync(left, right, key, count, chunkItems, "LRANGE", cancellationToken).ConfigureAwait(false),
-            "stream" => await StreamsAsync(left, right, key, cancellationToken).ConfigureAwait(false),
-            _ => await LookupsAsync(left, right, key, type, cancellationToken).ConfigureAwait(false),
+            "string" => await RangesAsync(left, right, key, targetKey, count, chunkBytes, "GETRANGE", cancellationToken).ConfigureAwait(false),
+            "list" => await RangesAsync(left, right, key, targetKey, count, chunkItems, "LRANGE", cancellationToken).ConfigureAwait(false),
+            "stream" => await StreamsAsync(left, right, key, targetKey, cancellationToken).ConfigureAwait(false),
+            _ => await LookupsAsync(left, right, key, targetKey, type, cancellationToken).ConfigureAwait(false),
         };
         return same ? Outcome.Same : Outcome.ValueMismatch;
     }
 
     /// <summary>The same index range read on both sides gives the same reply bytes.</summary>
-    private static async Task<bool> RangesAsync(RespConnection left, RespConnection right, byte[] key, long count, int step, string command, CancellationToken cancellationToken)
+    private static async Task<bool> RangesAsync(RespConnection left, RespConnection right, byte[] key, byte[] targetKey, long count, int step, string command, CancellationToken cancellationToken)
     {
         for (long start = 0; start < count; start += step)
         {
             var a = await ExecuteAsync(left, cancellationToken, command, key, start, start + step - 1).ConfigureAwait(false);
-            var b = await ExecuteAsync(right, cancellationToken, command, key, start, start + step - 1).ConfigureAwait(false);
+            var b = await ExecuteAsync(right, cancellationToken, command, targetKey, start, start + step - 1).ConfigureAwait(false);
             if (!a.AsSpan().SequenceEqual(b))
             {
                 return false;
@@ -59,13 +60,13 @@ internal sealed class ChunkedComparer(ShardConnections source, ShardConnections 
         return true;
     }
 
-    private async Task<bool> StreamsAsync(RespConnection left, RespConnection right, byte[] key, CancellationToken cancellationToken)
+    private async Task<bool> StreamsAsync(RespConnection left, RespConnection right, byte[] key, byte[] targetKey, CancellationToken cancellationToken)
     {
         var start = "-";
         while (true)
         {
             var a = await ExecuteAsync(left, cancellationToken, "XRANGE", key, start, "+", "COUNT", chunkItems).ConfigureAwait(false);
-            var b = await ExecuteAsync(right, cancellationToken, "XRANGE", key, start, "+", "COUNT", chunkItems).ConfigureAwait(false);
+            var b = await ExecuteAsync(right, cancellationToken, "XRANGE", targetKey, start, "+", "COUNT", chunkItems).ConfigureAwait(false);
             if (!a.AsSpan().SequenceEqual(b))
             {
                 return false;
@@ -80,7 +81,7 @@ internal sealed class ChunkedComparer(ShardConnections source, ShardConnections 
     }
 
     /// <summary>Scans the source and looks each chunk's items up on the target.</summary>
-    private async Task<bool> LookupsAsync(RespConnection left, RespConnection right, byte[] key, string type, CancellationToken cancellationToken)
+    private async Task<bool> LookupsAsync(RespConnection left, RespConnection right, byte[] key, byte[] targetKey, string type, CancellationToken cancellationToken)
     {
         var (scan, lookup) = type switch { "hash" => ("HSCAN", "HMGET"), "set" => ("SSCAN", "SMISMEMBER"), _ => ("ZSCAN", "ZMSCORE") };
         var cursor = "0";
@@ -93,7 +94,7 @@ internal sealed class ChunkedComparer(ShardConnections source, ShardConnections 
             {
                 continue;
             }
-            var found = await ExecuteAsync(right, cancellationToken, [lookup, key, .. items.Select(item => (object)item.Name)]).ConfigureAwait(false);
+            var found = await ExecuteAsync(right, cancellationToken, [lookup, targetKey, .. items.Select(item => (object)item.Name)]).ConfigureAwait(false);
             if (!Matches(found, items, type))
             {
                 return false;

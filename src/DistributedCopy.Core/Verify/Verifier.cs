@@ -11,6 +11,7 @@ public sealed class Verifier : IAsyncDisposable
     private readonly CopyOptions _options;
     private readonly PipelineRunner _runner;
     private readonly long _ttlToleranceMs;
+    private int _extrasNoted;
 
     private Verifier(EngineSides sides, CopyOptions options, long ttlToleranceMs, int maxExamples)
     {
@@ -39,13 +40,23 @@ public sealed class Verifier : IAsyncDisposable
     {
         var (source, target) = (_sides.Source, _sides.Target);
         var firstPass = new SlotTracker(_ => { });
-        await _runner.RunAsync(SlotSource.ForShards(source, slots, firstPass, _options, Progress), () => Comparer(source, target), cancellationToken).ConfigureAwait(false);
+        await _runner.RunAsync(SlotSource.ForShards(source, slots, firstPass, _options, Progress), () => Comparer(source, target), cancellationToken, _options.Selection).ConfigureAwait(false);
         var tracker = new SlotTracker(slot =>
         {
             Progress.AddSlotCompleted();
             slotCompleted?.Invoke(slot);
         });
-        await _runner.RunAsync(SlotSource.ForShards(target, slots, tracker, _options, Progress), () => ExtraFinder(source), cancellationToken).ConfigureAwait(false);
+        if (!ExtrasComparable())
+        {
+            // no second pass: each slot is done with its first
+            foreach (var slot in slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)))
+            {
+                Progress.AddSlotCompleted();
+                slotCompleted?.Invoke(slot);
+            }
+            return;
+        }
+        await _runner.RunAsync(SlotSource.ForShards(target, slots, tracker, _options, Progress), () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -55,16 +66,39 @@ public sealed class Verifier : IAsyncDisposable
     public async Task VerifyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
     {
         var (source, target) = await _sides.ForDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => Comparer(source, target), cancellationToken)
+        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => Comparer(source, target), cancellationToken, _options.Selection)
             .ConfigureAwait(false);
+        if (!ExtrasComparable())
+        {
+            return;
+        }
         var secondPass = ExtraKeyFinder.TargetKeys(target, [new SlotRange(0, HashSlot.Count - 1)], new SlotTracker(_ => { }), _options, Progress);
-        await _runner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken).ConfigureAwait(false);
+        await _runner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()
     {
         _sides.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whether target keys can be told extra by asking the source for the same name: not when keys are renamed (a name
+    /// maps one way only) or several databases are written into one. A note says so, once.
+    /// </summary>
+    private bool ExtrasComparable()
+    {
+        if (_options.Selection.ExtrasComparable)
+        {
+            return true;
+        }
+        if (Interlocked.Exchange(ref _extrasNoted, 1) == 0)
+        {
+            Progress.AddNote("keys on the target only (extra) were not looked for: " + (_options.Selection.Renames.Count > 0
+                ? "--rename maps source names to target names one way"
+                : "--db-map writes several source databases into one"));
+        }
+        return false;
     }
 
     private BatchVerifier Comparer(ClusterView source, ClusterView target) => new(source, target, _options, Progress, Result, _ttlToleranceMs);
