@@ -10,9 +10,10 @@ public sealed record Counters(
     [property: Id(3)] long Vanished = 0,
     [property: Id(4)] long Errors = 0,
     [property: Id(5)] long Typed = 0,
-    [property: Id(6)] long Chunked = 0)
+    [property: Id(6)] long Chunked = 0,
+    [property: Id(7)] long Excluded = 0)
 {
-    /// <summary>Of <see cref="Keys"/>, those written by type rather than by RESTORE: <see cref="Typed"/>; of those, the big keys copied in chunks: <see cref="Chunked"/>.</summary>
+    /// <summary>Of <see cref="Keys"/>, those written by type rather than by RESTORE: <see cref="Typed"/>; of those, the big keys copied in chunks: <see cref="Chunked"/>. <see cref="Excluded"/>: listed and left out by the filters.</summary>
     public Counters Add(Counters other) =>
-        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors, Typed + other.Typed, Chunked + other.Chunked);
+        new(Keys + other.Keys, Bytes + other.Bytes, Skipped + other.Skipped, Vanished + other.Vanished, Errors + other.Errors, Typed + other.Typed, Chunked + other.Chunked, Excluded + other.Excluded);
 }

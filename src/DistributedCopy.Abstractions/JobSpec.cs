@@ -49,4 +49,16 @@ public sealed record JobSpec(
 
     /// <summary>Read the source from a replica of each master (--read-from replica); writes, such as a cutover's pause, still go to the masters.</summary>
     [Id(18)] public bool ReadFromReplica { get; init; }
+
+    /// <summary>Globs a key must match one of (none: every key).</summary>
+    [Id(19)] public IReadOnlyList<string> Match { get; init; } = [];
+
+    /// <summary>Globs of keys left out.</summary>
+    [Id(20)] public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>REGEX=REPLACEMENT rules naming keys anew on the target, the first that matches wins.</summary>
+    [Id(21)] public IReadOnlyList<string> Renames { get; init; } = [];
+
+    /// <summary>SOURCE=TARGET database pairs of a standalone source.</summary>
+    [Id(22)] public IReadOnlyList<string> DatabaseMap { get; init; } = [];
 }

@@ -63,6 +63,9 @@ public sealed class CopyOptionsSet
 
     public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
 
+    /// <summary>--match, --exclude, --rename, --db-map.</summary>
+    public SelectionOptions Selection { get; } = new();
+
     public CopyOptionsSet()
     {
         SourceMode.AcceptOnlyFromAmong("auto", "cluster", "standalone");
@@ -78,6 +81,7 @@ public sealed class CopyOptionsSet
         {
             command.Options.Add(option);
         }
+        Selection.AddTo(command);
         SourcePassword.AddTo(command);
         TargetPassword.AddTo(command);
     }
@@ -118,6 +122,7 @@ public sealed class CopyOptionsSet
             throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");
         }
         var bigKeyBytes = ByteSize.Parse(parse.GetValue(BigKeySize)!, "--big-key-size");
+        var rules = Selection.Parse(parse);
         var policy = parse.GetValue(Policy)!;
         var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
         var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(TargetMode)!, cancellationToken);
@@ -127,11 +132,12 @@ public sealed class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--db: the source is a cluster; it has only database 0");
         }
+        await SelectionOptions.CheckAsync(rules.Selection, sourceInfo, targetInfo, cancellationToken);
         if (!sourceInfo.Topology.IsCluster)
         {
-            databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, cancellationToken);
+            databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, rules.Selection, cancellationToken);
         }
-        Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases);
+        Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases, rules.Selection);
         var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source, sourceRef), Endpoints.FromCore(target, targetRef))
         {
             Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
@@ -146,6 +152,10 @@ public sealed class CopyOptionsSet
             Mode = parse.GetValue(Mode)!,
             BigKeyBytes = bigKeyBytes,
             ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
+            Match = rules.Match,
+            Exclude = rules.Exclude,
+            Renames = rules.Renames,
+            DatabaseMap = rules.DatabaseMap,
         };
         if (spec.ReadFromReplica)
         {
@@ -158,14 +168,15 @@ public sealed class CopyOptionsSet
     /// The databases of a standalone source to copy: --db, else the one its endpoint names, else all that hold keys.
     /// Several may only go to a standalone target whose endpoint names none (each into the same number).
     /// </summary>
-    private static async Task<int[]> ChooseDatabasesAsync(SideInfo source, SideInfo target, int[] chosen, CancellationToken cancellationToken)
+    private static async Task<int[]> ChooseDatabasesAsync(SideInfo source, SideInfo target, int[] chosen, KeySelection selection, CancellationToken cancellationToken)
     {
         if (chosen.Length == 0)
         {
             chosen = source.Endpoint.NamesDatabase ? [source.Endpoint.Database] : [.. (await Topology.DatabasesAsync(source.Endpoint, cancellationToken)).Select(d => d.Database)];
         }
         var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.NamesDatabase ? $"the target names database {target.Endpoint.Database}" : null;
-        if (chosen.Length > 1 && single is not null)
+        // --db-map names where each database goes: several may go into one
+        if (chosen.Length > 1 && single is not null && chosen.Any(d => selection.TargetDatabase(d) is null))
         {
             throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but {single}: copy one at a time with --db");
         }

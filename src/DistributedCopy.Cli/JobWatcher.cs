@@ -53,7 +53,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
     {
         var keys = status.Copied.Keys;
         Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
-        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0}, vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; slots {status.SlotsDone}/{status.SlotsTotal}; {elapsed.TotalSeconds:F1} s");
+        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; slots {status.SlotsDone}/{status.SlotsTotal}; {elapsed.TotalSeconds:F1} s");
         if (status.Copied.Errors > 0 && status.LastError is not null)
         {
             Console.Error.WriteLine($"  last error: {status.LastError}");
@@ -87,6 +87,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 keysTyped = status.Copied.Typed,
                 keysChunked = status.Copied.Chunked,
                 keysSkipped = status.Copied.Skipped,
+                keysExcluded = status.Copied.Excluded,
                 keysVanished = status.Copied.Vanished,
                 errors = status.Copied.Errors,
                 lastError = status.LastError,

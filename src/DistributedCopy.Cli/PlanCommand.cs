@@ -37,6 +37,11 @@ public static class PlanCommand
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
+            var selection = await SelectionPlan.DescribeAsync(KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap), source, cancellationToken);
+            foreach (var line in selection?.Lines ?? [])
+            {
+                Console.Error.WriteLine(line);
+            }
             // read from replicas: they are the nodes listed, dumped and followed (their notifications too)
             var readNodes = spec.ReadFromReplica ? await Preflight.CheckReplicasAsync(source, cancellationToken) : null;
             Console.Error.WriteLine($"read    {(readNodes is null ? "from the masters" : "from replicas: " + string.Join(", ", readNodes.Select(r => $"{r.ReadNode.Address} (of {r.Master.Address})")))}");
@@ -60,6 +65,15 @@ public static class PlanCommand
                     bigKeyBytes,
                     syncReady,
                     readFrom = readNodes is null ? "master" : "replica",
+                    selection = selection is null ? null : new
+                    {
+                        sampled = selection.Sampled,
+                        selected = selection.Selected,
+                        estimatedKeys = selection.EstimatedKeys,
+                        renamed = selection.Renamed,
+                        hashTagChanged = selection.TagChanged,
+                        examples = selection.Examples.Select(e => new { from = e.From, to = e.To, fromSlot = e.FromSlot, toSlot = e.ToSlot }),
+                    },
                     bigKeysSampled = big,
                     types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
@@ -98,24 +112,9 @@ public static class PlanCommand
         long total = 0;
         var sampled = 0;
         var big = 0;
-        foreach (var shard in side.Topology.Shards)
+        foreach (var (node, keys) in await KeySample.TakeAsync(side, 1000, cancellationToken))
         {
-            await using var connection = await RespConnection.ConnectAsync(side.Topology.IsCluster ? shard.Master : side.Endpoint, cancellationToken);
-            var keys = new List<byte[]>();
-            var cursor = "0";
-            do
-            {
-                var page = RespFrame.Array(await connection.ExecuteAsync("SCAN", cursor, "COUNT", "500"));
-                cursor = RespFrame.String(page.Next());
-                var names = RespFrame.Array(page.Next());
-                while (names.MoveNext(out var name))
-                {
-                    // the key as its bytes: a binary key turned into text would be another key, in another slot
-                    RespFrame.TryBulk(name, out var bytes);
-                    keys.Add(bytes.ToArray());
-                }
-            }
-            while (cursor != "0" && keys.Count < 1000);
+            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken);
             var writer = new RespWriter(64 * 1024);
             foreach (var key in keys)
             {

@@ -79,7 +79,7 @@ public static class Preflight
     /// servers' identities are compared, run_id for standalone servers, node ids for every master pair of clusters.
     /// A standalone server may be copied onto itself only from one database into another.
     /// </summary>
-    public static void CheckNotSameServer(SideInfo source, SideInfo target, IReadOnlyList<int> databases)
+    public static void CheckNotSameServer(SideInfo source, SideInfo target, IReadOnlyList<int> databases, KeySelection? selection = null)
     {
         var shared = source.Topology.Shards.Select(s => s.NodeId).Where(id => id.Length > 0)
             .Intersect(target.Topology.Shards.Select(s => s.NodeId)).FirstOrDefault();
@@ -94,7 +94,7 @@ public static class Preflight
         var sourceDatabases = databases.Count > 0 ? databases : [source.Endpoint.Database];
         foreach (var database in sourceDatabases)
         {
-            var into = target.Endpoint.NamesDatabase ? target.Endpoint.Database : database;
+            var into = selection?.TargetDatabase(database) ?? (target.Endpoint.NamesDatabase ? target.Endpoint.Database : database);
             if (into == database)
             {
                 throw new CliException(ExitCodes.BadInput, $"the source {source.Endpoint.Address} and the target {target.Endpoint.Address} are the same server (run_id {shared[..Math.Min(8, shared.Length)]}…) and database {database}");

@@ -32,6 +32,10 @@ public static class SyncCommand
                 throw new CliException(ExitCodes.BadInput, "--sweep-seconds takes seconds, from 0.2 to 3600");
             }
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Sync, false, cancellationToken);
+            if (spec.Match.Count + spec.Exclude.Count + spec.Renames.Count > 0)
+            {
+                throw new CliException(ExitCodes.BadInput, "dcopy sync takes no --match, --exclude or --rename yet: its count sweep compares whole databases and its reconcile asks the source for each target key's own name");
+            }
             if (spec.Databases.Count > 1)
             {
                 throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", spec.Databases)}: sync one database at a time, named in the source endpoint (redis://host:port/N)");

@@ -7,7 +7,10 @@ public static class HashSlot
 
     private static readonly ushort[] _table = BuildTable();
 
-    public static int Of(ReadOnlySpan<byte> key)
+    public static int Of(ReadOnlySpan<byte> key) => Crc16(Hashed(key)) & (Count - 1);
+
+    /// <summary>What of the key is hashed: its first non-empty {hash tag}, or the whole key.</summary>
+    public static ReadOnlySpan<byte> Hashed(ReadOnlySpan<byte> key)
     {
         var open = key.IndexOf((byte)'{');
         if (open >= 0)
@@ -15,10 +18,10 @@ public static class HashSlot
             var close = key[(open + 1)..].IndexOf((byte)'}');
             if (close > 0)
             {
-                key = key.Slice(open + 1, close);
+                return key.Slice(open + 1, close);
             }
         }
-        return Crc16(key) & (Count - 1);
+        return key;
     }
 
     public static int Of(string key) => Of(System.Text.Encoding.UTF8.GetBytes(key));
