@@ -24,6 +24,10 @@ public sealed class BadInputTests(BadInputServers servers) : IClassFixture<BadIn
         { "a progress mode that does not exist", ["copy", "--source", "{good}", "--target", "{to}", "--progress", "fancy"], ExitCodes.BadInput, "fancy" },
         { "an unknown connection option", ["copy", "--source", "127.0.0.1:{src},colour=blue,password={pw}", "--target", "{to}"], ExitCodes.BadInput, "unknown option (part 2 of the connection string)" },
         { "a port out of range", ["copy", "--source", "127.0.0.1:99999", "--target", "{to}"], ExitCodes.BadInput, "invalid port" },
+        { "a rename whose regex does not parse", ["copy", "--source", "{good}", "--target", "{to}", "--db", "0", "--rename", "(unclosed=x"], ExitCodes.BadInput, "--rename '(unclosed=x': the regex is not valid" },
+        { "a rename that names two keys one", ["copy", "--source", "{good}", "--target", "{to}", "--db", "0", "--rename", ".*=same"], ExitCodes.BadInput, "would both be named same on the target" },
+        { "a database map into a database a cluster lacks", ["copy", "--source", "{good}", "--target", "{to}", "--db-map", "5=1"], ExitCodes.BadInput, "has no database 1 (a cluster has only database 0)" },
+        { "a database map from a database the source lacks", ["copy", "--source", "{good}", "--target", "{to}", "--db-map", "99=0"], ExitCodes.BadInput, "has no database 99" },
         { "a job that does not exist", ["status", "no-such-job", "--state-dir", "{state}"], ExitCodes.BadInput, "no job no-such-job" },
     };
 

@@ -1,0 +1,64 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>--match, --exclude, --rename and --db-map as an operator uses them: plan says what will happen, copy and verify do it.</summary>
+public sealed class SelectionCliTests
+{
+    [RedisFact]
+    public async Task PlanShowsTheSelectionAndRenamesThenCopyAndVerifyFollowThem()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        for (var i = 0; i < 300; i++)
+        {
+            await source.ExecuteAsync("SET", $"user:{{u{i}}}:name", $"n{i}");
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            await source.ExecuteAsync("SET", $"user:tmp:{i}", "scratch");
+            await source.ExecuteAsync("SET", $"cache:{i}", "other");
+        }
+        string[] rules = ["--match", "user:*", "--exclude", "user:tmp:*", "--rename", "^user:\\{(.*)\\}:(.*)$=member:{$1}:$2"];
+
+        var plan = await Dcopy.RunAsync(["plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", .. rules]);
+        Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
+        Assert.Contains("select  300 of 500 sampled keys selected (60.0%): about 300 of 500 keys copied", plan.Stderr, StringComparison.Ordinal);
+        Assert.Contains("rename  300 of 300 sampled keys renamed by 1 rule(s); no two sampled keys get one name", plan.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"user:\{u\d+\}:name → member:\{u\d+\}:name \(slot (\d+) → \1\)", plan.Stderr);
+        Assert.Equal(300, plan.Json.GetProperty("selection").GetProperty("selected").GetInt32());
+        Assert.Equal(0, plan.Json.GetProperty("selection").GetProperty("hashTagChanged").GetInt32());
+
+        var copy = await Dcopy.RunAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. rules]);
+        Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
+        Assert.Equal(300, copy.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal(200, copy.Json.GetProperty("keysExcluded").GetInt64());
+        Assert.Equal("300", await target.ExecuteAsync("DBSIZE"));
+        Assert.Equal("n7", await target.ExecuteAsync("GET", "member:{u7}:name"));
+
+        var verify = await Dcopy.RunAsync(["verify", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. rules]);
+        Assert.True(verify.ExitCode == ExitCodes.Success, verify.ToString());
+        Assert.Equal(300, verify.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        Assert.Contains("extra) were not looked for: --rename", verify.Stderr, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task ADatabaseMapWritesOneDatabaseIntoAnotherAndVerifyComparesThem()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.001).LoadAsync(source.Endpoint with { Database = 1 });
+        string[] map = ["--db", "1", "--db-map", "1=3"];
+
+        var copy = await Dcopy.RunAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. map]);
+        Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
+
+        var comparison = await DataComparer.CompareAsync(source.Endpoint with { Database = 1, NamesDatabase = true }, target.Endpoint with { Database = 3, NamesDatabase = true });
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+        var verify = await Dcopy.RunAsync(["verify", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. map]);
+        Assert.True(verify.ExitCode == ExitCodes.Success, verify.ToString());
+        Assert.Equal(comparison.SourceKeys, verify.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("extra").GetInt64());
+    }
+}
