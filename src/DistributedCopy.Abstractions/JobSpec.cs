@@ -61,4 +61,7 @@ public sealed record JobSpec(
 
     /// <summary>SOURCE=TARGET database pairs of a standalone source.</summary>
     [Id(22)] public IReadOnlyList<string> DatabaseMap { get; init; } = [];
+
+    /// <summary>A conversion of names and values ("aspnet-session-v5"), or empty.</summary>
+    [Id(23)] public string Preset { get; init; } = "";
 }

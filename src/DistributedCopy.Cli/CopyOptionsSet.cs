@@ -156,7 +156,12 @@ public sealed class CopyOptionsSet
             Exclude = rules.Exclude,
             Renames = rules.Renames,
             DatabaseMap = rules.DatabaseMap,
+            Preset = rules.Preset,
         };
+        if (spec.Preset.Length > 0 && spec.Mode == "dump")
+        {
+            throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump");
+        }
         if (spec.ReadFromReplica)
         {
             await Preflight.CheckReplicasAsync(sourceInfo, cancellationToken);

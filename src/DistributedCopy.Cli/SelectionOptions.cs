@@ -17,21 +17,28 @@ public sealed class SelectionOptions
 
     public Option<string[]> DatabaseMap { get; } = new("--db-map") { Description = "SOURCE=TARGET[,…]: write database SOURCE of a standalone source into database TARGET (1=0,2=0 merges two into a cluster); collisions follow --policy." };
 
+    public Option<string?> Preset { get; } = new("--preset") { Description = "aspnet-session-v5: carry ASP.NET sessions of Microsoft.Web.RedisSessionStateProvider up to 4.0.1 over to 5.0's key names and format (docs/aspnet-session-v5.md); lock keys are not carried over." };
+
+    public SelectionOptions()
+    {
+        Preset.AcceptOnlyFromAmong(AspNetSessionV5.Name);
+    }
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Match, Exclude, Rename, DatabaseMap })
+        foreach (var option in new Option[] { Match, Exclude, Rename, DatabaseMap, Preset })
         {
             command.Options.Add(option);
         }
     }
 
     /// <summary>The rules as given (stored in the job spec), parsed once to check them.</summary>
-    public (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, KeySelection Selection) Parse(ParseResult parse)
+    public (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, KeySelection Selection) Parse(ParseResult parse)
     {
-        var (match, exclude, renames, map) = (parse.GetValue(Match) ?? [], parse.GetValue(Exclude) ?? [], parse.GetValue(Rename) ?? [], parse.GetValue(DatabaseMap) ?? []);
+        var (match, exclude, renames, map, preset) = (parse.GetValue(Match) ?? [], parse.GetValue(Exclude) ?? [], parse.GetValue(Rename) ?? [], parse.GetValue(DatabaseMap) ?? [], parse.GetValue(Preset) ?? "");
         try
         {
-            return (match, exclude, renames, map, KeySelection.Parse(match, exclude, renames, map));
+            return (match, exclude, renames, map, preset, KeySelection.Parse(match, exclude, renames, map, preset));
         }
         catch (ArgumentException ex)
         {

@@ -11,7 +11,8 @@ public static class SelectionPlan
         {
             return null;
         }
-        var keys = (await KeySample.TakeAsync(source, 1000, cancellationToken)).SelectMany(s => s.Keys).ToList();
+        var sample = await KeySample.TakeAsync(source, 1000, cancellationToken);
+        var keys = sample.SelectMany(s => s.Keys).ToList();
         var selected = keys.Where(k => selection.Selects(k)).ToList();
         var renamed = selected.Select(k => (From: k, To: selection.Rename(k))).Where(r => r.To is not null).Select(r => (r.From, To: r.To!)).ToList();
         var tagChanged = renamed.Count(r => !HashSlot.Hashed(r.From).SequenceEqual(HashSlot.Hashed(r.To)));
@@ -28,10 +29,40 @@ public static class SelectionPlan
                 + (tagChanged > 0 ? $"; {tagChanged:N0} change their hash tag (slot from the new name: keys that shared a slot may not any more)" : ""));
             lines.AddRange(examples.Select(e => $"          {e.Item1} → {e.Item2} (slot {e.Item3} → {e.Item4})"));
         }
+        if (selection.Preset == AspNetSessionV5.Name)
+        {
+            lines.AddRange(await SessionsAsync(sample, keys.Count, source.Keys, cancellationToken));
+        }
         if (selection.DatabaseMap.Count > 0)
         {
             lines.Add($"db-map  {string.Join(", ", selection.DatabaseMap.OrderBy(m => m.Key).Select(m => $"database {m.Key} → {m.Value}"))}; a key in two of them follows --policy");
         }
         return new Report(keys.Count, selected.Count, estimate, renamed.Count, tagChanged, examples, lines);
+    }
+
+    /// <summary>The preset's lines: sessions found in the sample, and one of them converted and read back.</summary>
+    private static async Task<List<string>> SessionsAsync(List<(RedisEndpoint Node, List<byte[]> Keys)> sample, int sampled, long total, CancellationToken cancellationToken)
+    {
+        var sessions = sample.SelectMany(s => s.Keys).Count(k => AspNetSessionV5.Of(k) == AspNetSessionV5.Role.Data);
+        var lines = new List<string>
+        {
+            $"preset  {AspNetSessionV5.Name}: {sessions:N0} sessions in {sampled:N0} sampled keys (about {(sampled == 0 ? 0 : total * sessions / sampled):N0} in all); "
+            + "_Data and _Internal hashes become 5.0's _SessionStateItemCollection and _SessionTimeout strings, expiry kept; _Write_Lock keys are not carried over",
+        };
+        var (node, key) = sample.SelectMany(s => s.Keys.Select(k => (s.Node, Key: k))).FirstOrDefault(s => AspNetSessionV5.Of(s.Key) == AspNetSessionV5.Role.Data);
+        if (key is null)
+        {
+            return lines;
+        }
+        await using var connection = await RespConnection.ConnectAsync(node, cancellationToken);
+        await connection.SendAsync(new RespWriter(256).Command(2).Bulk("HGETALL"u8).Bulk(key), cancellationToken);
+        await connection.ReadFrameAsync(cancellationToken);
+        var fields = AspNetSessionV5.Fields(connection.Frame);
+        var blob = AspNetSessionV5.Convert(fields);
+        var renamed = AspNetSessionV5.Apply(KeySelection.All).Rename(key) ?? key;
+        lines.Add(blob is null
+            ? $"sample  {KeyText.Printable(key)}: its items were not written by the provider's BinaryFormatter serializer: such sessions are skipped"
+            : $"sample  {KeyText.Printable(key)} → {KeyText.Printable(renamed)}: {fields.Count} items, {blob.Length:N0} bytes: {string.Join("; ", AspNetSessionV5.Describe(blob))}");
+        return lines;
     }
 }

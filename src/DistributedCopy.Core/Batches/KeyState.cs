@@ -12,4 +12,7 @@ internal enum KeyState : byte
 
     /// <summary>A big key, to be copied by type in chunks under a temporary name; ends Copied, Skipped or Vanished.</summary>
     Chunked,
+
+    /// <summary>To be converted and written under its new name (--preset aspnet-session-v5); ends Copied, Skipped or Vanished.</summary>
+    Converted,
 }

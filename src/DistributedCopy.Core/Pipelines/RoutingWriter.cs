@@ -13,6 +13,7 @@ internal sealed class RoutingWriter : IBatchWriter
     private readonly RestoreWriter _restore;
     private readonly TypedWriter _typed;
     private readonly ChunkedWriter _chunked;
+    private readonly ConvertingWriter _converting;
     private readonly bool[] _typedPayloadTypes = new bool[256];
 
     public RoutingWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress)
@@ -22,17 +23,25 @@ internal sealed class RoutingWriter : IBatchWriter
         _restore = new RestoreWriter(target, options) { Refused = Refused };
         _typed = new TypedWriter(source, target, options, progress);
         _chunked = new ChunkedWriter(source, target, options, progress);
+        _converting = new ConvertingWriter(source, target, options, progress);
     }
 
-    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections, .. _chunked.Connections];
+    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections, .. _chunked.Connections, .. _converting.Connections];
 
     public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
     {
         var byType = false;
         var chunked = false;
+        var converted = false;
         for (var i = from; i < to; i++)
         {
-            if (batch.State[i] == KeyState.Pending && batch.Dumps.Big[i] && batch.Expiry[i] != KeyBatch.Vanished)
+            if (batch.State[i] == KeyState.Pending && _options.Selection.Converts(batch.Key(i)))
+            {
+                // a value of another shape under its new name (--preset)
+                batch.State[i] = KeyState.Converted;
+                converted = true;
+            }
+            else if (batch.State[i] == KeyState.Pending && batch.Dumps.Big[i] && batch.Expiry[i] != KeyBatch.Vanished)
             {
                 batch.State[i] = KeyState.Chunked;
             }
@@ -61,6 +70,10 @@ internal sealed class RoutingWriter : IBatchWriter
         {
             await _chunked.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
         }
+        if (converted)
+        {
+            await _converting.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -68,6 +81,7 @@ internal sealed class RoutingWriter : IBatchWriter
         await _restore.DisposeAsync().ConfigureAwait(false);
         await _typed.DisposeAsync().ConfigureAwait(false);
         await _chunked.DisposeAsync().ConfigureAwait(false);
+        await _converting.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Refused(KeyBatch batch, int index, string reason)

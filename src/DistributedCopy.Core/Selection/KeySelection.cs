@@ -17,22 +17,37 @@ public sealed record KeySelection
 
     public IReadOnlyList<KeyRename> Renames { get; init; } = [];
 
+    /// <summary>A conversion of values as well as names ("aspnet-session-v5"), or empty.</summary>
+    public string Preset { get; init; } = "";
+
     /// <summary>Source database to target database.</summary>
     public IReadOnlyDictionary<int, int> DatabaseMap { get; init; } = new Dictionary<int, int>();
 
     /// <summary>Every key, as it is named.</summary>
-    public bool IsAll => Match.Count == 0 && Exclude.Count == 0 && Renames.Count == 0 && DatabaseMap.Count == 0;
+    public bool IsAll => Match.Count == 0 && Exclude.Count == 0 && Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0;
 
     /// <summary>Keys are filtered (some may be left out).</summary>
     public bool Filters => Match.Count > 0 || Exclude.Count > 0;
 
-    public static KeySelection Parse(IEnumerable<string> match, IEnumerable<string> exclude, IEnumerable<string> renames, IEnumerable<string> databaseMap) => new()
+    public static KeySelection Parse(IEnumerable<string> match, IEnumerable<string> exclude, IEnumerable<string> renames, IEnumerable<string> databaseMap, string? preset = null)
     {
-        Match = [.. match.Select(Encoding.UTF8.GetBytes)],
-        Exclude = [.. exclude.Select(Encoding.UTF8.GetBytes)],
-        Renames = [.. renames.Select(KeyRename.Parse)],
-        DatabaseMap = ParseMap(databaseMap),
-    };
+        var selection = new KeySelection
+        {
+            Match = [.. match.Select(Encoding.UTF8.GetBytes)],
+            Exclude = [.. exclude.Select(Encoding.UTF8.GetBytes)],
+            Renames = [.. renames.Select(KeyRename.Parse)],
+            DatabaseMap = ParseMap(databaseMap),
+        };
+        return preset switch
+        {
+            null or "" => selection,
+            AspNetSessionV5.Name => AspNetSessionV5.Apply(selection),
+            _ => throw new ArgumentException($"--preset {preset}: the presets are {AspNetSessionV5.Name}"),
+        };
+    }
+
+    /// <summary>Whether the preset converts this source key's value (not only its name).</summary>
+    public bool Converts(ReadOnlySpan<byte> key) => Preset == AspNetSessionV5.Name && AspNetSessionV5.Of(key) != AspNetSessionV5.Role.None;
 
     public bool Selects(ReadOnlySpan<byte> key)
     {
@@ -79,7 +94,7 @@ public sealed record KeySelection
     public bool ExtrasComparable => Renames.Count == 0 && DatabaseMap.Values.Distinct().Count() == DatabaseMap.Count;
 
     /// <summary>The filters alone, for listing target keys (whose names are already the target's).</summary>
-    public KeySelection ForTargetNames() => Renames.Count == 0 && DatabaseMap.Count == 0 ? this : this with { Renames = [], DatabaseMap = new Dictionary<int, int>() };
+    public KeySelection ForTargetNames() => Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0 ? this : this with { Renames = [], DatabaseMap = new Dictionary<int, int>(), Preset = "" };
 
     /// <summary>The target database of source database <paramref name="database"/>, or null when the map does not name it.</summary>
     public int? TargetDatabase(int database) => DatabaseMap.TryGetValue(database, out var into) ? into : null;

@@ -34,6 +34,26 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
             }
             compared++;
             var targetTtl = _targetDumps.Expiry[i];
+            if (options.Selection.Converts(batch.Key(i)))
+            {
+                // another shape on the target (--preset): the target's value must be what converting the source's gives now
+                var same = false;
+                await Retry.RunAsync(options, progress, [_source.Connections, _target.Connections],
+                    async () => same = await ConvertedComparer.SameAsync(_source.Connections, _target.Connections, batch, i, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                if (targetTtl == KeyBatch.Vanished)
+                {
+                    result.AddMissing(batch.Key(i));
+                }
+                else if (!same)
+                {
+                    result.AddValueMismatch(batch.Key(i));
+                }
+                else if ((sourceTtl < 0) != (targetTtl < 0) || Math.Abs(sourceTtl - targetTtl) > ttlToleranceMs)
+                {
+                    result.AddTtlDrift(batch.Key(i));
+                }
+                continue;
+            }
             if (batch.Dumps.Unread(i) || _targetDumps.Unread(i))
             {
                 _chunked ??= new ChunkedComparer(_source.Connections, _target.Connections, chunkBytes: options.ChunkBytes);
