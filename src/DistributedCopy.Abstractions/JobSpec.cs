@@ -64,4 +64,7 @@ public sealed record JobSpec(
 
     /// <summary>A conversion of names and values ("aspnet-session-v5"), or empty.</summary>
     [Id(23)] public string Preset { get; init; } = "";
+
+    /// <summary>The types taken (string, list, set, zset, hash, stream); empty for all.</summary>
+    [Id(24)] public IReadOnlyList<string> Types { get; init; } = [];
 }

@@ -157,6 +157,7 @@ public sealed class CopyOptionsSet
             Renames = rules.Renames,
             DatabaseMap = rules.DatabaseMap,
             Preset = rules.Preset,
+            Types = rules.Types,
         };
         if (spec.Preset.Length > 0 && spec.Mode == "dump")
         {

@@ -37,7 +37,7 @@ public static class PlanCommand
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
-            var selection = await SelectionPlan.DescribeAsync(KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset), source, cancellationToken);
+            var selection = await SelectionPlan.DescribeAsync(KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types), source, cancellationToken);
             foreach (var line in selection?.Lines ?? [])
             {
                 Console.Error.WriteLine(line);

@@ -17,6 +17,8 @@ public sealed class SelectionOptions
 
     public Option<string[]> DatabaseMap { get; } = new("--db-map") { Description = "SOURCE=TARGET[,…]: write database SOURCE of a standalone source into database TARGET (1=0,2=0 merges two into a cluster); collisions follow --policy." };
 
+    public Option<string[]> Types { get; } = new("--type") { Description = "Only keys of these types: string, list, set, zset, hash, stream (comma-separated or repeated); found by one pipelined TYPE round per batch, before DUMP." };
+
     public Option<string?> Preset { get; } = new("--preset") { Description = "aspnet-session-v5: carry ASP.NET sessions of Microsoft.Web.RedisSessionStateProvider up to 4.0.1 over to 5.0's key names and format (docs/aspnet-session-v5.md); lock keys are not carried over." };
 
     public SelectionOptions()
@@ -26,19 +28,21 @@ public sealed class SelectionOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Match, Exclude, Rename, DatabaseMap, Preset })
+        foreach (var option in new Option[] { Match, Exclude, Types, Rename, DatabaseMap, Preset })
         {
             command.Options.Add(option);
         }
     }
 
     /// <summary>The rules as given (stored in the job spec), parsed once to check them.</summary>
-    public (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, KeySelection Selection) Parse(ParseResult parse)
+    public (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, string[] Types, KeySelection Selection) Parse(ParseResult parse)
     {
         var (match, exclude, renames, map, preset) = (parse.GetValue(Match) ?? [], parse.GetValue(Exclude) ?? [], parse.GetValue(Rename) ?? [], parse.GetValue(DatabaseMap) ?? [], parse.GetValue(Preset) ?? "");
+        var types = parse.GetValue(Types) ?? [];
         try
         {
-            return (match, exclude, renames, map, preset, KeySelection.Parse(match, exclude, renames, map, preset));
+            var selection = KeySelection.Parse(match, exclude, renames, map, preset, types);
+            return (match, exclude, renames, map, preset, [.. selection.Types], selection);
         }
         catch (ArgumentException ex)
         {

@@ -14,11 +14,15 @@ public static class SelectionPlan
         var sample = await KeySample.TakeAsync(source, 1000, cancellationToken);
         var keys = sample.SelectMany(s => s.Keys).ToList();
         var selected = keys.Where(k => selection.Selects(k)).ToList();
+        if (selection.Types.Count > 0)
+        {
+            selected = await OfTypesAsync(sample, selected.ToHashSet(), selection.Types, cancellationToken);
+        }
         var renamed = selected.Select(k => (From: k, To: selection.Rename(k))).Where(r => r.To is not null).Select(r => (r.From, To: r.To!)).ToList();
         var tagChanged = renamed.Count(r => !HashSlot.Hashed(r.From).SequenceEqual(HashSlot.Hashed(r.To)));
         var estimate = keys.Count == 0 ? 0 : (long)Math.Round((double)source.Keys * selected.Count / keys.Count);
         var lines = new List<string>();
-        if (selection.Filters)
+        if (selection.Filters || selection.Types.Count > 0)
         {
             lines.Add($"select  {selected.Count:N0} of {keys.Count:N0} sampled keys selected ({(keys.Count == 0 ? 0 : 100.0 * selected.Count / keys.Count):F1}%): about {estimate:N0} of {source.Keys:N0} keys copied, the rest excluded before they are read");
         }
@@ -64,5 +68,31 @@ public static class SelectionPlan
             ? $"sample  {KeyText.Printable(key)}: its items were not written by the provider's BinaryFormatter serializer: such sessions are skipped"
             : $"sample  {KeyText.Printable(key)} → {KeyText.Printable(renamed)}: {fields.Count} items, {blob.Length:N0} bytes: {string.Join("; ", AspNetSessionV5.Describe(blob))}");
         return lines;
+    }
+
+    /// <summary>Of <paramref name="keys"/>, those of the types taken (one pipelined TYPE round per sampled node).</summary>
+    private static async Task<List<byte[]>> OfTypesAsync(List<(RedisEndpoint Node, List<byte[]> Keys)> sample, HashSet<byte[]> keys, IReadOnlyList<string> types, CancellationToken cancellationToken)
+    {
+        var taken = new List<byte[]>();
+        foreach (var (node, all) in sample)
+        {
+            var asked = all.Where(keys.Contains).ToList();
+            await using var connection = await RespConnection.ConnectAsync(node, cancellationToken);
+            var writer = new RespWriter(64 * 1024);
+            foreach (var key in asked)
+            {
+                writer.Command(2).Bulk("TYPE"u8).Bulk(key);
+            }
+            await connection.SendAsync(writer, cancellationToken);
+            foreach (var key in asked)
+            {
+                await connection.ReadFrameAsync(cancellationToken);
+                if (!RespFrame.IsError(connection.Frame) && types.Contains(RespFrame.String(connection.Frame)))
+                {
+                    taken.Add(key);
+                }
+            }
+        }
+        return taken;
     }
 }

@@ -32,9 +32,9 @@ public static class SyncCommand
                 throw new CliException(ExitCodes.BadInput, "--sweep-seconds takes seconds, from 0.2 to 3600");
             }
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Sync, false, cancellationToken);
-            if (spec.Match.Count + spec.Exclude.Count + spec.Renames.Count + spec.Preset.Length > 0)
+            if (spec.Match.Count + spec.Exclude.Count + spec.Renames.Count + spec.Types.Count + spec.Preset.Length > 0)
             {
-                throw new CliException(ExitCodes.BadInput, "dcopy sync takes no --match, --exclude, --rename or --preset yet: its count sweep compares whole databases and its reconcile asks the source for each target key's own name");
+                throw new CliException(ExitCodes.BadInput, "dcopy sync takes no --match, --exclude, --type, --rename or --preset yet: its count sweep compares whole databases and its reconcile asks the source for each target key's own name");
             }
             if (spec.Databases.Count > 1)
             {

@@ -92,7 +92,7 @@ public sealed class CopyEngine : IAsyncDisposable
     internal CopyPipeline NewPipeline(ClusterView source, ClusterView target, CopyProgress? progress = null)
     {
         progress ??= Progress;
-        return new(new DumpReader(source, bigKeyBytes: _options.Mode == CopyMode.Dump ? 0 : _options.BigKeyBytes),
+        return new(new DumpReader(source, bigKeyBytes: _options.Mode == CopyMode.Dump ? 0 : _options.BigKeyBytes, types: _options.Selection.Types),
             _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(source, target, _options, progress),
             _options, progress, _estimate, _budget);
     }

@@ -28,6 +28,7 @@ public sealed class BadInputTests(BadInputServers servers) : IClassFixture<BadIn
         { "a rename that names two keys one", ["copy", "--source", "{good}", "--target", "{to}", "--db", "0", "--rename", ".*=same"], ExitCodes.BadInput, "would both be named same on the target" },
         { "a database map into a database a cluster lacks", ["copy", "--source", "{good}", "--target", "{to}", "--db-map", "5=1"], ExitCodes.BadInput, "has no database 1 (a cluster has only database 0)" },
         { "a database map from a database the source lacks", ["copy", "--source", "{good}", "--target", "{to}", "--db-map", "99=0"], ExitCodes.BadInput, "has no database 99" },
+        { "a type that does not exist", ["copy", "--source", "{good}", "--target", "{to}", "--db", "0", "--type", "hash,document"], ExitCodes.BadInput, "--type document: the types are string, list, set, zset, hash, stream" },
         { "a job that does not exist", ["status", "no-such-job", "--state-dir", "{state}"], ExitCodes.BadInput, "no job no-such-job" },
     };
 

@@ -128,4 +128,26 @@ public sealed class SelectionTests
 
         Assert.Matches("keys (x and y|y and x) are both renamed to z", error.Message);
     }
+
+    [RedisFact]
+    public async Task ATypeFilterCopiesOnlyThoseTypesAndVerifyComparesOnlyThem()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        var options = new CopyOptions { Selection = KeySelection.Parse([], [], [], [], types: ["hash", "zset"]) };
+        var taken = report.ByType.Where(t => t.Key is "hash" or "zset").Sum(t => t.Value);
+
+        await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, options))
+        {
+            await engine.CopyAllAsync();
+            Assert.Equal((taken, report.Total - taken), (engine.Progress.KeysCopied, engine.Progress.KeysExcluded));
+        }
+
+        var onTarget = await KeyCounter.CountByTypeAsync(target.Endpoint);
+        Assert.Equal(report.ByType.Where(t => t.Key is "hash" or "zset").OrderBy(t => t.Key), onTarget.Where(t => t.Value > 0).OrderBy(t => t.Key));
+        await using var verifier = await Verifier.OpenAsync(source.Endpoint, target.Endpoint, options, ttlToleranceMs: 2000);
+        await verifier.VerifyAllAsync();
+        Assert.Equal((taken, 0L), (verifier.Result.Compared, verifier.Result.Differences));
+    }
 }

@@ -15,4 +15,7 @@ internal enum KeyState : byte
 
     /// <summary>To be converted and written under its new name (--preset aspnet-session-v5); ends Copied, Skipped or Vanished.</summary>
     Converted,
+
+    /// <summary>Of a type the filters leave out (--type): not read further, not written, counted as excluded.</summary>
+    Excluded,
 }

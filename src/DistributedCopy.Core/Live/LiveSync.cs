@@ -56,7 +56,7 @@ public sealed partial class LiveSync : IAsyncDisposable
     {
         // the target mirrors the source: what it holds under a key is replaced
         options = options with { Policy = OverwritePolicy.Replace };
-        if (options.Selection.Renames.Count > 0 || options.Selection.Filters)
+        if (options.Selection.Renames.Count > 0 || options.Selection.Filters || options.Selection.Types.Count > 0)
         {
             // a reconcile finds target keys the source lacks by asking for the same name, and the sweep compares whole key counts
             throw new CopyException("dcopy sync takes no --match, --exclude or --rename yet: its sweep compares whole key counts and its reconcile asks the source for each target key's own name");

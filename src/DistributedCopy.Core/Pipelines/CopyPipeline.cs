@@ -64,7 +64,7 @@ internal sealed class CopyPipeline(DumpReader? reader, IBatchWriter writer, Copy
 
     private void Commit(KeyBatch batch)
     {
-        long copied = 0, bytes = 0, skipped = 0, vanished = 0;
+        long copied = 0, bytes = 0, skipped = 0, vanished = 0, excluded = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             switch (batch.State[i])
@@ -79,8 +79,12 @@ internal sealed class CopyPipeline(DumpReader? reader, IBatchWriter writer, Copy
                 case KeyState.Vanished:
                     vanished++;
                     break;
+                case KeyState.Excluded:
+                    excluded++;
+                    break;
             }
         }
         progress.AddBatch(copied, bytes, skipped, vanished);
+        progress.AddExcluded(excluded);
     }
 }

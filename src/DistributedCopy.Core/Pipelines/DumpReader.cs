@@ -7,7 +7,7 @@ namespace DistributedCopy.Core.Pipelines;
 /// <see cref="DumpBuffer.Big"/>: a DUMP of a huge key would be held whole in the source's memory and in this one's.
 /// A key whose DUMP is refused (nil) while it exists is left without a payload, for the typed path.
 /// </summary>
-internal sealed class DumpReader(ClusterView view, bool target = false, long bigKeyBytes = 0) : IAsyncDisposable
+internal sealed class DumpReader(ClusterView view, bool target = false, long bigKeyBytes = 0, IReadOnlyList<string>? types = null) : IAsyncDisposable
 {
     private readonly string _side = target ? "target" : "source";
     private int[] _route = [];
@@ -37,12 +37,20 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
             _route[i] = shard;
             into.Unset(i);
         }
+        if (types is { Count: > 0 })
+        {
+            await TypesAsync(batch, from, to, cancellationToken).ConfigureAwait(false);
+        }
         if (bigKeyBytes > 0 && Connections.View.Capabilities.MemoryUsage)
         {
             await SizeAsync(batch, from, to, into, cancellationToken).ConfigureAwait(false);
         }
         for (var i = from; i < to; i++)
         {
+            if (batch.State[i] == KeyState.Excluded)
+            {
+                continue;
+            }
             var writer = Connections.Writer(_route[i]);
             if (!into.Big[i])
             {
@@ -62,7 +70,7 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
             var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
             for (var i = from; i < to; i++)
             {
-                if (_route[i] != shard)
+                if (_route[i] != shard || batch.State[i] == KeyState.Excluded)
                 {
                     continue;
                 }
@@ -100,14 +108,38 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
         }
     }
 
+    /// <summary>TYPE of each key, one pipelined round per master; keys of the types left out are marked excluded (gone ones stay, to be found vanished).</summary>
+    private async Task TypesAsync(KeyBatch batch, int from, int to, CancellationToken cancellationToken)
+    {
+        for (var i = from; i < to; i++)
+        {
+            Connections.Writer(_route[i]).Command(2).Bulk("TYPE"u8).Bulk(Key(batch, i));
+        }
+        var error = await Connections.SendAndReadEachAsync(_route, from, to, _ => true, (i, reply) =>
+        {
+            var type = RespFrame.String(reply);
+            if (type != "none" && !types!.Contains(type))
+            {
+                batch.State[i] = KeyState.Excluded;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            throw ServerErrors.Classify(error, _side);
+        }
+    }
+
     /// <summary>MEMORY USAGE of each key, one pipelined round per master; those above the big-key size are marked.</summary>
     private async Task SizeAsync(KeyBatch batch, int from, int to, DumpBuffer into, CancellationToken cancellationToken)
     {
         for (var i = from; i < to; i++)
         {
-            Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
+            if (batch.State[i] != KeyState.Excluded)
+            {
+                Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
+            }
         }
-        var error = await Connections.SendAndReadEachAsync(_route, from, to, _ => true,
+        var error = await Connections.SendAndReadEachAsync(_route, from, to, i => batch.State[i] != KeyState.Excluded,
             (i, reply) => into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {

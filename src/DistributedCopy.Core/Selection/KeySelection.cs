@@ -17,6 +17,9 @@ public sealed record KeySelection
 
     public IReadOnlyList<KeyRename> Renames { get; init; } = [];
 
+    /// <summary>The types taken (string, list, set, zset, hash, stream); empty for all.</summary>
+    public IReadOnlyList<string> Types { get; init; } = [];
+
     /// <summary>A conversion of values as well as names ("aspnet-session-v5"), or empty.</summary>
     public string Preset { get; init; } = "";
 
@@ -24,15 +27,16 @@ public sealed record KeySelection
     public IReadOnlyDictionary<int, int> DatabaseMap { get; init; } = new Dictionary<int, int>();
 
     /// <summary>Every key, as it is named.</summary>
-    public bool IsAll => Match.Count == 0 && Exclude.Count == 0 && Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0;
+    public bool IsAll => Match.Count == 0 && Exclude.Count == 0 && Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0 && Types.Count == 0;
 
     /// <summary>Keys are filtered (some may be left out).</summary>
     public bool Filters => Match.Count > 0 || Exclude.Count > 0;
 
-    public static KeySelection Parse(IEnumerable<string> match, IEnumerable<string> exclude, IEnumerable<string> renames, IEnumerable<string> databaseMap, string? preset = null)
+    public static KeySelection Parse(IEnumerable<string> match, IEnumerable<string> exclude, IEnumerable<string> renames, IEnumerable<string> databaseMap, string? preset = null, IEnumerable<string>? types = null)
     {
         var selection = new KeySelection
         {
+            Types = ParseTypes(types ?? []),
             Match = [.. match.Select(Encoding.UTF8.GetBytes)],
             Exclude = [.. exclude.Select(Encoding.UTF8.GetBytes)],
             Renames = [.. renames.Select(KeyRename.Parse)],
@@ -91,7 +95,7 @@ public sealed record KeySelection
     }
 
     /// <summary>Target keys can be matched to source keys by name (no renames, no two databases written into one).</summary>
-    public bool ExtrasComparable => Renames.Count == 0 && DatabaseMap.Values.Distinct().Count() == DatabaseMap.Count;
+    public bool ExtrasComparable => Renames.Count == 0 && Types.Count == 0 && DatabaseMap.Values.Distinct().Count() == DatabaseMap.Count;
 
     /// <summary>The filters alone, for listing target keys (whose names are already the target's).</summary>
     public KeySelection ForTargetNames() => Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0 ? this : this with { Renames = [], DatabaseMap = new Dictionary<int, int>(), Preset = "" };
@@ -116,5 +120,17 @@ public sealed record KeySelection
             }
         }
         return map;
+    }
+
+    private static readonly string[] KnownTypes = ["string", "list", "set", "zset", "hash", "stream"];
+
+    private static List<string> ParseTypes(IEnumerable<string> items)
+    {
+        var types = items.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(t => t.ToLowerInvariant()).Distinct().ToList();
+        foreach (var type in types.Where(t => !KnownTypes.Contains(t)))
+        {
+            throw new ArgumentException($"--type {type}: the types are {string.Join(", ", KnownTypes)}");
+        }
+        return types;
     }
 }

@@ -8,7 +8,7 @@ namespace DistributedCopy.Core.Verify;
 internal sealed class BatchVerifier(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress, VerifyResult result, long ttlToleranceMs)
     : IBatchProcessor
 {
-    private readonly DumpReader _source = new(source, bigKeyBytes: options.BigKeyBytes);
+    private readonly DumpReader _source = new(source, bigKeyBytes: options.BigKeyBytes, types: options.Selection.Types);
     private readonly DumpReader _target = new(target, target: true, bigKeyBytes: options.BigKeyBytes);
     private DumpBuffer _targetDumps = new(options.BatchSize);
     private ChunkedComparer? _chunked;
@@ -28,7 +28,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         for (var i = 0; i < batch.Count; i++)
         {
             var sourceTtl = batch.Expiry[i];
-            if (sourceTtl == KeyBatch.Vanished)
+            if (sourceTtl == KeyBatch.Vanished || batch.State[i] == KeyState.Excluded)
             {
                 continue;
             }
