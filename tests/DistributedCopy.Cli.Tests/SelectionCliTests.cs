@@ -32,7 +32,8 @@ public sealed class SelectionCliTests
         var copy = await Dcopy.RunAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. rules]);
         Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
         Assert.Equal(300, copy.Json.GetProperty("keysCopied").GetInt64());
-        Assert.Equal(200, copy.Json.GetProperty("keysExcluded").GetInt64());
+        // SCAN MATCH user:* on the server: the cache:* keys are never listed; the user:tmp:* keys are listed and left out
+        Assert.Equal(100, copy.Json.GetProperty("keysExcluded").GetInt64());
         Assert.Equal("300", await target.ExecuteAsync("DBSIZE"));
         Assert.Equal("n7", await target.ExecuteAsync("GET", "member:{u7}:name"));
 

@@ -43,10 +43,16 @@ internal sealed class SourceNodes(ClusterView view, CopyOptions options, CopyPro
         Action<string>? reached, CancellationToken cancellationToken)
     {
         var writer = new RespWriter(256);
+        // one --match glob the server can apply itself (every other rule is applied as keys are added)
+        var match = output.Selection is { Match.Count: 1 } selection ? selection.Match[0] : null;
         do
         {
             writer.Clear();
-            writer.Command(4).Bulk("SCAN"u8).Bulk(cursor).Bulk("COUNT"u8).Bulk(options.ScanCount);
+            writer.Command(match is null ? 4 : 6).Bulk("SCAN"u8).Bulk(cursor).Bulk("COUNT"u8).Bulk(options.ScanCount);
+            if (match is not null)
+            {
+                writer.Bulk("MATCH"u8).Bulk(match);
+            }
             await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
             await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
             RespConnection.ThrowIfError(connection.Frame);
