@@ -66,19 +66,14 @@ internal sealed class KeyBatch
 
     public void Add(ReadOnlySpan<byte> key, int slot)
     {
-        if (_keyBytes + key.Length > _keys.Length)
-        {
-            Array.Resize(ref _keys, Math.Max(_keys.Length * 2, _keyBytes + key.Length));
-        }
-        key.CopyTo(_keys.AsSpan(_keyBytes));
-        KeyStart[Count] = _keyBytes;
+        var start = Append(key);
+        KeyStart[Count] = start;
         KeyLength[Count] = key.Length;
         SourceSlot[Count] = slot;
         TargetSlot[Count] = slot;
-        TargetStart[Count] = _keyBytes;
+        TargetStart[Count] = start;
         TargetLength[Count] = key.Length;
         State[Count] = KeyState.Pending;
-        _keyBytes += key.Length;
         if (TrackSlots && (Slots.Count == 0 || Slots[^1] != slot))
         {
             if (!Slots.Contains(slot))
@@ -98,15 +93,21 @@ internal sealed class KeyBatch
     /// <summary>Names key <paramref name="i"/> <paramref name="name"/> on the target, in <paramref name="slot"/>.</summary>
     public void Rename(int i, ReadOnlySpan<byte> name, int slot)
     {
+        TargetStart[i] = Append(name);
+        TargetLength[i] = name.Length;
+        TargetSlot[i] = slot;
+    }
+
+    /// <summary>Copies a name into the key buffer (grown as needed); returns where it starts.</summary>
+    private int Append(ReadOnlySpan<byte> name)
+    {
         if (_keyBytes + name.Length > _keys.Length)
         {
             Array.Resize(ref _keys, Math.Max(_keys.Length * 2, _keyBytes + name.Length));
         }
         name.CopyTo(_keys.AsSpan(_keyBytes));
-        TargetStart[i] = _keyBytes;
-        TargetLength[i] = name.Length;
-        TargetSlot[i] = slot;
         _keyBytes += name.Length;
+        return _keyBytes - name.Length;
     }
 
     public ReadOnlySpan<byte> Payload(int i) => Dumps.Payload(i);
