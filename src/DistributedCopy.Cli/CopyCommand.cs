@@ -23,6 +23,10 @@ public static class CopyCommand
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (kind == JobKind.Copy && FileCopy.IsFile(parse, options))
+            {
+                return await FileCopy.RunAsync(parse, options, cancellationToken);
+            }
             var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
             Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
             await using var host = await JobHost.StartAsync(parse, cancellationToken);

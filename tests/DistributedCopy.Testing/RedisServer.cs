@@ -9,6 +9,9 @@ public sealed partial class RedisServer : IAsyncDisposable
 {
     private Process _process;
     private readonly string _directory;
+
+    /// <summary>The server's working directory (its dump.rdb after SAVE).</summary>
+    public string DataDirectory => _directory;
     private readonly bool _ownsDirectory;
 
     private RedisServer(Process process, int port, string directory, bool ownsDirectory, RedisEndpoint endpoint)

@@ -45,29 +45,55 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
             {
                 continue;
             }
-            if (Selection is { Filters: true } && !Selection.Selects(key))
-            {
-                // left out before anything is read
-                Progress?.AddExcluded(1);
-                continue;
-            }
-            var current = _current ??= pool.Rent(TrackSlots);
-            var slotsBefore = current.Slots.Count;
-            current.Add(key, keySlot);
-            if (Selection is { Renames.Count: > 0 } && Selection.Rename(key) is { } name)
-            {
-                Renamed?.Claim(key, name);
-                current.Rename(current.Count - 1, name, HashSlot.Of(name));
-            }
-            if (current.Slots.Count != slotsBefore)
-            {
-                tracker?.AddBatch(keySlot);
-            }
-            if (current.IsFull)
+            if (Take(key, keySlot, tracker, null) is { IsFull: true })
             {
                 Seal();
             }
         }
+    }
+
+    /// <summary>
+    /// Adds one key whose payload and expiry come with it (a file: nothing is read from a server); <paramref name="type"/>
+    /// (as TYPE names it) for the type filter.
+    /// </summary>
+    public void AddKey(ReadOnlySpan<byte> key, string type, ReadOnlySpan<byte> payload, long expiry)
+    {
+        if (Take(key, HashSlot.Of(key), null, type) is not { } batch)
+        {
+            return;
+        }
+        var i = batch.Count - 1;
+        batch.Dumps.Unset(i);
+        batch.Dumps.Set(i, payload);
+        batch.Expiry[i] = expiry;
+        if (batch.IsFull)
+        {
+            Seal();
+        }
+    }
+
+    /// <summary>Adds the key to the current batch, named as the renames say; null when the filters leave it out.</summary>
+    private KeyBatch? Take(ReadOnlySpan<byte> key, int slot, SlotTracker? tracker, string? type)
+    {
+        if ((Selection is { Filters: true } && !Selection.Selects(key)) || (type is not null && Selection is { Types.Count: > 0 } && !Selection.Types.Contains(type)))
+        {
+            // left out before anything is read
+            Progress?.AddExcluded(1);
+            return null;
+        }
+        var current = _current ??= pool.Rent(TrackSlots);
+        var slotsBefore = current.Slots.Count;
+        current.Add(key, slot);
+        if (Selection is { Renames.Count: > 0 } && Selection.Rename(key) is { } name)
+        {
+            Renamed?.Claim(key, name);
+            current.Rename(current.Count - 1, name, HashSlot.Of(name));
+        }
+        if (current.Slots.Count != slotsBefore)
+        {
+            tracker?.AddBatch(slot);
+        }
+        return current;
     }
 
     /// <summary>Hands the full batches to the channel.</summary>

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using DistributedCopy.Core;
+using DistributedCopy.Core.Files;
+
+namespace DistributedCopy.Cli;
+
+/// <summary>
+/// `dcopy copy --source rdb:PATH`: one database of an RDB file (a BGSAVE, a backup, a service's export) loaded into the
+/// target in this process, each key's value bytes restored as they are. No checkpoints yet: run again to load again.
+/// </summary>
+public static class FileCopy
+{
+    public const string Scheme = "rdb:";
+
+    public static bool IsFile(ParseResult parse, CopyOptionsSet options) => parse.GetValue(options.Source)?.StartsWith(Scheme, StringComparison.Ordinal) == true;
+
+    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(parse.GetValue(options.Source)![Scheme.Length..]);
+        if (!File.Exists(path))
+        {
+            throw new CliException(ExitCodes.BadInput, $"--source: there is no file {path}");
+        }
+        if (parse.GetValue(CliOptions.Control) is not null)
+        {
+            throw new CliException(ExitCodes.BadInput, "an RDB file is loaded by this process for now: leave out --control");
+        }
+        var databases = parse.GetValue(options.Databases) ?? [];
+        if (databases.Length > 1)
+        {
+            throw new CliException(ExitCodes.BadInput, "--db: an RDB file is loaded one database at a time");
+        }
+        var timeout = TimeSpan.FromSeconds(parse.GetValue(options.Timeout));
+        var (target, _) = options.TargetPassword.Apply(parse, EndpointParser.Parse(parse.GetValue(options.Target)!, "target", parse.GetValue(options.TargetCa), parse.GetValue(options.Insecure)) with { Timeout = timeout });
+        var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
+        var rules = options.Selection.Parse(parse);
+        var copyOptions = new CopyOptions
+        {
+            Policy = parse.GetValue(options.Policy) switch { "skip-existing" => OverwritePolicy.SkipExisting, "fail-on-existing" => OverwritePolicy.FailOnExisting, _ => OverwritePolicy.Replace },
+            BatchSize = parse.GetValue(options.BatchSize),
+            PipelinesPerShard = parse.GetValue(options.Pipelines),
+            RetryBudget = TimeSpan.FromSeconds(parse.GetValue(options.RetryBudget)),
+            Selection = rules.Selection,
+        };
+        RdbLoader loader;
+        try
+        {
+            // the header and the target's version are checked before anything is written
+            loader = await RdbLoader.OpenAsync(path, targetInfo.Endpoint, copyOptions, cancellationToken);
+        }
+        catch (CopyException ex)
+        {
+            throw new CliException(ExitCodes.BadInput, ex.Message);
+        }
+        var database = databases.Length == 1 ? databases[0] : 0;
+        Console.Error.WriteLine($"load {Path.GetFileName(path)} (RDB version {loader.Stats.Version}), database {database} → {CopyCommand.Describe(targetInfo)}");
+        var clock = Stopwatch.StartNew();
+        string? failed = null;
+        try
+        {
+            await loader.LoadAsync(database, cancellationToken);
+        }
+        catch (CopyException ex)
+        {
+            failed = ex.Message;
+        }
+        var (progress, stats) = (loader.Progress, loader.Stats);
+        Console.Error.WriteLine($"{(failed is null ? "loaded" : "stopped")}: {progress.KeysCopied:N0} keys written ({stats.PayloadBytes / 1e6:F1} MB of payloads), skipped {progress.KeysSkipped:N0}, excluded {progress.KeysExcluded:N0}, "
+            + $"expired in the file {stats.Expired:N0}; {clock.Elapsed.TotalSeconds:F1} s{(failed is null ? "" : " — " + failed)}");
+        foreach (var (other, keys) in stats.OtherDatabases)
+        {
+            Console.Error.WriteLine($"  note: database {other} holds {keys:N0} keys, not loaded (--db {other} loads it)");
+        }
+        foreach (var note in stats.Notes.Concat(progress.TakeNotes()))
+        {
+            Console.Error.WriteLine("  note: " + note);
+        }
+        if (parse.GetValue(CliOptions.Json))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                file = path,
+                rdbVersion = stats.Version,
+                database,
+                phase = failed is null ? "completed" : "failed",
+                message = failed,
+                keysCopied = progress.KeysCopied,
+                keysSkipped = progress.KeysSkipped,
+                keysExcluded = progress.KeysExcluded,
+                expired = stats.Expired,
+                payloadBytes = stats.PayloadBytes,
+                encodings = stats.ByEncoding,
+                otherDatabases = stats.OtherDatabases.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+                seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            }));
+        }
+        return failed is null ? ExitCodes.Success : ExitCodes.JobFailed;
+    }
+}

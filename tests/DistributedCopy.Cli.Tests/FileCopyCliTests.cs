@@ -1,0 +1,37 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>`dcopy copy --source rdb:PATH`: a file Redis wrote, loaded database by database; a missing file is bad input.</summary>
+public sealed class FileCopyCliTests
+{
+    [RedisFact]
+    public async Task AnRdbFileIsLoadedIntoAClusterAndItsOtherDatabaseIntoAServer()
+    {
+        await using var source = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        await new StandardDataSet(0.001) { Prefix = "db3:" }.LoadAsync(source.Endpoint with { Database = 3 });
+        await source.ExecuteAsync("SAVE");
+        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"cli-{Guid.NewGuid():N}.rdb");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.Copy(Path.Combine(source.DataDirectory, "dump.rdb"), file);
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+        await using var server = await RedisServer.StartAsync();
+
+        var toCluster = await Dcopy.RunAsync("copy", "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json", "--progress", "none");
+        Assert.True(toCluster.ExitCode == ExitCodes.Success, toCluster.ToString());
+        Assert.Equal(report.Total, toCluster.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Contains("note: database 3 holds", toCluster.Stderr, StringComparison.Ordinal);
+        var first = await DataComparer.CompareAsync(source.Endpoint, cluster.Endpoint, ttlToleranceMs: 2000);
+        Assert.True(first.Identical, first.ToString());
+
+        var toServer = await Dcopy.RunAsync("copy", "--source", "rdb:" + file, "--target", "redis://" + server.Endpoint.Address + "/3", "--db", "3", "--json", "--progress", "none");
+        Assert.True(toServer.ExitCode == ExitCodes.Success, toServer.ToString());
+        var third = await DataComparer.CompareAsync(source.Endpoint with { Database = 3, NamesDatabase = true }, server.Endpoint with { Database = 3, NamesDatabase = true }, ttlToleranceMs: 2000);
+        Assert.True(third.Identical, third.ToString());
+
+        var missing = await Dcopy.RunAsync("copy", "--source", "rdb:/nonexistent/dump.rdb", "--target", server.Endpoint.Address);
+        Assert.True(missing.ExitCode == ExitCodes.BadInput, missing.ToString());
+        Assert.Contains("there is no file /nonexistent/dump.rdb", missing.Stderr, StringComparison.Ordinal);
+    }
+}

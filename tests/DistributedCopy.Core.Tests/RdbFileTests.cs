@@ -1,0 +1,75 @@
+using DistributedCopy.Core.Files;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+/// <summary>
+/// RDB files written by the Redis 7.0 under test (SAVE of the standard set: every type, streams with groups and pending
+/// entries, TTLs) loaded into clusters and a standalone server, compared with the server that wrote them; damaged files.
+/// </summary>
+public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [RedisTheory]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(0)]
+    public async Task AFileRedisWroteLoadsIntoAClusterOrAServerIdenticalToTheServerThatWroteIt(int masters)
+    {
+        await using var source = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
+        var file = await SaveAsync(source);
+        await using var cluster = masters > 0 ? await RedisCluster.StartAsync(masters) : null;
+        await using var server = masters == 0 ? await RedisServer.StartAsync() : null;
+        var target = cluster?.Endpoint ?? server!.Endpoint;
+
+        var loader = await RdbLoader.OpenAsync(file, target, new CopyOptions());
+        await loader.LoadAsync();
+
+        output.WriteLine($"RDB {loader.Stats.Version}: {loader.Progress.KeysCopied} keys, {string.Join(", ", loader.Stats.ByEncoding.Select(e => $"{e.Key}={e.Value}"))}");
+        Assert.Equal(report.Total, loader.Progress.KeysCopied);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target, ttlToleranceMs: 2000, typedSamplePerType: 200);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Contains("stream-v2", loader.Stats.ByEncoding.Keys);
+    }
+
+    [RedisFact]
+    public async Task ADamagedOrTruncatedFileIsRefusedNamingTheOffsetBeforeAnythingIsWritten()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        var file = await SaveAsync(source);
+        await using var target = await RedisServer.StartAsync();
+        var bytes = await File.ReadAllBytesAsync(file);
+        var flipped = bytes.ToArray();
+        flipped[bytes.Length / 2] ^= 0x5A;
+
+        foreach (var (name, content, says) in new[]
+        {
+            ("flipped", flipped, "the file's checksum"),
+            ("truncated", bytes[..(bytes.Length * 2 / 3)], "does not end with an end-of-file record"),
+            ("text", "hello, world, this is not a dump"u8.ToArray(), "not an RDB file"),
+        })
+        {
+            var path = file + "." + name;
+            await File.WriteAllBytesAsync(path, content);
+            var error = await Assert.ThrowsAsync<RdbFileException>(() => RdbLoader.OpenAsync(path, target.Endpoint, new CopyOptions()));
+            output.WriteLine(error.Message);
+            Assert.StartsWith("RDB file, at byte ", error.Message, StringComparison.Ordinal);
+            Assert.Contains(says, error.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+    }
+
+    [Fact]
+    public void Crc64IsRedisCrc64() => Assert.Equal(0xe9c6d914c4b8d9caUL, Crc64.Update(0, "123456789"u8));
+
+    /// <summary>SAVE, then the file copied out of the server's directory.</summary>
+    private static async Task<string> SaveAsync(RedisServer server)
+    {
+        await server.ExecuteAsync("SAVE");
+        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"dump-{Guid.NewGuid():N}.rdb");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.Copy(Path.Combine(server.DataDirectory, "dump.rdb"), file);
+        return file;
+    }
+}
