@@ -16,7 +16,41 @@ public static class FileCopy
 
     public static bool IsFile(ParseResult parse, CopyOptionsSet options) => parse.GetValue(options.Source)?.StartsWith(Scheme, StringComparison.Ordinal) == true;
 
-    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
+    public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    {
+        var (path, _, targetInfo, _) = await OpenAsync(parse, options, cancellationToken);
+        var stats = RdbLoader.Summarize(path);
+        Console.Error.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys, {stats.Expired:N0} already expired");
+        Console.Error.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
+        Console.Error.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
+        Console.Error.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
+        Console.Error.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: the file's values are restored as they are");
+        Console.Error.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE, database by database (--db N; 0 by default)");
+        foreach (var note in stats.Notes)
+        {
+            Console.Error.WriteLine("note    " + note);
+        }
+        if (parse.GetValue(CliOptions.Json))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                file = path,
+                rdbVersion = stats.Version,
+                keys = stats.Keys,
+                expired = stats.Expired,
+                payloadBytes = stats.PayloadBytes,
+                byDatabase = stats.ByDatabase.ToDictionary(d => d.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), d => d.Value),
+                byEncoding = stats.ByEncoding,
+                targetRdbVersion = targetInfo.Topology.RdbVersion,
+                notes = stats.Notes,
+            }));
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The file, checked whole and against the target, and the target; bad input before anything is written.</summary>
+    private static async Task<(string Path, RdbLoader Loader, SideInfo Target, int Database)> OpenAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(parse.GetValue(options.Source)![Scheme.Length..]);
         if (!File.Exists(path))
@@ -54,7 +88,12 @@ public static class FileCopy
         {
             throw new CliException(ExitCodes.BadInput, ex.Message);
         }
-        var database = databases.Length == 1 ? databases[0] : 0;
+        return (path, loader, targetInfo, databases.Length == 1 ? databases[0] : 0);
+    }
+
+    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    {
+        var (path, loader, targetInfo, database) = await OpenAsync(parse, options, cancellationToken);
         Console.Error.WriteLine($"load {Path.GetFileName(path)} (RDB version {loader.Stats.Version}), database {database} → {CopyCommand.Describe(targetInfo)}");
         var clock = Stopwatch.StartNew();
         string? failed = null;

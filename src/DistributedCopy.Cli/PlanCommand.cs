@@ -16,6 +16,10 @@ public static class PlanCommand
         command.Options.Add(CliOptions.Json);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (FileCopy.IsFile(parse, options))
+            {
+                return await FileCopy.PlanAsync(parse, options, cancellationToken);
+            }
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
             var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
             var partitions = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);

@@ -18,6 +18,12 @@ public sealed class FileCopyCliTests
         await using var cluster = await RedisCluster.StartAsync(masters: 3);
         await using var server = await RedisServer.StartAsync();
 
+        var plan = await Dcopy.RunAsync("plan", "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json");
+        Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
+        Assert.Contains($"by database: 0: {report.Total:N0}, 3: ", plan.Stderr, StringComparison.Ordinal);
+        Assert.Equal(10, plan.Json.GetProperty("rdbVersion").GetInt32());
+        Assert.Equal("0", await cluster.Nodes[0].ExecuteAsync("DBSIZE"));
+
         var toCluster = await Dcopy.RunAsync("copy", "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json", "--progress", "none");
         Assert.True(toCluster.ExitCode == ExitCodes.Success, toCluster.ToString());
         Assert.Equal(report.Total, toCluster.Json.GetProperty("keysCopied").GetInt64());
