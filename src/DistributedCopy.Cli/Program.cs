@@ -13,6 +13,7 @@ var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to anothe
     VerifyCommand.Create(),
     SyncCommand.Create(),
     CutoverCommand.Create(),
+    ExportCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
