@@ -8,7 +8,7 @@ namespace DistributedCopy.Bench;
 // BenchRun, part 2: the rows and how they are written (bench/results/bench.md and bench.json).
 internal static partial class BenchRun
 {
-    private static void Write(List<Row> rows, string output, double scale, double latency, string? syncLine = null)
+    private static void Write(List<Row> rows, string output, double scale, double latency, params string?[] lines)
     {
         var baseline = rows.First(r => r.Name.StartsWith("one key at a time", StringComparison.Ordinal)).KeysPerSecond;
         var engineBefore = rows.FirstOrDefault(r => r.Name.StartsWith("the same engine as built at", StringComparison.Ordinal));
@@ -44,9 +44,9 @@ internal static partial class BenchRun
                 : "; no DUMP baseline: its payload is over the target's proto-max-bulk-len (512 MB).";
             text.AppendLine(line);
         }
-        if (syncLine is not null)
+        foreach (var line in lines.OfType<string>())
         {
-            text.AppendLine(syncLine);
+            text.AppendLine(line);
         }
         if (engineBefore is not null)
         {

@@ -164,7 +164,9 @@ internal static partial class BenchRun
             await BigKeyRowsAsync(source, target, rows, pipelines, batch);
         }
 
-        Write(rows, output, scale, latency, syncLine);
+        var rdbLine = args.Flag("rdb") ? await RdbRowAsync(target, scale, local.KeysPerSecond) : null;
+
+        Write(rows, output, scale, latency, syncLine, rdbLine);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
