@@ -18,8 +18,9 @@ internal sealed class CopyPipeline(DumpReader? reader, IBatchWriter writer, Copy
     {
         for (var from = 0; from < batch.Count;)
         {
-            var to = from + estimate.KeysFor(batch.Count - from, options.MaxBatchBytes);
-            var reserved = estimate.BytesFor(to - from);
+            // payloads that came with the keys (a file) are in memory already: the batch is written whole
+            var to = reader is null ? batch.Count : from + estimate.KeysFor(batch.Count - from, options.MaxBatchBytes);
+            var reserved = reader is null ? batch.Dumps.PayloadBytes : estimate.BytesFor(to - from);
             await budget.AcquireAsync(reserved, cancellationToken).ConfigureAwait(false);
             try
             {
