@@ -26,7 +26,7 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
                 continue;
             }
             stats.AddKey(entry.Type, entry.Payload.Length);
-            output.AddKey(entry.Key, RdbFileStats.TypeOf(entry.Type), entry.Payload.Span, entry.Expiry);
+            output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
             await output.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         stats.Notes.AddRange(reader.Notes);

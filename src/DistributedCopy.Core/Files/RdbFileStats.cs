@@ -89,18 +89,6 @@ public sealed class RdbFileStats
         }
     }
 
-    /// <summary>The Redis type (as TYPE names it) of an RDB value type byte.</summary>
-    public static string TypeOf(byte type) => type switch
-    {
-        0 => "string",
-        1 or 10 or 14 or 18 => "list",
-        2 or 11 or 20 => "set",
-        3 or 5 or 12 or 17 => "zset",
-        4 or 9 or 13 or 16 => "hash",
-        15 or 19 or 21 => "stream",
-        _ => "none",
-    };
-
     /// <summary>The name of an RDB value type byte.</summary>
     public static string Encoding(byte type) => type switch
     {

@@ -3,7 +3,10 @@ namespace DistributedCopy.Core.Rdb;
 /// <summary>The Redis type of a DUMP payload, from its first byte (the RDB object type; encodings map to one type).</summary>
 internal static class RdbTypes
 {
-    public static string Of(ReadOnlySpan<byte> payload) => payload.IsEmpty ? "none" : payload[0] switch
+    public static string Of(ReadOnlySpan<byte> payload) => payload.IsEmpty ? "none" : OfType(payload[0]);
+
+    /// <summary>The Redis type (as TYPE names it) of an RDB object type byte.</summary>
+    public static string OfType(byte type) => type switch
     {
         0 => "string",
         1 or 10 or 14 or 18 => "list",
