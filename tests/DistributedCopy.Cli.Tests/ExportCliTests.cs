@@ -3,7 +3,7 @@ using DistributedCopy.Testing;
 
 namespace DistributedCopy.Cli.Tests;
 
-/// <summary>`dcopy export`: files redis-check-rdb accepts, which load back into a new cluster identical to the source.</summary>
+/// <summary>`dcopy export`: files redis-check-rdb accepts, which load back (a folder at once) into a new cluster identical to the source.</summary>
 public sealed class ExportCliTests
 {
     [RedisFact]
@@ -19,14 +19,18 @@ public sealed class ExportCliTests
         var files = Directory.GetFiles(folder, "*.rdb");
         Assert.Equal(3, files.Length);
 
-        await using var copy = await RedisCluster.StartAsync(masters: 3);
         foreach (var file in files)
         {
             var (code, said) = await CheckAsync(file);
             Assert.True(code == 0 && said.Contains("RDB looks OK", StringComparison.Ordinal), $"{file}: {said}");
-            var load = await Dcopy.RunAsync("copy", "--source", "rdb:" + file, "--target", Dcopy.Address(copy), "--progress", "none");
-            Assert.True(load.ExitCode == ExitCodes.Success, load.ToString());
         }
+
+        // the folder of per-master files loaded at once, into a cluster of another shape
+        await using var copy = await RedisCluster.StartAsync(masters: 5);
+        var load = await Dcopy.RunAsync("copy", "--source", "rdb:" + folder, "--target", Dcopy.Address(copy), "--progress", "none", "--json");
+        Assert.True(load.ExitCode == ExitCodes.Success, load.ToString());
+        Assert.Equal(report.Total, load.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal(3, load.Json.GetProperty("files").GetArrayLength());
         var comparison = await DataComparer.CompareAsync(source.Endpoint, copy.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
         Assert.True(comparison.Identical, comparison.ToString());
     }
