@@ -60,6 +60,29 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
     }
 
+    [RedisFact]
+    public async Task AFileOfBigValuesIsLoadedInBatchesBoundedByBytes()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using (var connection = await RespConnection.ConnectAsync(source.Endpoint))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                // random (incompressible) megabyte values, so the file's payloads are as big as the values
+                await connection.ExecuteAsync("SET", $"big:{i}", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(768 * 1024)));
+            }
+        }
+        var file = await SaveAsync(source);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+
+        var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions { MaxBatchBytes = 4 * 1024 * 1024 });
+        await loader.LoadAsync();
+
+        Assert.Equal(30, loader.Progress.KeysCopied);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
     [Fact]
     public void Crc64IsRedisCrc64() => Assert.Equal(0xe9c6d914c4b8d9caUL, Crc64.Update(0, "123456789"u8));
 

@@ -49,7 +49,7 @@ public sealed class RdbLoader
         var runner = new PipelineRunner(_options, Progress);
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
-        return runner.RunAsync([new RdbFileSource(_path, database, Stats)],
+        return runner.RunAsync([new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes)],
             () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection);
     }
 

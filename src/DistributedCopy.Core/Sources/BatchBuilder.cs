@@ -23,6 +23,9 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
     /// <summary>Where keys left out by the filters are counted.</summary>
     public CopyProgress? Progress { get; set; }
 
+    /// <summary>Keys added with their payloads (<see cref="AddKey"/>) close a batch once it holds this many payload bytes.</summary>
+    public long MaxPayloadBytes { get; set; } = long.MaxValue;
+
     /// <summary>Target names already given by a rename, to find two keys renamed to one.</summary>
     public RenameLedger? Renamed { get; set; }
 
@@ -66,7 +69,8 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
         batch.Dumps.Unset(i);
         batch.Dumps.Set(i, payload);
         batch.Expiry[i] = expiry;
-        if (batch.IsFull)
+        // a file of big values: batches are bounded by bytes as well as by keys
+        if (batch.IsFull || batch.Dumps.PayloadBytes >= MaxPayloadBytes)
         {
             Seal();
         }
