@@ -84,6 +84,9 @@ internal sealed class KeyBatch
         Count++;
     }
 
+    /// <summary>Gone before it was read, or expired by <paramref name="now"/> (Unix ms): nothing to write.</summary>
+    public bool Gone(int i, long now) => Expiry[i] == Vanished || (Expiry[i] >= 0 && Expiry[i] <= now);
+
     /// <summary>The key's name on the source.</summary>
     public ReadOnlySpan<byte> Key(int i) => _keys.AsSpan(KeyStart[i], KeyLength[i]);
 

@@ -37,9 +37,6 @@ public sealed class ClusterView(RedisEndpoint seed, Topology initial, IReadOnlyD
         return readReplicas ? (await topology.WithReadReplicasAsync(cancellationToken).ConfigureAwait(false)).WithAddressMap(addressMap) : topology;
     }
 
-    /// <summary>Where writes go: each master of a cluster, or the server itself.</summary>
-    public IReadOnlyList<RedisEndpoint> Masters => Topology.IsCluster ? [.. Topology.Shards.Select(s => s.Master)] : [Seed];
-
     /// <summary>Keys in the database this view points at: DBSIZE, summed over a cluster's masters (or the replicas read from).</summary>
     public Task<long> CountKeysAsync(CancellationToken cancellationToken) =>
         CountKeysAsync(Topology.IsCluster ? [.. Topology.Shards.Select(s => s.ReadNode)] : [Topology.Shards[0].Replica ?? Seed], cancellationToken);

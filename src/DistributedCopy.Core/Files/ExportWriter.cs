@@ -15,7 +15,7 @@ internal sealed class ExportWriter(ClusterView source, IReadOnlyList<RdbFileWrit
                 continue;
             }
             var expiry = batch.Expiry[i];
-            if (expiry == KeyBatch.Vanished || (expiry >= 0 && expiry <= now))
+            if (batch.Gone(i, now))
             {
                 batch.State[i] = KeyState.Vanished;
                 continue;

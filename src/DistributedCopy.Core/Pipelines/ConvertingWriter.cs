@@ -30,7 +30,7 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
         for (var i = from; i < to; i++)
         {
             _values[i] = null;
-            if (Mine(i) && (batch.Expiry[i] == KeyBatch.Vanished || (batch.Expiry[i] >= 0 && batch.Expiry[i] <= now)))
+            if (Mine(i) && batch.Gone(i, now))
             {
                 batch.State[i] = KeyState.Vanished;
             }

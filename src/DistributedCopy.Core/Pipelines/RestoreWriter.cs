@@ -36,7 +36,7 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                 continue;
             }
             var expiry = batch.Expiry[i];
-            if (expiry == KeyBatch.Vanished || (expiry >= 0 && expiry <= now))
+            if (batch.Gone(i, now))
             {
                 // gone before it was read, or expired on the way: RESTORE with TTL 0 would make it immortal
                 batch.State[i] = KeyState.Vanished;

@@ -26,8 +26,7 @@ internal sealed partial class TypedWriter(ClusterView source, ClusterView target
             {
                 continue;
             }
-            var expiry = batch.Expiry[i];
-            if (expiry == KeyBatch.Vanished || (expiry >= 0 && expiry <= now))
+            if (batch.Gone(i, now))
             {
                 batch.State[i] = KeyState.Vanished;
                 continue;
