@@ -67,4 +67,7 @@ public sealed record JobSpec(
 
     /// <summary>The types taken (string, list, set, zset, hash, stream); empty for all.</summary>
     [Id(24)] public IReadOnlyList<string> Types { get; init; } = [];
+
+    /// <summary>RDB files loaded in place of a source (one partition each, <see cref="Databases"/> holding the one database loaded); empty for a Redis source.</summary>
+    [Id(25)] public IReadOnlyList<RdbFileSpec> Files { get; init; } = [];
 }

@@ -15,6 +15,9 @@ public sealed record Partition(
     /// <summary>The source master it is read from, or the database ("db3"), for per-shard progress.</summary>
     [Id(5)] public string Shard { get; init; } = "";
 
+    /// <summary>The job's file (<see cref="JobSpec.Files"/>) this partition loads, or -1; its cursor is a position in the file.</summary>
+    [Id(6)] public int FileIndex { get; init; } = -1;
+
     public bool IsDatabase => Database >= 0;
 
     public int SlotCount => IsDatabase ? 0 : EndSlot - StartSlot + 1;

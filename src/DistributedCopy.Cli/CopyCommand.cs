@@ -25,30 +25,36 @@ public static class CopyCommand
         {
             if (kind == JobKind.Copy && FileCopy.IsFile(parse, options))
             {
-                return await FileCopy.RunAsync(parse, options, cancellationToken);
+                return await FileCopy.RunAsync(parse, options, parse.GetValue(verifyAfter), parse.GetValue(detach), cancellationToken);
             }
             var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
             Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
-            await using var host = await JobHost.StartAsync(parse, cancellationToken);
-            var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
-            if (await job.GetSpecAsync() is not null)
-            {
-                throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
-            }
-            var started = await job.StartAsync(spec);
-            if (started.Phase is JobPhase.Failed or JobPhase.Paused)
-            {
-                return JobWatcher.Summarize(started, TimeSpan.Zero, parse.GetValue(CliOptions.Json));
-            }
-            if (parse.GetValue(detach) && !host.Embedded)
-            {
-                Console.Error.WriteLine($"job {spec.JobId} started on the silos");
-                return ExitCodes.Success;
-            }
-            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json))
-                .WatchAsync(host.Embedded, cancellationToken);
+            return await RunJobAsync(parse, spec, parse.GetValue(detach), cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Starts <paramref name="spec"/> on this process's silo or the silo cluster and follows it to its end (or detaches).</summary>
+    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken)
+    {
+        await using var host = await JobHost.StartAsync(parse, cancellationToken);
+        var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
+        if (await job.GetSpecAsync() is not null)
+        {
+            throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
+        }
+        var started = await job.StartAsync(spec);
+        if (started.Phase is JobPhase.Failed or JobPhase.Paused)
+        {
+            return JobWatcher.Summarize(started, TimeSpan.Zero, parse.GetValue(CliOptions.Json));
+        }
+        if (detach && !host.Embedded)
+        {
+            Console.Error.WriteLine($"job {spec.JobId} started on the silos");
+            return ExitCodes.Success;
+        }
+        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json))
+            .WatchAsync(host.Embedded, cancellationToken);
     }
 
     public static string Describe(SideInfo side) =>

@@ -5,7 +5,7 @@ using DistributedCopy.Grains;
 namespace DistributedCopy.Cli;
 
 /// <summary>Options of copy and verify: the two endpoints and how to reach them, and how the job runs.</summary>
-public sealed class CopyOptionsSet
+public sealed partial class CopyOptionsSet
 {
     public Option<string> Source { get; } = new("--source") { Description = "Source: host:port[,host2:port,...][,user=...,ssl=True,password=...] or redis[s]://[user:password@]host:port[/db]. In a connection string the password runs to the next known option (so it may hold commas; list seeds before it); in a URI percent-encode @ : / , % and spaces. Better: --source-password-env or --source-password-file.", Required = true };
 
@@ -89,43 +89,21 @@ public sealed class CopyOptionsSet
     /// <summary>Checks the values and connects to both sides: every problem surfaces here, before a job exists.</summary>
     public async Task<(JobSpec Spec, SideInfo Source, SideInfo Target)> PrepareAsync(ParseResult parse, JobKind kind, bool verifyAfter, CancellationToken cancellationToken)
     {
-        var insecure = parse.GetValue(Insecure);
-        var timeout = parse.GetValue(Timeout);
-        if (timeout is < 0.1 or > 3600 || double.IsNaN(timeout))
+        if (parse.GetValue(Source)!.StartsWith(FileCopy.Scheme, StringComparison.Ordinal))
         {
-            throw new CliException(ExitCodes.BadInput, "--timeout takes seconds, from 0.1 to 3600");
+            throw new CliException(ExitCodes.BadInput, $"--source: `dcopy {kind.ToString().ToLowerInvariant()}` reads a Redis source; an RDB file is loaded by `dcopy copy` (and a load is checked against a server started on the file)");
         }
-        var retryBudget = parse.GetValue(RetryBudget);
-        if (retryBudget is < 0 or > 86_400 || double.IsNaN(retryBudget))
-        {
-            throw new CliException(ExitCodes.BadInput, "--retry-budget takes seconds, from 0 to 86400");
-        }
-        var (source, sourceRef) = SourcePassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) });
-        var (target, targetRef) = TargetPassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), insecure) with { Timeout = TimeSpan.FromSeconds(timeout) });
+        var settings = CheckSettings(parse, kind);
+        var (source, sourceRef) = SourcePassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Source)!, "source", parse.GetValue(SourceCa), parse.GetValue(Insecure)) with { Timeout = settings.Timeout });
         if (parse.GetValue(CliOptions.Control) is not null)
         {
             // the spec goes to the control Redis, shared by every silo: a password typed on the command line would be stored there
             RefuseTypedPassword(source, sourceRef, "source");
-            RefuseTypedPassword(target, targetRef, "target");
         }
-        Range(parse.GetValue(Workers), 1, 1024, "--workers");
-        Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
-        Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
-        Range(parse.GetValue(Examples), 0, 1000, "--examples");
-        if (parse.GetValue(TtlTolerance) < 0)
-        {
-            throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
-        }
-        var jobId = parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        if (jobId.Length is 0 or > 100 || jobId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-        {
-            throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");
-        }
-        var bigKeyBytes = ByteSize.Parse(parse.GetValue(BigKeySize)!, "--big-key-size");
         var rules = Selection.Parse(parse);
         var policy = parse.GetValue(Policy)!;
         var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
-        var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(TargetMode)!, cancellationToken);
+        var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(TargetMode)!, cancellationToken);
         Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy, parse.GetValue(Mode)!);
         var databases = parse.GetValue(Databases) ?? [];
         if (sourceInfo.Topology.IsCluster && databases.Any(d => d != 0))
@@ -138,31 +116,7 @@ public sealed class CopyOptionsSet
             databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, rules.Selection, cancellationToken);
         }
         Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases, rules.Selection);
-        var spec = new JobSpec(jobId, kind, Endpoints.FromCore(source, sourceRef), Endpoints.FromCore(target, targetRef))
-        {
-            Policy = policy switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
-            Workers = parse.GetValue(Workers),
-            BatchSize = parse.GetValue(BatchSize),
-            PipelinesPerShard = parse.GetValue(Pipelines),
-            VerifyAfterCopy = verifyAfter,
-            TtlToleranceMs = parse.GetValue(TtlTolerance),
-            MaxExamples = parse.GetValue(Examples),
-            Databases = databases,
-            RetryBudgetMs = (int)(retryBudget * 1000),
-            Mode = parse.GetValue(Mode)!,
-            BigKeyBytes = bigKeyBytes,
-            ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
-            Match = rules.Match,
-            Exclude = rules.Exclude,
-            Renames = rules.Renames,
-            DatabaseMap = rules.DatabaseMap,
-            Preset = rules.Preset,
-            Types = rules.Types,
-        };
-        if (spec.Preset.Length > 0 && spec.Mode == "dump")
-        {
-            throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump");
-        }
+        var spec = NewSpec(parse, kind, settings, Endpoints.FromCore(source, sourceRef), databases, rules, verifyAfter);
         if (spec.ReadFromReplica)
         {
             await Preflight.CheckReplicasAsync(sourceInfo, cancellationToken);

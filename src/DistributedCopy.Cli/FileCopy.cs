@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
+using DistributedCopy.Abstractions;
 using System.Text.Json;
 using DistributedCopy.Core;
 using DistributedCopy.Core.Files;
@@ -8,7 +8,7 @@ namespace DistributedCopy.Cli;
 
 /// <summary>
 /// `dcopy copy --source rdb:PATH`: one database of an RDB file (a BGSAVE, a backup, a service's export) loaded into the
-/// target in this process, each key's value bytes restored as they are. No checkpoints yet: run again to load again.
+/// target, each key's value bytes restored as they are, as a job with checkpoints (positions in the files).
 /// </summary>
 public static class FileCopy
 {
@@ -19,7 +19,7 @@ public static class FileCopy
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
     public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, targetInfo, _) = await OpenAsync(parse, options, cancellationToken);
+        var (files, targetInfo, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
         foreach (var (other, _) in files.Skip(1))
         {
             var each = RdbLoader.Summarize(other);
@@ -56,7 +56,7 @@ public static class FileCopy
     }
 
     /// <summary>The file, checked whole and against the target, and the target; bad input before anything is written.</summary>
-    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int Database)> OpenAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int Database)> OpenAsync(ParseResult parse, CopyOptionsSet options, JobSettings settings, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(parse.GetValue(options.Source)![Scheme.Length..]);
         // a folder: every *.rdb in it (one file per shard, as services export clustered caches)
@@ -65,27 +65,14 @@ public static class FileCopy
         {
             throw new CliException(ExitCodes.BadInput, Directory.Exists(path) ? $"--source: the folder {path} holds no *.rdb file" : $"--source: there is no file {path}");
         }
-        if (parse.GetValue(CliOptions.Control) is not null)
-        {
-            throw new CliException(ExitCodes.BadInput, "an RDB file is loaded by this process for now: leave out --control");
-        }
         var databases = parse.GetValue(options.Databases) ?? [];
         if (databases.Length > 1)
         {
             throw new CliException(ExitCodes.BadInput, "--db: an RDB file is loaded one database at a time");
         }
-        var timeout = TimeSpan.FromSeconds(parse.GetValue(options.Timeout));
-        var (target, _) = options.TargetPassword.Apply(parse, EndpointParser.Parse(parse.GetValue(options.Target)!, "target", parse.GetValue(options.TargetCa), parse.GetValue(options.Insecure)) with { Timeout = timeout });
-        var targetInfo = await Preflight.InspectAsync(target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
+        var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
         var rules = options.Selection.Parse(parse);
-        var copyOptions = new CopyOptions
-        {
-            Policy = parse.GetValue(options.Policy) switch { "skip-existing" => OverwritePolicy.SkipExisting, "fail-on-existing" => OverwritePolicy.FailOnExisting, _ => OverwritePolicy.Replace },
-            BatchSize = parse.GetValue(options.BatchSize),
-            PipelinesPerShard = parse.GetValue(options.Pipelines),
-            RetryBudget = TimeSpan.FromSeconds(parse.GetValue(options.RetryBudget)),
-            Selection = rules.Selection,
-        };
+        var copyOptions = new CopyOptions { Selection = rules.Selection };
         var loaders = new List<(string, RdbLoader)>();
         foreach (var file in paths)
         {
@@ -102,64 +89,30 @@ public static class FileCopy
         return (loaders, targetInfo, databases.Length == 1 ? databases[0] : 0);
     }
 
-    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    /// <summary>
+    /// A job that loads the files, one partition each (a worker per file, on any silo that reads the same path), its
+    /// checkpoints positions in the files: `dcopy resume` goes on from them, a file replaced meanwhile is refused.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, bool verifyAfter, bool detach, CancellationToken cancellationToken)
     {
-        var (files, targetInfo, database) = await OpenAsync(parse, options, cancellationToken);
-        Console.Error.WriteLine($"load {string.Join(", ", files.Select(f => $"{Path.GetFileName(f.Path)} (RDB version {f.Loader.Stats.Version})"))}, database {database} → {CopyCommand.Describe(targetInfo)}");
-        var clock = Stopwatch.StartNew();
-        var failures = new List<string>();
-        // files in parallel, four at a time: each its own pipelines to every target master
-        using var slots = new SemaphoreSlim(4);
-        await Task.WhenAll(files.Select(async file =>
+        var settings = options.CheckSettings(parse, JobKind.Copy);
+        if (verifyAfter)
         {
-            await slots.WaitAsync(cancellationToken);
-            try
-            {
-                await file.Loader.LoadAsync(database, cancellationToken);
-            }
-            catch (CopyException ex)
-            {
-                lock (failures)
-                {
-                    failures.Add((files.Count > 1 ? Path.GetFileName(file.Path) + ": " : "") + ex.Message);
-                }
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }));
-        var failed = failures.Count == 0 ? null : string.Join("; ", failures);
-        var (copied, skipped, excluded) = (files.Sum(f => f.Loader.Progress.KeysCopied), files.Sum(f => f.Loader.Progress.KeysSkipped), files.Sum(f => f.Loader.Progress.KeysExcluded));
-        var (expired, bytes) = (files.Sum(f => f.Loader.Stats.Expired), files.Sum(f => f.Loader.Stats.PayloadBytes));
-        Console.Error.WriteLine($"{(failed is null ? "loaded" : "stopped")}: {copied:N0} keys written ({bytes / 1e6:F1} MB of payloads) from {files.Count} file(s), skipped {skipped:N0}, excluded {excluded:N0}, "
-            + $"expired in the file {expired:N0}; {clock.Elapsed.TotalSeconds:F1} s{(failed is null ? "" : " — " + failed)}");
-        var others = files.SelectMany(f => f.Loader.Stats.OtherDatabases).GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.Sum(o => o.Value));
-        foreach (var (other, keys) in others)
-        {
-            Console.Error.WriteLine($"  note: database {other} holds {keys:N0} keys, not loaded (--db {other} loads it)");
+            throw new CliException(ExitCodes.BadInput, "--verify: a file load is checked against a server started on the same file (dcopy verify --source that-server); leave out --verify");
         }
-        foreach (var note in files.SelectMany(f => f.Loader.Stats.Notes.Concat(f.Loader.Progress.TakeNotes())).Distinct())
+        var (files, targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
+        var specs = new List<RdbFileSpec>();
+        foreach (var (path, loader) in files)
         {
-            Console.Error.WriteLine("  note: " + note);
+            var stats = RdbLoader.Summarize(path);
+            specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
+            Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
+                + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
         }
-        if (parse.GetValue(CliOptions.Json))
-        {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                files = files.Select(f => new { file = f.Path, rdbVersion = f.Loader.Stats.Version, keysCopied = f.Loader.Progress.KeysCopied, encodings = f.Loader.Stats.ByEncoding }),
-                database,
-                phase = failed is null ? "completed" : "failed",
-                message = failed,
-                keysCopied = copied,
-                keysSkipped = skipped,
-                keysExcluded = excluded,
-                expired,
-                payloadBytes = bytes,
-                otherDatabases = others.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
-                seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-            }));
-        }
-        return failed is null ? ExitCodes.Success : ExitCodes.JobFailed;
+        var rules = options.Selection.Parse(parse);
+        var spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);
+        spec = spec with { Files = specs };
+        Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database {database} → {CopyCommand.Describe(targetInfo)}");
+        return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken);
     }
 }

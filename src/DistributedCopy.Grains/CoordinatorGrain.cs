@@ -60,11 +60,20 @@ public sealed partial class CoordinatorGrain(
         State.Message = null;
         try
         {
-            var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
-            var plan = await SlotPlanner.PlanAsync(source, spec.Workers * spec.PartitionsPerWorker, spec.Databases);
-            State.Partitions = spec.Kind == JobKind.Sync
-                ? SyncPartitions(plan, spec, source.Topology.IsCluster)
-                : plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
+            if (spec.Files.Count > 0)
+            {
+                // RDB files: one partition each, worked by one worker, its checkpoint a position in the file
+                var database = spec.Databases.Count > 0 ? spec.Databases[0] : 0;
+                State.Partitions = [.. spec.Files.Select((f, i) => new Partition(i, 0, HashSlot.Count - 1, f.Keys, database) { Shard = Path.GetFileName(f.Path), FileIndex = i })];
+            }
+            else
+            {
+                var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);
+                var plan = await SlotPlanner.PlanAsync(source, spec.Workers * spec.PartitionsPerWorker, spec.Databases);
+                State.Partitions = spec.Kind == JobKind.Sync
+                    ? SyncPartitions(plan, spec, source.Topology.IsCluster)
+                    : plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
+            }
             State.KeysPlanned = State.Partitions.Sum(p => p.Keys);
             State.Phase = ActivePhase(spec.Kind);
             LogPlanned(logger, spec.JobId, State.Partitions.Count, State.KeysPlanned, spec.Workers);

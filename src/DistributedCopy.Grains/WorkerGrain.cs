@@ -81,6 +81,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         var reported = new Counters();
         CopyEngine? engine = null;
         Verifier? verifier = null;
+        RdbLoader? loader = null;
         Task? work = null;
         ActivityContext.TryParse(lease.TraceParent, null, out var job);
         using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
@@ -101,6 +102,13 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                     ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
                     : verifier.VerifySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
+            else if (partition.FileIndex >= 0)
+            {
+                // an RDB file: this silo reads it at the path the job names, if it is the file the job started with
+                var file = spec.Files[partition.FileIndex];
+                loader = await RdbLoader.OpenAsync(file.Path, target, copyOptions, linked.Token, file.Fingerprint);
+                work = loader.LoadAsync(partition.Database, lease.Cursor, reached, linked.Token);
+            }
             else
             {
                 engine = await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
@@ -108,7 +116,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                     ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
                     : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
-            var progress = engine?.Progress ?? verifier!.Progress;
+            var progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
             while (true)
             {
                 var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;

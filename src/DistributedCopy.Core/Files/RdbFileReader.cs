@@ -38,10 +38,15 @@ internal sealed partial class RdbFileReader(Stream file) : IDisposable
         Version = version;
     }
 
-    /// <summary>The keys, in file order, until the end-of-file record (its checksum checked).</summary>
-    public IEnumerable<RdbEntry> Entries()
+    /// <summary>Goes on at <paramref name="offset"/>, a key boundary (after <see cref="ReadHeader"/>); the checksum at the end is then not checked.</summary>
+    public void Seek(long offset) => _in.Seek(offset);
+
+    /// <summary>
+    /// The keys, in file order, until the end-of-file record (its checksum checked when read from the start);
+    /// <paramref name="database"/> is the one selected where reading starts.
+    /// </summary>
+    public IEnumerable<RdbEntry> Entries(int database = 0)
     {
-        var database = 0;
         long expiry = -1;
         while (true)
         {
@@ -165,7 +170,7 @@ internal sealed partial class RdbFileReader(Stream file) : IDisposable
 
     private void CheckSum(long at)
     {
-        if (Version < 5)
+        if (Version < 5 || !_in.FromStart)
         {
             return;
         }

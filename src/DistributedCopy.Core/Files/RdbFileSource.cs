@@ -4,38 +4,58 @@ namespace DistributedCopy.Core.Files;
 /// One database of an RDB file as a key source: each key with its payload and expiry straight into the batches (no read
 /// from a server), keys already expired left out, keys of other databases counted and passed over. A batch closes at
 /// <c>maxBatchBytes</c> of payloads, so a file of big values holds a few batches' worth in memory, not a thousand values each.
+/// Reading starts at a saved <see cref="RdbPosition"/>; a position is committed once every key before it is written.
 /// </summary>
-internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes) : IKeySource
+internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes, string position, Action<string>? committed) : IKeySource
 {
+    private readonly CursorTracker _positions = new(p => committed?.Invoke(p));
+
     public async Task ListAsync(BatchBuilder output, CancellationToken cancellationToken)
     {
         await Task.Yield();
         output.MaxPayloadBytes = maxBatchBytes;
+        var (offset, selected) = RdbPosition.Parse(position);
         using var reader = new RdbFileReader(File.OpenRead(path));
         reader.ReadHeader();
         stats.Version = reader.Version;
-        foreach (var entry in reader.Entries())
+        if (offset > 0)
+        {
+            reader.Seek(offset);
+        }
+        // a position per batch: the one after the last key listed before a new batch began, once every batch up to it is written
+        var (last, lastSequence) = ("", -1L);
+        foreach (var entry in reader.Entries(selected))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var position = RdbPosition.Format(entry.EndOffset, entry.Database);
             if (entry.Database != database)
             {
                 stats.AddOther(entry.Database);
-                continue;
             }
-            if (entry.Expiry >= 0 && entry.Expiry <= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+            else if (entry.Expiry >= 0 && entry.Expiry <= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
             {
                 stats.AddExpired();
-                continue;
             }
-            stats.AddKey(entry.Type, entry.Payload.Length);
-            output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
-            await output.DrainAsync(cancellationToken).ConfigureAwait(false);
+            else
+            {
+                stats.AddKey(entry.Type, entry.Payload.Length);
+                output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
+                if (output.LastSequence != lastSequence && last.Length > 0)
+                {
+                    _positions.Reached(last, lastSequence);
+                }
+                lastSequence = output.LastSequence;
+                await output.DrainAsync(cancellationToken).ConfigureAwait(false);
+            }
+            last = position;
         }
         stats.Notes.AddRange(reader.Notes);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (last.Length > 0)
+        {
+            _positions.Reached(last, output.LastSequence);
+        }
     }
 
-    public void Completed(KeyBatch batch)
-    {
-    }
+    public void Completed(KeyBatch batch) => _positions.BatchDone(batch.Sequence);
 }

@@ -24,9 +24,21 @@ public sealed class RdbLoader
 
     public RdbFileStats Stats { get; } = new();
 
-    /// <summary>Reads the file's header and the target's shape; refuses a file the target cannot restore.</summary>
-    public static async Task<RdbLoader> OpenAsync(string path, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads the file's header and the target's shape; refuses a file the target cannot restore. The whole file's checksum
+    /// is checked, unless <paramref name="fingerprint"/> (<see cref="RdbFingerprint"/>) says which file a job checked when
+    /// it started: then a file that is not that one is refused.
+    /// </summary>
+    public static async Task<RdbLoader> OpenAsync(string path, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default, string? fingerprint = null)
     {
+        if (!File.Exists(path))
+        {
+            throw new CopyException($"there is no file {path} here ({Environment.MachineName})");
+        }
+        if (fingerprint is not null && RdbFingerprint.Of(path) != fingerprint)
+        {
+            throw new CopyException($"the file {path} is not the one this job started with (its size or contents changed): nothing more was loaded from it");
+        }
         int version;
         using (var reader = new RdbFileReader(File.OpenRead(path)))
         {
@@ -34,7 +46,10 @@ public sealed class RdbLoader
             version = reader.Version;
         }
         // a damaged byte anywhere would otherwise be restored as it is: the whole file is checked before anything is written
-        await Task.Run(() => RdbFileReader.CheckWhole(path, version), cancellationToken).ConfigureAwait(false);
+        if (fingerprint is null)
+        {
+            await Task.Run(() => RdbFileReader.CheckWhole(path, version), cancellationToken).ConfigureAwait(false);
+        }
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         if (version > view.Topology.RdbVersion)
         {
@@ -44,13 +59,32 @@ public sealed class RdbLoader
     }
 
     /// <summary>Writes the keys of <paramref name="database"/>; keys of other databases are counted in <see cref="Stats"/>.</summary>
-    public Task LoadAsync(int database = 0, CancellationToken cancellationToken = default)
+    public Task LoadAsync(int database = 0, CancellationToken cancellationToken = default) => LoadAsync(database, RdbPosition.Start, null, cancellationToken);
+
+    /// <summary>
+    /// Writes the keys of <paramref name="database"/> from <paramref name="position"/> on; <paramref name="committed"/> gets,
+    /// in order, positions from which a resumed load loses nothing. Keys of other databases and what the file holds that is
+    /// not copied become notes of <see cref="Progress"/>.
+    /// </summary>
+    public async Task LoadAsync(int database, string position, Action<string>? committed, CancellationToken cancellationToken = default)
     {
         var runner = new PipelineRunner(_options, Progress);
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
-        return runner.RunAsync([new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes)],
-            () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection);
+        await runner.RunAsync([new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed)],
+            () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection).ConfigureAwait(false);
+        foreach (var (other, keys) in Stats.OtherDatabases.OrderBy(o => o.Key))
+        {
+            Progress.AddNote($"{Path.GetFileName(_path)}: database {other} holds {keys:N0} keys, not loaded (--db {other} loads it)");
+        }
+        if (Stats.Expired > 0)
+        {
+            Progress.AddNote($"{Path.GetFileName(_path)}: {Stats.Expired:N0} keys had expired already; left out");
+        }
+        foreach (var note in Stats.Notes)
+        {
+            Progress.AddNote($"{Path.GetFileName(_path)}: {note}");
+        }
     }
 
     /// <summary>Reads the whole file without writing anything: what <c>dcopy plan</c> prints of a file.</summary>

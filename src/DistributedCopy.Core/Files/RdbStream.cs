@@ -19,6 +19,18 @@ internal sealed class RdbStream(Stream inner) : IDisposable
     /// <summary>CRC64 of every byte read so far.</summary>
     public ulong Crc { get; private set; }
 
+    /// <summary>False after a <see cref="Seek"/>: <see cref="Crc"/> then covers only what was read since.</summary>
+    public bool FromStart { get; private set; } = true;
+
+    /// <summary>Goes on reading at <paramref name="offset"/> (a key boundary a checkpoint recorded).</summary>
+    public void Seek(long offset)
+    {
+        inner.Seek(offset, SeekOrigin.Begin);
+        Offset = offset;
+        _start = _end = 0;
+        FromStart = offset == 0;
+    }
+
     public void StartCapture(ArrayBufferWriter<byte> into) => _capture = into;
 
     public void StopCapture() => _capture = null;

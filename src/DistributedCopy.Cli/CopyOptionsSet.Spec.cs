@@ -1,0 +1,72 @@
+using System.CommandLine;
+using DistributedCopy.Abstractions;
+using DistributedCopy.Grains;
+
+namespace DistributedCopy.Cli;
+
+// CopyOptionsSet, part 2: the values every job takes, checked before anything connects, and the job spec made of them.
+public sealed partial class CopyOptionsSet
+{
+    /// <summary>The target, the job's id and the numbers of the command line, checked: bad input before any connection.</summary>
+    public JobSettings CheckSettings(ParseResult parse, JobKind kind)
+    {
+        var timeout = parse.GetValue(Timeout);
+        if (timeout is < 0.1 or > 3600 || double.IsNaN(timeout))
+        {
+            throw new CliException(ExitCodes.BadInput, "--timeout takes seconds, from 0.1 to 3600");
+        }
+        var retryBudget = parse.GetValue(RetryBudget);
+        if (retryBudget is < 0 or > 86_400 || double.IsNaN(retryBudget))
+        {
+            throw new CliException(ExitCodes.BadInput, "--retry-budget takes seconds, from 0 to 86400");
+        }
+        var (target, targetRef) = TargetPassword.Apply(parse, EndpointParser.Parse(parse.GetValue(Target)!, "target", parse.GetValue(TargetCa), parse.GetValue(Insecure)) with { Timeout = TimeSpan.FromSeconds(timeout) });
+        if (parse.GetValue(CliOptions.Control) is not null)
+        {
+            RefuseTypedPassword(target, targetRef, "target");
+        }
+        Range(parse.GetValue(Workers), 1, 1024, "--workers");
+        Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
+        Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
+        Range(parse.GetValue(Examples), 0, 1000, "--examples");
+        if (parse.GetValue(TtlTolerance) < 0)
+        {
+            throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
+        }
+        var jobId = parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        if (jobId.Length is 0 or > 100 || jobId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");
+        }
+        return new JobSettings(jobId, target, targetRef, TimeSpan.FromSeconds(timeout), retryBudget, ByteSize.Parse(parse.GetValue(BigKeySize)!, "--big-key-size"));
+    }
+
+    /// <summary>The job as it is stored: <paramref name="source"/> read, <paramref name="settings"/>' target written.</summary>
+    public JobSpec NewSpec(ParseResult parse, JobKind kind, JobSettings settings, EndpointSpec source, IReadOnlyList<int> databases, (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, string[] Types, KeySelection Selection) rules, bool verifyAfter)
+    {
+        var spec = new JobSpec(settings.JobId, kind, source, Endpoints.FromCore(settings.Target, settings.TargetRef))
+        {
+            Policy = parse.GetValue(Policy)! switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
+            Workers = parse.GetValue(Workers),
+            BatchSize = parse.GetValue(BatchSize),
+            PipelinesPerShard = parse.GetValue(Pipelines),
+            VerifyAfterCopy = verifyAfter,
+            TtlToleranceMs = parse.GetValue(TtlTolerance),
+            MaxExamples = parse.GetValue(Examples),
+            Databases = databases,
+            RetryBudgetMs = (int)(settings.RetryBudget * 1000),
+            Mode = parse.GetValue(Mode)!,
+            BigKeyBytes = settings.BigKeyBytes,
+            ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
+            Match = rules.Match,
+            Exclude = rules.Exclude,
+            Renames = rules.Renames,
+            DatabaseMap = rules.DatabaseMap,
+            Preset = rules.Preset,
+            Types = rules.Types,
+        };
+        return spec.Preset.Length > 0 && spec.Mode == "dump"
+            ? throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump")
+            : spec;
+    }
+}
