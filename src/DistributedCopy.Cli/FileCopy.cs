@@ -37,6 +37,10 @@ public static class FileCopy
         {
             Console.Error.WriteLine("note    " + note);
         }
+        if (stats.Damage is not null)
+        {
+            Console.Error.WriteLine($"damaged {stats.Damage}: the counts above are of the keys before it; a load writes those and pauses there");
+        }
         if (parse.GetValue(CliOptions.Json))
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -50,6 +54,7 @@ public static class FileCopy
                 byEncoding = stats.ByEncoding,
                 targetRdbVersion = targetInfo.Topology.RdbVersion,
                 notes = stats.Notes,
+                damage = stats.Damage,
             }));
         }
         return ExitCodes.Success;
@@ -108,6 +113,10 @@ public static class FileCopy
             specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
             Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
                 + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
+            if (stats.Damage is not null)
+            {
+                Console.Error.WriteLine($"  damaged: {stats.Damage}; the keys before it are loaded, then the job pauses there");
+            }
         }
         var rules = options.Selection.Parse(parse);
         var spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);

@@ -83,6 +83,22 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         Verifier? verifier = null;
         RdbLoader? loader = null;
         Task? work = null;
+        CopyProgress? progress = null;
+        // the next report: what was done since the last one; verify commits its slots and cursor only with its counts, at the end
+        ProgressReport Next(bool finished)
+        {
+            var verifying = lease.Kind == JobKind.Verify;
+            var now = Snapshot(progress!);
+            var report = new ProgressReport(lease.Partition.Id, lease.Token, verifying && !finished ? [] : Drain(done), verifying && !finished ? null : Volatile.Read(ref cursor),
+                verifying ? new Counters() : Minus(now, reported), finished, RuntimeIdentity, verifying && finished ? ToReport(verifier!.Result) : null)
+            {
+                LastError = now.Errors > reported.Errors ? progress!.LastError : null,
+                Notes = progress!.TakeNotes(),
+            };
+            reported = now;
+            return report;
+        }
+
         ActivityContext.TryParse(lease.TraceParent, null, out var job);
         using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
         span?.SetTag("distributedcopy.partition", lease.Partition.Id);
@@ -116,7 +132,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                     ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
                     : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
-            var progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
+            progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
             while (true)
             {
                 var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
@@ -124,21 +140,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 {
                     await work; // throws what the copy threw
                 }
-                var verify = lease.Kind == JobKind.Verify && finished ? ToReport(verifier!.Result) : null;
-                // verify commits its slots only with its counts, at the end of the partition
-                var slots = lease.Kind == JobKind.Verify && !finished ? [] : Drain(done);
-                var now = Snapshot(progress);
-                // verify's engine counts compared keys as its progress; they are not copies
-                var counters = lease.Kind == JobKind.Verify ? new Counters() : Minus(now, reported);
-                // verify commits a database's cursor only with its counts, at the end, like its slots
-                var committed = lease.Kind == JobKind.Verify && !finished ? null : Volatile.Read(ref cursor);
-                var report = new ProgressReport(partition.Id, lease.Token, slots, committed, counters, finished, RuntimeIdentity, verify)
-                {
-                    LastError = now.Errors > reported.Errors ? progress.LastError : null,
-                    Notes = progress.TakeNotes(),
-                };
-                reported = now;
-                var directive = await coordinator.ReportAsync(Index, report);
+                var directive = await coordinator.ReportAsync(Index, Next(finished));
                 if (finished || directive != Directive.Continue)
                 {
                     return directive != Directive.Stop;
@@ -148,6 +150,11 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
         {
             await StopWorkAsync(linked, work);
+            if (progress is not null)
+            {
+                // what was written before the failure is committed first: a resume starts right at the failure
+                await TryReportAsync(coordinator, Next(false));
+            }
             await FailLeaseAsync(coordinator, lease, ex);
             return false;
         }
@@ -164,6 +171,18 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             {
                 await verifier.DisposeAsync();
             }
+        }
+    }
+
+    private async Task TryReportAsync(ICoordinatorGrain coordinator, ProgressReport report)
+    {
+        try
+        {
+            await coordinator.ReportAsync(Index, report);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // the coordinator is moving: the checkpoint stays where the last report left it
         }
     }
 

@@ -9,6 +9,7 @@ namespace DistributedCopy.Core.Files;
 internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes, string position, Action<string>? committed) : IKeySource
 {
     private readonly CursorTracker _positions = new(p => committed?.Invoke(p));
+    private string _last = "";
 
     public async Task ListAsync(BatchBuilder output, CancellationToken cancellationToken)
     {
@@ -22,8 +23,33 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
         {
             reader.Seek(offset);
         }
+        try
+        {
+            await ListEntriesAsync(reader, selected, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RdbFileException ex)
+        {
+            // damage mid-file: the keys before it are written (the pipelines drain what was listed) and their position
+            // committed; the load then fails with the damage's offset (LoadAsync throws Damage)
+            Damage = ex;
+        }
+        stats.Notes.AddRange(reader.Notes);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_last.Length > 0)
+        {
+            _positions.Reached(_last, output.LastSequence);
+        }
+    }
+
+    /// <summary>Where the file turned out damaged (a key whose bytes are not RDB), after every key before it; null if none.</summary>
+    public RdbFileException? Damage { get; private set; }
+
+    public void Completed(KeyBatch batch) => _positions.BatchDone(batch.Sequence);
+
+    private async Task ListEntriesAsync(RdbFileReader reader, int selected, BatchBuilder output, CancellationToken cancellationToken)
+    {
         // a position per batch: the one after the last key listed before a new batch began, once every batch up to it is written
-        var (last, lastSequence) = ("", -1L);
+        var lastSequence = -1L;
         foreach (var entry in reader.Entries(selected))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -40,22 +66,14 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
             {
                 stats.AddKey(entry.Type, entry.Payload.Length);
                 output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
-                if (output.LastSequence != lastSequence && last.Length > 0)
+                if (output.LastSequence != lastSequence && _last.Length > 0)
                 {
-                    _positions.Reached(last, lastSequence);
+                    _positions.Reached(_last, lastSequence);
                 }
                 lastSequence = output.LastSequence;
                 await output.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
-            last = position;
-        }
-        stats.Notes.AddRange(reader.Notes);
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (last.Length > 0)
-        {
-            _positions.Reached(last, output.LastSequence);
+            _last = position;
         }
     }
-
-    public void Completed(KeyBatch batch) => _positions.BatchDone(batch.Sequence);
 }

@@ -18,6 +18,9 @@ public sealed class RdbFileStats
 
     public List<string> Notes { get; } = [];
 
+    /// <summary>Where reading stopped at bytes that are not RDB (a file saved without a checksum), with the keys before it counted; null if none.</summary>
+    public string? Damage { get; internal set; }
+
     /// <summary>Keys by the file's value encoding (string, hash-listpack, list-quicklist2, stream-v3, …).</summary>
     public IReadOnlyDictionary<string, long> ByEncoding
     {

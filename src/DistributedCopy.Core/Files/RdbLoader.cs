@@ -71,8 +71,13 @@ public sealed class RdbLoader
         var runner = new PipelineRunner(_options, Progress);
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
-        await runner.RunAsync([new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed)],
-            () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection).ConfigureAwait(false);
+        var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed);
+        await runner.RunAsync([source], () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection)
+            .ConfigureAwait(false);
+        if (source.Damage is { } damage)
+        {
+            throw new CopyException($"{Path.GetFileName(_path)}: {damage.Message}; every key before it is written and checkpointed");
+        }
         foreach (var (other, keys) in Stats.OtherDatabases.OrderBy(o => o.Key))
         {
             Progress.AddNote($"{Path.GetFileName(_path)}: database {other} holds {keys:N0} keys, not loaded (--db {other} loads it)");
@@ -87,7 +92,7 @@ public sealed class RdbLoader
         }
     }
 
-    /// <summary>Reads the whole file without writing anything: what <c>dcopy plan</c> prints of a file.</summary>
+    /// <summary>Reads the whole file without writing anything: what <c>dcopy plan</c> prints of a file (up to damage, if any).</summary>
     public static RdbFileStats Summarize(string path)
     {
         var stats = new RdbFileStats();
@@ -95,17 +100,25 @@ public sealed class RdbLoader
         reader.ReadHeader();
         stats.Version = reader.Version;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var entry in reader.Entries())
+        try
         {
-            if (entry.Expiry >= 0 && entry.Expiry <= now)
+            foreach (var entry in reader.Entries())
             {
-                stats.AddExpired();
+                if (entry.Expiry >= 0 && entry.Expiry <= now)
+                {
+                    stats.AddExpired();
+                }
+                else
+                {
+                    stats.AddKey(entry.Type, entry.Payload.Length);
+                    stats.AddDatabase(entry.Database);
+                }
             }
-            else
-            {
-                stats.AddKey(entry.Type, entry.Payload.Length);
-                stats.AddDatabase(entry.Database);
-            }
+        }
+        catch (RdbFileException ex)
+        {
+            // a load writes the keys before the damage and pauses there: say so, with what comes before it
+            stats.Damage = ex.Message;
         }
         stats.Notes.AddRange(reader.Notes);
         return stats;
