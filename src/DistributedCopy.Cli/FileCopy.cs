@@ -31,7 +31,12 @@ public static class FileCopy
         Console.Error.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         Console.Error.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
         Console.Error.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
-        Console.Error.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: the file's values are restored as they are");
+        var mode = parse.GetValue(options.Mode);
+        Console.Error.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: " + (mode == "typed"
+            ? "every value is decoded from the file and written by type (--mode typed)"
+            : stats.Version > targetInfo.Topology.RdbVersion
+                ? $"the target restores RDB version {targetInfo.Topology.RdbVersion} or older: values are decoded from the file and written by type"
+                : "the file's values are restored as they are (by type where the target refuses a payload)"));
         Console.Error.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE, database by database (--db N; 0 by default)");
         foreach (var note in stats.Notes)
         {
@@ -77,7 +82,11 @@ public static class FileCopy
         }
         var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
         var rules = options.Selection.Parse(parse);
-        var copyOptions = new CopyOptions { Selection = rules.Selection };
+        if (rules.Preset.Length > 0)
+        {
+            throw new CliException(ExitCodes.BadInput, $"--preset {rules.Preset} converts values read from a server; it does not apply to an RDB file: load the file into a server and copy from there");
+        }
+        var copyOptions = new CopyOptions { Selection = rules.Selection, Mode = parse.GetValue(options.Mode) switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto } };
         var loaders = new List<(string, RdbLoader)>();
         foreach (var file in paths)
         {

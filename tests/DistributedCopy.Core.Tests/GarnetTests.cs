@@ -97,7 +97,7 @@ public sealed class GarnetTests
         return keys;
     }
 
-    private static async Task<long> DeleteStreamsAsync(RedisEndpoint endpoint)
+    internal static async Task<long> DeleteStreamsAsync(RedisEndpoint endpoint)
     {
         await using var connection = await RespConnection.ConnectAsync(endpoint);
         long deleted = 0;

@@ -42,7 +42,7 @@ public static class OldRdbFile
         Key(w, 9, "old:hash-zipmap", () => Bytes(w, Zipmap([("f1", "v1"), ("field2", "value2")])));
         Key(w, 13, "old:hash-ziplist", () => Bytes(w, Ziplist(["name", "bob", "age", "42"])));
         Key(w, 11, "old:set-intset", () => Bytes(w, Intset([1, 5, 300, 70000])));
-        Key(w, 12, "old:zset-ziplist", () => Bytes(w, Ziplist(["m1", "1.5", "m2", "2", "m3", "-3.25"])));
+        Key(w, 12, "old:zset-ziplist", () => Bytes(w, Ziplist(["m3", "-3.25", "m1", "1.5", "m2", "2"])));
         Key(w, 3, "old:zset-text", () =>
         {
             Length(w, 2);

@@ -51,9 +51,9 @@ public sealed class RdbLoader
             await Task.Run(() => RdbFileReader.CheckWhole(path, version), cancellationToken).ConfigureAwait(false);
         }
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        if (version > view.Topology.RdbVersion)
+        if (version > view.Topology.RdbVersion && options.Mode == CopyMode.Dump)
         {
-            throw new CopyException($"the file {Path.GetFileName(path)} is RDB version {version}, newer than the target (Redis {view.Topology.RedisVersion}) restores (RDB version {view.Topology.RdbVersion} or older); load it into Redis {Rdb.RdbVersions.MinimumRedisFor(version)} or newer");
+            throw new CopyException($"the file {Path.GetFileName(path)} is RDB version {version}, newer than the target (Redis {view.Topology.RedisVersion}) restores (RDB version {view.Topology.RdbVersion} or older); load it into Redis {Rdb.RdbVersions.MinimumRedisFor(version)} or newer, or leave out --mode dump to write its values by type");
         }
         return new RdbLoader(path, view, options, version);
     }
@@ -72,8 +72,10 @@ public sealed class RdbLoader
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
         var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed);
-        await runner.RunAsync([source], () => new CopyPipeline(null, new RestoreWriter(_target, _options), _options, Progress, estimate, budget), cancellationToken, _options.Selection)
-            .ConfigureAwait(false);
+        // auto: by RESTORE as the file holds each value, decoded and by type where the target refuses the payload (a newer
+        // RDB version, a type it lacks); typed: every value decoded; dump: RESTORE only
+        await runner.RunAsync([source], () => new CopyPipeline(null, _options.Mode == CopyMode.Dump ? new RestoreWriter(_target, _options) : new RoutingWriter(_target, _options, Progress, new PayloadDecoder()),
+            _options, Progress, estimate, budget), cancellationToken, _options.Selection).ConfigureAwait(false);
         if (source.Damage is { } damage)
         {
             throw new CopyException($"{Path.GetFileName(_path)}: {damage.Message}; every key before it is written and checkpointed");

@@ -12,8 +12,8 @@ internal sealed class RoutingWriter : IBatchWriter
     private readonly CopyProgress _progress;
     private readonly RestoreWriter _restore;
     private readonly TypedWriter _typed;
-    private readonly ChunkedWriter _chunked;
-    private readonly ConvertingWriter _converting;
+    private readonly ChunkedWriter? _chunked;
+    private readonly ConvertingWriter? _converting;
     private readonly bool[] _typedPayloadTypes = new bool[256];
 
     public RoutingWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress)
@@ -21,12 +21,21 @@ internal sealed class RoutingWriter : IBatchWriter
         _options = options;
         _progress = progress;
         _restore = new RestoreWriter(target, options) { Refused = Refused };
-        _typed = new TypedWriter(source, target, options, progress);
+        _typed = new TypedWriter(new TypedReader(source), target, options, progress);
         _chunked = new ChunkedWriter(source, target, options, progress);
         _converting = new ConvertingWriter(source, target, options, progress);
     }
 
-    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections, .. _chunked.Connections, .. _converting.Connections];
+    /// <summary>For keys whose payloads came with them (an RDB file): what RESTORE refuses is decoded from the payload and written by type.</summary>
+    public RoutingWriter(ClusterView target, CopyOptions options, CopyProgress progress, ITypedValueReader values)
+    {
+        _options = options;
+        _progress = progress;
+        _restore = new RestoreWriter(target, options) { Refused = Refused };
+        _typed = new TypedWriter(values, target, options, progress);
+    }
+
+    public IReadOnlyList<ShardConnections> Connections => [.. _restore.Connections, .. _typed.Connections, .. _chunked?.Connections ?? [], .. _converting?.Connections ?? []];
 
     public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
     {
@@ -66,11 +75,11 @@ internal sealed class RoutingWriter : IBatchWriter
         {
             await _typed.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
         }
-        if (chunked)
+        if (chunked && _chunked is not null)
         {
             await _chunked.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
         }
-        if (converted)
+        if (converted && _converting is not null)
         {
             await _converting.WriteAsync(batch, from, to, retried, cancellationToken).ConfigureAwait(false);
         }
@@ -80,8 +89,14 @@ internal sealed class RoutingWriter : IBatchWriter
     {
         await _restore.DisposeAsync().ConfigureAwait(false);
         await _typed.DisposeAsync().ConfigureAwait(false);
-        await _chunked.DisposeAsync().ConfigureAwait(false);
-        await _converting.DisposeAsync().ConfigureAwait(false);
+        if (_chunked is not null)
+        {
+            await _chunked.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_converting is not null)
+        {
+            await _converting.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void Refused(KeyBatch batch, int index, string reason)

@@ -4,9 +4,13 @@ namespace DistributedCopy.Core.Pipelines;
 /// Reads keys by type from the source, pipelined per master: GET, HGETALL, SMEMBERS, ZRANGE … WITHSCORES, LRANGE, and for
 /// a stream XRANGE, XINFO STREAM and XINFO GROUPS. The type comes from the key's DUMP payload, read just before.
 /// </summary>
-internal sealed class TypedReader(ClusterView source)
+internal sealed class TypedReader(ClusterView source) : ITypedValueReader
 {
     public ShardConnections Connections { get; } = new(source);
+
+    ShardConnections? ITypedValueReader.Connections => Connections;
+
+    Task ITypedValueReader.ReadAsync(KeyBatch batch, IReadOnlyList<int> keys, TypedValue[] into, CancellationToken cancellationToken) => ReadAsync(batch, keys, into, cancellationToken);
 
     public async Task ReadAsync(KeyBatch batch, IReadOnlyList<int> keys, TypedValue[] into, CancellationToken cancellationToken, int depth = 0)
     {

@@ -6,15 +6,15 @@ namespace DistributedCopy.Core.Pipelines;
 /// the replace policy, the value in commands of at most <see cref="ItemsPerCommand"/> items, the absolute expiry), so the
 /// target never shows half a key. Policies mean what they mean for RESTORE.
 /// </summary>
-internal sealed partial class TypedWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress) : IBatchWriter
+internal sealed partial class TypedWriter(ITypedValueReader reader, ClusterView target, CopyOptions options, CopyProgress progress) : IBatchWriter
 {
     public const int ItemsPerCommand = 512;
 
-    private readonly TypedReader _reader = new(source);
+    private readonly ITypedValueReader _reader = reader;
     private readonly ShardConnections _target = new(target);
     private TypedValue[] _values = [];
 
-    public IReadOnlyList<ShardConnections> Connections => [_reader.Connections, _target];
+    public IReadOnlyList<ShardConnections> Connections => _reader.Connections is { } read ? [read, _target] : [_target];
 
     public async Task WriteAsync(KeyBatch batch, int from, int to, bool retried, CancellationToken cancellationToken)
     {
@@ -63,7 +63,11 @@ internal sealed partial class TypedWriter(ClusterView source, ClusterView target
 
     public async ValueTask DisposeAsync()
     {
-        await _reader.Connections.DisposeAsync().ConfigureAwait(false);
+        if (_reader.Connections is { } read)
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+        }
+        (_reader as IDisposable)?.Dispose();
         await _target.DisposeAsync().ConfigureAwait(false);
     }
 
