@@ -11,10 +11,7 @@ public sealed class FileCopyCliTests
         await using var source = await RedisServer.StartAsync();
         var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
         await new StandardDataSet(0.001) { Prefix = "db3:" }.LoadAsync(source.Endpoint with { Database = 3 });
-        await source.ExecuteAsync("SAVE");
-        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"cli-{Guid.NewGuid():N}.rdb");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.Copy(Path.Combine(source.DataDirectory, "dump.rdb"), file);
+        var file = await source.SaveToFileAsync();
         await using var cluster = await RedisCluster.StartAsync(masters: 3);
         await using var server = await RedisServer.StartAsync();
 

@@ -14,7 +14,7 @@ public sealed class FileResumeCliTests
     {
         await using var source = await RedisServer.StartAsync();
         var report = await new StandardDataSet(0.1).LoadAsync(source.Endpoint);
-        var file = await SaveAsync(source);
+        var file = await source.SaveToFileAsync();
         await using var target = await RedisCluster.StartAsync(masters: 3);
         var state = Dcopy.StateDir();
 
@@ -51,7 +51,7 @@ public sealed class FileResumeCliTests
         // a file saved without a checksum: damage shows only where the reader meets it
         await using var source = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["rdbchecksum no"] });
         var report = await new StandardDataSet(0.05).LoadAsync(source.Endpoint);
-        var file = await SaveAsync(source);
+        var file = await source.SaveToFileAsync();
         var original = await File.ReadAllBytesAsync(file);
         var damageAt = TypeByteOfAHashKeyAfter(original, original.Length / 2);
         var damaged = (byte[])original.Clone();
@@ -59,9 +59,7 @@ public sealed class FileResumeCliTests
         await File.WriteAllBytesAsync(file, damaged);
 
         // what a correct load stops with: the file up to the damaged key, ended there, as redis-server itself loads it
-        await using var before = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["enable-debug-command yes"] });
-        await File.WriteAllBytesAsync(Path.Combine(before.DataDirectory, "dump.rdb"), [.. original.AsSpan(0, damageAt), 0xFF, 0, 0, 0, 0, 0, 0, 0, 0]);
-        Assert.Equal("OK", await before.ExecuteAsync("DEBUG", "RELOAD", "NOSAVE"));
+        await using var before = await RedisServer.StartOnFileAsync([.. original.AsSpan(0, damageAt), 0xFF, 0, 0, 0, 0, 0, 0, 0, 0]);
 
         await using var target = await RedisCluster.StartAsync(masters: 3);
         var state = Dcopy.StateDir();
@@ -83,15 +81,6 @@ public sealed class FileResumeCliTests
         Assert.True(whole.Identical, whole.ToString());
         // the resume restored only the keys from the damaged one on (and probed RESTORE once as it opened the target)
         Assert.InRange(await RestoresAsync(target) - restoredBefore, report.Total - written, report.Total - written + 2);
-    }
-
-    private static async Task<string> SaveAsync(RedisServer source)
-    {
-        await source.ExecuteAsync("SAVE");
-        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"resume-{Guid.NewGuid():N}.rdb");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.Copy(Path.Combine(source.DataDirectory, "dump.rdb"), file);
-        return file;
     }
 
     /// <summary>Where a key "hash:…" (13 bytes, a listpack hash, type 16) starts after <paramref name="from"/>: its type byte.</summary>

@@ -14,10 +14,7 @@ public sealed class RdbDecodeTests
     {
         await using var source = await RedisServer.StartAsync();
         var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
-        await source.ExecuteAsync("SAVE");
-        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"decode-{Guid.NewGuid():N}.rdb");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.Copy(Path.Combine(source.DataDirectory, "dump.rdb"), file);
+        var file = await source.SaveToFileAsync();
         await using var target = await RedisCluster.StartAsync(masters: 3);
 
         var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions { Mode = CopyMode.Typed });
@@ -37,9 +34,7 @@ public sealed class RdbDecodeTests
         // old encodings (zipmap, ziplist, intset, quicklist, text scores) under a newer version number than Redis 7.0
         // restores (RDB 10): every RESTORE is refused, every value goes by type
         var bytes = OldRdbFile.Write(encodings);
-        await using var reference = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["enable-debug-command yes"] });
-        await File.WriteAllBytesAsync(Path.Combine(reference.DataDirectory, "dump.rdb"), bytes);
-        Assert.Equal("OK", await reference.ExecuteAsync("DEBUG", "RELOAD", "NOSAVE"));
+        await using var reference = await RedisServer.StartOnFileAsync(bytes);
         "REDIS0011"u8.CopyTo(bytes);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8), Crc64.Update(0, bytes.AsSpan(0, bytes.Length - 8)));
         var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"newer-{Guid.NewGuid():N}.rdb");
@@ -69,10 +64,7 @@ public sealed class RdbDecodeTests
         var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
         // Garnet has no streams
         var streams = await GarnetTests.DeleteStreamsAsync(source.Endpoint);
-        await source.ExecuteAsync("SAVE");
-        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"garnet-{Guid.NewGuid():N}.rdb");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.Copy(Path.Combine(source.DataDirectory, "dump.rdb"), file);
+        var file = await source.SaveToFileAsync();
         await using var target = await GarnetServer.StartAsync();
 
         var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions());

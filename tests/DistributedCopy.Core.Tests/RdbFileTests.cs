@@ -17,7 +17,7 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         await using var source = await RedisServer.StartAsync();
         var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
-        var file = await SaveAsync(source);
+        var file = await source.SaveToFileAsync();
         await using var cluster = masters > 0 ? await RedisCluster.StartAsync(masters) : null;
         await using var server = masters == 0 ? await RedisServer.StartAsync() : null;
         var target = cluster?.Endpoint ?? server!.Endpoint;
@@ -37,7 +37,7 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         await using var source = await RedisServer.StartAsync();
         await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
-        var file = await SaveAsync(source);
+        var file = await source.SaveToFileAsync();
         await using var target = await RedisServer.StartAsync();
         var bytes = await File.ReadAllBytesAsync(file);
         var flipped = bytes.ToArray();
@@ -72,7 +72,7 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
                 await connection.ExecuteAsync("SET", $"big:{i}", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(768 * 1024)));
             }
         }
-        var file = await SaveAsync(source);
+        var file = await source.SaveToFileAsync();
         await using var target = await RedisCluster.StartAsync(masters: 3);
 
         var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions { MaxBatchBytes = 4 * 1024 * 1024 });
@@ -85,14 +85,4 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
 
     [Fact]
     public void Crc64IsRedisCrc64() => Assert.Equal(0xe9c6d914c4b8d9caUL, Crc64.Update(0, "123456789"u8));
-
-    /// <summary>SAVE, then the file copied out of the server's directory.</summary>
-    private static async Task<string> SaveAsync(RedisServer server)
-    {
-        await server.ExecuteAsync("SAVE");
-        var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"dump-{Guid.NewGuid():N}.rdb");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.Copy(Path.Combine(server.DataDirectory, "dump.rdb"), file);
-        return file;
-    }
 }

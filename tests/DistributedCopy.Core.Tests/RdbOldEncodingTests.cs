@@ -20,9 +20,7 @@ public sealed class RdbOldEncodingTests(Xunit.Abstractions.ITestOutputHelper out
         var file = Path.Combine(Path.GetTempPath(), "dcopy-tests", $"old-{version}-{Guid.NewGuid():N}.rdb");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await File.WriteAllBytesAsync(file, bytes);
-        await using var reference = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["enable-debug-command yes"] });
-        await File.WriteAllBytesAsync(Path.Combine(reference.DataDirectory, "dump.rdb"), bytes);
-        Assert.Equal("OK", await reference.ExecuteAsync("DEBUG", "RELOAD", "NOSAVE"));
+        await using var reference = await RedisServer.StartOnFileAsync(bytes);
         await using var target = await RedisCluster.StartAsync(masters: 3);
 
         var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions());
