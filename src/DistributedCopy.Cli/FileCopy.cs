@@ -27,7 +27,7 @@ public static class FileCopy
         }
         var path = files[0].Path;
         var stats = RdbLoader.Summarize(path);
-        Console.Error.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys, {stats.Expired:N0} already expired");
+        Console.Error.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys ({stats.Expiring:N0} with an expiry), {stats.Expired:N0} already expired");
         Console.Error.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         Console.Error.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
         Console.Error.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
@@ -54,6 +54,7 @@ public static class FileCopy
                 rdbVersion = stats.Version,
                 keys = stats.Keys,
                 expired = stats.Expired,
+                expiring = stats.Expiring,
                 payloadBytes = stats.PayloadBytes,
                 byDatabase = stats.ByDatabase.ToDictionary(d => d.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), d => d.Value),
                 byEncoding = stats.ByEncoding,

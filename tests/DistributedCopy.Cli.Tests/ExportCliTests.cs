@@ -57,6 +57,11 @@ public sealed class ExportCliTests
             Assert.True(load.ExitCode == ExitCodes.Success, load.ToString());
             var comparison = await DataComparer.CompareAsync(source.Endpoint with { Database = database, NamesDatabase = true }, copy.Endpoint with { Database = database, NamesDatabase = true }, ttlToleranceMs: 2000);
             Assert.True(comparison.Identical, comparison.ToString());
+
+            // redis-server started on the exported file holds exactly the source's keys
+            await using var started = await RedisServer.StartOnFileAsync(await File.ReadAllBytesAsync(Path.Combine(folder, file)));
+            var own = await DataComparer.CompareAsync(source.Endpoint with { Database = database, NamesDatabase = true }, started.Endpoint with { Database = database, NamesDatabase = true }, ttlToleranceMs: 2000);
+            Assert.True(own.Identical, own.ToString());
         }
     }
 

@@ -10,7 +10,7 @@ public sealed class FileCopyCliTests
     {
         await using var source = await RedisServer.StartAsync();
         var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
-        await new StandardDataSet(0.001) { Prefix = "db3:" }.LoadAsync(source.Endpoint with { Database = 3 });
+        var db3 = await new StandardDataSet(0.001) { Prefix = "db3:" }.LoadAsync(source.Endpoint with { Database = 3 });
         var file = await source.SaveToFileAsync();
         await using var cluster = await RedisCluster.StartAsync(masters: 3);
         await using var server = await RedisServer.StartAsync();
@@ -19,6 +19,7 @@ public sealed class FileCopyCliTests
         Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
         Assert.Contains($"by database: 0: {report.Total:N0}, 3: ", plan.Stderr, StringComparison.Ordinal);
         Assert.Equal(10, plan.Json.GetProperty("rdbVersion").GetInt32());
+        Assert.Equal(report.StringsWithTtl + db3.StringsWithTtl, plan.Json.GetProperty("expiring").GetInt64());
         Assert.Equal("0", await cluster.Nodes[0].ExecuteAsync("DBSIZE"));
 
         var toCluster = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json", "--progress", "none");

@@ -16,6 +16,9 @@ public sealed class RdbFileStats
 
     public long Expired { get; private set; }
 
+    /// <summary>Keys with an expiry still ahead (loaded with it, absolute).</summary>
+    public long Expiring { get; private set; }
+
     public List<string> Notes { get; } = [];
 
     /// <summary>Where reading stopped at bytes that are not RDB (a file saved without a checksum), with the keys before it counted; null if none.</summary>
@@ -81,6 +84,14 @@ public sealed class RdbFileStats
         lock (_lock)
         {
             Expired++;
+        }
+    }
+
+    internal void AddExpiring()
+    {
+        lock (_lock)
+        {
+            Expiring++;
         }
     }
 

@@ -114,6 +114,10 @@ public sealed class RdbLoader
                 {
                     stats.AddKey(entry.Type, entry.Payload.Length);
                     stats.AddDatabase(entry.Database);
+                    if (entry.Expiry >= 0)
+                    {
+                        stats.AddExpiring();
+                    }
                 }
             }
         }
