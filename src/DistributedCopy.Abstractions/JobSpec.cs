@@ -70,4 +70,7 @@ public sealed record JobSpec(
 
     /// <summary>RDB files loaded in place of a source (one partition each, <see cref="Databases"/> holding the one database loaded); empty for a Redis source.</summary>
     [Id(25)] public IReadOnlyList<RdbFileSpec> Files { get; init; } = [];
+
+    /// <summary>RDB files: their function libraries are loaded into every target master too.</summary>
+    [Id(26)] public bool CopyFunctions { get; init; }
 }

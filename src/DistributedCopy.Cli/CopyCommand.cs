@@ -10,6 +10,7 @@ public static class CopyCommand
     {
         var options = new CopyOptionsSet();
         var verifyAfter = new Option<bool>("--verify") { Description = "Verify every key after the copy (exit code 1 when differences are found)." };
+        var functions = new Option<bool>("--functions") { Description = "RDB file source: load the file's functions (FUNCTION LOAD REPLACE) into every target master too, before its keys." };
         var detach = new Option<bool>("--detach") { Description = "With --control: start the job and return; follow it with `dcopy status`." };
         var command = kind == JobKind.Verify
             ? new Command("verify", "Compare every key of the source with the target: missing keys, other types, other values, TTL drift. Writes nothing.")
@@ -18,14 +19,23 @@ public static class CopyCommand
         if (kind == JobKind.Copy)
         {
             command.Options.Add(verifyAfter);
+            command.Options.Add(functions);
         }
         command.Options.Add(detach);
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (kind == JobKind.Verify && FileCopy.IsFile(parse, options))
+            {
+                return await FileCopy.VerifyAsync(parse, options, cancellationToken);
+            }
             if (kind == JobKind.Copy && FileCopy.IsFile(parse, options))
             {
-                return await FileCopy.RunAsync(parse, options, parse.GetValue(verifyAfter), parse.GetValue(detach), cancellationToken);
+                return await FileCopy.RunAsync(parse, options, parse.GetValue(verifyAfter), parse.GetValue(detach), parse.GetValue(functions), cancellationToken);
+            }
+            if (kind == JobKind.Copy && parse.GetValue(functions))
+            {
+                throw new CliException(ExitCodes.BadInput, "--functions loads an RDB file's functions; this source is a server: leave it out");
             }
             var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
             Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
@@ -35,7 +45,7 @@ public static class CopyCommand
     }
 
     /// <summary>Starts <paramref name="spec"/> on this process's silo or the silo cluster and follows it to its end (or detaches).</summary>
-    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken)
+    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool? json = null)
     {
         await using var host = await JobHost.StartAsync(parse, cancellationToken);
         var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
@@ -46,14 +56,14 @@ public static class CopyCommand
         var started = await job.StartAsync(spec);
         if (started.Phase is JobPhase.Failed or JobPhase.Paused)
         {
-            return JobWatcher.Summarize(started, TimeSpan.Zero, parse.GetValue(CliOptions.Json));
+            return JobWatcher.Summarize(started, TimeSpan.Zero, json ?? parse.GetValue(CliOptions.Json));
         }
         if (detach && !host.Embedded)
         {
             Console.Error.WriteLine($"job {spec.JobId} started on the silos");
             return ExitCodes.Success;
         }
-        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json))
+        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), json ?? parse.GetValue(CliOptions.Json))
             .WatchAsync(host.Embedded, cancellationToken);
     }
 

@@ -108,13 +108,9 @@ public static class FileCopy
     /// A job that loads the files, one partition each (a worker per file, on any silo that reads the same path), its
     /// checkpoints positions in the files: `dcopy resume` goes on from them, a file replaced meanwhile is refused.
     /// </summary>
-    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, bool verifyAfter, bool detach, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, bool verifyAfter, bool detach, bool functions, CancellationToken cancellationToken)
     {
         var settings = options.CheckSettings(parse, JobKind.Copy);
-        if (verifyAfter)
-        {
-            throw new CliException(ExitCodes.BadInput, "--verify: a file load is checked against a server started on the same file (dcopy verify --source that-server); leave out --verify");
-        }
         var (files, targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
         var specs = new List<RdbFileSpec>();
         foreach (var (path, loader) in files)
@@ -130,8 +126,57 @@ public static class FileCopy
         }
         var rules = options.Selection.Parse(parse);
         var spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);
-        spec = spec with { Files = specs };
+        spec = spec with { Files = specs, CopyFunctions = functions };
         Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database {database} → {CopyCommand.Describe(targetInfo)}");
-        return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken);
+        if (!verifyAfter)
+        {
+            return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken);
+        }
+        // --verify: the load, then every key of the files compared with the target (the JSON is the verify's)
+        var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, json: false);
+        return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, database, cancellationToken) : loaded;
+    }
+
+    /// <summary>`dcopy verify --source rdb:PATH`: every key of the files compared with the target; nothing written.</summary>
+    public static async Task<int> VerifyAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
+    {
+        var (files, _, database) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
+        return await CompareAsync(parse, options, files, database, cancellationToken);
+    }
+
+    private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int database, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = new List<VerifyResult>();
+        foreach (var (path, loader) in files)
+        {
+            var result = await loader.VerifyAsync(database, parse.GetValue(options.TtlTolerance), parse.GetValue(options.Examples), cancellationToken);
+            Console.Error.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}");
+            foreach (var example in result.Examples)
+            {
+                Console.Error.WriteLine("    " + example);
+            }
+            results.Add(result);
+        }
+        var differences = results.Sum(r => r.Differences);
+        Console.Error.WriteLine($"verified {results.Sum(r => r.Compared):N0} keys of {files.Count} file(s) against the target: {(differences == 0 ? "identical" : $"{differences:N0} differences")} (keys the target holds beyond the files are not looked for); {clock.Elapsed.TotalSeconds:F1} s");
+        if (parse.GetValue(CliOptions.Json))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                phase = "completed",
+                seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                verify = new
+                {
+                    compared = results.Sum(r => r.Compared),
+                    missing = results.Sum(r => r.Missing),
+                    typeMismatch = results.Sum(r => r.TypeMismatch),
+                    valueMismatch = results.Sum(r => r.ValueMismatch),
+                    ttlDrift = results.Sum(r => r.TtlDrift),
+                    examples = results.SelectMany(r => r.Examples),
+                },
+            }));
+        }
+        return differences > 0 ? ExitCodes.DifferencesFound : ExitCodes.Success;
     }
 }

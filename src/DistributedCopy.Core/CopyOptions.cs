@@ -68,6 +68,9 @@ public sealed record CopyOptions
     /// </summary>
     public bool ReadFromReplica { get; init; }
 
+    /// <summary>An RDB file's functions (FUNCTION LOAD libraries) are loaded into every target master too (REPLACE), before its keys.</summary>
+    public bool CopyFunctions { get; init; }
+
     /// <summary>Which keys are copied and what they are called on the target (filters, renames, database map); all by default.</summary>
     public KeySelection Selection { get; init; } = KeySelection.All;
 

@@ -39,6 +39,7 @@ public static class Endpoints
         Resuming = resuming,
         RetryBudget = TimeSpan.FromMilliseconds(spec.RetryBudgetMs > 0 ? spec.RetryBudgetMs : 45_000),
         ReadFromReplica = spec.ReadFromReplica,
+        CopyFunctions = spec.CopyFunctions,
         Selection = KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types),
     };
 

@@ -29,7 +29,18 @@ public sealed class FileCopyCliTests
         var first = await DataComparer.CompareAsync(source.Endpoint, cluster.Endpoint, ttlToleranceMs: 2000);
         Assert.True(first.Identical, first.ToString());
 
-        var toServer = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", "redis://" + server.Endpoint.Address + "/3", "--db", "3", "--json", "--progress", "none");
+        // verify of the file against the target: identical, then a key deleted and a value changed are found
+        var verified = await Dcopy.RunAsync("verify", "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json");
+        Assert.True(verified.ExitCode == ExitCodes.Success, verified.ToString());
+        Assert.Equal(report.Total, verified.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        await cluster.ExecuteOnOwnerAsync("DEL", "string:00000001");
+        await cluster.ExecuteOnOwnerAsync("HSET", "hash:00000002", "extra-field", "x");
+        var differs = await Dcopy.RunAsync("verify", "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json");
+        Assert.True(differs.ExitCode == ExitCodes.DifferencesFound, differs.ToString());
+        Assert.Equal(1, differs.Json.GetProperty("verify").GetProperty("missing").GetInt64());
+        Assert.Equal(1, differs.Json.GetProperty("verify").GetProperty("valueMismatch").GetInt64());
+
+        var toServer = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", "redis://" + server.Endpoint.Address + "/3", "--db", "3", "--verify", "--json", "--progress", "none");
         Assert.True(toServer.ExitCode == ExitCodes.Success, toServer.ToString());
         var third = await DataComparer.CompareAsync(source.Endpoint with { Database = 3, NamesDatabase = true }, server.Endpoint with { Database = 3, NamesDatabase = true }, ttlToleranceMs: 2000);
         Assert.True(third.Identical, third.ToString());
@@ -37,5 +48,33 @@ public sealed class FileCopyCliTests
         var missing = await Dcopy.RunAsync("copy", "--source", "rdb:/nonexistent/dump.rdb", "--target", server.Endpoint.Address);
         Assert.True(missing.ExitCode == ExitCodes.BadInput, missing.ToString());
         Assert.Contains("there is no file /nonexistent/dump.rdb", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task AFilesFunctionsAreLoadedIntoEveryMasterWithFunctionsAndOnlyNotedWithout()
+    {
+        await using var source = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.001).LoadAsync(source.Endpoint);
+        await source.ExecuteAsync("FUNCTION", "LOAD", "#!lua name=dcopylib\nredis.register_function('dcopy_echo', function(keys, args) return args[1] end)");
+        var file = await source.SaveToFileAsync();
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+
+        var without = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(target), "--progress", "none");
+        Assert.True(without.ExitCode == ExitCodes.Success, without.ToString());
+        Assert.Contains("--functions loads them", without.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("dcopylib", await target.Nodes[0].ExecuteAsync("FUNCTION", "LIST"), StringComparison.Ordinal);
+
+        var with = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(target), "--functions", "--progress", "none");
+        Assert.True(with.ExitCode == ExitCodes.Success, with.ToString());
+        foreach (var master in await target.MastersAsync())
+        {
+            Assert.Equal("hello", await master.ExecuteAsync("FCALL", "dcopy_echo", "0", "hello"));
+        }
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(report.Total, comparison.SourceKeys);
+
+        var live = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", Dcopy.Address(target), "--functions");
+        Assert.True(live.ExitCode == ExitCodes.BadInput, live.ToString());
     }
 }

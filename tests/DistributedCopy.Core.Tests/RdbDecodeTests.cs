@@ -24,6 +24,10 @@ public sealed class RdbDecodeTests
         Assert.Equal(report.Total, loader.Progress.KeysTyped);
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
         Assert.True(comparison.Identical, comparison.ToString());
+        // verify against the file: values written by type are DUMPed back in the target's own encodings, compared decoded
+        var verify = await loader.VerifyAsync(0, ttlToleranceMs: 2000, maxExamples: 10);
+        Assert.Equal(report.Total, verify.Compared);
+        Assert.True(verify.Differences == 0, verify.ToString());
     }
 
     [RedisTheory]
@@ -55,6 +59,9 @@ public sealed class RdbDecodeTests
         Assert.Contains(loader.Progress.TakeNotes(), n => n.Contains("written by type", StringComparison.Ordinal));
         var comparison = await DataComparer.CompareAsync(reference.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 50);
         Assert.True(comparison.Identical, comparison.ToString());
+        var verify = await loader.VerifyAsync(0, ttlToleranceMs: 2000, maxExamples: 10);
+        Assert.Equal(keys, verify.Compared);
+        Assert.True(verify.Differences == 0, verify.ToString());
     }
 
     [GarnetFact]

@@ -20,13 +20,9 @@ internal sealed class PayloadDecoder : ITypedValueReader, IDisposable
     {
         for (var k = 0; k < keys.Count; k++)
         {
-            var payload = batch.Payload(keys[k]);
-            // type, value, RDB version (2 bytes), CRC64 (8 bytes)
-            _payload.Set(payload[1..^10]);
-            _reader.Seek(0);
             try
             {
-                _reader.Decode(payload[0], BinaryPrimitives.ReadUInt16LittleEndian(payload[^10..]), into[k]);
+                Decode(batch.Payload(keys[k]), into[k]);
             }
             catch (CopyException ex)
             {
@@ -34,6 +30,14 @@ internal sealed class PayloadDecoder : ITypedValueReader, IDisposable
             }
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>A payload (type, value, RDB version in 2 bytes, CRC64 in 8) decoded into <paramref name="into"/>.</summary>
+    public void Decode(ReadOnlySpan<byte> payload, TypedValue into)
+    {
+        _payload.Set(payload[1..^10]);
+        _reader.Seek(0);
+        _reader.Decode(payload[0], BinaryPrimitives.ReadUInt16LittleEndian(payload[^10..]), into);
     }
 
     public void Dispose() => _reader.Dispose();

@@ -24,6 +24,9 @@ internal sealed partial class RdbFileReader(Stream file) : IDisposable
 
     public long Offset => _in.Offset;
 
+    /// <summary>The function libraries' code read so far (they come before the keys).</summary>
+    public List<string> Functions { get; } = [];
+
     public void ReadHeader()
     {
         var magic = _in.ReadBytes(9);
@@ -84,8 +87,8 @@ internal sealed partial class RdbFileReader(Stream file) : IDisposable
                     SkipModuleAux();
                     break;
                 case 0xF5:
-                    ReadString();
-                    Note("the file holds functions (FUNCTION LOAD libraries): they are not copied");
+                    Functions.Add(Encoding.UTF8.GetString(ReadString()));
+                    Note("the file holds functions (FUNCTION LOAD libraries): --functions loads them into the target");
                     break;
                 case 0xF4:
                     ReadLength(out _);
@@ -103,6 +106,14 @@ internal sealed partial class RdbFileReader(Stream file) : IDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>The function libraries, which come before the first key (read up to it, no further).</summary>
+    public List<string> FunctionsBeforeKeys()
+    {
+        using var keys = Entries().GetEnumerator();
+        keys.MoveNext();
+        return Functions;
     }
 
     public void Dispose() => _in.Dispose();

@@ -71,6 +71,10 @@ public sealed class RdbLoader
         var runner = new PipelineRunner(_options, Progress);
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
+        if (_options.CopyFunctions)
+        {
+            await LoadFunctionsAsync(cancellationToken).ConfigureAwait(false);
+        }
         var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed);
         // auto: by RESTORE as the file holds each value, decoded and by type where the target refuses the payload (a newer
         // RDB version, a type it lacks); typed: every value decoded; dump: RESTORE only
@@ -92,6 +96,54 @@ public sealed class RdbLoader
         {
             Progress.AddNote($"{Path.GetFileName(_path)}: {note}");
         }
+    }
+
+    /// <summary>
+    /// Compares every key of <paramref name="database"/> in the file (expired ones left out, filters and renames as for the
+    /// load) with the target: missing, of another type, another value, expiry further apart than <paramref name="ttlToleranceMs"/>.
+    /// Keys the target holds beyond the file's are not looked for. Writes nothing.
+    /// </summary>
+    public async Task<VerifyResult> VerifyAsync(int database, long ttlToleranceMs, int maxExamples, CancellationToken cancellationToken = default)
+    {
+        var result = new VerifyResult(maxExamples);
+        var runner = new PipelineRunner(_options, Progress);
+        await runner.RunAsync([new RdbFileSource(_path, database, new RdbFileStats(), _options.MaxBatchBytes, RdbPosition.Start, null)],
+            () => new FileBatchVerifier(_target, _options, Progress, result, ttlToleranceMs), cancellationToken, _options.Selection).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// The file's function libraries (records before its first key; read again on a resume) loaded into every target
+    /// master with FUNCTION LOAD REPLACE: a cluster runs a function on the master that owns its keys.
+    /// </summary>
+    private async Task LoadFunctionsAsync(CancellationToken cancellationToken)
+    {
+        var libraries = new List<string>();
+        using (var reader = new RdbFileReader(File.OpenRead(_path)))
+        {
+            reader.ReadHeader();
+            libraries.AddRange(reader.FunctionsBeforeKeys());
+        }
+        if (libraries.Count == 0)
+        {
+            return;
+        }
+        foreach (var master in _target.Topology.Shards.Select(s => s.Master))
+        {
+            await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
+            foreach (var code in libraries)
+            {
+                try
+                {
+                    await connection.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", code).ConfigureAwait(false);
+                }
+                catch (RespException ex)
+                {
+                    throw new CopyException($"--functions: {master.Address} refuses FUNCTION LOAD ({ex.Message}); leave out --functions to load the keys alone");
+                }
+            }
+        }
+        Progress.AddNote($"{Path.GetFileName(_path)}: {libraries.Count} function libraries loaded into {_target.Topology.Shards.Count} target master(s)");
     }
 
     /// <summary>Reads the whole file without writing anything: what <c>dcopy plan</c> prints of a file (up to damage, if any).</summary>
