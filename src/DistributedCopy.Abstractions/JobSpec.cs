@@ -73,4 +73,10 @@ public sealed record JobSpec(
 
     /// <summary>RDB files: their function libraries are loaded into every target master too.</summary>
     [Id(26)] public bool CopyFunctions { get; init; }
+
+    /// <summary>
+    /// Partitions the client planned while the silo started (copy and verify of a Redis source); empty: the coordinator
+    /// plans. Only a balance: every slot is in one partition either way, and a resume keeps the stored plan.
+    /// </summary>
+    [Id(27)] public IReadOnlyList<Partition> Plan { get; init; } = [];
 }

@@ -37,23 +37,41 @@ public static class CopyCommand
             {
                 throw new CliException(ExitCodes.BadInput, "--functions loads an RDB file's functions; this source is a server: leave it out");
             }
-            var (spec, source, target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
-            Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
-            return await RunJobAsync(parse, spec, parse.GetValue(detach), cancellationToken);
+            PhaseClock.Mark("parsed");
+            // the silo starts while both sides are checked and the slots planned: most of a small job's fixed cost
+            var hosting = Task.Run(() => JobHost.StartAsync(parse, cancellationToken), cancellationToken);
+            JobSpec spec;
+            try
+            {
+                (spec, var source, var target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
+                Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
+                var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
+                var plan = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);
+                spec = spec with { Plan = [.. plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard })] };
+                PhaseClock.Mark("checked both sides, planned");
+            }
+            catch
+            {
+                await JobHost.AbandonAsync(hosting);
+                throw;
+            }
+            return await RunJobAsync(parse, spec, parse.GetValue(detach), cancellationToken, hosting: hosting);
         });
         return command;
     }
 
     /// <summary>Starts <paramref name="spec"/> on this process's silo or the silo cluster and follows it to its end (or detaches).</summary>
-    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool? json = null)
+    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool? json = null, Task<JobHost>? hosting = null)
     {
-        await using var host = await JobHost.StartAsync(parse, cancellationToken);
+        await using var host = await (hosting ?? JobHost.StartAsync(parse, cancellationToken));
+        PhaseClock.Mark("silo started");
         var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
         if (await job.GetSpecAsync() is not null)
         {
             throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
         }
         var started = await job.StartAsync(spec);
+        PhaseClock.Mark("job started");
         if (started.Phase is JobPhase.Failed or JobPhase.Paused)
         {
             return JobWatcher.Summarize(started, TimeSpan.Zero, json ?? parse.GetValue(CliOptions.Json));

@@ -111,29 +111,42 @@ public static class FileCopy
     public static async Task<int> RunAsync(ParseResult parse, CopyOptionsSet options, bool verifyAfter, bool detach, bool functions, CancellationToken cancellationToken)
     {
         var settings = options.CheckSettings(parse, JobKind.Copy);
-        var (files, targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
-        var specs = new List<RdbFileSpec>();
-        foreach (var (path, loader) in files)
+        // the silo starts while the files are checked
+        var hosting = Task.Run(() => JobHost.StartAsync(parse, cancellationToken), cancellationToken);
+        List<(string Path, RdbLoader Loader)> files;
+        int database;
+        JobSpec spec;
+        try
         {
-            var stats = RdbLoader.Summarize(path);
-            specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
-            Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
-                + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
-            if (stats.Damage is not null)
+            (files, var targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
+            var specs = new List<RdbFileSpec>();
+            foreach (var (path, loader) in files)
             {
-                Console.Error.WriteLine($"  damaged: {stats.Damage}; the keys before it are loaded, then the job pauses there");
+                var stats = RdbLoader.Summarize(path);
+                specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
+                Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
+                    + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
+                if (stats.Damage is not null)
+                {
+                    Console.Error.WriteLine($"  damaged: {stats.Damage}; the keys before it are loaded, then the job pauses there");
+                }
             }
+            var rules = options.Selection.Parse(parse);
+            spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);
+            spec = spec with { Files = specs, CopyFunctions = functions };
+            Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database {database} → {CopyCommand.Describe(targetInfo)}");
         }
-        var rules = options.Selection.Parse(parse);
-        var spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);
-        spec = spec with { Files = specs, CopyFunctions = functions };
-        Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database {database} → {CopyCommand.Describe(targetInfo)}");
+        catch
+        {
+            await JobHost.AbandonAsync(hosting);
+            throw;
+        }
         if (!verifyAfter)
         {
-            return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken);
+            return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken, hosting: hosting);
         }
         // --verify: the load, then every key of the files compared with the target (the JSON is the verify's)
-        var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, json: false);
+        var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, json: false, hosting: hosting);
         return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, database, cancellationToken) : loaded;
     }
 

@@ -73,6 +73,19 @@ public sealed class JobHost : IAsyncDisposable
         return options;
     }
 
+    /// <summary>A host started for a job that will not run (its checks failed): stopped, whatever became of its start.</summary>
+    public static async Task AbandonAsync(Task<JobHost> hosting)
+    {
+        try
+        {
+            await (await hosting).DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // the start failed too (a state directory in use, no silo): the check's error is the one to tell
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -83,6 +96,7 @@ public sealed class JobHost : IAsyncDisposable
         {
             _host.Dispose();
             _lock?.Dispose();
+            PhaseClock.Mark("silo stopped");
         }
     }
 

@@ -46,6 +46,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             {
             }
         }
+        PhaseClock.Mark("job finished");
         return Summarize(status, clock.Elapsed, json);
     }
 
@@ -95,6 +96,9 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 slotsDone = status.SlotsDone,
                 slotsTotal = status.SlotsTotal,
                 seconds = Math.Round(elapsed.TotalSeconds, 3),
+                // this process so far (an embedded run: the silo's work included), for sizing and the benchmark
+                cpuSeconds = Math.Round(PhaseClock.Resources().CpuSeconds, 3),
+                peakRssBytes = PhaseClock.Resources().PeakRssBytes,
                 verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, examples = r.Examples } : null,
             }));
         }

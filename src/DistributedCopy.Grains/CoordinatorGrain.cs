@@ -66,6 +66,10 @@ public sealed partial class CoordinatorGrain(
                 var database = spec.Databases.Count > 0 ? spec.Databases[0] : 0;
                 State.Partitions = [.. spec.Files.Select((f, i) => new Partition(i, 0, HashSlot.Count - 1, f.Keys, database) { Shard = Path.GetFileName(f.Path), FileIndex = i })];
             }
+            else if (spec.Plan.Count > 0 && spec.Kind != JobKind.Sync)
+            {
+                State.Partitions = [.. spec.Plan];
+            }
             else
             {
                 var source = await ClusterView.OpenAsync(Endpoints.ToCore(spec.Source), new Dictionary<string, string>(), CancellationToken.None);

@@ -17,6 +17,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private CopyEngine? _engine;
+    private bool _engineResuming;
 
     private string JobId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
 
@@ -64,6 +66,10 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or OrleansException)
         {
             // stopped, or the coordinator is moving: the coordinator's next tick starts the loop again
+        }
+        finally
+        {
+            await DropEngineAsync();
         }
     }
 
@@ -127,12 +133,14 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             }
             else
             {
-                engine = await CopyEngine.OpenAsync(source, target, copyOptions, linked.Token);
+                engine = await EngineAsync(source, target, copyOptions, lease.Resumed, linked.Token);
                 work = partition.IsDatabase
                     ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
                     : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
             progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
+            // a shared engine's counters go on from the last lease's
+            reported = Snapshot(progress);
             while (true)
             {
                 var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
@@ -150,6 +158,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
         {
             await StopWorkAsync(linked, work);
+            await DropEngineAsync();
             if (progress is not null)
             {
                 // what was written before the failure is committed first: a resume starts right at the failure
@@ -163,14 +172,34 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             // a lost lease, a stop, or a report that did not get through: no batch of this lease may still be writing
             // when the worker takes another lease (or the job ends)
             await StopWorkAsync(linked, work);
-            if (engine is not null)
-            {
-                await engine.DisposeAsync();
-            }
             if (verifier is not null)
             {
                 await verifier.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// The engine of this worker's copy leases: opened once and kept across leases (its views of both sides, its batch pool,
+    /// the payload sizes it learned), not once per lease; a lease that failed drops it, so the next opens a fresh one.
+    /// </summary>
+    private async Task<CopyEngine> EngineAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions copyOptions, bool resuming, CancellationToken cancellationToken)
+    {
+        if (_engine is null || _engineResuming != resuming)
+        {
+            await DropEngineAsync();
+            _engine = await CopyEngine.OpenAsync(source, target, copyOptions, cancellationToken);
+            _engineResuming = resuming;
+        }
+        return _engine;
+    }
+
+    private async Task DropEngineAsync()
+    {
+        if (_engine is not null)
+        {
+            await _engine.DisposeAsync();
+            _engine = null;
         }
     }
 
