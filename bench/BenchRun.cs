@@ -115,6 +115,11 @@ internal static partial class BenchRun
             {
                 rows.Add(new Row("dcopy copy: embedded silo, 4 worker grains, per-slot checkpoints, loopback", dcopy, dcopyKeys, report.Total));
             }
+            // the fixed cost alone: an empty 3-master source
+            await using var empty = await RedisCluster.StartAsync(masters: 3);
+            await FlushAsync(target);
+            var nothing = await DcopyAsync(empty, target, 0);
+            rows.Add(new Row("dcopy copy of an empty 3-master cluster (the fixed cost: process, silo, checks, planning)", nothing, await KeyCounter.DbSizeAsync(target.Endpoint), 0));
         }
         var oneKey = await Baselines.OneKeyAtATimeAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), (int)Math.Min(20_000, report.Total));
         rows.Add(new Row("one key at a time (DUMP, PTTL, RESTORE, each a round trip), loopback", oneKey));
@@ -214,8 +219,9 @@ internal static partial class BenchRun
         }
         var summary = JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement;
         var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
-            summary.GetProperty("errors").GetInt64(), clock.Elapsed.TotalSeconds, 0, 0);
-        Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s");
+            summary.GetProperty("errors").GetInt64(), clock.Elapsed.TotalSeconds,
+            summary.TryGetProperty("cpuSeconds", out var cpu) ? cpu.GetDouble() : 0, summary.TryGetProperty("peakRssBytes", out var rss) ? rss.GetInt64() : 0);
+        Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s, {figures.CpuSeconds:F2} s CPU, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
         return figures;
     }
 

@@ -40,7 +40,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
             try
             {
-                await Task.Delay(500, cancellationToken);
+                // in-process status is a local call: look often, so a job's end is seen at once (a remote silo: twice a second)
+                await Task.Delay(embedded ? 100 : 500, cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -12,6 +12,7 @@ public sealed class CopyEngine : IAsyncDisposable
     private readonly PipelineRunner _runner;
     private readonly PayloadEstimate _estimate = new();
     private readonly ByteBudget _budget;
+    private readonly System.Collections.Concurrent.ConcurrentBag<IBatchProcessor> _idle = [];
 
     private CopyEngine(EngineSides sides, CopyOptions options)
     {
@@ -52,7 +53,13 @@ public sealed class CopyEngine : IAsyncDisposable
             Progress.AddSlotCompleted();
             slotCompleted?.Invoke(slot);
         });
-        return _runner.RunAsync(SlotSource.ForShards(Source, slots, tracker, _options, Progress), () => NewPipeline(Source, Target), cancellationToken, _options.Selection);
+        // pipelines (their connections, buffers and learned sizes) outlive a call: a worker copies many slot ranges in turn
+        return _runner.RunAsync(SlotSource.ForShards(Source, slots, tracker, _options, Progress), () => _idle.TryTake(out var idle) ? idle : NewPipeline(Source, Target),
+            cancellationToken, _options.Selection, pipeline =>
+            {
+                _idle.Add(pipeline);
+                return ValueTask.CompletedTask;
+            });
     }
 
     /// <summary>
@@ -67,10 +74,13 @@ public sealed class CopyEngine : IAsyncDisposable
             .ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        while (_idle.TryTake(out var pipeline))
+        {
+            await pipeline.DisposeAsync().ConfigureAwait(false);
+        }
         _sides.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>

@@ -98,6 +98,8 @@ public sealed partial class CoordinatorGrain(
         {
             await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
             StartTimer();
+            // the workers start now, not at the timer's first tick
+            await EnsureWorkersAsync();
         }
         return Status();
     }

@@ -14,7 +14,9 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
     private RenameLedger? _renamed;
 
     /// <summary>Runs the sources; their keys go through <paramref name="selection"/> (filters, renames) when given.</summary>
-    public async Task RunAsync(IReadOnlyList<IKeySource> sources, Func<IBatchProcessor> processor, CancellationToken cancellationToken, KeySelection? selection = null)
+    /// <paramref name="release"/> (when given) takes back each pipeline that ended cleanly, to be used again; others are disposed.
+    public async Task RunAsync(IReadOnlyList<IKeySource> sources, Func<IBatchProcessor> processor, CancellationToken cancellationToken, KeySelection? selection = null,
+        Func<IBatchProcessor, ValueTask>? release = null)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
@@ -35,7 +37,7 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
             }, failed));
             for (var p = 0; p < options.PipelinesPerShard; p++)
             {
-                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, source, processor, failed.Token), failed));
+                tasks.Add(GuardAsync(() => PipelineAsync(channel.Reader, source, processor, release, failed.Token), failed));
             }
         }
         var all = Task.WhenAll(tasks);
@@ -57,9 +59,11 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
         }
     }
 
-    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, IKeySource source, Func<IBatchProcessor> processor, CancellationToken cancellationToken)
+    private async Task PipelineAsync(ChannelReader<KeyBatch> batches, IKeySource source, Func<IBatchProcessor> processor, Func<IBatchProcessor, ValueTask>? release,
+        CancellationToken cancellationToken)
     {
         IBatchProcessor? pipeline = null;
+        var clean = false;
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -75,10 +79,15 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
                 source.Completed(batch);
                 _pool.Return(batch);
             }
+            clean = true;
         }
         finally
         {
-            if (pipeline is not null)
+            if (pipeline is not null && clean && release is not null)
+            {
+                await release(pipeline).ConfigureAwait(false);
+            }
+            else if (pipeline is not null)
             {
                 await pipeline.DisposeAsync().ConfigureAwait(false);
             }
