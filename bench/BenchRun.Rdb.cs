@@ -44,7 +44,7 @@ internal static partial class BenchRun
     {
         var state = Path.Combine(Path.GetTempPath(), $"dcopy-bench-state-{Guid.NewGuid():N}");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", "rdb:" + file, "--target", target.Endpoint.Address, "--mode", mode, "--state-dir", state, "--json", "--progress", "none" })
+        foreach (var arg in new[] { Path.Combine(dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", "rdb:" + file, "--target", target.Endpoint.Address, "--mode", mode, "--state-dir", state, "--json", "--progress", "none" })
         {
             start.ArgumentList.Add(arg);
         }

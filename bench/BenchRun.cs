@@ -14,6 +14,8 @@ internal static partial class BenchRun
     public static async Task<int> RunAsync(Args args)
     {
         var scale = args.Double("scale", 1);
+        // dcopy as an operator installs it (a ReadyToRun publish), or this build's
+        dcopyDirectory = args.Get("dcopy-dir", "") is { Length: > 0 } installed ? installed : null;
         var latency = args.Double("latency-ms", 1);
         var pipelines = args.Int("pipelines", 4);
         var batch = args.Int("batch", 1000);
@@ -202,7 +204,7 @@ internal static partial class BenchRun
     {
         var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(directory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
+        foreach (var arg in new[] { Path.Combine(directory ?? dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
         {
             start.ArgumentList.Add(arg);
         }
@@ -224,6 +226,8 @@ internal static partial class BenchRun
         Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s, {figures.CpuSeconds:F2} s CPU, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
         return figures;
     }
+
+    private static string? dcopyDirectory;
 
     private static async Task FlushAsync(RedisCluster cluster)
     {
