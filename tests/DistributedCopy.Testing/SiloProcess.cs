@@ -29,17 +29,27 @@ public sealed class SiloProcess : IAsyncDisposable
     public bool Is(string siloIdentity) => siloIdentity.Contains($":{SiloPort}:", StringComparison.Ordinal);
 
     /// <summary>Starts a silo; <paramref name="environment"/> adds variables to its environment (job secrets, the control's password).</summary>
-    public static async Task<SiloProcess> StartAsync(RedisServer control, string clusterId, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<SiloProcess> StartAsync(RedisServer control, string clusterId, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync(control.Endpoint.Address, clusterId, environment);
+
+    /// <summary>
+    /// A silo reaching its control Redis at <paramref name="controlAddress"/>; with <paramref name="lab"/>, on host
+    /// <paramref name="host"/> of that lab (its own namespace, advertising the host's address), as on a machine of its own.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string controlAddress, string clusterId, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null, int host = 0)
     {
         var siloPort = PortAllocator.Next();
         var gatewayPort = PortAllocator.Next();
         var dll = Path.Combine(AppContext.BaseDirectory, "DistributedCopy.Silo.dll");
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(lab is null ? "dotnet" : "ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
-        foreach (var arg in new[] { dll, "--control", control.Endpoint.Address, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        // `ip netns exec` runs the silo in the namespace as the same process (exec): its PID is the silo's
+        string[] prefix = lab is null ? [] : ["netns", "exec", lab.Namespace(host), "dotnet"];
+        string[] advertise = lab is null ? [] : ["--advertise", lab.HostAddress(host)];
+        foreach (var arg in (string[])[.. prefix, dll, "--control", controlAddress, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. advertise])
         {
             start.ArgumentList.Add(arg);
         }
