@@ -173,7 +173,9 @@ internal static partial class BenchRun
 
         var rdbLine = args.Flag("rdb") ? await RdbRowAsync(target, scale, local.KeysPerSecond) : null;
 
-        Write(rows, output, scale, latency, syncLine, rdbLine);
+        var hostsLines = args.Flag("hosts") ? string.Join("\n\n", await HostsRowsAsync(args.Double("hosts-scale", 0.2))) : null;
+
+        Write(rows, output, scale, latency, syncLine, rdbLine, hostsLines);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 

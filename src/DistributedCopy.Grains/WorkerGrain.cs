@@ -134,13 +134,14 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             else
             {
                 engine = await EngineAsync(source, target, copyOptions, lease.Resumed, linked.Token);
+                // a shared engine's counters go on from its last lease's: this lease's are what they add from here (taken
+                // before the work starts, which counts from its first step)
+                reported = Snapshot(engine.Progress);
                 work = partition.IsDatabase
                     ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
                     : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
             }
             progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
-            // a shared engine's counters go on from the last lease's
-            reported = Snapshot(progress);
             while (true)
             {
                 var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
