@@ -63,7 +63,7 @@ internal static partial class BenchRun
             JsonElement status;
             while (true)
             {
-                var (json, text) = await RunDcopyAsync(["status", job, "--json", .. host]);
+                var (json, text, _) = await RunDcopyAsync(["status", job, "--json", .. host]);
                 status = json;
                 if (text.Contains($"job {job}: completed", StringComparison.Ordinal))
                 {
@@ -99,24 +99,5 @@ internal static partial class BenchRun
         var stat = File.ReadAllText($"/proc/{silo.Pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    private static async Task<(JsonElement Json, string Stderr)> RunDcopyAsync(string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[Path.Combine(dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), .. arguments])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dcopy");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = (await stdout).Trim();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dcopy {arguments[0]} failed with {process.ExitCode}: {stderr}");
-        }
-        return (output.Length > 0 ? JsonDocument.Parse(output.Split('\n')[^1]).RootElement.Clone() : default, stderr);
     }
 }

@@ -43,22 +43,8 @@ internal static partial class BenchRun
     private static async Task<(double Seconds, long Keys)> LoadFileAsync(string file, RedisCluster target, string mode)
     {
         var state = Path.Combine(Path.GetTempPath(), $"dcopy-bench-state-{Guid.NewGuid():N}");
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", "rdb:" + file, "--target", target.Endpoint.Address, "--mode", mode, "--state-dir", state, "--json", "--progress", "none" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dcopy");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        clock.Stop();
+        var (summary, _, seconds) = await RunDcopyAsync(["copy", "--source", "rdb:" + file, "--target", target.Endpoint.Address, "--mode", mode, "--state-dir", state, "--json", "--progress", "none"]);
         Directory.Delete(state, recursive: true);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dcopy failed with {process.ExitCode}: {await stderr}");
-        }
-        return (clock.Elapsed.TotalSeconds, JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement.GetProperty("keysCopied").GetInt64());
+        return (seconds, summary.GetProperty("keysCopied").GetInt64());
     }
 }

@@ -205,8 +205,25 @@ internal static partial class BenchRun
     private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys, string? directory = null)
     {
         var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var (summary, _, seconds) = await RunDcopyAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state], directory);
+        Directory.Delete(state, recursive: true);
+        var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
+            summary.GetProperty("errors").GetInt64(), seconds,
+            summary.TryGetProperty("cpuSeconds", out var cpu) ? cpu.GetDouble() : 0, summary.TryGetProperty("peakRssBytes", out var rss) ? rss.GetInt64() : 0);
+        Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s, {figures.CpuSeconds:F2} s CPU, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
+        return figures;
+    }
+
+    private static string? dcopyDirectory;
+
+    /// <summary>
+    /// dcopy (from <paramref name="directory"/>, else the one --dcopy-dir names, else this build's) run to its end, timed from
+    /// outside, 30 minutes at most: its last JSON line (default when it printed none), its stderr and the wall seconds.
+    /// </summary>
+    private static async Task<(JsonElement Summary, string Stderr, double Seconds)> RunDcopyAsync(string[] arguments, string? directory = null)
+    {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(directory ?? dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), "copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state })
+        foreach (var arg in (string[])[Path.Combine(directory ?? dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), .. arguments])
         {
             start.ArgumentList.Add(arg);
         }
@@ -214,22 +231,26 @@ internal static partial class BenchRun
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dcopy");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(30)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"dcopy {arguments[0]} did not end within 30 minutes");
+            }
+        }
         clock.Stop();
-        Directory.Delete(state, recursive: true);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dcopy failed with {process.ExitCode}: {await stderr}");
+            throw new InvalidOperationException($"dcopy {arguments[0]} failed with {process.ExitCode}: {await stderr}");
         }
-        var summary = JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement;
-        var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
-            summary.GetProperty("errors").GetInt64(), clock.Elapsed.TotalSeconds,
-            summary.TryGetProperty("cpuSeconds", out var cpu) ? cpu.GetDouble() : 0, summary.TryGetProperty("peakRssBytes", out var rss) ? rss.GetInt64() : 0);
-        Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s, {figures.CpuSeconds:F2} s CPU, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
-        return figures;
+        var output = (await stdout).Trim();
+        return (output.Length > 0 ? JsonDocument.Parse(output.Split('\n')[^1]).RootElement.Clone() : default, await stderr, clock.Elapsed.TotalSeconds);
     }
-
-    private static string? dcopyDirectory;
 
     private static async Task FlushAsync(RedisCluster cluster)
     {

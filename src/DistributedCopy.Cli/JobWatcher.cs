@@ -78,6 +78,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         }
         if (json)
         {
+            var (cpuSeconds, peakRssBytes) = PhaseClock.Resources();
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 jobId = status.JobId,
@@ -98,8 +99,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 slotsTotal = status.SlotsTotal,
                 seconds = Math.Round(elapsed.TotalSeconds, 3),
                 // this process so far (an embedded run: the silo's work included), for sizing and the benchmark
-                cpuSeconds = Math.Round(PhaseClock.Resources().CpuSeconds, 3),
-                peakRssBytes = PhaseClock.Resources().PeakRssBytes,
+                cpuSeconds = Math.Round(cpuSeconds, 3),
+                peakRssBytes,
                 verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, examples = r.Examples } : null,
             }));
         }

@@ -9,7 +9,8 @@ namespace DistributedCopy.Core.Files;
 internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes, string position, Action<string>? committed) : IKeySource
 {
     private readonly CursorTracker _positions = new(p => committed?.Invoke(p));
-    private string _last = "";
+    // the position after the last entry read (offset -1: none yet), made text only when a batch boundary commits it
+    private (long Offset, int Database) _last = (-1, 0);
 
     public async Task ListAsync(BatchBuilder output, CancellationToken cancellationToken)
     {
@@ -35,9 +36,9 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
         }
         stats.Notes.AddRange(reader.Notes);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (_last.Length > 0)
+        if (_last.Offset >= 0)
         {
-            _positions.Reached(_last, output.LastSequence);
+            _positions.Reached(RdbPosition.Format(_last.Offset, _last.Database), output.LastSequence);
         }
     }
 
@@ -53,7 +54,6 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
         foreach (var entry in reader.Entries(selected))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var position = RdbPosition.Format(entry.EndOffset, entry.Database);
             if (entry.Database != database)
             {
                 stats.AddOther(entry.Database);
@@ -66,14 +66,14 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
             {
                 stats.AddKey(entry.Type, entry.Payload.Length);
                 output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
-                if (output.LastSequence != lastSequence && _last.Length > 0)
+                if (output.LastSequence != lastSequence && _last.Offset >= 0)
                 {
-                    _positions.Reached(_last, lastSequence);
+                    _positions.Reached(RdbPosition.Format(_last.Offset, _last.Database), lastSequence);
                 }
                 lastSequence = output.LastSequence;
                 await output.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
-            _last = position;
+            _last = (entry.EndOffset, entry.Database);
         }
     }
 }
