@@ -11,7 +11,7 @@ public static class CancelCommand
         command.WithHostOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var host = await JobHost.StartAsync(parse, cancellationToken);
+            await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
             var status = await (await host.FindJobAsync(parse)).CancelAsync();
             Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}");
             return ExitCodes.Success;

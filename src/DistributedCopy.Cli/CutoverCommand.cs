@@ -22,65 +22,27 @@ public static class CutoverCommand
                 throw new CliException(ExitCodes.BadInput, "--timeout takes 1 to 86400 seconds, --hold 0 to 86400");
             }
             var order = new CutoverOrder(parse.GetValue(pause), parse.GetValue(hold), seconds);
-            if (parse.GetValue(CliOptions.Control) is not null)
-            {
-                return await OnSilosAsync(parse, order, cancellationToken);
-            }
-            var job = parse.GetValue(CliOptions.JobId)!;
-            var files = SyncFiles.For(parse.GetValue(CliOptions.StateDir)!, job);
-            if (!files.Started)
-            {
-                throw new CliException(ExitCodes.BadInput, $"no sync {job} in {parse.GetValue(CliOptions.StateDir)}");
-            }
-            if (!files.Running)
-            {
-                throw new CliException(ExitCodes.BadInput, $"sync {job} is not running: start it again with the same `dcopy sync` command (it resumes), then cut over");
-            }
-            files.RequestCutover(new CutoverRequest(order.PauseWrites, order.HoldSeconds, seconds));
-            var deadline = DateTime.UtcNow.AddSeconds(seconds + 60);
-            System.Text.Json.JsonElement report;
-            while (true)
-            {
-                if (files.Report is { } written)
-                {
-                    report = written;
-                    break;
-                }
-                if (DateTime.UtcNow > deadline || !files.Running)
-                {
-                    // the sync writes its report before it lets go of the lock: one more look
-                    report = files.Report ?? throw new CliException(ExitCodes.JobFailed, $"sync {job} did not report its cutover{(files.Running ? $" within {seconds + 60:0} s" : ": it stopped (see its output)")}");
-                    break;
-                }
-                await Task.Delay(200, cancellationToken);
-            }
-            Console.Error.WriteLine(report.GetProperty("text").GetString());
-            foreach (var check in report.GetProperty("checks").EnumerateArray())
-            {
-                Console.Error.WriteLine("  " + check.GetString());
-            }
-            if (parse.GetValue(CliOptions.Json))
-            {
-                Console.WriteLine(report.GetRawText());
-            }
-            return report.GetProperty("inSync").GetBoolean() ? ExitCodes.Success : ExitCodes.Behind;
+            return await RunAsync(parse, order, cancellationToken);
         });
         return command;
     }
 
-    /// <summary>A sync on a silo cluster: the coordinator pauses (where asked) and tells each partition to drain; waits for the report.</summary>
-    private static async Task<int> OnSilosAsync(ParseResult parse, CutoverOrder order, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sync's coordinator (in the dcopy that runs it, or on the silo cluster) pauses the source (where asked) and tells
+    /// each partition to drain and check; waits for the report.
+    /// </summary>
+    private static async Task<int> RunAsync(ParseResult parse, CutoverOrder order, CancellationToken cancellationToken)
     {
-        await using var host = await JobHost.StartAsync(parse, cancellationToken);
+        await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
         var job = await host.FindJobAsync(parse);
         var status = await job.GetStatusAsync();
         if (status.Kind != JobKind.Sync)
         {
             throw new CliException(ExitCodes.BadInput, $"job {status.JobId} is a {status.Kind.ToString().ToLowerInvariant()}, not a sync");
         }
-        if (status.Phase is not (JobPhase.Syncing or JobPhase.CuttingOver))
+        if (status.Phase is not (JobPhase.Syncing or JobPhase.CuttingOver) || host.Embedded)
         {
-            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is {status.Phase.ToString().ToLowerInvariant()}{(status.Phase == JobPhase.Paused ? $": `dcopy resume {status.JobId} --control …` continues it, then cut over" : "")}");
+            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is {(host.Embedded && status.Phase == JobPhase.Syncing ? "not running (its dcopy stopped)" : status.Phase.ToString().ToLowerInvariant())}{(host.Embedded || status.Phase == JobPhase.Paused ? ": start it again with the same `dcopy sync` command (it resumes), then cut over" : "")}");
         }
         status = await job.CutoverAsync(order);
         var deadline = DateTime.UtcNow.AddSeconds(order.TimeoutSeconds + 90);

@@ -8,29 +8,46 @@ namespace DistributedCopy.Cli;
 
 /// <summary>
 /// Where jobs run: an in-process silo with its state in files (embedded, the default), or a silo cluster reached through
-/// its control Redis (<c>--control</c>).
+/// its control Redis (<c>--control</c>). A command that only looks at or steers a job (status, cutover, cancel) attaches
+/// to the embedded silo of the dcopy that holds the state directory, through that silo's gateway on loopback.
 /// </summary>
 public sealed class JobHost : IAsyncDisposable
 {
+    private const string GatewayFile = "gateway";
     private readonly IHost _host;
     private readonly FileStream? _lock;
+    private readonly string? _gatewayFile;
 
-    private JobHost(IHost host, FileStream? stateLock, bool embedded)
+    private JobHost(IHost host, FileStream? stateLock, bool embedded, string? gatewayFile = null, bool attached = false)
     {
         _host = host;
         _lock = stateLock;
+        _gatewayFile = gatewayFile;
         Embedded = embedded;
+        Attached = attached;
     }
 
+    /// <summary>The job runs in this process (its silo stops when this process does).</summary>
     public bool Embedded { get; }
+
+    /// <summary>A client of the embedded silo another dcopy on this machine runs (the state directory's holder).</summary>
+    public bool Attached { get; }
+
+    /// <summary>Where the job lives, for messages: "in the state directory …", "in the dcopy running on …", "on the silo cluster".</summary>
+    public string Where(string stateDirectory) => Embedded ? "in the state directory " + stateDirectory
+        : Attached ? $"in the dcopy running on the state directory {stateDirectory}" : "on the silo cluster";
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken) =>
+    /// <param name="attach">
+    /// The command only looks at or steers a job: where another dcopy holds the state directory, attach to its silo
+    /// instead of refusing.
+    /// </param>
+    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken, bool attach = false) =>
         StartAsync(parse.GetValue(CliOptions.Control) is { } control ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(control, "control")).Endpoint : null,
-            parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken);
+            parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach);
 
-    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken)
+    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken, bool attach = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -52,11 +69,66 @@ public sealed class JobHost : IAsyncDisposable
             }
             return new JobHost(clientHost, null, embedded: false);
         }
-        var stateLock = LockStateDirectory(stateDirectory);
-        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory));
+        var stateLock = LockStateDirectory(stateDirectory, attach);
+        if (stateLock is null)
+        {
+            return await AttachAsync(builder, stateDirectory, cancellationToken);
+        }
+        var gateway = SiloSetup.FreeLoopbackPort();
+        // a command that only looks at jobs starts none (a job its dcopy left behind waits for `dcopy resume`)
+        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, gateway, runsJobs: !attach));
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return new JobHost(host, stateLock, embedded: true);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            host.Dispose();
+            await stateLock.DisposeAsync();
+            throw;
+        }
+        // the port only: the state directory is the user's own (0700), and the gateway listens on loopback
+        var gatewayFile = Path.Combine(stateDirectory, GatewayFile);
+        File.WriteAllText(gatewayFile, gateway.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new JobHost(host, stateLock, embedded: true, gatewayFile);
+    }
+
+    /// <summary>A client of the silo the state directory's holder runs, through the gateway port it wrote there.</summary>
+    private static async Task<JobHost> AttachAsync(HostApplicationBuilder builder, string stateDirectory, CancellationToken cancellationToken)
+    {
+        var inUse = $"the state directory {stateDirectory} is in use by another dcopy";
+        if (!int.TryParse(TryRead(Path.Combine(stateDirectory, GatewayFile)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            throw new CliException(ExitCodes.BadInput, inUse + " that does not say how to reach its jobs (it is starting or stopping): try again in a moment");
+        }
+        builder.UseOrleansClient(c => c.UseEmbeddedGateway(port));
+        var clientHost = builder.Build();
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(15));
+            await clientHost.StartAsync(deadline.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            clientHost.Dispose();
+            throw new CliException(ExitCodes.CannotConnect, $"{inUse}, and its silo does not answer on 127.0.0.1:{port} ({ex.GetType().Name})");
+        }
+        return new JobHost(clientHost, null, embedded: false, attached: true);
+    }
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.Cluster.RedisEndpoint endpoint)
@@ -95,30 +167,49 @@ public sealed class JobHost : IAsyncDisposable
         finally
         {
             _host.Dispose();
+            if (_gatewayFile is not null)
+            {
+                File.Delete(_gatewayFile);
+            }
             _lock?.Dispose();
             PhaseClock.Mark("silo stopped");
         }
     }
 
-    /// <summary>One dcopy at a time per state directory: two would overwrite each other's checkpoints.</summary>
-    private static FileStream LockStateDirectory(string directory)
+    /// <summary>
+    /// One dcopy at a time per state directory: two would overwrite each other's checkpoints (null: held, and
+    /// <paramref name="attach"/>). A command that runs jobs waits a few seconds for one that only looked at them.
+    /// </summary>
+    private static FileStream? LockStateDirectory(string directory, bool attach)
     {
-        try
+        var deadline = DateTime.UtcNow.AddSeconds(attach ? 0 : 8);
+        while (true)
         {
-            Directory.CreateDirectory(directory);
-            if (!OperatingSystem.IsWindows())
+            try
             {
-                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Directory.CreateDirectory(directory);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+                return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            throw new CliException(ExitCodes.BadInput, $"the state directory {directory} is in use by another dcopy");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new CliException(ExitCodes.BadInput, $"the state directory {directory} cannot be written");
+            catch (IOException) when (attach)
+            {
+                return null;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
+            catch (IOException)
+            {
+                throw new CliException(ExitCodes.BadInput, $"the state directory {directory} is in use by another dcopy");
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.BadInput, $"the state directory {directory} cannot be written");
+            }
         }
     }
 
@@ -128,7 +219,7 @@ public sealed class JobHost : IAsyncDisposable
         var id = parse.GetValue(CliOptions.JobId)!;
         var job = Grains.GetGrain<ICoordinatorGrain>(id);
         return await job.GetSpecAsync() is null
-            ? throw new CliException(ExitCodes.BadInput, $"no job {id} {(Embedded ? "in the state directory " + parse.GetValue(CliOptions.StateDir) : "on the silo cluster")}")
+            ? throw new CliException(ExitCodes.BadInput, $"no job {id} {Where(parse.GetValue(CliOptions.StateDir)!)}")
             : job;
     }
 }

@@ -3,11 +3,11 @@ using DistributedCopy.Abstractions;
 
 namespace DistributedCopy.Cli;
 
-/// <summary>A live sync on a silo cluster, as the CLI follows it: a line per interval, the cutover's report, the exit code.</summary>
+/// <summary>A live sync, as the CLI follows it: a line per interval, the cutover's report, the exit code.</summary>
 public static class SyncWatcher
 {
     /// <summary>Prints the sync's state each interval until it ends (cut over, failed, paused or cancelled).</summary>
-    public static async Task<int> WatchAsync(ICoordinatorGrain job, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken)
+    public static async Task<int> WatchAsync(ICoordinatorGrain job, bool embedded, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -23,6 +23,13 @@ public static class SyncWatcher
             try
             {
                 await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException) when (embedded)
+            {
+                // its workers stop with this process; the same dcopy sync command resumes it (every slot reconciled)
+                await job.PauseAsync();
+                Console.Error.WriteLine($"sync {status.JobId} stopped: the same `dcopy sync` command resumes it");
+                return ExitCodes.Cancelled;
             }
             catch (OperationCanceledException)
             {

@@ -15,4 +15,12 @@ public static class ClientSetup
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         return client;
     }
+
+    /// <summary>A client of the embedded silo another dcopy on this machine hosts: its gateway on a loopback port.</summary>
+    public static IClientBuilder UseEmbeddedGateway(this IClientBuilder client, int gatewayPort)
+    {
+        client.UseLocalhostClustering(gatewayPort, SiloSetup.ServiceId, SiloSetup.EmbeddedClusterId);
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+        return client;
+    }
 }

@@ -26,7 +26,7 @@ public sealed partial class CoordinatorGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (IsActive(State.Phase))
+        if (IsActive(State.Phase) && options.Value.RunsJobs)
         {
             // a sync's leases held before this activation count as renewed now; they expire if their worker is gone too
             foreach (var (partition, held) in State.Leases)

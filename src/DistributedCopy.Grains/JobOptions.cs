@@ -16,4 +16,10 @@ public sealed class JobOptions
 
     /// <summary>The reminder that re-activates a job after its silos stopped (at least the reminder service's minimum).</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// False for a silo started only to look at jobs (an embedded `dcopy status` or `cancel` with no dcopy running them):
+    /// a job's coordinator activated there does not start its workers.
+    /// </summary>
+    public bool RunsJobs { get; set; } = true;
 }

@@ -31,21 +31,26 @@ public static class SiloSetup
         return silo.UseTimings(timings);
     }
 
+    /// <summary>The cluster id of an embedded silo (and of the clients that attach to it through its gateway).</summary>
+    public const string EmbeddedClusterId = "embedded";
+
     /// <summary>
     /// Embedded mode: one silo in this process on free loopback ports (Orleans refuses port 0), job state in files under
-    /// <paramref name="stateDirectory"/>.
+    /// <paramref name="stateDirectory"/>; its gateway on <paramref name="gatewayPort"/> lets another dcopy on this machine
+    /// reach its jobs (status, cutover, cancel). <paramref name="runsJobs"/> false: a silo to look at jobs, which starts none.
     /// </summary>
-    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory)
+    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int gatewayPort, bool runsJobs = true)
     {
+        silo.Configure<JobOptions>(o => o.RunsJobs = runsJobs);
         Directory.CreateDirectory(stateDirectory);
-        silo.UseLocalhostClustering(FreeLoopbackPort(), FreeLoopbackPort(), serviceId: ServiceId, clusterId: "embedded");
+        silo.UseLocalhostClustering(FreeLoopbackPort(), gatewayPort, serviceId: ServiceId, clusterId: EmbeddedClusterId);
         silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));
         silo.UseInMemoryReminderService();
         silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         return silo;
     }
 
-    private static int FreeLoopbackPort()
+    public static int FreeLoopbackPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -29,7 +29,7 @@ public sealed class SyncCliTests
         var status = await Dcopy.RunAsync("status", "live", "--state-dir", state, "--json");
         Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
         Assert.Contains("sync live: live, lag ", status.Stderr, StringComparison.Ordinal);
-        Assert.True(status.Json.GetProperty("lagSeconds").GetDouble() < 30, status.ToString());
+        Assert.True(status.Json.GetProperty("Sync").GetProperty("LagSeconds").GetDouble() < 30, status.ToString());
         writer.StopShortLived();
         await Task.Delay(2500);
 
@@ -98,23 +98,26 @@ public sealed class SyncCliTests
         var result = await Dcopy.RunAsync("cutover", "nothing-here", "--state-dir", Dcopy.StateDir());
 
         Assert.True(result.ExitCode == ExitCodes.BadInput, result.ToString());
-        Assert.Contains("no sync nothing-here", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no job nothing-here in the state directory", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Waits until the sync run by <paramref name="sync"/> reports <paramref name="phase"/>, asked as an operator would: `dcopy status` from another process.</summary>
     private static async Task WaitForStatusAsync(string state, string phase, System.Diagnostics.Process sync)
     {
-        var path = Path.Combine(state, "sync", "live.status.json");
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        // this process's status (a killed one leaves its last status behind)
-        while (!(File.Exists(path) && File.ReadAllText(path) is var text && text.Contains($"\"phase\":\"{phase}\"", StringComparison.Ordinal)
-            && text.Contains($"\"pid\":{sync.Id},", StringComparison.Ordinal)))
+        while (true)
         {
             if (sync.HasExited)
             {
                 Assert.Fail($"the sync stopped (exit {sync.ExitCode})");
             }
-            Assert.True(DateTime.UtcNow < deadline, "no status " + phase);
-            await Task.Delay(100);
+            var status = await Dcopy.RunAsync("status", "live", "--state-dir", state);
+            if (status.ExitCode == ExitCodes.Success && status.Stderr.Contains($"sync live: {phase}", StringComparison.Ordinal))
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "no status " + phase + ": " + status);
+            await Task.Delay(300);
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class CoordinatorTests
         var state = Path.Combine(Path.GetTempPath(), "dcopy-tests", "coordinator-" + Guid.NewGuid().ToString("N")[..8]);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.UseOrleans(silo => silo.UseEmbedded(state));
+        builder.UseOrleans(silo => silo.UseEmbedded(state, SiloSetup.FreeLoopbackPort()));
         using var host = builder.Build();
         await host.StartAsync();
         var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICoordinatorGrain>("stale");

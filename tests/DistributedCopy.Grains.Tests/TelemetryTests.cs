@@ -23,7 +23,7 @@ public sealed class TelemetryTests
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.UseOrleans(silo => silo.UseEmbedded(state));
+        builder.UseOrleans(silo => silo.UseEmbedded(state, SiloSetup.FreeLoopbackPort()));
         builder.Services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(Instruments.Name).AddInMemoryExporter(metrics))
             .WithTracing(t => t.AddSource(Instruments.Name).AddInMemoryExporter(spans));
