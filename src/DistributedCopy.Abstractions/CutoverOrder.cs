@@ -15,4 +15,10 @@ public sealed record CutoverOrder(
 
     /// <summary>What was done and found before the partitions drained (the pause, or why it was refused).</summary>
     [Id(5)] public IReadOnlyList<string> Checks { get; init; } = [];
+
+    /// <summary>The checks only (`dcopy cutover --dry-run`): nothing is paused or ended.</summary>
+    [Id(6)] public bool DryRun { get; init; }
+
+    /// <summary>Set by the coordinator: which cutover of the job this is (1, 2, …), so a report is matched to its order.</summary>
+    [Id(7)] public int Attempt { get; init; }
 }

@@ -1,6 +1,9 @@
 namespace DistributedCopy.Abstractions;
 
-/// <summary>What a cutover found: when the target was in sync, how far behind it was, the key counts and the checks made.</summary>
+/// <summary>
+/// What a cutover found (a partition's, or the job's over all of them): one line per check ("ok …" or "FAILED …" with its
+/// figures), whether every one passed, the lag and pending keys, the key totals, until when the source stays paused.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("dcopy.CutoverSummary")]
 public sealed record CutoverSummary(
     [property: Id(0)] DateTimeOffset InSyncAt,
@@ -11,9 +14,26 @@ public sealed record CutoverSummary(
     [property: Id(5)] bool WritesPaused,
     [property: Id(6)] IReadOnlyList<string> Checks)
 {
-    public bool InSync => PendingKeys == 0 && SourceKeys == TargetKeys && LagSeconds == 0;
+    /// <summary>Every check passed.</summary>
+    [Id(7)] public bool Passed { get; init; }
 
-    public override string ToString() =>
-        InSync ? $"target in sync at {InSyncAt:O}, lag 0, {TargetKeys:N0} keys"
-        : $"target behind at {InSyncAt:O}: lag {LagSeconds:F2} s, {PendingKeys:N0} changed keys pending, {SourceKeys:N0} keys on the source and {TargetKeys:N0} on the target";
+    [Id(8)] public bool DryRun { get; init; }
+
+    /// <summary>The source's writes stay paused until then (UTC, --hold), or null.</summary>
+    [Id(9)] public DateTime? HeldUntil { get; init; }
+
+    /// <summary>The cutover order this answers (its <see cref="CutoverOrder.Attempt"/>).</summary>
+    [Id(10)] public int Attempt { get; init; }
+
+    public bool InSync => Passed && !DryRun;
+
+    /// <summary>The cutover's first line, wherever it ran.</summary>
+    public override string ToString()
+    {
+        var failed = Checks.Count(c => c.StartsWith("FAILED", StringComparison.Ordinal));
+        var what = DryRun ? "dry run: a cutover now would " : "";
+        return Passed
+            ? $"{what}{(DryRun ? "pass" : "target in sync")} at {InSyncAt:O}: every check passed ({Checks.Count(c => c.StartsWith("ok", StringComparison.Ordinal))}), {TargetKeys:N0} keys on the target{(HeldUntil is { } until ? $"; the source's writes stay paused until {until:HH:mm:ss} UTC (--hold), `dcopy cutover <job-id> --release` ends that early" : "")}"
+            : $"{what}{(DryRun ? "fail" : "target NOT in sync")} at {InSyncAt:O}: {failed} check(s) failed{(DryRun ? "" : "; the sync goes on and the source's writes are released: fix what failed and cut over again")}";
+    }
 }

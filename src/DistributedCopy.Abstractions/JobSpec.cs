@@ -79,4 +79,13 @@ public sealed record JobSpec(
     /// plans. Only a balance: every slot is in one partition either way, and a resume keeps the stored plan.
     /// </summary>
     [Id(27)] public IReadOnlyList<Partition> Plan { get; init; } = [];
+
+    /// <summary>Sync: no canary writes on the source (--no-canary); feeds are then unproven and a cutover compares every slot.</summary>
+    [Id(28)] public bool NoCanary { get; init; }
+
+    /// <summary>Sync: the comparer's rate in keys per second for the whole job (0 turns it off); null for the default.</summary>
+    [Id(29)] public int? CompareKeysPerSecond { get; init; }
+
+    /// <summary>The comparer's default rate: a few percent of what one source master serves.</summary>
+    public const int DefaultCompareKeysPerSecond = 2000;
 }

@@ -18,8 +18,40 @@ public sealed record SyncProgress(
     /// <summary>Age of the oldest change not yet applied, in seconds (the largest over partitions, for a job).</summary>
     [Id(7)] public double LagSeconds { get; init; }
 
+    /// <summary>A change feed not proven now ("node: why"): the lag is unknown. Null when every feed is proven.</summary>
+    [Id(8)] public string? Unproven { get; init; }
+
+    /// <summary>Keys the comparer compared (a total, not summed from reports).</summary>
+    [Id(9)] public long Compared { get; init; }
+
+    /// <summary>Keys the comparer found different and had applied again (a total).</summary>
+    [Id(10)] public long Repaired { get; init; }
+
+    /// <summary>Full comparer passes (the fewest over partitions, for a job).</summary>
+    [Id(11)] public long ComparePasses { get; init; }
+
+    /// <summary>How far the comparer's current pass is, 0 to 1 (the least over partitions).</summary>
+    [Id(12)] public double PassShare { get; init; }
+
+    /// <summary>When the last full pass ended (the earliest over partitions), or null.</summary>
+    [Id(13)] public DateTimeOffset? LastPassAt { get; init; }
+
     public SyncProgress Add(SyncProgress other) =>
         new(Changes + other.Changes, Applied + other.Applied, Deleted + other.Deleted, Reconciles + other.Reconciles, Resubscribes + other.Resubscribes);
+
+    /// <summary>These counters with the gauges (liveness, pending, lag, proof, comparer) of <paramref name="now"/>.</summary>
+    public SyncProgress WithGauges(SyncProgress now) => this with
+    {
+        Live = now.Live,
+        Pending = now.Pending,
+        LagSeconds = now.LagSeconds,
+        Unproven = now.Unproven,
+        Compared = now.Compared,
+        Repaired = now.Repaired,
+        ComparePasses = now.ComparePasses,
+        PassShare = now.PassShare,
+        LastPassAt = now.LastPassAt,
+    };
 
     public SyncProgress Minus(SyncProgress other) =>
         new(Changes - other.Changes, Applied - other.Applied, Deleted - other.Deleted, Reconciles - other.Reconciles, Resubscribes - other.Resubscribes);

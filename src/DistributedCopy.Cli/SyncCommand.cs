@@ -17,11 +17,15 @@ public static class SyncCommand
         var options = new CopyOptionsSet();
         var configure = new Option<bool>("--configure-notifications") { Description = "Set notify-keyspace-events on source masters that lack a class sync needs (E and A); without it dcopy refuses and says how." };
         var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => 5 };
+        var noCanary = new Option<bool>("--no-canary") { Description = "Write no canary on the source (a key in dcopy's namespace, dcopy:canary:*, set and deleted in one MULTI on each master about once a second, proving its keyspace notifications arrive). Without it no feed is proven: the lag shows as unknown and a cutover needs --pause-writes and compares every slot." };
+        var compareRate = new Option<int>("--compare-rate") { Description = "Keys per second the comparer compares on both sides while syncing (repairing what differs); 0 turns it off.", DefaultValueFactory = _ => JobSpec.DefaultCompareKeysPerSecond };
         var detach = new Option<bool>("--detach") { Description = "With --control: start the sync on the silos and return; `dcopy status` follows it, `dcopy cutover` ends it." };
         var command = new Command("sync", "Live sync: copy, then keep the target following the source's writes (keyspace notifications, every gap reconciled) until `dcopy cutover <job>`. Run the same command again to resume.");
         options.AddTo(command);
         command.Options.Add(configure);
         command.Options.Add(sweep);
+        command.Options.Add(noCanary);
+        command.Options.Add(compareRate);
         command.Options.Add(detach);
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
@@ -30,6 +34,10 @@ public static class SyncCommand
             if (sweepSeconds is < 0.2 or > 3600 || double.IsNaN(sweepSeconds))
             {
                 throw new CliException(ExitCodes.BadInput, "--sweep-seconds takes seconds, from 0.2 to 3600");
+            }
+            if (parse.GetValue(compareRate) is < 0 or > 10_000_000)
+            {
+                throw new CliException(ExitCodes.BadInput, "--compare-rate takes keys per second, from 0 (off) to 10000000");
             }
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Sync, false, cancellationToken);
             if (spec.Match.Count + spec.Exclude.Count + spec.Renames.Count + spec.Types.Count + spec.Preset.Length > 0)
@@ -54,7 +62,13 @@ public static class SyncCommand
                 throw new CliException(ExitCodes.BadInput, "--detach needs --control: without it the sync runs in this dcopy, which must keep running");
             }
             Console.Error.WriteLine($"sync {spec.JobId}: {CopyCommand.Describe(source)} → {CopyCommand.Describe(target)}");
-            return await RunAsync(parse, spec with { ConfigureNotifications = parse.GetValue(configure), SweepMs = (int)(sweepSeconds * 1000) }, parse.GetValue(detach), cancellationToken);
+            return await RunAsync(parse, spec with
+            {
+                ConfigureNotifications = parse.GetValue(configure),
+                SweepMs = (int)(sweepSeconds * 1000),
+                NoCanary = parse.GetValue(noCanary),
+                CompareKeysPerSecond = parse.GetValue(compareRate),
+            }, parse.GetValue(detach), cancellationToken);
         });
         return command;
     }

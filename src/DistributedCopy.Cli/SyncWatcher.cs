@@ -9,12 +9,19 @@ public static class SyncWatcher
     /// <summary>Prints the sync's state each interval until it ends (cut over, failed, paused or cancelled).</summary>
     public static async Task<int> WatchAsync(ICoordinatorGrain job, bool embedded, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken)
     {
+        var told = (await job.GetStatusAsync()).Cutover?.Attempt ?? 0;
         while (true)
         {
             var status = await job.GetStatusAsync();
             if (status.IsFinished || status.Phase == JobPhase.Paused)
             {
                 return Finish(status, json);
+            }
+            if (status.Phase == JobPhase.Syncing && status.Cutover is { } earlier && earlier.Attempt > told)
+            {
+                // a cutover (or dry run) that did not end the sync: what it found, here too
+                told = earlier.Attempt;
+                Print(earlier);
             }
             if (!quiet)
             {
@@ -42,10 +49,16 @@ public static class SyncWatcher
     public static string Line(JobStatus status) => status.Sync is not { } sync
         ? $"sync {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}"
         : sync.Live
-            ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, lag {sync.LagSeconds:F2} s, {sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled, {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
-            : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, slots {status.SlotsDone}/{status.SlotsTotal}, {sync.Changes:N0} changes waiting for their slots";
+            ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, {Lag(sync)}, {sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled; {Comparer(sync)}; {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
+            : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, slots {status.SlotsDone}/{status.SlotsTotal}, {sync.Changes:N0} changes waiting for their slots{(sync.Unproven is { } why ? $"; feed unproven ({why})" : "")}";
 
-    /// <summary>The sync's end: the cutover's report and exit 0 (in sync) or 7 (behind); else why it stopped.</summary>
+    /// <summary>The lag, or "lag unknown" with why when a feed is not proven: silence is not "lag 0".</summary>
+    private static string Lag(SyncProgress sync) => sync.Unproven is { } why ? $"lag unknown (feed unproven: {why})" : $"lag {sync.LagSeconds:F2} s (feeds proven)";
+
+    private static string Comparer(SyncProgress sync) =>
+        $"comparer: {sync.Compared:N0} keys compared, {sync.Repaired:N0} repaired, pass {sync.ComparePasses + 1} at {sync.PassShare:P0}{(sync.LastPassAt is { } at ? $", last full pass {at:HH:mm:ss} UTC" : "")}";
+
+    /// <summary>The sync's end: the cutover's report and exit 0 (every check passed); else why it stopped.</summary>
     public static int Finish(JobStatus status, bool json)
     {
         if (status.Phase == JobPhase.Completed && status.Cutover is { } cutover)
@@ -55,7 +68,7 @@ public static class SyncWatcher
             {
                 Console.WriteLine(ReportJson(cutover, status.Copied.Keys, status.Sync ?? new SyncProgress()));
             }
-            return cutover.InSync ? ExitCodes.Success : ExitCodes.Behind;
+            return cutover.Passed ? ExitCodes.Success : ExitCodes.Behind;
         }
         return JobWatcher.Summarize(status, TimeSpan.Zero, json);
     }
@@ -64,6 +77,11 @@ public static class SyncWatcher
     public static string ReportJson(CutoverSummary cutover, long keysCopied, SyncProgress sync) => JsonSerializer.Serialize(new
     {
         inSync = cutover.InSync,
+        passed = cutover.Passed,
+        dryRun = cutover.DryRun,
+        attempt = cutover.Attempt,
+        heldUntil = cutover.HeldUntil,
+        failed = cutover.Checks.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)).ToList(),
         inSyncAt = cutover.InSyncAt,
         lagSeconds = cutover.LagSeconds,
         pendingKeys = cutover.PendingKeys,
@@ -77,6 +95,8 @@ public static class SyncWatcher
         applied = sync.Applied,
         deleted = sync.Deleted,
         reconciles = sync.Reconciles,
+        compared = sync.Compared,
+        repaired = sync.Repaired,
     });
 
     public static void Print(CutoverSummary cutover)

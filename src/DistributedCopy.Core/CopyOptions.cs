@@ -77,6 +77,9 @@ public sealed record CopyOptions
     /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
     public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Waited on before each batch a pipeline takes (with its key count): a rate limit (a live sync's comparer); null for none.</summary>
+    internal Func<int, CancellationToken, ValueTask>? Throttle { get; init; }
+
     /// <summary>Called with the keys of a batch after enumeration and before DUMP. For tests of races; null in production.</summary>
     internal Func<IReadOnlyList<byte[]>, Task>? BeforeReadHook { get; init; }
 

@@ -76,6 +76,12 @@ public sealed partial class CoordinatorGrain
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
         TakeSync(report);
+        if (State.Phase == JobPhase.CuttingOver && State.CutoverParts.Count >= State.Partitions.Count - State.DonePartitions.Count)
+        {
+            // every partition answered the cutover: the verdict
+            await DecideCutoverAsync();
+            return State.Phase == JobPhase.Completed ? Directive.Stop : Directive.Continue;
+        }
         if (report.Verify is not null)
         {
             State.Verify = State.Verify.Add(report.Verify, State.Spec!.MaxExamples);
@@ -98,7 +104,8 @@ public sealed partial class CoordinatorGrain
     {
         if (State.ActiveKind == JobKind.Sync)
         {
-            await FinishCutoverAsync();
+            // a sync's partitions end only by a cutover's verdict
+            await DecideCutoverAsync();
             return;
         }
         if (State.ActiveKind == JobKind.Copy && State.Spec!.VerifyAfterCopy)

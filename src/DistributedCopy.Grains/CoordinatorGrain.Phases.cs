@@ -38,7 +38,7 @@ public sealed partial class CoordinatorGrain
 
     private async Task SetPhaseAsync(JobPhase phase, string? message)
     {
-        if (State.Phase == JobPhase.CuttingOver && phase != JobPhase.Completed && State.Cutover is { Paused: true })
+        if (State.Phase == JobPhase.CuttingOver && phase != JobPhase.Completed)
         {
             // a cutover that stops (failed, paused, cancelled) does not leave the source's writes paused
             await ReleaseWritesAsync([]);

@@ -34,6 +34,9 @@ public sealed partial class CoordinatorGrain
         }).ToList();
     }
 
+    /// <summary>The source's writes paused for the cutover under way (in this activation only: it lapses by itself if this one dies).</summary>
+    private PauseLease? _pause;
+
     public async Task<JobStatus> CutoverAsync(CutoverOrder order)
     {
         if (State.Spec is null || State.ActiveKind != JobKind.Sync || State.Phase != JobPhase.Syncing)
@@ -41,25 +44,32 @@ public sealed partial class CoordinatorGrain
             // not a sync, or one not running (the status says which), or a cutover already under way
             return Status();
         }
+        var attempt = ++State.CutoverAttempts;
         var checks = new List<string>();
-        var paused = false;
-        if (order.PauseWrites)
+        if (order.PauseWrites && !order.DryRun)
         {
             try
             {
+                // the masters of a topology read now: a failover just before the cutover is followed
                 var masters = await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec.Source), CancellationToken.None);
-                // long enough for the drain and the hold, ended early by CLIENT UNPAUSE
-                paused = await WritePause.PauseAsync(masters, TimeSpan.FromSeconds(order.TimeoutSeconds + order.HoldSeconds + 30), checks, CancellationToken.None);
+                _pause = await PauseLease.StartAsync(masters, checks, CancellationToken.None);
             }
             catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
             {
-                checks.Add($"the source's writes could not be paused ({ex.Message}): drained without pausing writes");
+                checks.Add($"FAILED  pause: the source's masters could not be read to pause them ({ex.Message})");
+            }
+            if (_pause is null)
+            {
+                // a pause asked for and refused: no verdict can rest on it
+                State.CutoverResult = new CutoverSummary(DateTimeOffset.UtcNow, 0, 0, 0, 0, false, checks) { Attempt = attempt };
+                await SaveAsync();
+                return Status();
             }
         }
-        State.Cutover = order with { Paused = paused, StartedAt = DateTime.UtcNow, Checks = checks };
+        State.Cutover = order with { Paused = _pause is not null, StartedAt = _pause?.PausedAt ?? DateTime.UtcNow, Checks = checks, Attempt = attempt };
         State.CutoverParts.Clear();
         State.CutoverResult = null;
-        // the leases stay: each worker cuts its partition over at its next report
+        // the leases stay: each worker checks its partition at its next report, and goes on syncing until the verdict
         State.Phase = JobPhase.CuttingOver;
         State.Message = null;
         await SaveAsync();
@@ -69,7 +79,7 @@ public sealed partial class CoordinatorGrain
 
     public Task<CutoverOrder?> GetCutoverAsync() => Task.FromResult(State.Phase == JobPhase.CuttingOver ? State.Cutover : null);
 
-    /// <summary>Takes a sync partition's counters, lag and cutover from its report.</summary>
+    /// <summary>Takes a sync partition's counters, lag and its answer to the cutover under way from its report.</summary>
     private void TakeSync(ProgressReport report)
     {
         if (report.Sync is { } sync)
@@ -77,7 +87,7 @@ public sealed partial class CoordinatorGrain
             State.SyncTotals = State.SyncTotals.Add(sync);
             _syncNow[report.PartitionId] = sync;
         }
-        if (report.Cutover is { } cutover)
+        if (report.Cutover is { } cutover && State.Phase == JobPhase.CuttingOver && cutover.Attempt == State.Cutover?.Attempt)
         {
             State.CutoverParts[report.PartitionId] = cutover;
         }
@@ -95,50 +105,98 @@ public sealed partial class CoordinatorGrain
             Live = now.All(s => s is { Live: true }),
             Pending = now.Sum(s => s?.Pending ?? 0),
             LagSeconds = now.Count == 0 ? 0 : now.Max(s => s?.LagSeconds ?? 0),
+            Unproven = now.Select(s => s is null ? "a partition has not reported yet" : s.Unproven).FirstOrDefault(u => u is not null),
+            Compared = now.Sum(s => s?.Compared ?? 0),
+            Repaired = now.Sum(s => s?.Repaired ?? 0),
+            ComparePasses = now.Count == 0 ? 0 : now.Min(s => s?.ComparePasses ?? 0),
+            PassShare = now.Count == 0 ? 0 : now.Min(s => s?.PassShare ?? 0),
+            LastPassAt = now.Any(s => s?.LastPassAt is null) ? null : now.Min(s => s!.LastPassAt),
         };
     }
 
-    /// <summary>Every partition cut over: the key totals read once more, the pause released (unless held), the job complete.</summary>
-    private async Task FinishCutoverAsync()
+    /// <summary>
+    /// Every partition answered the cutover: the verdict over all of them and the pause. Passed (and not a dry run): the hold
+    /// set (or the pause released), the job complete, the workers stop. Otherwise: the pause released at once and the sync
+    /// goes on, its leases kept, so the operator fixes what failed and cuts over again.
+    /// </summary>
+    private async Task DecideCutoverAsync()
     {
         var order = State.Cutover ?? new CutoverOrder(false, 0, 0);
-        var parts = State.CutoverParts.Values.ToList();
-        var checks = order.Checks.Concat(parts.SelectMany(p => p.Checks)).Distinct().ToList();
-        var (sourceKeys, targetKeys) = (parts.Sum(p => p.SourceKeys), parts.Sum(p => p.TargetKeys));
-        if (parts.Count > 1)
+        var parts = State.CutoverParts.OrderBy(p => p.Key).ToList();
+        var checks = order.Checks.ToList();
+        foreach (var (id, part) in parts)
         {
-            // partitions count their own slots, or (a cluster and a standalone server) the whole database: read the totals
-            try
-            {
-                // read with nothing written: the source's writes may be paused
-                var source = await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec!.Source), CancellationToken.None);
-                var target = await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec.Target), CancellationToken.None);
-                (sourceKeys, targetKeys) = (await ClusterView.CountKeysAsync(source, CancellationToken.None), await ClusterView.CountKeysAsync(target, CancellationToken.None));
-            }
-            catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
-            {
-                checks.Add($"the key totals could not be read ({ex.Message}): the partitions' sums are shown");
-            }
+            var label = parts.Count > 1 ? $"[{State.Partitions.FirstOrDefault(p => p.Id == id)?.Shard ?? "partition " + id}] " : "";
+            checks.AddRange(part.Checks.Select(c => c.Length > 8 ? c[..8] + label + c[8..] : c));
         }
-        if (order.Paused && order.HoldSeconds <= 0)
+        if (order.Paused)
         {
-            await ReleaseWritesAsync(checks);
+            checks.Add(_pause is null
+                ? "FAILED  pause: the coordinator moved during the cutover and no longer holds the pause (it lapsed within 2 s): cut over again"
+                : await PauseCheckAsync(_pause));
         }
-        else if (order.Paused)
+        var (sourceKeys, targetKeys) = (parts.Sum(p => p.Value.SourceKeys), parts.Sum(p => p.Value.TargetKeys));
+        var passed = LiveSync.Passed(checks) && parts.All(p => p.Value.Passed);
+        DateTime? until = null;
+        if (_pause is not null && passed && !order.DryRun && order.HoldSeconds > 0)
         {
-            checks.Add($"writes stay paused on the source for {order.HoldSeconds:0} s more (--hold): switch the application now");
+            until = await _pause.HoldAsync(TimeSpan.FromSeconds(order.HoldSeconds), checks);
         }
-        var result = new CutoverSummary(parts.Count == 0 ? DateTimeOffset.UtcNow : parts.Max(p => p.InSyncAt), parts.Count == 0 ? 0 : parts.Max(p => p.LagSeconds),
-            parts.Sum(p => p.PendingKeys), sourceKeys, targetKeys, order.Paused, checks);
+        else if (_pause is not null)
+        {
+            await _pause.ReleaseAsync(checks);
+        }
+        await DropPauseAsync();
+        var result = new CutoverSummary(parts.Count == 0 ? DateTimeOffset.UtcNow : parts.Max(p => p.Value.InSyncAt), parts.Count == 0 ? 0 : parts.Max(p => p.Value.LagSeconds),
+            parts.Sum(p => p.Value.PendingKeys), sourceKeys, targetKeys, order.Paused, checks)
+        {
+            Passed = passed,
+            DryRun = order.DryRun,
+            HeldUntil = until,
+            Attempt = order.Attempt,
+        };
         State.CutoverResult = result;
-        await SetPhaseAsync(JobPhase.Completed, result.ToString());
-        LogPhase(logger, State.Spec!.JobId, JobPhase.Completed);
+        if (passed && !order.DryRun)
+        {
+            await SetPhaseAsync(JobPhase.Completed, result.ToString());
+            LogPhase(logger, State.Spec!.JobId, JobPhase.Completed);
+            return;
+        }
+        await BackToSyncingAsync(order.DryRun ? null : "the last cutover failed; the sync goes on");
     }
 
-    /// <summary>
-    /// A cutover whose partitions did not all report in time (a worker lost on the way): the pause is released and the
-    /// sync goes on (the partitions already cut over are leased again and reconciled); the operator may cut over again.
-    /// </summary>
+    private static async Task<string> PauseCheckAsync(PauseLease pause)
+    {
+        try
+        {
+            return await LiveSync.PauseCheckAsync(pause, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
+        {
+            return $"FAILED  pause: the source's masters could not be read again after the checks ({ex.Message})";
+        }
+    }
+
+    /// <summary>A cutover that did not pass: the sync goes on with the leases it has (no partition is reconciled for it).</summary>
+    private async Task BackToSyncingAsync(string? message)
+    {
+        State.CutoverParts.Clear();
+        State.Phase = JobPhase.Syncing;
+        State.Message = message;
+        await SaveAsync();
+        LogPhase(logger, State.Spec!.JobId, JobPhase.Syncing);
+    }
+
+    private async Task DropPauseAsync()
+    {
+        if (_pause is not null)
+        {
+            await _pause.DisposeAsync();
+            _pause = null;
+        }
+    }
+
+    /// <summary>A cutover whose partitions did not all answer in time (a worker lost on the way): it fails, the pause is released, the sync goes on.</summary>
     private async Task CheckCutoverDeadlineAsync()
     {
         if (State.Phase != JobPhase.CuttingOver || State.Cutover is not { } order || DateTime.UtcNow < order.StartedAt.AddSeconds(order.TimeoutSeconds + 30))
@@ -147,32 +205,38 @@ public sealed partial class CoordinatorGrain
         }
         var checks = order.Checks.ToList();
         var missing = State.Partitions.Count - State.CutoverParts.Count;
-        checks.Add($"{missing} of {State.Partitions.Count} partition(s) did not report their cutover within {order.TimeoutSeconds + 30:0} s: the sync goes on");
-        if (order.Paused)
-        {
-            await ReleaseWritesAsync(checks);
-        }
+        checks.Add($"FAILED  partitions: {missing} of {State.Partitions.Count} did not answer the cutover within {order.TimeoutSeconds + 30:0} s (a worker or silo lost): cut over again");
+        await ReleaseWritesAsync(checks);
         var parts = State.CutoverParts.Values.ToList();
-        State.CutoverResult = new CutoverSummary(DateTimeOffset.UtcNow, parts.Count == 0 ? 0 : parts.Max(p => p.LagSeconds), parts.Sum(p => p.PendingKeys), 0, 0, order.Paused, checks);
-        State.DonePartitions.Clear();
-        State.CutoverParts.Clear();
-        State.Phase = JobPhase.Syncing;
-        State.Message = "the cutover did not finish in time; the sync goes on";
-        await SaveAsync();
-        LogPhase(logger, State.Spec!.JobId, JobPhase.Syncing);
+        State.CutoverResult = new CutoverSummary(DateTimeOffset.UtcNow, parts.Count == 0 ? 0 : parts.Max(p => p.LagSeconds), parts.Sum(p => p.PendingKeys), 0, 0, order.Paused, checks)
+        {
+            Attempt = order.Attempt,
+            DryRun = order.DryRun,
+        };
+        await BackToSyncingAsync("the cutover did not finish in time; the sync goes on");
     }
 
-    /// <summary>Releases the source's writes the cutover paused (CLIENT UNPAUSE), saying so in the checks.</summary>
+    /// <summary>Releases the source's writes the cutover paused, saying so in the checks.</summary>
     private async Task ReleaseWritesAsync(List<string> checks)
     {
+        if (_pause is not null)
+        {
+            await _pause.ReleaseAsync(checks);
+            await DropPauseAsync();
+            return;
+        }
+        if (State.Cutover is not { Paused: true })
+        {
+            return;
+        }
         try
         {
+            // paused by an earlier activation (its pause lapses by itself within seconds): released now anyway
             await WritePause.UnpauseAsync(await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec!.Source), CancellationToken.None), checks, CancellationToken.None);
-            checks.Add("writes released on the source (CLIENT UNPAUSE)");
         }
         catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
         {
-            checks.Add($"the source's writes could not be released ({ex.Message}): they resume when the pause runs out");
+            checks.Add($"note    the source's writes could not be released ({ex.Message}): the pause runs out within seconds");
         }
     }
 }

@@ -73,6 +73,9 @@ public sealed class CoordinatorState
     /// </summary>
     [Id(23)] public Dictionary<int, HeldLease> Leases { get; set; } = [];
 
+    /// <summary>Cutovers ordered so far (each order carries its number; partitions' reports answer one).</summary>
+    [Id(24)] public int CutoverAttempts { get; set; }
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));

@@ -8,9 +8,26 @@ public static class SyncReports
     public static SyncProgress Progress(LiveSync sync)
     {
         var s = sync.Stats;
-        return new SyncProgress(s.Changes, s.Applied, s.Deleted, s.Reconciles, s.Resubscribes) { Live = s.Live, Pending = s.Pending, LagSeconds = s.LagSeconds };
+        return new SyncProgress(s.Changes, s.Applied, s.Deleted, s.Reconciles, s.Resubscribes)
+        {
+            Live = s.Live,
+            Pending = s.Pending,
+            LagSeconds = s.LagSeconds,
+            Unproven = s.Unproven,
+            Compared = s.Compared,
+            Repaired = s.Repaired,
+            ComparePasses = s.ComparePasses,
+            PassShare = s.PassShare,
+            LastPassAt = s.LastPassAt,
+        };
     }
 
-    public static CutoverSummary Summary(CutoverReport report) =>
-        new(report.InSyncAt, report.LagSeconds, report.PendingKeys, report.SourceKeys, report.TargetKeys, report.WritesPaused, report.Checks);
+    public static CutoverSummary Summary(CutoverReport report, int attempt) =>
+        new(report.InSyncAt, report.LagSeconds, report.PendingKeys, report.SourceKeys, report.TargetKeys, report.WritesPaused, report.Checks)
+        {
+            Passed = report.Passed,
+            DryRun = report.DryRun,
+            HeldUntil = report.HeldUntil,
+            Attempt = attempt,
+        };
 }

@@ -18,6 +18,10 @@ public sealed partial class WorkerGrain
         var syncOptions = new SyncOptions
         {
             ConfigureNotifications = spec.ConfigureNotifications,
+            Canary = !spec.NoCanary,
+            // the job's rate, shared by its partitions
+            CompareKeysPerSecond = (spec.CompareKeysPerSecond ?? JobSpec.DefaultCompareKeysPerSecond) is var rate and > 0 ? Math.Max(1, rate / Math.Max(1, partition.IsDatabase ? 1 : spec.Workers)) : 0,
+            TtlToleranceMs = spec.TtlToleranceMs,
             SweepEvery = TimeSpan.FromMilliseconds(Math.Max(200, spec.SweepMs)),
             Resuming = lease.Resumed,
             Slots = partition.IsDatabase ? null : [new SlotRange(partition.StartSlot, partition.EndSlot)],
@@ -34,6 +38,8 @@ public sealed partial class WorkerGrain
             run = sync.RunAsync(linked.Token);
             var (reported, counted) = (new SyncProgress(), new Counters());
             var lastReported = DateTime.UtcNow;
+            var answered = 0;
+            CutoverSummary? answer = null;
             while (true)
             {
                 if (await Task.WhenAny(run, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == run)
@@ -48,7 +54,9 @@ public sealed partial class WorkerGrain
                 {
                     LastError = copies.Errors > counted.Errors ? sync.Progress.LastError : null,
                     Notes = sync.Progress.TakeNotes(),
-                    Sync = now.Minus(reported) with { Live = now.Live, Pending = now.Pending, LagSeconds = now.LagSeconds },
+                    Sync = now.Minus(reported).WithGauges(now),
+                    // this partition's answer to the cutover under way, repeated until the verdict (a report may be lost)
+                    Cutover = answer,
                 };
                 Directive directive;
                 try
@@ -64,18 +72,21 @@ public sealed partial class WorkerGrain
                     continue;
                 }
                 (reported, counted) = (now, copies);
-                if (directive == Directive.Cutover && await coordinator.GetCutoverAsync() is { } order)
+                if (directive == Directive.Cutover && await coordinator.GetCutoverAsync() is { } order && order.Attempt > answered)
                 {
-                    var cutover = await sync.CutoverAsync(false, null, TimeSpan.FromSeconds(order.TimeoutSeconds), order.Paused, cancellationToken);
-                    await run;
-                    now = SyncReports.Progress(sync);
-                    copies = Snapshot(sync.Progress);
-                    await coordinator.ReportAsync(Index, new ProgressReport(partition.Id, lease.Token, Drain(copied), null, Minus(copies, counted), true, RuntimeIdentity)
+                    // the checks run while the sync goes on; the coordinator's verdict over every partition ends it, or not
+                    answered = order.Attempt;
+                    var check = await sync.CheckAsync(order.Paused, order.StartedAt, order.DryRun, TimeSpan.FromSeconds(order.TimeoutSeconds), cancellationToken);
+                    answer = SyncReports.Summary(check, order.Attempt);
+                    directive = await coordinator.ReportAsync(Index, new ProgressReport(partition.Id, lease.Token, Drain(copied), null, new Counters(), false, RuntimeIdentity)
                     {
-                        Sync = now.Minus(reported) with { Live = true },
-                        Cutover = SyncReports.Summary(cutover),
+                        Sync = new SyncProgress().WithGauges(SyncReports.Progress(sync)),
+                        Cutover = answer,
                     });
-                    return true;
+                }
+                else if (directive != Directive.Cutover)
+                {
+                    answer = null;
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {

@@ -8,7 +8,9 @@ namespace DistributedCopy.Core.Live;
 /// called, so what was missed in between is reconciled. Before each subscription <c>check</c> looks at the node's
 /// notify-keyspace-events (a restarted server has forgotten a CONFIG SET); its refusal (a CopyException) ends the feed.
 /// </summary>
-internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed, Func<RedisEndpoint, CancellationToken, Task> check)
+/// A subscription that cannot be made again (refused, unreachable) is tried on, each failure told to <c>failing</c>.
+internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed, Func<RedisEndpoint, CancellationToken, Task> check,
+    Action<string>? failing = null)
 {
     private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(10);
     private readonly object _lock = new();
@@ -55,6 +57,11 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
             {
                 LastError = ex.Message;
                 Interlocked.Increment(ref _disconnects);
+                if (attempt > 0 || first)
+                {
+                    // not a connection that dropped once: the subscription cannot be made
+                    failing?.Invoke(ex.Message);
+                }
                 lock (_lock)
                 {
                     // pings lost with the connection: what they fenced is covered by the reconcile that follows

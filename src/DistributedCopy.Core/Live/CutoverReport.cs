@@ -1,11 +1,21 @@
 namespace DistributedCopy.Core.Live;
 
-/// <summary>What a cutover found: when the target was in sync, how far behind it was, and the checks made.</summary>
+/// <summary>
+/// What a cutover found: one line per check ("ok …" or "FAILED …", each with its figures), whether every check passed, the
+/// lag and pending keys when it was made, the key totals, and until when the source stays paused (--hold).
+/// </summary>
 public sealed record CutoverReport(DateTimeOffset InSyncAt, double LagSeconds, int PendingKeys, long SourceKeys, long TargetKeys, bool WritesPaused, IReadOnlyList<string> Checks)
 {
-    public bool InSync => PendingKeys == 0 && SourceKeys == TargetKeys && LagSeconds == 0;
+    /// <summary>Every check passed: the target holds what the source holds (expiry accounted for).</summary>
+    public bool Passed { get; init; }
 
-    public override string ToString() =>
-        InSync ? $"target in sync at {InSyncAt:O}, lag 0, {TargetKeys:N0} keys"
-        : $"target behind at {InSyncAt:O}: lag {LagSeconds:F2} s, {PendingKeys:N0} changed keys pending, {SourceKeys:N0} keys on the source and {TargetKeys:N0} on the target";
+    /// <summary>The checks only: nothing was paused or ended.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The source's writes stay paused until then (UTC), or null.</summary>
+    public DateTime? HeldUntil { get; init; }
+
+    public bool InSync => Passed;
+
+    public override string ToString() => $"cutover {(DryRun ? "dry run " : "")}{(Passed ? "passed" : "failed")} at {InSyncAt:O}, {TargetKeys:N0} keys on the target";
 }

@@ -1,71 +1,149 @@
 namespace DistributedCopy.Core.Live;
 
-// LiveSync, part 4: the cutover. Optionally the source's writes are paused (CLIENT PAUSE … WRITE); every notification sent
-// before that moment is read (a PING through each subscription); the changes are drained; a last count sweep; the report.
+// LiveSync, part 4: the cutover, a verdict from evidence. Each check is a line with its figures, "ok" or "FAILED"; any wait
+// that runs out is a failed check. The sync ends only when every check passed (and the cutover is not a dry run).
 public sealed partial class LiveSync
 {
     /// <summary>
-    /// Ends the sync once the target has caught up. With <paramref name="pauseWrites"/> the source masters stop taking writes
-    /// first, so the target ends identical; they are released at the end unless <paramref name="hold"/> is given, for which
-    /// they stay paused (so the application can be switched with no write lost). Without the pause, reports the lag reached.
-    /// <paramref name="pausedByCaller"/>: the caller paused every source master already (a silo cluster's coordinator,
-    /// for all its workers) and releases them; the cutover drains and checks as if it had paused them itself.
+    /// Cuts over a sync this process runs alone: with <paramref name="pauseWrites"/> the source masters (of a topology read
+    /// now) stop taking writes for as long as the checks take; when every check passes the pause lasts <paramref name="hold"/>
+    /// more (or ends at once) and the sync ends; when one fails the pause ends at once and the sync goes on.
+    /// <paramref name="dryRun"/>: the same checks, without pausing or ending anything.
     /// </summary>
-    public async Task<CutoverReport> CutoverAsync(bool pauseWrites = false, TimeSpan? hold = null, TimeSpan? timeout = null, bool pausedByCaller = false, CancellationToken cancellationToken = default)
+    public async Task<CutoverReport> CutoverAsync(bool pauseWrites = false, TimeSpan? hold = null, TimeSpan? timeout = null, bool dryRun = false, CancellationToken cancellationToken = default)
     {
-        var limit = timeout ?? TimeSpan.FromMinutes(2);
-        var deadline = DateTime.UtcNow + limit;
-        var checks = new List<string>();
-        while (!Stats.Live)
+        var lines = new List<string>();
+        PauseLease? pause = null;
+        if (pauseWrites && !dryRun)
         {
-            if (DateTime.UtcNow > deadline || _stop.IsCancellationRequested)
+            var masters = await ClusterView.MastersAsync(_engine.Source.Seed, cancellationToken).ConfigureAwait(false);
+            pause = await PauseLease.StartAsync(masters, lines, cancellationToken).ConfigureAwait(false);
+            if (pause is null)
             {
-                throw new CopyException($"the sync cannot be cut over: its snapshot has not finished{(_stop.IsCancellationRequested ? " (the sync has stopped)" : $" within {limit.TotalSeconds:0} s")}");
+                return Report(lines, false, dryRun, null);
             }
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
-        var feeds = Feeds();
-        var shards = (_cluster ? OwningShards(_engine.Source.Topology) : _engine.Source.Topology.Shards.Take(1)).ToList();
-        var masters = _cluster ? shards.Select(s => s.Master).ToList() : [_engine.Source.Seed];
-        var paused = pausedByCaller || (pauseWrites && await WritePause.PauseAsync(masters, limit + (hold ?? TimeSpan.Zero), checks, cancellationToken).ConfigureAwait(false));
-        if (paused && shards.Any(s => s.Replica is not null))
+        await using (pause)
         {
-            // read from replicas: each must hold every write its master took before the pause
-            await WritePause.ReplicasCaughtUpAsync(shards.Where(s => s.Replica is not null).Select(s => (s.Master, s.Replica!)).ToList(), deadline, checks, cancellationToken).ConfigureAwait(false);
-        }
-        var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
-        if (await Task.WhenAny(barrier, Task.Delay(limit, cancellationToken)).ConfigureAwait(false) == barrier)
-        {
-            checks.Add($"every notification sent before the {(paused ? "pause" : "cutover")} was read ({feeds.Count} subscription(s))");
-        }
-        var (source, target) = await _engine.ViewsAsync(_database, cancellationToken).ConfigureAwait(false);
-        var counts = new SideCounts(source, target, _owned);
-        for (var round = 1; round <= 3 && DateTime.UtcNow < deadline; round++)
-        {
-            await DrainedAsync(deadline, cancellationToken).ConfigureAwait(false);
-            var mismatched = await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false);
-            if (mismatched.Count == 0 || !paused || round == 3)
+            var report = await CheckAsync(pause is not null, pause?.PausedAt ?? DateTime.UtcNow, dryRun, timeout ?? TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+            lines.AddRange(report.Checks);
+            if (pause is not null)
             {
-                checks.Add(mismatched.Count == 0 ? $"key counts equal in every {(_cluster ? "slot" : "database")} (round {round})" : $"{mismatched.Count} {(_cluster ? "slot(s)" : "database(s)")} differ in key count{(paused ? " after 3 reconciles (keys expiring while paused?)" : " while writes go on")}");
-                break;
+                lines.Add(await PauseCheckAsync(pause, cancellationToken).ConfigureAwait(false));
             }
-            Reconcile(mismatched);
+            var passed = Passed(lines);
+            DateTime? until = null;
+            if (pause is not null && passed && hold is { } h && h > TimeSpan.Zero)
+            {
+                until = await pause.HoldAsync(h, lines).ConfigureAwait(false);
+            }
+            else if (pause is not null)
+            {
+                await pause.ReleaseAsync(lines).ConfigureAwait(false);
+            }
+            if (passed && !dryRun)
+            {
+                await StopAsync().ConfigureAwait(false);
+            }
+            return Report(lines, pause is not null, dryRun, until);
         }
-        var (sourceKeys, targetKeys) = await counts.TotalsAsync(cancellationToken).ConfigureAwait(false);
-        var pending = _dirty.Count;
-        var report = new CutoverReport(DateTimeOffset.UtcNow, pending == 0 && paused ? 0 : _dirty.OldestAgeMs() / 1000.0, pending, sourceKeys, targetKeys, paused, checks);
-        if (paused && !pausedByCaller && hold is null)
-        {
-            await WritePause.UnpauseAsync(masters, checks, cancellationToken).ConfigureAwait(false);
-        }
-        await _stop.CancelAsync().ConfigureAwait(false);
-        return report;
     }
 
-    /// <summary>Waits until no change waits, no reconcile is asked or running and the applier is idle (or the deadline).</summary>
-    private async Task DrainedAsync(DateTime deadline, CancellationToken cancellationToken)
+    /// <summary>Whether the pause held on the masters it was set on, and those are still the masters (a topology read now).</summary>
+    public static async Task<string> PauseCheckAsync(PauseLease pause, CancellationToken cancellationToken)
     {
-        while (DateTime.UtcNow < deadline)
+        if (pause.Lapse is { } lapse)
+        {
+            return $"FAILED  pause: {lapse}: writes may have been taken while the checks ran; cut over again";
+        }
+        var now = await ClusterView.MastersAsync(pause.Masters[0], cancellationToken).ConfigureAwait(false);
+        var moved = now.Select(m => m.Address).Except(pause.Masters.Select(m => m.Address)).ToList();
+        return moved.Count > 0
+            ? $"FAILED  pause: {string.Join(", ", moved)} became master(s) during the cutover and were never paused (a failover): cut over again"
+            : $"ok      pause: writes held paused on {pause.Masters.Count} master(s) of a topology read before and after, {pause.Renewals} renewal(s) without a lapse";
+    }
+
+    /// <summary>Ends the sync (its loops and subscriptions stop).</summary>
+    public Task StopAsync() => _stop.CancelAsync();
+
+    /// <summary>
+    /// The cutover's checks over this sync's buckets. <paramref name="paused"/>: the caller paused every source master at
+    /// <paramref name="pausedAt"/> (UTC) and keeps them paused until this returns. Neither pauses nor ends anything.
+    /// </summary>
+    public async Task<CutoverReport> CheckAsync(bool paused, DateTime pausedAt, bool dryRun, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var lines = new List<string>();
+        while (!Stats.Live && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+        if (!Stats.Live)
+        {
+            lines.Add($"FAILED  live: {(_sync.Resuming ? "the resumed sync is still reconciling its slots" : "the snapshot has not finished")}{(_stop.IsCancellationRequested ? " (the sync has stopped)" : $" after {timeout.TotalSeconds:0} s")}: cut over once `dcopy status` says live");
+            return Report(lines, paused, dryRun, null);
+        }
+        var feeds = Feeds();
+        if (paused)
+        {
+            foreach (var (_, canary) in Canaries())
+            {
+                canary.Suspend();
+            }
+        }
+        try
+        {
+            lines.Add(await FeedsCheckAsync(paused, pausedAt, deadline, cancellationToken).ConfigureAwait(false));
+            var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
+            lines.Add(await Task.WhenAny(barrier, Task.Delay(Remaining(deadline), cancellationToken)).ConfigureAwait(false) == barrier
+                ? $"ok      barrier: every notification sent before the {(paused ? "pause" : "check")} was read ({feeds.Count} subscription(s), a PING through each)"
+                : $"FAILED  barrier: a subscription did not answer its PING within {timeout.TotalSeconds:0} s");
+            var shards = (_cluster ? OwningShards(_engine.Source.Topology) : _engine.Source.Topology.Shards.Take(1)).Where(s => s.Replica is not null).ToList();
+            if (paused && shards.Count > 0)
+            {
+                // read from replicas: each must hold every write its master took before the pause
+                var replicas = new List<string>();
+                var caughtUp = await WritePause.ReplicasCaughtUpAsync([.. shards.Select(s => (s.Master, s.Replica!))], deadline, replicas, cancellationToken).ConfigureAwait(false);
+                lines.AddRange(replicas.Select(r => (caughtUp ? "ok      replicas: " : "FAILED  replicas: ") + r));
+            }
+            lines.Add(await DrainCheckAsync(deadline, cancellationToken).ConfigureAwait(false));
+            lines.Add(await EvidenceCheckAsync(paused, deadline, cancellationToken).ConfigureAwait(false));
+            lines.Add(await CountsCheckAsync(deadline, cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            if (paused)
+            {
+                foreach (var (_, canary) in Canaries())
+                {
+                    canary.Resume();
+                }
+            }
+        }
+        return Report(lines, paused, dryRun, null);
+    }
+
+    private async Task<string> DrainCheckAsync(DateTime deadline, CancellationToken cancellationToken) =>
+        await DrainedAsync(deadline, cancellationToken).ConfigureAwait(false)
+            ? "ok      drained: nothing dirty, nothing being applied, no reconcile queued or running"
+            : $"FAILED  drained: by the deadline {_dirty.Count:N0} changed key(s) waited, {Volatile.Read(ref _inFlight):N0} were being applied{(Volatile.Read(ref _reconciling) > 0 ? ", a reconcile was running" : "")}: give the cutover more --timeout, or cut over when the write rate is lower";
+
+    private CutoverReport Report(List<string> lines, bool paused, bool dryRun, DateTime? heldUntil) =>
+        new(DateTimeOffset.UtcNow, _dirty.Count == 0 ? 0 : _dirty.OldestAgeMs() / 1000.0, _dirty.Count + Volatile.Read(ref _inFlight), LastSourceKeys, LastTargetKeys, paused, lines)
+        {
+            Passed = Passed(lines),
+            DryRun = dryRun,
+            HeldUntil = heldUntil,
+        };
+
+    public static bool Passed(IEnumerable<string> lines) => lines.Any() && !lines.Any(l => l.StartsWith("FAILED", StringComparison.Ordinal));
+
+    private static TimeSpan Remaining(DateTime deadline) => deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
+
+    /// <summary>Waits until no change waits, no reconcile is asked or running and the applier is idle; false at the deadline.</summary>
+    private async Task<bool> DrainedAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        while (true)
         {
             bool queued;
             lock (_lock)
@@ -74,7 +152,11 @@ public sealed partial class LiveSync
             }
             if (!queued && Volatile.Read(ref _reconciling) == 0 && _dirty.Count == 0 && Volatile.Read(ref _busy) == 0)
             {
-                return;
+                return true;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
             }
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }

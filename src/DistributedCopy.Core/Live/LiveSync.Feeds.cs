@@ -16,10 +16,13 @@ public sealed partial class LiveSync
     private ChangeFeed Follow(RedisEndpoint master, CancellationToken cancellationToken)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var canary = new Canary(_token, Reproven);
         // each (re)subscription checks the node's notify-keyspace-events first: a restarted server forgets a CONFIG SET
-        var feed = new ChangeFeed(master, _database, Changed, Resubscribed, (node, token) => NotificationSettings.EnsureAsync([node], _sync.ConfigureNotifications, token));
+        var feed = new ChangeFeed(master, _database, key => Changed(canary, key), Resubscribed, (node, token) => NotificationSettings.EnsureAsync([node], _sync.ConfigureNotifications, token),
+            canary.Failing);
         lock (_lock)
         {
+            _canaries[master.Address] = canary;
             _feeds[master.Address] = (feed, stop, Watch(feed.RunAsync(stop.Token)));
         }
         return feed;
@@ -44,6 +47,7 @@ public sealed partial class LiveSync
             foreach (var feed in gone)
             {
                 _feeds.Remove(feed.Feed.Node.Address);
+                _canaries.Remove(feed.Feed.Node.Address);
             }
         }
         foreach (var (_, stop, run) in gone)
@@ -68,6 +72,7 @@ public sealed partial class LiveSync
                 {
                     (_, entry.Stop, entry.Run) = _feeds[shard.ReadNode.Address];
                     _feeds.Remove(shard.ReadNode.Address);
+                    _canaries.Remove(shard.ReadNode.Address);
                 }
                 await entry.Stop.CancelAsync().ConfigureAwait(false);
                 await entry.Run.ConfigureAwait(false);
@@ -81,9 +86,39 @@ public sealed partial class LiveSync
     private void Resubscribed(ChangeFeed feed)
     {
         Stats.AddResubscribe();
+        CanaryOf(feed.Node.Address)?.Resubscribed();
         // what the node wrote while nobody listened is unknown: its slots are copied again
-        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.ReadNode.Address == feed.Node.Address);
+        ReconcileFeed(feed.Node.Address);
+    }
+
+    /// <summary>A feed proven again after a gap (a canary lost, a subscription that could not be made): what it missed is copied again.</summary>
+    private void Reproven(Canary canary)
+    {
+        string? address;
+        lock (_lock)
+        {
+            address = _canaries.FirstOrDefault(c => c.Value == canary).Key;
+        }
+        if (address is not null)
+        {
+            Stats.AddReproven();
+            ReconcileFeed(address);
+        }
+    }
+
+    /// <summary>Reconciles the slots (this sync follows) of the shard read through <paramref name="node"/>.</summary>
+    private void ReconcileFeed(string node)
+    {
+        var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.ReadNode.Address == node);
         Reconcile(!_cluster ? [0] : shard is null ? Owned : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(b => _owned[b]));
+    }
+
+    private Canary? CanaryOf(string node)
+    {
+        lock (_lock)
+        {
+            return _canaries.GetValueOrDefault(node);
+        }
     }
 
     private async Task WhenSubscribedAsync(CancellationToken cancellationToken)

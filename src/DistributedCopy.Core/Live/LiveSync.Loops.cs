@@ -60,6 +60,7 @@ public sealed partial class LiveSync
             {
                 Volatile.Write(ref _ready[bucket], false);
             }
+            var started = Environment.TickCount64;
             Stats.AddReconciles(buckets.Length);
             if (_cluster)
             {
@@ -72,6 +73,7 @@ public sealed partial class LiveSync
             await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
             foreach (var bucket in buckets)
             {
+                Volatile.Write(ref _evidence[bucket], started);
                 Volatile.Write(ref _ready[bucket], true);
             }
             Interlocked.Exchange(ref _reconciling, 0);

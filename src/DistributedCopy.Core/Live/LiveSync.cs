@@ -6,7 +6,9 @@ namespace DistributedCopy.Core.Live;
 /// is written, so a snapshot value can never land after a newer one. Every way of missing notifications ends in a
 /// reconcile of the slots concerned (re-copy, then delete what the source lacks): a subscription lost and made again, a
 /// dirty set past its bound, per-slot key counts that differ twice running (the periodic sweep, which also catches
-/// FLUSHDB), a resumed sync. <see cref="CutoverAsync"/> drains it, optionally with the source's writes paused.
+/// FLUSHDB), a resumed sync. Each feed is proven alive by a canary (<see cref="Canary"/>); a comparer walks every slot at a
+/// bounded rate and repairs what differs; each slot carries when it was last brought in line (its evidence).
+/// <see cref="CutoverAsync"/> gives the verdict from that evidence.
 /// </summary>
 public sealed partial class LiveSync : IAsyncDisposable
 {
@@ -21,14 +23,23 @@ public sealed partial class LiveSync : IAsyncDisposable
     private readonly SortedSet<int> _toReconcile = [];
     private readonly object _lock = new();
     private readonly Dictionary<string, (ChangeFeed Feed, CancellationTokenSource Stop, Task Run)> _feeds = [];
+    private readonly Dictionary<string, Canary> _canaries = [];
+    private readonly string _token = Guid.NewGuid().ToString("N")[..12];
+    private readonly RedisEndpoint _sourceEndpoint;
+    private readonly RedisEndpoint _targetEndpoint;
+
+    /// <summary>Per bucket: when (tick count) the pass that last brought it in line began — snapshot, reconcile or comparison.</summary>
+    private readonly long[] _evidence;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CopyProgress _changes = new() { CountsCopies = false };
     private int _busy;
 
-    private LiveSync(CopyEngine engine, CopyOptions options, SyncOptions sync, int database)
+    private LiveSync(CopyEngine engine, CopyOptions options, SyncOptions sync, int database, RedisEndpoint source, RedisEndpoint target)
     {
         _engine = engine;
+        _sourceEndpoint = source;
+        _targetEndpoint = target;
         _options = options;
         _sync = sync;
         _database = database;
@@ -36,6 +47,7 @@ public sealed partial class LiveSync : IAsyncDisposable
         var buckets = _cluster ? HashSlot.Count : 1;
         _ready = new bool[buckets];
         _owned = new bool[buckets];
+        _evidence = new long[buckets];
         foreach (var range in _cluster && sync.Slots is not null ? sync.Slots : [new SlotRange(0, buckets - 1)])
         {
             Array.Fill(_owned, true, range.Start, range.Count);
@@ -43,6 +55,7 @@ public sealed partial class LiveSync : IAsyncDisposable
         _dirty = new DirtyKeys(buckets, sync.MaxDirtyKeys, Reconcile);
         Stats.PendingNow = () => _dirty.Count + Volatile.Read(ref _inFlight);
         Stats.LagNow = Lag;
+        Stats.UnprovenNow = UnprovenFeed;
         Instruments.Syncs[Stats] = 0;
     }
 
@@ -62,7 +75,7 @@ public sealed partial class LiveSync : IAsyncDisposable
             throw new CopyException("dcopy sync takes no --match, --exclude or --rename yet: its sweep compares whole key counts and its reconcile asks the source for each target key's own name");
         }
         var engine = await CopyEngine.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false);
-        return new LiveSync(engine, options, sync, engine.Source.Topology.IsCluster ? 0 : source.Database);
+        return new LiveSync(engine, options, sync, engine.Source.Topology.IsCluster ? 0 : source.Database, source, target);
     }
 
     /// <summary>
@@ -86,18 +99,24 @@ public sealed partial class LiveSync : IAsyncDisposable
                 Follow(master, token);
             }
             await WhenSubscribedAsync(token).ConfigureAwait(false);
+            // the first canaries go out before any key is read: a feed proven from then on covers the snapshot
+            tasks.Add(Watch(CanaryLoopAsync(token)));
             tasks.Add(Watch(ApplyLoopAsync(applier, token)));
             tasks.Add(Watch(ReconcileLoopAsync(token)));
             if (_sync.Resuming)
             {
+                // live only once every slot is reconciled: until then the target holds what it held when the sync stopped
                 Reconcile(Owned);
+                await UnlessFailedAsync(ReconciledAsync(token)).ConfigureAwait(false);
             }
             else
             {
                 await UnlessFailedAsync(SnapshotAsync(token)).ConfigureAwait(false);
             }
+            _cutoverComparer = await OpenComparerAsync(null, token).ConfigureAwait(false);
             Stats.Live = true;
             tasks.Add(Watch(SweepLoopAsync(source, target, token)));
+            tasks.Add(Watch(CompareLoopAsync(token)));
             await UnlessFailedAsync(Task.WhenAll(tasks)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested && !_failure.Task.IsFaulted && !cancellationToken.IsCancellationRequested)
@@ -123,6 +142,14 @@ public sealed partial class LiveSync : IAsyncDisposable
         Instruments.Syncs.TryRemove(Stats, out _);
         await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
+        if (_cutoverComparer is not null)
+        {
+            await _cutoverComparer.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var (_, canary) in Canaries())
+        {
+            await canary.DisposeAsync().ConfigureAwait(false);
+        }
         await _engine.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -155,8 +182,14 @@ public sealed partial class LiveSync : IAsyncDisposable
     private IEnumerable<Shard> OwningShards(Topology topology) =>
         topology.Shards.Where(s => s.Slots.Any(r => Enumerable.Range(r.Start, r.Count).Any(b => _owned[b])));
 
-    private void Changed(byte[] key)
+    private void Changed(Canary canary, byte[] key)
     {
+        if (Canary.IsCanary(key))
+        {
+            // dcopy's own proof that the feed works (this sync's or another's): never copied
+            canary.Received(key);
+            return;
+        }
         var bucket = Bucket(key);
         if (!_owned[bucket])
         {
@@ -183,10 +216,12 @@ public sealed partial class LiveSync : IAsyncDisposable
     /// <summary>The snapshot: each slot becomes ready (its changes may be applied) once its keys are written.</summary>
     private async Task SnapshotAsync(CancellationToken cancellationToken)
     {
+        var started = Environment.TickCount64;
         if (_cluster)
         {
             await _engine.CopySlotsAsync(SlotRange.Of(Owned), slot =>
             {
+                Volatile.Write(ref _evidence[slot], started);
                 Volatile.Write(ref _ready[slot], true);
                 _sync.SlotCopied?.Invoke(slot);
             }, cancellationToken).ConfigureAwait(false);
@@ -194,6 +229,7 @@ public sealed partial class LiveSync : IAsyncDisposable
         else
         {
             await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _evidence[0], started);
             _sync.SlotCopied?.Invoke(0);
         }
         for (var bucket = 0; bucket < _ready.Length; bucket++)

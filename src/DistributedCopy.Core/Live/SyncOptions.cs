@@ -21,6 +21,19 @@ public sealed record SyncOptions
     /// </summary>
     public IReadOnlyList<SlotRange>? Slots { get; init; }
 
+    /// <summary>
+    /// Prove each change feed alive with a canary (a key in dcopy's namespace, set and deleted in one MULTI on the master, about
+    /// once a second); false (--no-canary) for a source where no write is acceptable: no feed is proven, and a cutover
+    /// compares every slot instead.
+    /// </summary>
+    public bool Canary { get; init; } = true;
+
+    /// <summary>The comparer's rate: keys compared per second (on both sides) while syncing; 0 turns it off.</summary>
+    public int CompareKeysPerSecond { get; init; } = 2000;
+
+    /// <summary>Expiry further apart than this (ms) on the two sides counts as a difference, and a key expiring within it is not counted missing.</summary>
+    public long TtlToleranceMs { get; init; } = 2000;
+
     /// <summary>Called as each slot's snapshot keys are written (the snapshot's checkpoints, for status).</summary>
     public Action<int>? SlotCopied { get; init; }
 }

@@ -8,6 +8,11 @@ public sealed class SyncStats
     private long _deleted;
     private long _reconciles;
     private long _resubscribes;
+    private long _reproven;
+    private long _compared;
+    private long _repaired;
+    private long _passes;
+    private long _passAt;
 
     /// <summary>Keyspace notifications received.</summary>
     public long Changes => Interlocked.Read(ref _changes);
@@ -29,6 +34,29 @@ public sealed class SyncStats
 
     /// <summary>Age of the oldest change not yet applied (waiting or being applied): how far the target is behind, in seconds.</summary>
     public double LagSeconds => LagNow?.Invoke() ?? 0;
+
+    /// <summary>A feed not proven now ("node: why"), null when every feed is: the lag is then unknown.</summary>
+    public string? Unproven => UnprovenNow?.Invoke();
+
+    /// <summary>Feeds proven again after a gap (their slots reconciled).</summary>
+    public long Reproven => Interlocked.Read(ref _reproven);
+
+    /// <summary>Keys the comparer compared on both sides.</summary>
+    public long Compared => Interlocked.Read(ref _compared);
+
+    /// <summary>Keys the comparer found different and had applied again.</summary>
+    public long Repaired => Interlocked.Read(ref _repaired);
+
+    /// <summary>Full passes of the comparer over this sync's slots.</summary>
+    public long ComparePasses => Interlocked.Read(ref _passes);
+
+    /// <summary>When the last full pass ended (UTC), or null.</summary>
+    public DateTimeOffset? LastPassAt => Interlocked.Read(ref _passAt) is var at and > 0 ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+
+    /// <summary>How far the current pass is (0 to 1).</summary>
+    public double PassShare { get; internal set; }
+
+    internal Func<string?>? UnprovenNow { get; set; }
 
     internal Func<int>? PendingNow { get; set; }
 
@@ -58,6 +86,18 @@ public sealed class SyncStats
 
     internal void AddResubscribe() => Interlocked.Increment(ref _resubscribes);
 
+    internal void AddReproven() => Interlocked.Increment(ref _reproven);
+
+    internal void AddCompared(long keys) => Interlocked.Add(ref _compared, keys);
+
+    internal void AddRepaired() => Interlocked.Increment(ref _repaired);
+
+    internal void AddPass()
+    {
+        Interlocked.Increment(ref _passes);
+        Interlocked.Exchange(ref _passAt, DateTime.UtcNow.Ticks);
+    }
+
     public override string ToString() =>
-        $"live={Live} changes={Changes} applied={Applied} deleted={Deleted} pending={Pending} lag={LagSeconds:F2}s reconciles={Reconciles} resubscribes={Resubscribes}";
+        $"live={Live} unproven={Unproven ?? "-"} compared={Compared} repaired={Repaired} changes={Changes} applied={Applied} deleted={Deleted} pending={Pending} lag={LagSeconds:F2}s reconciles={Reconciles} resubscribes={Resubscribes}";
 }

@@ -1,40 +1,11 @@
 namespace DistributedCopy.Core.Live;
 
 /// <summary>
-/// Pausing a source's writes for a cutover: CLIENT PAUSE … WRITE on every master (Redis 6.2+), released with CLIENT UNPAUSE.
-/// Where a server refuses, the masters paused so far are released and the check list says why.
+/// A source paused for a cutover (<see cref="PauseLease"/> pauses it): released with CLIENT UNPAUSE (`dcopy cutover --release`),
+/// and the replicas read from waited for.
 /// </summary>
 public static class WritePause
 {
-    /// <summary>Pauses writes on every master for at most <paramref name="length"/>; false (nothing left paused) where one refuses.</summary>
-    public static async Task<bool> PauseAsync(IReadOnlyList<RedisEndpoint> masters, TimeSpan length, List<string> checks, CancellationToken cancellationToken)
-    {
-        var done = new List<RedisEndpoint>();
-        foreach (var master in masters)
-        {
-            string? reply;
-            try
-            {
-                await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
-                reply = await TryAsync(connection, "CLIENT", "PAUSE", ((long)length.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE").ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RespException or TimeoutException)
-            {
-                // a master not answering: the ones paused so far are released
-                reply = ex.Message;
-            }
-            if (reply is not null)
-            {
-                checks.Add($"CLIENT PAUSE refused on {master.Address} ({reply}): drained without pausing writes");
-                await UnpauseAsync(done, checks, cancellationToken).ConfigureAwait(false);
-                return false;
-            }
-            done.Add(master);
-        }
-        checks.Add($"writes paused on {masters.Count} source master(s) (CLIENT PAUSE WRITE, {length.TotalSeconds:0} s at most)");
-        return true;
-    }
-
     /// <summary>Releases the masters (each tried, whatever the others answer); what failed is in the checks.</summary>
     public static async Task UnpauseAsync(IReadOnlyList<RedisEndpoint> masters, List<string> checks, CancellationToken cancellationToken)
     {
@@ -75,7 +46,7 @@ public static class WritePause
     /// Waits (until <paramref name="deadline"/>) for each replica to have applied its master's replication stream up to the
     /// master's offset when called (its writes paused): what is read from the replica is then all the master took.
     /// </summary>
-    public static async Task ReplicasCaughtUpAsync(IReadOnlyList<(RedisEndpoint Master, RedisEndpoint Replica)> pairs, DateTime deadline, List<string> checks, CancellationToken cancellationToken)
+    public static async Task<bool> ReplicasCaughtUpAsync(IReadOnlyList<(RedisEndpoint Master, RedisEndpoint Replica)> pairs, DateTime deadline, List<string> checks, CancellationToken cancellationToken)
     {
         foreach (var (master, replica) in pairs)
         {
@@ -94,10 +65,11 @@ public static class WritePause
             if (reached < target)
             {
                 checks.Add($"the replica {replica.Address} had not caught up with {master.Address} by the deadline ({reached:N0} of {target:N0} bytes of its stream)");
-                return;
+                return false;
             }
         }
         checks.Add($"every replica read from holds all its master wrote before the pause ({pairs.Count} replica(s), replication offsets compared)");
+        return true;
     }
 
     private static async Task<long> OffsetAsync(RespConnection connection, string field)

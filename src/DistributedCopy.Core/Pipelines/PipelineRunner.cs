@@ -69,6 +69,10 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 pipeline ??= processor();
+                if (options.Throttle is { } throttle)
+                {
+                    await throttle(batch.Count, cancellationToken).ConfigureAwait(false);
+                }
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 using (var span = Instruments.Source.StartActivity("batch"))
                 {

@@ -13,12 +13,12 @@ public sealed class Verifier : IAsyncDisposable
     private readonly long _ttlToleranceMs;
     private int _extrasNoted;
 
-    private Verifier(EngineSides sides, CopyOptions options, long ttlToleranceMs, int maxExamples)
+    private Verifier(EngineSides sides, CopyOptions options, long ttlToleranceMs, int maxExamples, Action<byte[]>? differs = null)
     {
         _sides = sides;
         _options = options;
         _ttlToleranceMs = ttlToleranceMs;
-        Result = new VerifyResult(maxExamples);
+        Result = new VerifyResult(maxExamples) { Differs = differs };
         _runner = new PipelineRunner(options, Progress);
     }
 
@@ -30,6 +30,11 @@ public sealed class Verifier : IAsyncDisposable
     public static async Task<Verifier> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, long ttlToleranceMs, int maxExamples = 10,
         CancellationToken cancellationToken = default) =>
         new(await EngineSides.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false), options, ttlToleranceMs, maxExamples);
+
+    /// <summary>A verifier that hands every key it finds different (or extra) to <paramref name="differs"/>: a live sync's comparer.</summary>
+    internal static async Task<Verifier> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, long ttlToleranceMs, Action<byte[]> differs,
+        CancellationToken cancellationToken) =>
+        new(await EngineSides.OpenAsync(source, target, options, cancellationToken).ConfigureAwait(false), options, ttlToleranceMs, 0, differs);
 
     /// <summary>Verifies everything: every slot of a cluster source, or every database of a standalone one that holds keys.</summary>
     public Task VerifyAllAsync(CancellationToken cancellationToken = default) =>

@@ -46,9 +46,13 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
 
     internal void AddExtra(ReadOnlySpan<byte> key) => Add(ref _extra, "extra", key);
 
+    /// <summary>Called with every key found different (or extra on the target): a live sync's comparer repairs them.</summary>
+    internal Action<byte[]>? Differs { get; init; }
+
     private void Add(ref long counter, string category, ReadOnlySpan<byte> key)
     {
         Interlocked.Increment(ref counter);
+        Differs?.Invoke(key.ToArray());
         if (_examplesPerCategory.AddOrUpdate(category, 1, (_, n) => n + 1) <= maxExamplesPerCategory)
         {
             _examples.Enqueue($"{category}: {KeyText.Printable(key)}");

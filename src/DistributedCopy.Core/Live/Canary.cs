@@ -1,0 +1,298 @@
+namespace DistributedCopy.Core.Live;
+
+/// <summary>
+/// Proof that one change feed works: about once a second a write made on purpose on the master the feed follows —
+/// <c>MULTI; SET dcopy:canary:{tag}:&lt;sync&gt;:&lt;n&gt; 1 PX 60000; DEL …; EXEC</c>, so the key never exists outside
+/// the transaction and nothing is left behind — must come back through the feed within <see cref="Deadline"/>. The
+/// feed is proven up to the moment the last canary that came back was written. A canary that does not come back in time
+/// (notifications switched off, a subscription that hears nothing, a write refused) opens a gap: the feed is unproven,
+/// with the reason, until a later canary comes back; the slots it carries are then reconciled (<c>reproven</c>).
+/// Time is <see cref="Environment.TickCount64"/> milliseconds.
+/// </summary>
+internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDisposable
+{
+    /// <summary>The prefix of every canary key: changes to such keys are never copied.</summary>
+    public static ReadOnlySpan<byte> Prefix => "dcopy:canary:"u8;
+
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
+
+    private readonly object _lock = new();
+    private readonly SortedDictionary<long, long> _pending = [];
+    private RespConnection? _connection;
+    private RedisEndpoint? _master;
+    private long _next;
+    private long _provenAt;
+    private long _continuousSince;
+    private bool _gap = true;
+    private bool _reconcileOnProof;
+    private long _suspendedSince;
+
+    /// <summary>Why the feed is unproven (null while it is proven).</summary>
+    public string? Unproven { get; private set; } = "no canary has come back yet";
+
+    /// <summary>When the last canary that came back was written (tick count; 0 for never).</summary>
+    public long ProvenAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _provenAt;
+            }
+        }
+    }
+
+    /// <summary>Since when the feed has been proven with no gap (tick count); 0 while a gap is open.</summary>
+    public long ContinuousSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _gap ? 0 : _continuousSince;
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="key"/> is a canary key (anyone's: never copied); proves this feed when it is one of this canary's.</summary>
+    public static bool IsCanary(ReadOnlySpan<byte> key) => key.StartsWith(Prefix);
+
+    /// <summary>A canary key came through the feed: each of ours proves the feed up to when it was written.</summary>
+    public void Received(ReadOnlySpan<byte> key)
+    {
+        // dcopy:canary:{tag}:<token>:<n>
+        var text = System.Text.Encoding.ASCII.GetString(key);
+        var parts = text.Split(':');
+        if (parts.Length != 5 || parts[3] != token || !long.TryParse(parts[4], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            return;
+        }
+        var reconcile = false;
+        lock (_lock)
+        {
+            if (!_pending.Remove(n, out var sentAt))
+            {
+                // the DEL of a canary whose SET came back already
+                return;
+            }
+            // every canary written before this one and not seen was lost by the feed: a gap, closed by this one
+            var lost = _pending.Keys.Where(k => k < n).ToList();
+            foreach (var k in lost)
+            {
+                _pending.Remove(k);
+            }
+            if (lost.Count > 0 && !_gap)
+            {
+                _gap = true;
+                _reconcileOnProof = true;
+            }
+            _provenAt = sentAt;
+            if (_gap)
+            {
+                _gap = false;
+                _continuousSince = sentAt;
+                reconcile = _reconcileOnProof;
+                _reconcileOnProof = false;
+                Unproven = null;
+            }
+        }
+        if (reconcile)
+        {
+            reproven?.Invoke(this);
+        }
+    }
+
+    /// <summary>
+    /// The subscription was lost and made again: unproven until a canary comes back (what it missed is reconciled by the
+    /// resubscription itself).
+    /// </summary>
+    public void Resubscribed()
+    {
+        lock (_lock)
+        {
+            _gap = true;
+            Unproven = "its subscription was lost and made again";
+            _pending.Clear();
+        }
+    }
+
+    /// <summary>The subscription cannot be made (refused, unreachable): unproven, with the reason.</summary>
+    public void Failing(string reason)
+    {
+        lock (_lock)
+        {
+            if (!_gap)
+            {
+                _reconcileOnProof = true;
+            }
+            _gap = true;
+            Unproven = "its subscription cannot be made: " + reason;
+        }
+    }
+
+    /// <summary>
+    /// The source's writes are paused (a cutover): canaries wait in the server, so they are not judged until
+    /// <see cref="Resume"/>, which gives those still out a fresh deadline.
+    /// </summary>
+    public void Suspend()
+    {
+        lock (_lock)
+        {
+            _suspendedSince = _suspendedSince == 0 ? Environment.TickCount64 : _suspendedSince;
+        }
+    }
+
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            var now = Environment.TickCount64;
+            foreach (var k in _pending.Keys.ToList())
+            {
+                _pending[k] = Math.Max(_pending[k], now - (long)Every.TotalMilliseconds);
+            }
+            _suspendedSince = 0;
+        }
+    }
+
+    public bool Suspended
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _suspendedSince != 0;
+            }
+        }
+    }
+
+    /// <summary>Canaries overdue open a gap (unless suspended).</summary>
+    public void Check()
+    {
+        lock (_lock)
+        {
+            if (_suspendedSince != 0 || _pending.Count == 0)
+            {
+                return;
+            }
+            var (n, sentAt) = _pending.First();
+            var age = Environment.TickCount64 - sentAt;
+            if (age <= Deadline.TotalMilliseconds)
+            {
+                return;
+            }
+            _pending.Clear();
+            if (!_gap)
+            {
+                _reconcileOnProof = true;
+            }
+            _gap = true;
+            Unproven = $"the canary written {age / 1000.0:F1} s ago (#{n}) has not come back: keyspace notifications are off or lost";
+        }
+    }
+
+    /// <summary>Writes the next canary on <paramref name="master"/> under a tag of <paramref name="slot"/>; a refusal or a failure opens a gap with its reason.</summary>
+    public async Task BeatAsync(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
+    {
+        long n;
+        lock (_lock)
+        {
+            if (_suspendedSince != 0)
+            {
+                return;
+            }
+            n = ++_next;
+            _pending[n] = Environment.TickCount64;
+        }
+        var key = $"dcopy:canary:{{{TagFor(slot)}}}:{token}:{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        try
+        {
+            if (_connection is null || _master?.Address != master.Address)
+            {
+                await DropConnectionAsync().ConfigureAwait(false);
+                _connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
+                _master = master;
+                if (database != 0)
+                {
+                    await _connection.ExecuteAsync("SELECT", database.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                }
+            }
+            var writer = new RespWriter(256);
+            writer.Command("MULTI");
+            writer.Command("SET", key, "1", "PX", "60000");
+            writer.Command("DEL", key);
+            writer.Command("EXEC");
+            await _connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            string? refused = null;
+            for (var i = 0; i < 4; i++)
+            {
+                await _connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                refused ??= RespFrame.IsError(_connection.Frame) ? RespFrame.ErrorText(_connection.Frame) : null;
+            }
+            if (refused is not null)
+            {
+                Fail(n, $"the canary write on {master.Address} was refused ({refused}); --no-canary syncs without it");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // whatever stops a canary only makes the feed unproven: the sync's own loops report a source that is gone
+            await DropConnectionAsync().ConfigureAwait(false);
+            Fail(n, $"the canary write on {master.Address} failed ({ex.Message})");
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await DropConnectionAsync().ConfigureAwait(false);
+
+    private void Fail(long n, string reason)
+    {
+        lock (_lock)
+        {
+            if (_suspendedSince != 0)
+            {
+                // blocked by the cutover's pause and cut off: not the feed's fault
+                return;
+            }
+            _pending.Remove(n);
+            if (!_gap)
+            {
+                _reconcileOnProof = true;
+            }
+            _gap = true;
+            Unproven = reason;
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+    }
+
+    private static readonly string[] Tags = BuildTags();
+
+    /// <summary>A short hash tag that puts a key in <paramref name="slot"/>.</summary>
+    public static string TagFor(int slot) => Tags[slot];
+
+    private static string[] BuildTags()
+    {
+        var tags = new string[HashSlot.Count];
+        var left = HashSlot.Count;
+        for (var i = 0; left > 0; i++)
+        {
+            var tag = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var slot = HashSlot.Of(System.Text.Encoding.ASCII.GetBytes(tag));
+            if (tags[slot] is null)
+            {
+                tags[slot] = tag;
+                left--;
+            }
+        }
+        return tags;
+    }
+}

@@ -1,0 +1,142 @@
+namespace DistributedCopy.Core.Live;
+
+// LiveSync, part 7: the cutover's checks of the feeds, of each bucket's evidence and of the key counts.
+public sealed partial class LiveSync
+{
+    private long LastSourceKeys { get; set; }
+
+    private long LastTargetKeys { get; set; }
+
+    /// <summary>
+    /// Every feed proven: without a pause, a canary written now must come back; with one (canaries cannot be written then),
+    /// the last canary written before the pause came back on the same subscription with no gap since, and each node's
+    /// notify-keyspace-events still covers every write where CONFIG GET is allowed.
+    /// </summary>
+    private async Task<string> FeedsCheckAsync(bool paused, DateTime pausedAt, DateTime deadline, CancellationToken cancellationToken)
+    {
+        if (!_sync.Canary)
+        {
+            return paused
+                ? "ok      feeds: not proven (--no-canary): every slot is compared at the cutover instead"
+                : "FAILED  feeds: not proven (--no-canary) and the source's writes are not paused: nothing shows the target follows it; cut over with --pause-writes (every slot is then compared)";
+        }
+        var canaries = Canaries();
+        if (!paused)
+        {
+            // a canary written after this moment must come back
+            var from = Environment.TickCount64;
+            var wait = DateTime.UtcNow.AddSeconds(Math.Min(5 + Canary.Every.TotalSeconds, Math.Max(0, (deadline - DateTime.UtcNow).TotalSeconds)));
+            while (canaries.Any(c => c.Canary.ProvenAt < from || c.Canary.ContinuousSince == 0) && DateTime.UtcNow < wait)
+            {
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+            var stale = canaries.Where(c => c.Canary.ProvenAt < from || c.Canary.ContinuousSince == 0).ToList();
+            return stale.Count == 0
+                ? $"ok      feeds: {canaries.Count} proven now (a canary written after the check began came back through each)"
+                : $"FAILED  feeds: {FeedFailures(stale)}; check notify-keyspace-events on {(stale.Count == 1 ? "it" : "them")}: once a canary comes back its slots are reconciled and a cutover can pass";
+        }
+        var pausedTick = Environment.TickCount64 - (long)(DateTime.UtcNow - pausedAt).TotalMilliseconds;
+        var limit = (long)(Canary.Every + Canary.Deadline).TotalMilliseconds;
+        var late = canaries.Where(c => c.Canary.ContinuousSince == 0 || c.Canary.ProvenAt < pausedTick - limit).ToList();
+        if (late.Count > 0)
+        {
+            return $"FAILED  feeds: {FeedFailures(late)}";
+        }
+        var settings = await NotificationSettings.ReadAsync([.. Feeds().Select(f => f.Node)], cancellationToken).ConfigureAwait(false);
+        var off = settings.Where(s => s.Missing is { Length: > 0 }).ToList();
+        if (off.Count > 0)
+        {
+            return $"FAILED  feeds: notify-keyspace-events on {string.Join(", ", off.Select(s => $"{s.Node.Address} is \"{s.Setting}\""))}, lacking \"{off[0].Missing}\": writes are not all notified; set it to \"EA\" and cut over again";
+        }
+        var oldest = canaries.Count == 0 ? 0 : canaries.Max(c => pausedTick - c.Canary.ProvenAt) / 1000.0;
+        var unread = settings.Count(s => s.Setting is null);
+        return $"ok      feeds: {canaries.Count} proven up to {Math.Max(0, oldest):F1} s before the pause, with no gap since; notify-keyspace-events {(unread == 0 ? "re-read after the pause: still covers every write" : $"not readable on {unread} node(s) (CONFIG GET refused)")}";
+    }
+
+    private static string FeedFailures(IEnumerable<(string Node, Canary Canary)> feeds) =>
+        string.Join("; ", feeds.Select(c => $"{c.Node} unproven: {c.Canary.Unproven ?? "its last canary came back too long ago"}"));
+
+    /// <summary>
+    /// Every bucket covered: brought in line (snapshot, reconcile, comparison) since its feed was last proven with no gap.
+    /// Those that are not are compared now (bounded by the deadline), what differs applied again, and the changes drained.
+    /// </summary>
+    private async Task<string> EvidenceCheckAsync(bool paused, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var uncovered = Uncovered();
+        var owned = Owned.Count();
+        if (uncovered.Count == 0)
+        {
+            return $"ok      evidence: all {owned:N0} {BucketWord} brought in line (copied, reconciled or compared) since their feed was proven with no gap";
+        }
+        if (_sync.Canary && !paused && uncovered.Any(b => CanaryOfBucket(b)?.ContinuousSince is null or 0))
+        {
+            return $"FAILED  evidence: {uncovered.Count:N0} {BucketWord} are carried by a feed not proven now: what changed there may be missing";
+        }
+        var before = Stats.Repaired;
+        var started = Environment.TickCount64;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Remaining(deadline));
+        try
+        {
+            var comparer = _cutoverComparer ?? throw new CopyException("the sync's comparer is not open yet");
+            await CompareAsync(comparer, uncovered, budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"FAILED  evidence: {uncovered.Count:N0} {BucketWord} needed a comparison at the cutover, which did not finish by the deadline: give the cutover more --timeout, or wait for the comparer's pass (`dcopy status`)";
+        }
+        var repaired = Stats.Repaired - before;
+        if (!await DrainedAsync(deadline, cancellationToken).ConfigureAwait(false))
+        {
+            return $"FAILED  evidence: the {repaired:N0} difference(s) the comparison at the cutover found were not applied by the deadline";
+        }
+        var still = _sync.Canary ? Uncovered().Count : 0;
+        return still > 0
+            ? $"FAILED  evidence: {still:N0} {BucketWord} still not covered after the comparison at the cutover (a feed's gap opened again)"
+            : $"ok      evidence: {uncovered.Count:N0} of {owned:N0} {BucketWord} compared at the cutover ({(Environment.TickCount64 - started) / 1000.0:F1} s; they were not covered since their feed's last gap), {repaired:N0} difference(s) found and applied again";
+    }
+
+    /// <summary>
+    /// Key counts per bucket (per database where the shapes differ); where they differ, the keys on one side only are
+    /// classified: expired or expiring within the tolerance is expiry, anything else a difference (applied again, then
+    /// counted once more).
+    /// </summary>
+    private async Task<string> CountsCheckAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        var (source, target) = await _engine.ViewsAsync(_database, cancellationToken).ConfigureAwait(false);
+        var counts = new SideCounts(source, target, _owned);
+        for (var round = 1; ; round++)
+        {
+            var mismatched = await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false);
+            (LastSourceKeys, LastTargetKeys) = await counts.TotalsAsync(cancellationToken).ConfigureAwait(false);
+            if (mismatched.Count == 0)
+            {
+                return $"ok      counts: equal in every {(_cluster ? "slot" : "database")} ({LastSourceKeys:N0} keys on each side)";
+            }
+            var differences = new CountDifferences(source, target, key => Bucket(key), _sync.TtlToleranceMs);
+            try
+            {
+                await differences.ClassifyAsync(mismatched, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CopyException ex)
+            {
+                return $"FAILED  counts: {mismatched.Count:N0} {BucketWord} differ in key count and {ex.Message}";
+            }
+            if (differences.Real.Count == 0)
+            {
+                return $"ok      counts: {LastSourceKeys:N0} keys on the source, {LastTargetKeys:N0} on the target; {mismatched.Count:N0} {BucketWord} differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s (a paused source keeps expired keys until it runs again)";
+            }
+            if (round == 3 || DateTime.UtcNow >= deadline)
+            {
+                return $"FAILED  counts: {differences.Real.Count:N0} key(s) on one side only and not expiring (e.g. {string.Join(", ", differences.Real.Take(3).Select(k => KeyText.Printable(k)))}); {differences.Expiring:N0} more are expiry: they are applied again, cut over again";
+            }
+            foreach (var key in differences.Real)
+            {
+                _dirty.Add(Bucket(key), key);
+            }
+            await DrainedAsync(deadline, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string BucketWord => _cluster ? "slot(s)" : "database(s)";
+}
