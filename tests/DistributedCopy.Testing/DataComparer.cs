@@ -53,8 +53,11 @@ public static class DataComparer
         }
         var (typedDiffers, typedCompared) = await CompareTypedSampleAsync(source, target, keys, typedSamplePerType, examples).ConfigureAwait(false);
         (payload, _) = await CompareTypedSampleAsync(source, target, payloadMismatch, int.MaxValue, examples).ConfigureAwait(false);
-        var targetKeys = (await AllKeysAsync(targetTopology).ConfigureAwait(false)).Count;
-        return new CompareResult(keys.Count, targetKeys, missing, payload, ttl, typedDiffers, typedCompared, examples);
+        var targetKeys = await AllKeysAsync(targetTopology).ConfigureAwait(false);
+        var listed = keys.Select(Convert.ToBase64String).ToHashSet(StringComparer.Ordinal);
+        var targetOnly = targetKeys.Where(k => !listed.Contains(Convert.ToBase64String(k))).ToList();
+        examples.AddRange(targetOnly.Take(Math.Max(0, 5 - examples.Count)).Select(k => $"{KeyText.Printable(k)}: on the target only"));
+        return new CompareResult(keys.Count, targetKeys.Count, missing, payload, ttl, typedDiffers, typedCompared, examples) { TargetOnly = targetOnly.Count };
     }
 
     public static async Task<List<byte[]>> AllKeysAsync(Topology topology)

@@ -7,6 +7,8 @@ namespace DistributedCopy.Testing;
 /// HSET/HDEL, LPUSH/LPOP, SADD/SREM, ZADD/ZREM, XADD/XTRIM), keys deleted (DEL/UNLINK), given and losing TTLs
 /// (EXPIRE/PERSIST), renamed, and short-lived keys that expire on their own (until <see cref="StopShortLived"/>).
 /// Keys are "{live:N}:…", so a rename stays in its slot. Errors (a paused or failing server) are counted and passed over.
+/// <c>expiring</c>: a session store's pattern instead of long TTLs — EXPIRE 5–60 s on existing keys, and new keys that live
+/// 0.2–3 s, written until the writer stops (so keys are expiring whenever it is stopped).
 /// </summary>
 public sealed class SourceWriter : IAsyncDisposable
 {
@@ -17,9 +19,13 @@ public sealed class SourceWriter : IAsyncDisposable
     private long _writes;
     private long _errors;
 
-    private SourceWriter(ConnectionMultiplexer connection, int keys, int perSecond)
+    private readonly bool _expiring;
+    private long _sessions;
+
+    private SourceWriter(ConnectionMultiplexer connection, int keys, int perSecond, bool expiring)
     {
         _connection = connection;
+        _expiring = expiring;
         _loop = Task.Run(() => LoopAsync(connection.GetDatabase(), keys, perSecond, _stop.Token));
     }
 
@@ -27,11 +33,11 @@ public sealed class SourceWriter : IAsyncDisposable
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    public static async Task<SourceWriter> StartAsync(RedisEndpoint source, int keys = 400, int perSecond = 2000)
+    public static async Task<SourceWriter> StartAsync(RedisEndpoint source, int keys = 400, int perSecond = 2000, bool expiring = false)
     {
         var options = DataComparer.ToConfiguration(source);
         options.SyncTimeout = options.AsyncTimeout = 2000;
-        return new SourceWriter(await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false), keys, perSecond);
+        return new SourceWriter(await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false), keys, perSecond, expiring);
     }
 
     /// <summary>No more keys with a TTL of a fraction of a second (so none is left half-expired when writes are paused).</summary>
@@ -102,6 +108,12 @@ public sealed class SourceWriter : IAsyncDisposable
         var n = random.Next(keys);
         var key = $"{{live:{n}}}:" + (n % 6) switch { 0 => "s", 1 => "h", 2 => "l", 3 => "set", 4 => "z", _ => "x" };
         var op = random.Next(20);
+        if (_expiring && op is 2 or 5 or 6)
+        {
+            return op == 2
+                ? db.KeyExpireAsync(key, TimeSpan.FromSeconds(5 + random.Next(56)))
+                : db.StringSetAsync($"{{live:{n}}}:session:{Interlocked.Increment(ref _sessions)}", "short", TimeSpan.FromMilliseconds(200 + random.Next(2800)));
+        }
         return op switch
         {
             0 => db.KeyDeleteAsync(key),

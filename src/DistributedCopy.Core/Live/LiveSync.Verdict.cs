@@ -92,7 +92,7 @@ public sealed partial class LiveSync
         }
         var still = _sync.Canary ? Uncovered().Count : 0;
         return still > 0
-            ? $"FAILED  evidence: {still:N0} {BucketWord} still not covered after the comparison at the cutover (a feed's gap opened again)"
+            ? $"FAILED  evidence: {uncovered.Count:N0} {BucketWord} compared at the cutover ({repaired:N0} difference(s) found and applied again), but {still:N0} are carried by a feed not proven: changes there may still be missed"
             : $"ok      evidence: {uncovered.Count:N0} of {owned:N0} {BucketWord} compared at the cutover ({(Environment.TickCount64 - started) / 1000.0:F1} s; they were not covered since their feed's last gap), {repaired:N0} difference(s) found and applied again";
     }
 
