@@ -28,9 +28,12 @@ public sealed class LiveSyncRun : IAsyncDisposable
     public Process Process => _process;
 
     /// <summary>Starts `dcopy sync` (notifications configured, a sweep a second) and waits until `dcopy status` says live.</summary>
-    public static async Task<LiveSyncRun> StartAsync(string source, string target, params string[] more)
+    public static Task<LiveSyncRun> StartAsync(string source, string target, params string[] more) => StartAsync(source, target, more, null);
+
+    /// <summary>The same in <paramref name="state"/> (given: the sync there resumes).</summary>
+    public static async Task<LiveSyncRun> StartAsync(string source, string target, string[] more, string? state)
     {
-        var state = Dcopy.StateDir();
+        state ??= Dcopy.StateDir();
         var job = "live";
         var run = new LiveSyncRun(Dcopy.Start(["sync", "--source", source, "--target", target, "--job-id", job, "--state-dir", state,
             "--configure-notifications", "--sweep-seconds", "1", "--interval", "1", "--progress", "log", .. more]), state, job);
