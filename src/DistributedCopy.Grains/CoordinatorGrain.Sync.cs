@@ -37,6 +37,9 @@ public sealed partial class CoordinatorGrain
     /// <summary>The source's writes paused for the cutover under way (in this activation only: it lapses by itself if this one dies).</summary>
     private PauseLease? _pause;
 
+    /// <summary>A verdict is being reached (the timer, which interleaves, must not fail the cutover meanwhile).</summary>
+    private bool _deciding;
+
     public async Task<JobStatus> CutoverAsync(CutoverOrder order)
     {
         if (State.Spec is null || State.ActiveKind != JobKind.Sync || State.Phase != JobPhase.Syncing)
@@ -121,6 +124,23 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task DecideCutoverAsync()
     {
+        if (_deciding || State.Phase != JobPhase.CuttingOver)
+        {
+            return;
+        }
+        _deciding = true;
+        try
+        {
+            await DecideAsync();
+        }
+        finally
+        {
+            _deciding = false;
+        }
+    }
+
+    private async Task DecideAsync()
+    {
         var order = State.Cutover ?? new CutoverOrder(false, 0, 0);
         var parts = State.CutoverParts.OrderBy(p => p.Key).ToList();
         var checks = order.Checks.ToList();
@@ -128,6 +148,11 @@ public sealed partial class CoordinatorGrain
         {
             var label = parts.Count > 1 ? $"[{State.Partitions.FirstOrDefault(p => p.Id == id)?.Shard ?? "partition " + id}] " : "";
             checks.AddRange(part.Checks.Select(c => c.Length > 8 ? c[..8] + label + c[8..] : c));
+        }
+        if (_pause is not null)
+        {
+            // renewals stop first, so a lapse cannot come after it was looked at (the pause still has up to 2 s)
+            await _pause.FreezeAsync();
         }
         if (order.Paused)
         {
@@ -199,7 +224,7 @@ public sealed partial class CoordinatorGrain
     /// <summary>A cutover whose partitions did not all answer in time (a worker lost on the way): it fails, the pause is released, the sync goes on.</summary>
     private async Task CheckCutoverDeadlineAsync()
     {
-        if (State.Phase != JobPhase.CuttingOver || State.Cutover is not { } order || DateTime.UtcNow < order.StartedAt.AddSeconds(order.TimeoutSeconds + 30))
+        if (_deciding || State.Phase != JobPhase.CuttingOver || State.Cutover is not { } order || DateTime.UtcNow < order.StartedAt.AddSeconds(order.TimeoutSeconds + 30))
         {
             return;
         }

@@ -38,6 +38,16 @@ public sealed partial class CoordinatorGrain(
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_pause is not null)
+        {
+            // a pause held by this activation ends with it, rather than being renewed by a task no one answers to
+            await _pause.ReleaseAsync([]);
+            await DropPauseAsync();
+        }
+    }
+
     public async Task<JobStatus> StartAsync(JobSpec spec)
     {
         if (State.Spec is not null)

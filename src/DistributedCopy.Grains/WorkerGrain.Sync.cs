@@ -40,6 +40,7 @@ public sealed partial class WorkerGrain
             var lastReported = DateTime.UtcNow;
             var answered = 0;
             CutoverSummary? answer = null;
+            Task<CutoverSummary>? checking = null;
             while (true)
             {
                 if (await Task.WhenAny(run, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == run)
@@ -56,7 +57,7 @@ public sealed partial class WorkerGrain
                     Notes = sync.Progress.TakeNotes(),
                     Sync = now.Minus(reported).WithGauges(now),
                     // this partition's answer to the cutover under way, repeated until the verdict (a report may be lost)
-                    Cutover = answer,
+                    Cutover = answer = checking is { IsCompleted: true } ? await checking : answer,
                 };
                 Directive directive;
                 try
@@ -74,19 +75,14 @@ public sealed partial class WorkerGrain
                 (reported, counted) = (now, copies);
                 if (directive == Directive.Cutover && await coordinator.GetCutoverAsync() is { } order && order.Attempt > answered)
                 {
-                    // the checks run while the sync goes on; the coordinator's verdict over every partition ends it, or not
+                    // the checks run beside the reports (which keep the lease), the sync going on; the answer goes with
+                    // the next report once ready, and the coordinator's verdict over every partition ends the sync, or not
                     answered = order.Attempt;
-                    var check = await sync.CheckAsync(order.Paused, order.StartedAt, order.DryRun, TimeSpan.FromSeconds(order.TimeoutSeconds), cancellationToken);
-                    answer = SyncReports.Summary(check, order.Attempt);
-                    directive = await coordinator.ReportAsync(Index, new ProgressReport(partition.Id, lease.Token, Drain(copied), null, new Counters(), false, RuntimeIdentity)
-                    {
-                        Sync = new SyncProgress().WithGauges(SyncReports.Progress(sync)),
-                        Cutover = answer,
-                    });
+                    (answer, checking) = (null, CheckAsync(sync, order, cancellationToken));
                 }
                 else if (directive != Directive.Cutover)
                 {
-                    answer = null;
+                    (answer, checking) = (null, null);
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {
@@ -107,6 +103,19 @@ public sealed partial class WorkerGrain
             {
                 await sync.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>A partition's answer to a cutover: its checks, or (whatever went wrong) one failed check saying what.</summary>
+    private static async Task<CutoverSummary> CheckAsync(LiveSync sync, CutoverOrder order, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return SyncReports.Summary(await sync.CheckAsync(order.Paused, order.DryRun, TimeSpan.FromSeconds(order.TimeoutSeconds), cancellationToken), order.Attempt);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new CutoverSummary(DateTimeOffset.UtcNow, 0, 0, 0, 0, order.Paused, [$"FAILED  check: {ex.Message}"]) { Attempt = order.Attempt, DryRun = order.DryRun };
         }
     }
 }

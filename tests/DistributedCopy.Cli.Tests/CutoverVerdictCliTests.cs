@@ -68,7 +68,7 @@ public sealed class CutoverVerdictCliTests
             await source.ExecuteAsync("SET", $"user:{i}", "new");
         }
         var unproven = await sync.WaitForAsync(s => s.Stderr.Contains("lag unknown", StringComparison.Ordinal), "an unproven feed", TimeSpan.FromSeconds(10));
-        Assert.Contains("keyspace notifications are off or lost", unproven.Stderr, StringComparison.Ordinal);
+        Assert.Matches("notify-keyspace-events on it lacks \"[^\"]+\"|keyspace notifications are off or lost", unproven.Stderr);
         Assert.False(string.IsNullOrEmpty(unproven.Json.GetProperty("Sync").GetProperty("Unproven").GetString()), unproven.ToString());
 
         var failed = await sync.CutoverAsync("--pause-writes", "--timeout", "30");
@@ -112,5 +112,43 @@ public sealed class CutoverVerdictCliTests
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
         Assert.Equal("0", await target.ExecuteAsync("EXISTS", "only-on-the-target"));
+    }
+
+    [RedisFact]
+    public async Task APauseDeniedAndASubscriptionDeniedByAclFailTheCutoverNamingThemUntilTheUserMayAgain()
+    {
+        await using var source = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["user dcopy on >dcopy-pass ~* &* +@all"] });
+        await using var target = await RedisServer.StartAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            await source.ExecuteAsync("SET", $"k:{i}", "v");
+        }
+        var asUser = $"redis://dcopy:dcopy-pass@{source.Endpoint.Address}";
+        await using var sync = await LiveSyncRun.StartAsync(asUser, target.Endpoint.Address);
+
+        await source.ExecuteAsync("ACL", "SETUSER", "dcopy", "-client|pause");
+        var refused = await sync.CutoverAsync("--pause-writes", "--timeout", "30");
+        Assert.True(refused.ExitCode == ExitCodes.Behind, refused.ToString());
+        Assert.Contains($"FAILED  pause: CLIENT PAUSE refused on {source.Endpoint.Address}", refused.Stderr, StringComparison.Ordinal);
+        Assert.True(await LiveSyncRun.TimeOneWriteAsync(source) < TimeSpan.FromSeconds(1));
+        Assert.False(sync.Process.HasExited);
+
+        // the user may no longer subscribe, and its subscription is cut: the feed cannot be made again
+        await source.ExecuteAsync("ACL", "SETUSER", "dcopy", "+client|pause", "-psubscribe");
+        await source.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        await source.ExecuteAsync("SET", "k:1", "changed while nobody listened");
+        var unproven = await sync.WaitForAsync(s => s.Stderr.Contains("lag unknown", StringComparison.Ordinal), "an unproven feed", TimeSpan.FromSeconds(15));
+        var failed = await sync.CutoverAsync("--pause-writes", "--timeout", "30");
+        Assert.True(failed.ExitCode == ExitCodes.Behind, failed.ToString());
+        Assert.True(failed.Stderr.Contains("FAILED  feeds:", StringComparison.Ordinal), failed.ToString());
+        Assert.Contains("NOPERM", unproven.Stderr + failed.Stderr, StringComparison.Ordinal);
+
+        await source.ExecuteAsync("ACL", "SETUSER", "dcopy", "+psubscribe");
+        await source.ExecuteAsync("SET", "k:2", "changed once it may subscribe again");
+        await sync.WaitForAsync(s => s.Stderr.Contains("(feeds proven)", StringComparison.Ordinal), "the feed proven again", TimeSpan.FromSeconds(20));
+        var passed = await sync.CutoverAsync("--pause-writes", "--timeout", "60");
+        Assert.True(passed.ExitCode == ExitCodes.Success, passed.ToString());
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
     }
 }

@@ -19,7 +19,8 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
 
     private readonly object _lock = new();
-    private readonly SortedDictionary<long, long> _pending = [];
+    /// <summary>Canaries written and not seen: when each was sent, and whether its EXEC was answered (it ran on the master).</summary>
+    private readonly SortedDictionary<long, (long SentAt, bool Ran)> _pending = [];
     private RespConnection? _connection;
     private RedisEndpoint? _master;
     private long _next;
@@ -28,6 +29,10 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     private bool _gap = true;
     private bool _reconcileOnProof;
     private long _suspendedSince;
+    private long _resumedAt;
+    private long _subscribedAt;
+    private bool _everSubscribed;
+    private Task _beat = Task.CompletedTask;
 
     /// <summary>Why the feed is unproven (null while it is proven).</summary>
     public string? Unproven { get; private set; } = "no canary has come back yet";
@@ -72,27 +77,28 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
         var reconcile = false;
         lock (_lock)
         {
-            if (!_pending.Remove(n, out var sentAt))
+            if (!_pending.Remove(n, out var entry))
             {
                 // the DEL of a canary whose SET came back already
                 return;
             }
+            var sentAt = entry.SentAt;
             // every canary written before this one and not seen was lost by the feed: a gap, closed by this one
             var lost = _pending.Keys.Where(k => k < n).ToList();
             foreach (var k in lost)
             {
                 _pending.Remove(k);
             }
-            if (lost.Count > 0 && !_gap)
+            if (lost.Count > 0)
             {
-                _gap = true;
-                _reconcileOnProof = true;
+                OpenGap("a canary written before this one never came back: notifications were lost", reconcile: true);
             }
             _provenAt = sentAt;
             if (_gap)
             {
                 _gap = false;
-                _continuousSince = sentAt;
+                // proven from the subscription that carried this canary, when nothing else broke since it was made
+                _continuousSince = _subscribedAt > 0 && _subscribedAt <= sentAt ? _subscribedAt : sentAt;
                 reconcile = _reconcileOnProof;
                 _reconcileOnProof = false;
                 Unproven = null;
@@ -105,16 +111,21 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     }
 
     /// <summary>
-    /// The subscription was lost and made again: unproven until a canary comes back (what it missed is reconciled by the
-    /// resubscription itself).
+    /// A subscription was made (the first, or again after it was lost). Again: unproven until a canary comes back, then
+    /// proven from this moment (what it missed before is reconciled by the resubscription itself).
     /// </summary>
-    public void Resubscribed()
+    public void Subscribed()
     {
         lock (_lock)
         {
-            _gap = true;
-            Unproven = "its subscription was lost and made again";
-            _pending.Clear();
+            if (_everSubscribed)
+            {
+                _gap = true;
+                Unproven = "its subscription was made again: no canary has come back through it yet";
+                _pending.Clear();
+            }
+            _everSubscribed = true;
+            _subscribedAt = Environment.TickCount64;
         }
     }
 
@@ -123,12 +134,42 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     {
         lock (_lock)
         {
-            if (!_gap)
-            {
-                _reconcileOnProof = true;
-            }
-            _gap = true;
-            Unproven = "its subscription cannot be made: " + reason;
+            OpenGap("its subscription cannot be made: " + reason, reconcile: true);
+        }
+    }
+
+    /// <summary>notify-keyspace-events no longer covers every write (the sweep re-reads it): unproven until it does and a canary comes back.</summary>
+    public void SettingLacks(string reason)
+    {
+        lock (_lock)
+        {
+            OpenGap(reason, reconcile: true);
+            _pending.Clear();
+        }
+    }
+
+    /// <summary>Opens a gap (under the lock): the feed is unproven; what it carried since is reconciled once proven again.</summary>
+    private void OpenGap(string reason, bool reconcile)
+    {
+        if (!_gap)
+        {
+            _reconcileOnProof |= reconcile;
+        }
+        _gap = true;
+        _subscribedAt = 0;
+        Unproven = reason;
+    }
+
+    /// <summary>
+    /// After a barrier through the feed passed with the source paused: every canary whose write ran before the pause came
+    /// back (null), or why not. A canary that ran and was not seen means the feed lost notifications.
+    /// </summary>
+    public string? RanAndLost()
+    {
+        lock (_lock)
+        {
+            var lost = _pending.Where(p => p.Value.Ran).Select(p => p.Key).ToList();
+            return lost.Count == 0 ? null : $"canary #{lost[0]} ran on the master before the pause and never came back through the feed";
         }
     }
 
@@ -151,9 +192,10 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
             var now = Environment.TickCount64;
             foreach (var k in _pending.Keys.ToList())
             {
-                _pending[k] = Math.Max(_pending[k], now - (long)Every.TotalMilliseconds);
+                _pending[k] = (Math.Max(_pending[k].SentAt, now - (long)Every.TotalMilliseconds), _pending[k].Ran);
             }
             _suspendedSince = 0;
+            _resumedAt = now;
         }
     }
 
@@ -177,24 +219,28 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
             {
                 return;
             }
-            var (n, sentAt) = _pending.First();
-            var age = Environment.TickCount64 - sentAt;
+            var (n, entry) = _pending.First();
+            var age = Environment.TickCount64 - entry.SentAt;
             if (age <= Deadline.TotalMilliseconds)
             {
                 return;
             }
             _pending.Clear();
-            if (!_gap)
-            {
-                _reconcileOnProof = true;
-            }
-            _gap = true;
-            Unproven = $"the canary written {age / 1000.0:F1} s ago (#{n}) has not come back: keyspace notifications are off or lost";
+            OpenGap($"the canary written {age / 1000.0:F1} s ago (#{n}) has not come back: keyspace notifications are off or lost", reconcile: true);
+        }
+    }
+
+    /// <summary>Writes the next canary unless the last one's write is still waiting (a paused or slow master): never two at once.</summary>
+    public void BeatIfIdle(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
+    {
+        if (_beat.IsCompleted)
+        {
+            _beat = BeatAsync(master, slot, database, cancellationToken);
         }
     }
 
     /// <summary>Writes the next canary on <paramref name="master"/> under a tag of <paramref name="slot"/>; a refusal or a failure opens a gap with its reason.</summary>
-    public async Task BeatAsync(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
+    private async Task BeatAsync(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
     {
         long n;
         lock (_lock)
@@ -204,7 +250,7 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
                 return;
             }
             n = ++_next;
-            _pending[n] = Environment.TickCount64;
+            _pending[n] = (Environment.TickCount64, false);
         }
         var key = $"dcopy:canary:{{{TagFor(slot)}}}:{token}:{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         try
@@ -234,6 +280,14 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
             if (refused is not null)
             {
                 Fail(n, $"the canary write on {master.Address} was refused ({refused}); --no-canary syncs without it");
+                return;
+            }
+            lock (_lock)
+            {
+                if (_pending.TryGetValue(n, out var entry))
+                {
+                    _pending[n] = (entry.SentAt, true);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -250,18 +304,12 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     {
         lock (_lock)
         {
-            if (_suspendedSince != 0)
+            if (!_pending.Remove(n, out var entry) || _suspendedSince != 0 || _resumedAt >= entry.SentAt)
             {
-                // blocked by the cutover's pause and cut off: not the feed's fault
+                // blocked by a cutover's pause (written before or during it) and timed out: not the feed's fault
                 return;
             }
-            _pending.Remove(n);
-            if (!_gap)
-            {
-                _reconcileOnProof = true;
-            }
-            _gap = true;
-            Unproven = reason;
+            OpenGap(reason, reconcile: true);
         }
     }
 

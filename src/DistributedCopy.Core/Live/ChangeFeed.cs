@@ -10,7 +10,7 @@ namespace DistributedCopy.Core.Live;
 /// </summary>
 /// A subscription that cannot be made again (refused, unreachable) is tried on, each failure told to <c>failing</c>.
 internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed, Func<RedisEndpoint, CancellationToken, Task> check,
-    Action<string>? failing = null)
+    Action<string>? failing = null, Action? subscribed = null)
 {
     private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(10);
     private readonly object _lock = new();
@@ -44,6 +44,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
                 await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
                 await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
                 RespConnection.ThrowIfError(connection.Frame);
+                subscribed?.Invoke();
                 if (!first)
                 {
                     resubscribed(this);

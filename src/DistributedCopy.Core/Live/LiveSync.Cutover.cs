@@ -25,10 +25,12 @@ public sealed partial class LiveSync
         }
         await using (pause)
         {
-            var report = await CheckAsync(pause is not null, pause?.PausedAt ?? DateTime.UtcNow, dryRun, timeout ?? TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+            var report = await CheckAsync(pause is not null, dryRun, timeout ?? TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
             lines.AddRange(report.Checks);
             if (pause is not null)
             {
+                // renewals stop first, so a lapse cannot come after it was looked at (the pause still has up to 2 s)
+                await pause.FreezeAsync().ConfigureAwait(false);
                 lines.Add(await PauseCheckAsync(pause, cancellationToken).ConfigureAwait(false));
             }
             var passed = Passed(lines);
@@ -67,10 +69,10 @@ public sealed partial class LiveSync
     public Task StopAsync() => _stop.CancelAsync();
 
     /// <summary>
-    /// The cutover's checks over this sync's buckets. <paramref name="paused"/>: the caller paused every source master at
-    /// <paramref name="pausedAt"/> (UTC) and keeps them paused until this returns. Neither pauses nor ends anything.
+    /// The cutover's checks over this sync's buckets. <paramref name="paused"/>: the caller paused every source master and
+    /// keeps them paused until this returns. Neither pauses nor ends anything; whatever goes wrong is a failed check.
     /// </summary>
-    public async Task<CutoverReport> CheckAsync(bool paused, DateTime pausedAt, bool dryRun, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<CutoverReport> CheckAsync(bool paused, bool dryRun, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         var lines = new List<string>();
@@ -84,6 +86,7 @@ public sealed partial class LiveSync
             return Report(lines, paused, dryRun, null);
         }
         var feeds = Feeds();
+        var changesBefore = Stats.Changes;
         if (paused)
         {
             foreach (var (_, canary) in Canaries())
@@ -93,18 +96,26 @@ public sealed partial class LiveSync
         }
         try
         {
-            lines.Add(await FeedsCheckAsync(paused, pausedAt, deadline, cancellationToken).ConfigureAwait(false));
+            var shards = (_cluster ? OwningShards(_engine.Source.Topology) : _engine.Source.Topology.Shards.Take(1)).Where(s => s.Replica is not null).ToList();
+            if (paused && shards.Count > 0)
+            {
+                // read from replicas: each must hold every write its master took before the pause (before the barrier,
+                // so the notifications of what it applies last are read too)
+                var replicas = new List<string>();
+                var caughtUp = await WritePause.ReplicasCaughtUpAsync([.. shards.Select(s => (s.Master, s.Replica!))], deadline, replicas, cancellationToken).ConfigureAwait(false);
+                lines.AddRange(replicas.Select(r => (caughtUp ? "ok      replicas: " : "FAILED  replicas: ") + r));
+            }
             var barrier = Task.WhenAll(feeds.Select(f => f.BarrierAsync()));
             lines.Add(await Task.WhenAny(barrier, Task.Delay(Remaining(deadline), cancellationToken)).ConfigureAwait(false) == barrier
                 ? $"ok      barrier: every notification sent before the {(paused ? "pause" : "check")} was read ({feeds.Count} subscription(s), a PING through each)"
                 : $"FAILED  barrier: a subscription did not answer its PING within {timeout.TotalSeconds:0} s");
-            var shards = (_cluster ? OwningShards(_engine.Source.Topology) : _engine.Source.Topology.Shards.Take(1)).Where(s => s.Replica is not null).ToList();
-            if (paused && shards.Count > 0)
+            lines.Add(await FeedsCheckAsync(paused, deadline, cancellationToken).ConfigureAwait(false));
+            if (!paused && !dryRun)
             {
-                // read from replicas: each must hold every write its master took before the pause
-                var replicas = new List<string>();
-                var caughtUp = await WritePause.ReplicasCaughtUpAsync([.. shards.Select(s => (s.Master, s.Replica!))], deadline, replicas, cancellationToken).ConfigureAwait(false);
-                lines.AddRange(replicas.Select(r => (caughtUp ? "ok      replicas: " : "FAILED  replicas: ") + r));
+                // the sync ends with this cutover: writes still arriving would be lost to it
+                lines.Add(Stats.Changes == changesBefore
+                    ? "ok      quiet: no write to the source was notified while the checks ran"
+                    : $"FAILED  quiet: {Stats.Changes - changesBefore:N0} write(s) to the source were notified while the checks ran: the application still writes; stop it, or cut over with --pause-writes");
             }
             lines.Add(await DrainCheckAsync(deadline, cancellationToken).ConfigureAwait(false));
             lines.Add(await EvidenceCheckAsync(paused, deadline, cancellationToken).ConfigureAwait(false));

@@ -19,7 +19,7 @@ public sealed partial class LiveSync
         var canary = new Canary(_token, Reproven);
         // each (re)subscription checks the node's notify-keyspace-events first: a restarted server forgets a CONFIG SET
         var feed = new ChangeFeed(master, _database, key => Changed(canary, key), Resubscribed, (node, token) => NotificationSettings.EnsureAsync([node], _sync.ConfigureNotifications, token),
-            canary.Failing);
+            canary.Failing, canary.Subscribed);
         lock (_lock)
         {
             _canaries[master.Address] = canary;
@@ -47,13 +47,13 @@ public sealed partial class LiveSync
             foreach (var feed in gone)
             {
                 _feeds.Remove(feed.Feed.Node.Address);
-                _canaries.Remove(feed.Feed.Node.Address);
             }
         }
-        foreach (var (_, stop, run) in gone)
+        foreach (var (feed, stop, run) in gone)
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await run.ConfigureAwait(false);
+            await DropCanaryAsync(feed.Node.Address).ConfigureAwait(false);
         }
         foreach (var shard in shards.Where(s => !Feeds().Any(f => f.Node.Address == s.ReadNode.Address)))
         {
@@ -72,10 +72,10 @@ public sealed partial class LiveSync
                 {
                     (_, entry.Stop, entry.Run) = _feeds[shard.ReadNode.Address];
                     _feeds.Remove(shard.ReadNode.Address);
-                    _canaries.Remove(shard.ReadNode.Address);
                 }
                 await entry.Stop.CancelAsync().ConfigureAwait(false);
                 await entry.Run.ConfigureAwait(false);
+                await DropCanaryAsync(shard.ReadNode.Address).ConfigureAwait(false);
                 throw;
             }
             Stats.AddResubscribe();
@@ -86,7 +86,6 @@ public sealed partial class LiveSync
     private void Resubscribed(ChangeFeed feed)
     {
         Stats.AddResubscribe();
-        CanaryOf(feed.Node.Address)?.Resubscribed();
         // what the node wrote while nobody listened is unknown: its slots are copied again
         ReconcileFeed(feed.Node.Address);
     }
@@ -111,6 +110,19 @@ public sealed partial class LiveSync
     {
         var shard = _engine.Source.Topology.Shards.FirstOrDefault(s => s.ReadNode.Address == node);
         Reconcile(!_cluster ? [0] : shard is null ? Owned : shard.Slots.SelectMany(r => Enumerable.Range(r.Start, r.Count)).Where(b => _owned[b]));
+    }
+
+    private async Task DropCanaryAsync(string node)
+    {
+        Canary? canary;
+        lock (_lock)
+        {
+            _canaries.Remove(node, out canary);
+        }
+        if (canary is not null)
+        {
+            await canary.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private Canary? CanaryOf(string node)

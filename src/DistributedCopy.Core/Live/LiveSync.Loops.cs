@@ -108,6 +108,7 @@ public sealed partial class LiveSync
             try
             {
                 await FollowMastersAsync(source, cancellationToken).ConfigureAwait(false);
+                await RecheckSettingsAsync(cancellationToken).ConfigureAwait(false);
                 var counts = new SideCounts(source, target, _owned);
                 var mismatched = (await counts.MismatchedAsync(cancellationToken).ConfigureAwait(false))
                     .Where(b => Volatile.Read(ref _ready[b]) && !_dirty.Has(b)).ToHashSet();

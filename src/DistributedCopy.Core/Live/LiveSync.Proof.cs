@@ -13,16 +13,15 @@ public sealed partial class LiveSync
         }
         while (true)
         {
-            var beats = new List<Task>();
             foreach (var (node, canary) in Canaries())
             {
                 canary.Check();
                 if (CanaryTarget(node) is { } target)
                 {
-                    beats.Add(canary.BeatAsync(target.Master, target.Slot, _database, cancellationToken));
+                    // a write still waiting (a paused master) holds only its own feed's next canary
+                    canary.BeatIfIdle(target.Master, target.Slot, _database, cancellationToken);
                 }
             }
-            await Task.WhenAll(beats).ConfigureAwait(false);
             await Task.Delay(Canary.Every, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -91,6 +90,22 @@ public sealed partial class LiveSync
             }
         }
         return uncovered;
+    }
+
+    /// <summary>
+    /// Each sweep, where CONFIG GET is allowed: a feed whose node's notify-keyspace-events no longer covers every write is
+    /// unproven (a canary only exercises a few classes of events).
+    /// </summary>
+    private async Task RecheckSettingsAsync(CancellationToken cancellationToken)
+    {
+        var feeds = Feeds();
+        foreach (var (node, _, missing) in await NotificationSettings.ReadAsync([.. feeds.Select(f => f.Node)], cancellationToken).ConfigureAwait(false))
+        {
+            if (missing is { Length: > 0 } && CanaryOf(node.Address) is { } canary)
+            {
+                canary.SettingLacks($"notify-keyspace-events on it lacks \"{missing}\": some writes are not notified");
+            }
+        }
     }
 
     /// <summary>Waits until no reconcile is queued or running (a resumed sync's first one).</summary>

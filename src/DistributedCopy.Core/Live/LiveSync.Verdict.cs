@@ -8,11 +8,12 @@ public sealed partial class LiveSync
     private long LastTargetKeys { get; set; }
 
     /// <summary>
-    /// Every feed proven: without a pause, a canary written now must come back; with one (canaries cannot be written then),
-    /// the last canary written before the pause came back on the same subscription with no gap since, and each node's
-    /// notify-keyspace-events still covers every write where CONFIG GET is allowed.
+    /// Every feed proven. Without a pause, a canary written after the check began must come back. With one (canaries cannot
+    /// be written then; this runs after the barrier, so every notification sent before the pause has been read): no gap is
+    /// open and every canary whose write ran on the master came back. Either way each node's notify-keyspace-events must
+    /// still cover every write where CONFIG GET is allowed (a canary exercises only a few classes of events).
     /// </summary>
-    private async Task<string> FeedsCheckAsync(bool paused, DateTime pausedAt, DateTime deadline, CancellationToken cancellationToken)
+    private async Task<string> FeedsCheckAsync(bool paused, DateTime deadline, CancellationToken cancellationToken)
     {
         if (!_sync.Canary)
         {
@@ -21,9 +22,9 @@ public sealed partial class LiveSync
                 : "FAILED  feeds: not proven (--no-canary) and the source's writes are not paused: nothing shows the target follows it; cut over with --pause-writes (every slot is then compared)";
         }
         var canaries = Canaries();
+        string? proof;
         if (!paused)
         {
-            // a canary written after this moment must come back
             var from = Environment.TickCount64;
             var wait = DateTime.UtcNow.AddSeconds(Math.Min(5 + Canary.Every.TotalSeconds, Math.Max(0, (deadline - DateTime.UtcNow).TotalSeconds)));
             while (canaries.Any(c => c.Canary.ProvenAt < from || c.Canary.ContinuousSince == 0) && DateTime.UtcNow < wait)
@@ -31,16 +32,20 @@ public sealed partial class LiveSync
                 await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
             var stale = canaries.Where(c => c.Canary.ProvenAt < from || c.Canary.ContinuousSince == 0).ToList();
-            return stale.Count == 0
-                ? $"ok      feeds: {canaries.Count} proven now (a canary written after the check began came back through each)"
-                : $"FAILED  feeds: {FeedFailures(stale)}; check notify-keyspace-events on {(stale.Count == 1 ? "it" : "them")}: once a canary comes back its slots are reconciled and a cutover can pass";
+            if (stale.Count > 0)
+            {
+                return $"FAILED  feeds: {FeedFailures(stale)}; check notify-keyspace-events on {(stale.Count == 1 ? "it" : "them")}: once a canary comes back its slots are reconciled and a cutover can pass";
+            }
+            proof = $"{canaries.Count} proven now (a canary written after the check began came back through each)";
         }
-        var pausedTick = Environment.TickCount64 - (long)(DateTime.UtcNow - pausedAt).TotalMilliseconds;
-        var limit = (long)(Canary.Every + Canary.Deadline).TotalMilliseconds;
-        var late = canaries.Where(c => c.Canary.ContinuousSince == 0 || c.Canary.ProvenAt < pausedTick - limit).ToList();
-        if (late.Count > 0)
+        else
         {
-            return $"FAILED  feeds: {FeedFailures(late)}";
+            var broken = canaries.Where(c => c.Canary.ContinuousSince == 0 || c.Canary.RanAndLost() is not null).ToList();
+            if (broken.Count > 0)
+            {
+                return $"FAILED  feeds: {string.Join("; ", broken.Select(c => $"{c.Node} unproven: {c.Canary.Unproven ?? c.Canary.RanAndLost()}"))}";
+            }
+            proof = $"{canaries.Count} proven with no gap up to the pause (every canary that ran before it came back, the barrier passed)";
         }
         var settings = await NotificationSettings.ReadAsync([.. Feeds().Select(f => f.Node)], cancellationToken).ConfigureAwait(false);
         var off = settings.Where(s => s.Missing is { Length: > 0 }).ToList();
@@ -48,9 +53,8 @@ public sealed partial class LiveSync
         {
             return $"FAILED  feeds: notify-keyspace-events on {string.Join(", ", off.Select(s => $"{s.Node.Address} is \"{s.Setting}\""))}, lacking \"{off[0].Missing}\": writes are not all notified; set it to \"EA\" and cut over again";
         }
-        var oldest = canaries.Count == 0 ? 0 : canaries.Max(c => pausedTick - c.Canary.ProvenAt) / 1000.0;
         var unread = settings.Count(s => s.Setting is null);
-        return $"ok      feeds: {canaries.Count} proven up to {Math.Max(0, oldest):F1} s before the pause, with no gap since; notify-keyspace-events {(unread == 0 ? "re-read after the pause: still covers every write" : $"not readable on {unread} node(s) (CONFIG GET refused)")}";
+        return $"ok      feeds: {proof}; notify-keyspace-events {(unread == 0 ? "re-read now: covers every write" : $"not readable on {unread} node(s) (CONFIG GET refused)")}";
     }
 
     private static string FeedFailures(IEnumerable<(string Node, Canary Canary)> feeds) =>
@@ -102,6 +106,20 @@ public sealed partial class LiveSync
     /// counted once more).
     /// </summary>
     private async Task<string> CountsCheckAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Remaining(deadline));
+        try
+        {
+            return await CountsAsync(deadline, budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "FAILED  counts: the key counts could not be compared by the deadline: give the cutover more --timeout";
+        }
+    }
+
+    private async Task<string> CountsAsync(DateTime deadline, CancellationToken cancellationToken)
     {
         var (source, target) = await _engine.ViewsAsync(_database, cancellationToken).ConfigureAwait(false);
         var counts = new SideCounts(source, target, _owned);

@@ -31,8 +31,9 @@ public sealed class PauseLease : IAsyncDisposable
     /// <summary>When every master had taken the pause (UTC).</summary>
     public DateTime PausedAt { get; }
 
-    /// <summary>Null while the pause has held without a gap; else why it may have lapsed.</summary>
-    public string? Lapse => Volatile.Read(ref _lapse);
+    /// <summary>Null while the pause has held without a gap (and holds now); else why it may have lapsed.</summary>
+    public string? Lapse => Volatile.Read(ref _lapse)
+        ?? (Environment.TickCount64 > Volatile.Read(ref _lastSent) + (long)Length.TotalMilliseconds ? "the pause was not renewed in time and ran out" : null);
 
     public bool HeldThroughout => Lapse is null;
 
@@ -66,11 +67,18 @@ public sealed class PauseLease : IAsyncDisposable
         return new PauseLease(taken, sent);
     }
 
-    /// <summary>The pause ends <paramref name="hold"/> from now and is no longer renewed; returns when (UTC).</summary>
+    /// <summary>Stops renewing (the pause runs out within <see cref="Length"/> unless held or released): before the verdict reads <see cref="Lapse"/>.</summary>
+    public Task FreezeAsync() => StopRenewingAsync();
+
+    /// <summary>
+    /// The pause ends <paramref name="hold"/> from now and is no longer renewed; returns when (UTC). A server only moves its
+    /// pause's end forward, so a hold shorter than what is left of the last renewal ends with that instead.
+    /// </summary>
     public async Task<DateTime> HoldAsync(TimeSpan hold, List<string> checks)
     {
         await StopRenewingAsync().ConfigureAwait(false);
-        var until = DateTime.UtcNow + hold;
+        var left = TimeSpan.FromMilliseconds(Math.Max(0, Volatile.Read(ref _lastSent) + (long)Length.TotalMilliseconds - Environment.TickCount64));
+        var until = DateTime.UtcNow + (hold > left ? hold : left);
         foreach (var (master, connection) in _masters)
         {
             try
@@ -105,7 +113,10 @@ public sealed class PauseLease : IAsyncDisposable
 
     private async Task StopRenewingAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
         await _renewing.ConfigureAwait(false);
     }
 
@@ -134,11 +145,11 @@ public sealed class PauseLease : IAsyncDisposable
                 }
             }
             // every master took this renewal before the previous one (sent earlier, so run no earlier) could have ended
-            if (Environment.TickCount64 > _lastSent + (long)Length.TotalMilliseconds)
+            if (Environment.TickCount64 > Volatile.Read(ref _lastSent) + (long)Length.TotalMilliseconds)
             {
                 Interlocked.CompareExchange(ref _lapse, $"a renewal of the pause took {Environment.TickCount64 - sent} ms: it may have lapsed", null);
             }
-            _lastSent = sent;
+            Volatile.Write(ref _lastSent, sent);
             Interlocked.Increment(ref _renewals);
         }
     }

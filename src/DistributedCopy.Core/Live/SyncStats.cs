@@ -63,7 +63,13 @@ public sealed class SyncStats
     internal Func<double>? LagNow { get; set; }
 
     /// <summary>Live (snapshot done, following changes) or still copying the snapshot.</summary>
-    public bool Live { get; internal set; }
+    public bool Live
+    {
+        get => Volatile.Read(ref _live);
+        internal set => Volatile.Write(ref _live, value);
+    }
+
+    private bool _live;
 
     internal void AddChange()
     {
