@@ -94,9 +94,12 @@ internal static partial class BenchRun
     }
 
     /// <summary>The process's user and system CPU (from /proc), in seconds.</summary>
-    private static double CpuSeconds(SiloProcess silo)
+    private static double CpuSeconds(SiloProcess silo) => CpuSeconds(silo.Pid);
+
+    /// <summary>A process's user and system CPU (from /proc), in seconds.</summary>
+    private static double CpuSeconds(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{silo.Pid}/stat");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }

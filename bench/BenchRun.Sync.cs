@@ -5,15 +5,17 @@ using DistributedCopy.Testing;
 namespace DistributedCopy.Bench;
 
 // BenchRun, part 4: live sync under a steady write load. The snapshot's rate with the load running (against the engine's
-// row without load, the same run), then the lag sampled every 100 ms while the load goes on, then a cutover with the
+// row without load, the same run), then the lag sampled every 100 ms while the load goes on (with the source servers' CPU
+// and, with the comparer on, the keys it compared), the comparer's first full pass timed, then a cutover with the
 // source's writes paused, which must end in sync.
 internal static partial class BenchRun
 {
-    private static async Task<string> SyncRowAsync(RedisCluster source, RedisCluster target, long keys, double unloadedKeysPerSecond, int writesPerSecond, int hotKeys)
+    private static async Task<string> SyncRowAsync(RedisCluster source, RedisCluster target, long keys, double unloadedKeysPerSecond, int writesPerSecond, int hotKeys, int compareRate)
     {
         await FlushAsync(target);
         await using var load = await LoadWriter.StartAsync(source.Endpoint, writesPerSecond, hotKeys);
-        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true });
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(),
+            new SyncOptions { ConfigureNotifications = true, CompareKeysPerSecond = compareRate });
         var clock = Stopwatch.StartNew();
         var run = sync.RunAsync();
         while (!sync.Stats.Live && !run.IsCompleted)
@@ -28,20 +30,39 @@ internal static partial class BenchRun
         }
         var catchUpSeconds = clock.Elapsed.TotalSeconds - snapshotSeconds;
         var lags = new List<double>();
-        var (applied, at) = (sync.Stats.Applied, clock.Elapsed);
+        var sourceCpu = SourceCpu(source);
+        var (applied, compared, at) = (sync.Stats.Applied, sync.Stats.Compared, clock.Elapsed);
         while (clock.Elapsed - at < TimeSpan.FromSeconds(15) && !run.IsCompleted)
         {
             await Task.Delay(100);
             lags.Add(sync.Stats.LagSeconds);
         }
-        var appliedPerSecond = (sync.Stats.Applied - applied) / (clock.Elapsed - at).TotalSeconds;
+        var window = (clock.Elapsed - at).TotalSeconds;
+        var appliedPerSecond = (sync.Stats.Applied - applied) / window;
+        var cpuShare = (SourceCpu(source) - sourceCpu) / window;
+        compared = sync.Stats.Compared - compared;
+        var pass = "";
+        if (compareRate > 0)
+        {
+            // the first full pass, timed from the sync's start (the comparer starts once it is live)
+            while (sync.Stats.ComparePasses == 0 && clock.Elapsed.TotalSeconds < snapshotSeconds + (keys * 2.0 / compareRate) + 60 && !run.IsCompleted)
+            {
+                await Task.Delay(200);
+            }
+            pass = sync.Stats.ComparePasses > 0
+                ? FormattableString.Invariant($"; the comparer at {compareRate:N0} keys/s compared {compared / window:N0} keys/s in the window and finished its first full pass of {keys:N0} keys {clock.Elapsed.TotalSeconds - snapshotSeconds:F0} s after going live ({sync.Stats.Repaired:N0} repaired)")
+                : $"; the comparer did not finish a pass within {keys * 2.0 / compareRate + 60:F0} s";
+        }
         var writes = load.Writes;
         var report = await sync.CutoverAsync(pauseWrites: true);
         await run;
         lags.Sort();
         var line = FormattableString.Invariant(
-            $"Live sync under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({writes:N0} written): snapshot {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s over 15 s; applier {appliedPerSecond:N0} keys/s; cutover with paused writes: {report}.");
+            $"Live sync under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({writes:N0} written), comparer {(compareRate > 0 ? $"at {compareRate:N0} keys/s" : "off")}: snapshot {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s over 15 s; applier {appliedPerSecond:N0} keys/s; source servers {cpuShare * 100:F1} % of a core{pass}; cutover with paused writes: {(report.Passed ? "passed" : "FAILED")} ({string.Join("; ", report.Checks.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)))}).");
         Log(line);
         return line;
     }
+
+    /// <summary>CPU seconds all source servers have used so far.</summary>
+    private static double SourceCpu(RedisCluster source) => source.Nodes.Sum(n => CpuSeconds(n.Pid));
 }

@@ -163,7 +163,10 @@ internal static partial class BenchRun
         string? syncLine = null;
         if (args.Flag("sync"))
         {
-            syncLine = await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, args.Int("sync-writes", 20_000), args.Int("sync-keys", 100_000));
+            // the same load twice: the comparer off, then at its default rate (and its first full pass timed)
+            var (writes, hot) = (args.Int("sync-writes", 20_000), args.Int("sync-keys", 100_000));
+            syncLine = await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot, compareRate: 0) + "\n\n"
+                + await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot, compareRate: new SyncOptions().CompareKeysPerSecond);
         }
 
         if (args.Flag("big-keys"))

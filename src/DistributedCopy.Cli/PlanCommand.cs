@@ -52,6 +52,11 @@ public static class PlanCommand
             var notifications = await NotificationSettings.ReadAsync(readNodes is not null ? [.. readNodes.Select(r => r.ReadNode)] : source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint], cancellationToken);
             var syncReady = notifications.All(n => n.Missing == "");
             Console.Error.WriteLine($"sync    {SyncLine(notifications)}");
+            var canaries = await CanaryProbe.TryAsync(source.Topology, source.Endpoint, cancellationToken);
+            var canaryAllowed = canaries.All(c => c.Refused is null);
+            Console.Error.WriteLine("canary  " + (canaryAllowed
+                ? $"dcopy sync can prove its change feeds: a canary (a dcopy:canary:* key set and deleted in one MULTI, about once a second) was written on {canaries.Count} master(s), nothing left behind"
+                : $"the canary is refused on {string.Join("; ", canaries.Where(c => c.Refused is not null).Select(c => $"{c.Master.Address} ({c.Refused})"))}: allow dcopy's user to write dcopy:canary:* keys (ACL ~dcopy:canary:* +multi +set +del +exec), or sync with --no-canary (then a cutover needs --pause-writes and compares every slot)"));
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)
             {
@@ -68,6 +73,7 @@ public static class PlanCommand
                     write = WriteWay(mode, newer),
                     bigKeyBytes,
                     syncReady,
+                    canaryAllowed,
                     readFrom = readNodes is null ? "master" : "replica",
                     selection = selection is null ? null : new
                     {

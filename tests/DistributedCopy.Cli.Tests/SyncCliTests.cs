@@ -89,6 +89,10 @@ public sealed class SyncCliTests
         Assert.False(without.Json.GetProperty("syncReady").GetBoolean());
         Assert.Contains("sync    dcopy sync can follow this source", with.Stderr, StringComparison.Ordinal);
         Assert.True(with.Json.GetProperty("syncReady").GetBoolean());
+        // the canary written once (set and deleted in one MULTI): allowed, and nothing left on the source
+        Assert.Contains("canary  dcopy sync can prove its change feeds", with.Stderr, StringComparison.Ordinal);
+        Assert.True(with.Json.GetProperty("canaryAllowed").GetBoolean());
+        Assert.Equal("1", await source.ExecuteAsync("DBSIZE"));
         Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
     }
 

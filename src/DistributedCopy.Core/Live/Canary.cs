@@ -265,18 +265,7 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
                     await _connection.ExecuteAsync("SELECT", database.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
                 }
             }
-            var writer = new RespWriter(256);
-            writer.Command("MULTI");
-            writer.Command("SET", key, "1", "PX", "60000");
-            writer.Command("DEL", key);
-            writer.Command("EXEC");
-            await _connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-            string? refused = null;
-            for (var i = 0; i < 4; i++)
-            {
-                await _connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-                refused ??= RespFrame.IsError(_connection.Frame) ? RespFrame.ErrorText(_connection.Frame) : null;
-            }
+            var refused = await WriteAsync(_connection, key, cancellationToken).ConfigureAwait(false);
             if (refused is not null)
             {
                 Fail(n, $"the canary write on {master.Address} was refused ({refused}); --no-canary syncs without it");
@@ -299,6 +288,24 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
     }
 
     public async ValueTask DisposeAsync() => await DropConnectionAsync().ConfigureAwait(false);
+
+    /// <summary>One canary write: <c>MULTI; SET key 1 PX 60000; DEL key; EXEC</c>; the server's refusal, or null.</summary>
+    internal static async Task<string?> WriteAsync(RespConnection connection, string key, CancellationToken cancellationToken)
+    {
+        var writer = new RespWriter(256);
+        writer.Command("MULTI");
+        writer.Command("SET", key, "1", "PX", "60000");
+        writer.Command("DEL", key);
+        writer.Command("EXEC");
+        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+        string? refused = null;
+        for (var i = 0; i < 4; i++)
+        {
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            refused ??= RespFrame.IsError(connection.Frame) ? RespFrame.ErrorText(connection.Frame) : null;
+        }
+        return refused;
+    }
 
     private void Fail(long n, string reason)
     {
