@@ -45,13 +45,14 @@ internal static partial class BenchRun
         if (compareRate > 0)
         {
             // the first full pass, timed from the sync's start (the comparer starts once it is live)
-            while (sync.Stats.ComparePasses == 0 && clock.Elapsed.TotalSeconds < snapshotSeconds + (keys * 2.0 / compareRate) + 60 && !run.IsCompleted)
+            var limit = snapshotSeconds + ((keys + hotKeys) * 1.5 / compareRate) + 60;
+            while (sync.Stats.ComparePasses == 0 && clock.Elapsed.TotalSeconds < limit && !run.IsCompleted)
             {
                 await Task.Delay(200);
             }
-            pass = sync.Stats.ComparePasses > 0
-                ? FormattableString.Invariant($"; the comparer at {compareRate:N0} keys/s compared {compared / window:N0} keys/s in the window and finished its first full pass of {keys:N0} keys {clock.Elapsed.TotalSeconds - snapshotSeconds:F0} s after going live ({sync.Stats.Repaired:N0} repaired)")
-                : $"; the comparer did not finish a pass within {keys * 2.0 / compareRate + 60:F0} s";
+            pass = FormattableString.Invariant($"; the comparer compared {compared / window:N0} keys/s in the window") + (sync.Stats.ComparePasses > 0
+                ? FormattableString.Invariant($" and finished its first full pass (the {keys:N0} keys and the load's) {clock.Elapsed.TotalSeconds - snapshotSeconds:F0} s after going live, {sync.Stats.Compared:N0} keys compared, {sync.Stats.Repaired:N0} repaired")
+                : FormattableString.Invariant($" and did not finish a pass within {limit - snapshotSeconds:F0} s ({sync.Stats.PassShare:P0} done)"));
         }
         var writes = load.Writes;
         var report = await sync.CutoverAsync(pauseWrites: true);

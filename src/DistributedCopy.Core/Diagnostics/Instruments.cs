@@ -37,8 +37,18 @@ public static class Instruments
     /// <summary>Live syncs running in this process, for the gauges.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<Live.SyncStats, byte> Syncs = new();
 
-    public static readonly ObservableGauge<double> SyncLag = Meter.CreateObservableGauge("distributedcopy.sync.lag", () => Syncs.Keys.Select(s => new Measurement<double>(s.LagSeconds)), "s",
-        "Age of the oldest change a live sync has not applied yet");
+    /// <summary>No measurement while a feed is unproven: an unknown lag is never reported as a number.</summary>
+    public static readonly ObservableGauge<double> SyncLag = Meter.CreateObservableGauge("distributedcopy.sync.lag",
+        () => Syncs.Keys.Where(s => s.Unproven is null).Select(s => new Measurement<double>(s.LagSeconds)), "s",
+        "Age of the oldest change a live sync has not applied yet (none while a change feed is unproven)");
+
+    public static readonly ObservableGauge<int> SyncUnproven = Meter.CreateObservableGauge("distributedcopy.sync.feeds.unproven",
+        () => Syncs.Keys.Select(s => new Measurement<int>(s.Unproven is null ? 0 : 1)), "{sync}",
+        "Live syncs with a change feed not proven now (its canary has not come back)");
+
+    public static readonly Counter<long> SyncCompared = Meter.CreateCounter<long>("distributedcopy.sync.compared", "{key}", "Keys a live sync's comparer compared on both sides");
+
+    public static readonly Counter<long> SyncRepaired = Meter.CreateCounter<long>("distributedcopy.sync.repaired", "{key}", "Keys a live sync's comparer found different and had applied again");
 
     public static readonly ObservableGauge<int> SyncPending = Meter.CreateObservableGauge("distributedcopy.sync.pending", () => Syncs.Keys.Select(s => new Measurement<int>(s.Pending)), "{key}",
         "Changed keys a live sync has not applied yet");

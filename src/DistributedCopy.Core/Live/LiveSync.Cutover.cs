@@ -62,7 +62,7 @@ public sealed partial class LiveSync
         var moved = now.Select(m => m.Address).Except(pause.Masters.Select(m => m.Address)).ToList();
         return moved.Count > 0
             ? $"FAILED  pause: {string.Join(", ", moved)} became master(s) during the cutover and were never paused (a failover): cut over again"
-            : $"ok      pause: writes held paused on {pause.Masters.Count} master(s) of a topology read before and after, {pause.Renewals} renewal(s) without a lapse";
+            : $"ok      pause: writes held paused on {pause.Masters.Count} master(s) ({string.Join(", ", pause.Masters.Select(m => m.Address))}) of a topology read before and after, {pause.Renewals} renewal(s) without a lapse";
     }
 
     /// <summary>Ends the sync (its loops and subscriptions stop).</summary>

@@ -94,9 +94,17 @@ public sealed class SyncStats
 
     internal void AddReproven() => Interlocked.Increment(ref _reproven);
 
-    internal void AddCompared(long keys) => Interlocked.Add(ref _compared, keys);
+    internal void AddCompared(long keys)
+    {
+        Interlocked.Add(ref _compared, keys);
+        Instruments.SyncCompared.Add(keys);
+    }
 
-    internal void AddRepaired() => Interlocked.Increment(ref _repaired);
+    internal void AddRepaired()
+    {
+        Interlocked.Increment(ref _repaired);
+        Instruments.SyncRepaired.Add(1);
+    }
 
     internal void AddPass()
     {

@@ -10,6 +10,9 @@ public sealed class Verifier : IAsyncDisposable
     private readonly EngineSides _sides;
     private readonly CopyOptions _options;
     private readonly PipelineRunner _runner;
+
+    /// <summary>The second pass's runner: never throttled (it lists the target and asks the source only EXISTS).</summary>
+    private readonly PipelineRunner _extrasRunner;
     private readonly long _ttlToleranceMs;
     private int _extrasNoted;
 
@@ -20,6 +23,7 @@ public sealed class Verifier : IAsyncDisposable
         _ttlToleranceMs = ttlToleranceMs;
         Result = new VerifyResult(maxExamples) { Differs = differs };
         _runner = new PipelineRunner(options, Progress);
+        _extrasRunner = options.Throttle is null ? _runner : new PipelineRunner(options with { Throttle = null }, Progress);
     }
 
     public VerifyResult Result { get; }
@@ -61,7 +65,7 @@ public sealed class Verifier : IAsyncDisposable
             }
             return;
         }
-        await _runner.RunAsync(SlotSource.ForShards(target, slots, tracker, _options, Progress), () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
+        await _extrasRunner.RunAsync(SlotSource.ForShards(target, slots, tracker, _options, Progress), () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -78,7 +82,7 @@ public sealed class Verifier : IAsyncDisposable
             return;
         }
         var secondPass = ExtraKeyFinder.TargetKeys(target, [new SlotRange(0, HashSlot.Count - 1)], new SlotTracker(_ => { }), _options, Progress);
-        await _runner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
+        await _extrasRunner.RunAsync(secondPass, () => ExtraFinder(source), cancellationToken, _options.Selection.ForTargetNames()).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()
