@@ -44,6 +44,10 @@ public static class CopyCommand
             try
             {
                 (spec, var source, var target) = await options.PrepareAsync(parse, kind, parse.GetValue(verifyAfter), cancellationToken);
+                if (kind == JobKind.Copy)
+                {
+                    await MemoryCheck.EnforceAsync(parse, options, source, target, cancellationToken);
+                }
                 Console.Error.WriteLine($"job {spec.JobId}: {Describe(source)} → {Describe(target)}");
                 var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
                 var plan = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);

@@ -63,6 +63,10 @@ public sealed partial class CopyOptionsSet
 
     public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
 
+    public Option<bool> AllowEviction { get; } = new("--allow-eviction") { Description = "Start even though the target evicts keys when full (maxmemory with a policy other than noeviction); any eviction during the job still pauses it." };
+
+    public Option<bool> AllowOverMemory { get; } = new("--allow-over-memory") { Description = "Start even though the source's estimated size is above a target master's free memory." };
+
     /// <summary>--match, --exclude, --rename, --db-map.</summary>
     public SelectionOptions Selection { get; } = new();
 
@@ -77,7 +81,7 @@ public sealed partial class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory })
         {
             command.Options.Add(option);
         }

@@ -119,6 +119,8 @@ public static class FileCopy
         try
         {
             (files, var targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
+            // a file's size in memory is not known before it is read: the eviction policy is checked, not the free memory
+            MemoryCheck.Check(await MemoryCheck.ReadAsync(targetInfo, cancellationToken), 0, parse.GetValue(options.AllowEviction), true);
             var specs = new List<RdbFileSpec>();
             foreach (var (path, loader) in files)
             {

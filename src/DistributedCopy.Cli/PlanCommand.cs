@@ -41,6 +41,11 @@ public static class PlanCommand
             }
             Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
             Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
+            var memory = await MemoryCheck.ReadAsync(target, cancellationToken);
+            foreach (var line in MemoryCheck.Lines(memory, estimate))
+            {
+                Console.Error.WriteLine($"memory  {line}");
+            }
             var selection = await SelectionPlan.DescribeAsync(KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types), source, cancellationToken);
             foreach (var line in selection?.Lines ?? [])
             {
@@ -74,6 +79,7 @@ public static class PlanCommand
                     bigKeyBytes,
                     syncReady,
                     canaryAllowed,
+                    targetMemory = memory.Select(m => new { node = m.Node.Address, maxMemory = m.MaxMemory, policy = m.Policy, usedMemory = m.UsedMemory, evictedKeys = m.EvictedKeys, evicts = m.Evicts }),
                     readFrom = readNodes is null ? "master" : "replica",
                     selection = selection is null ? null : new
                     {
@@ -117,7 +123,7 @@ public static class PlanCommand
         : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of {sampled} sampled keys are";
 
     /// <summary>MEMORY USAGE of the first 1,000 keys SCAN gives on each master, and how many are above the big-key size.</summary>
-    private static async Task<(int Sampled, double BytesPerKey, int Big)> SampleBytesPerKeyAsync(SideInfo side, long bigKeyBytes, CancellationToken cancellationToken)
+    internal static async Task<(int Sampled, double BytesPerKey, int Big)> SampleBytesPerKeyAsync(SideInfo side, long bigKeyBytes, CancellationToken cancellationToken)
     {
         long total = 0;
         var sampled = 0;

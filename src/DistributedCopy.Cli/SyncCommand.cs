@@ -57,6 +57,7 @@ public static class SyncCommand
             {
                 throw new CliException(ExitCodes.BadInput, ex.Message);
             }
+            await MemoryCheck.EnforceAsync(parse, options, source, target, cancellationToken);
             if (parse.GetValue(detach) && parse.GetValue(CliOptions.Control) is null)
             {
                 throw new CliException(ExitCodes.BadInput, "--detach needs --control: without it the sync runs in this dcopy, which must keep running");

@@ -102,6 +102,11 @@ public sealed partial class CoordinatorGrain
 
     private async Task FinishPhaseAsync()
     {
+        if (await EvictedAsync())
+        {
+            // the last batches' writes may have pushed other keys out: no "completed" on a target that dropped keys
+            return;
+        }
         if (State.ActiveKind == JobKind.Sync)
         {
             // a sync's partitions end only by a cutover's verdict
@@ -146,6 +151,10 @@ public sealed partial class CoordinatorGrain
             LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
         }
         await CheckCutoverDeadlineAsync();
+        if (await EvictedAsync())
+        {
+            return;
+        }
         await EnsureWorkersAsync();
     }
 

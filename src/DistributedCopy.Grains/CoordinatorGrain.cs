@@ -89,6 +89,7 @@ public sealed partial class CoordinatorGrain(
                     : plan.Select((p, i) => new Partition(i, p.StartSlot, p.EndSlot, p.Keys, p.Database) { Shard = p.Shard }).ToList();
             }
             State.KeysPlanned = State.Partitions.Sum(p => p.Keys);
+            await BaselineEvictionsAsync();
             State.Phase = ActivePhase(spec.Kind);
             LogPlanned(logger, spec.JobId, State.Partitions.Count, State.KeysPlanned, spec.Workers);
         }
@@ -136,6 +137,8 @@ public sealed partial class CoordinatorGrain(
         }
         if (State.Spec is not null && State.Phase is JobPhase.Paused or JobPhase.Failed)
         {
+            // evictions before now were the reason to stop, or are known: only new ones pause again
+            await BaselineEvictionsAsync();
             await SetPhaseAsync(ActivePhase(State.ActiveKind), null);
             await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromSeconds(10), options.Value.ReminderPeriod);
         }

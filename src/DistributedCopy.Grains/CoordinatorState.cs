@@ -76,6 +76,9 @@ public sealed class CoordinatorState
     /// <summary>Cutovers ordered so far (each order carries its number; partitions' reports answer one).</summary>
     [Id(24)] public int CutoverAttempts { get; set; }
 
+    /// <summary>Each target master's evicted_keys (by address) when the job or its last resume began.</summary>
+    [Id(25)] public Dictionary<string, long> EvictedAtStart { get; set; } = [];
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));

@@ -98,22 +98,41 @@ public static class DataComparer
                 continue;
             }
             await using var connection = await RespConnection.ConnectAsync(topology.Shards[shard].Master).ConfigureAwait(false);
+            // absolute expiry where the server has PEXPIRETIME (7.0+): source and target read seconds apart on a busy
+            // machine still compare exactly; else PTTL made absolute at the moment of reading
+            var absolute = await HasExpireTimeAsync(connection).ConfigureAwait(false);
             var writer = new RespWriter();
             foreach (var i in mine)
             {
-                writer.Command(2).Bulk("DUMP"u8).Bulk(keys[i]).Command(2).Bulk("PTTL"u8).Bulk(keys[i]);
+                writer.Command(2).Bulk("DUMP"u8).Bulk(keys[i]).Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(keys[i]);
             }
             await connection.SendAsync(writer).ConfigureAwait(false);
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var i in mine)
             {
                 await connection.ReadFrameAsync().ConfigureAwait(false);
                 RespConnection.ThrowIfError(connection.Frame);
                 var payload = RespFrame.TryBulk(connection.Frame, out var bytes) ? bytes.ToArray() : null;
                 await connection.ReadFrameAsync().ConfigureAwait(false);
-                result[i] = (payload, RespFrame.Integer(connection.Frame));
+                var expiry = RespFrame.Integer(connection.Frame);
+                result[i] = (payload, absolute || expiry < 0 ? expiry : now + expiry);
             }
         }
         return result;
+    }
+
+    private static async Task<bool> HasExpireTimeAsync(RespConnection connection)
+    {
+        try
+        {
+            // one entry, nil for a command the server does not have
+            var reply = RespFrame.Array(await connection.ExecuteAsync("COMMAND", "INFO", "PEXPIRETIME").ConfigureAwait(false));
+            return reply.MoveNext(out var entry) && !RespFrame.IsNull(entry);
+        }
+        catch (RedisErrorException)
+        {
+            return false;
+        }
     }
 
     private static async Task<(long Differs, long Compared)> CompareTypedSampleAsync(RedisEndpoint source, RedisEndpoint target, List<byte[]> keys, int perType, List<string> examples)
