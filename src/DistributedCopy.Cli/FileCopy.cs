@@ -19,7 +19,7 @@ public static class FileCopy
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
     public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, targetInfo, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
+        var (files, targetInfo, _, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
         foreach (var (other, _) in files.Skip(1))
         {
             var each = RdbLoader.Summarize(other);
@@ -67,7 +67,11 @@ public static class FileCopy
     }
 
     /// <summary>The file, checked whole and against the target, and the target; bad input before anything is written.</summary>
-    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int Database)> OpenAsync(ParseResult parse, CopyOptionsSet options, JobSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// The files, checked, and the target: database N of a file goes to database N of a standalone target (as a live copy's
+    /// database does) unless the target endpoint names one or --db-map maps it; a cluster takes database 0 only.
+    /// </summary>
+    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int Database, JobSettings Settings)> OpenAsync(ParseResult parse, CopyOptionsSet options, JobSettings settings, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(parse.GetValue(options.Source)![Scheme.Length..]);
         // a folder: every *.rdb in it (one file per shard, as services export clustered caches)
@@ -83,6 +87,17 @@ public static class FileCopy
         }
         var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
         var rules = options.Selection.Parse(parse);
+        var database = databases.Length == 1 ? databases[0] : 0;
+        var into = rules.Selection.TargetDatabase(database) ?? (settings.Target.NamesDatabase ? settings.Target.Database : targetInfo.Topology.IsCluster ? 0 : database);
+        if (targetInfo.Topology.IsCluster && into != 0)
+        {
+            throw new CliException(ExitCodes.BadInput, $"--db {database}: the target is a cluster, which has database 0 only: --db-map {database}=0 loads the file's database {database} into it");
+        }
+        if (!targetInfo.Topology.IsCluster && into != settings.Target.Database)
+        {
+            settings = settings with { Target = settings.Target with { Database = into, NamesDatabase = true } };
+            targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
+        }
         if (rules.Preset.Length > 0)
         {
             throw new CliException(ExitCodes.BadInput, $"--preset {rules.Preset} converts values read from a server; it does not apply to an RDB file: load the file into a server and copy from there");
@@ -101,7 +116,7 @@ public static class FileCopy
                 throw new CliException(ExitCodes.BadInput, (paths.Length > 1 ? Path.GetFileName(file) + ": " : "") + ex.Message);
             }
         }
-        return (loaders, targetInfo, databases.Length == 1 ? databases[0] : 0);
+        return (loaders, targetInfo, database, settings);
     }
 
     /// <summary>
@@ -118,8 +133,9 @@ public static class FileCopy
         JobSpec spec;
         try
         {
-            (files, var targetInfo, database) = await OpenAsync(parse, options, settings, cancellationToken);
+            (files, var targetInfo, database, settings) = await OpenAsync(parse, options, settings, cancellationToken);
             // a file's size in memory is not known before it is read: the eviction policy is checked, not the free memory
+            await Preflight.CheckWritableAsync(targetInfo, cancellationToken);
             MemoryCheck.Check(await MemoryCheck.ReadAsync(targetInfo, cancellationToken), 0, parse.GetValue(options.AllowEviction), true);
             var specs = new List<RdbFileSpec>();
             foreach (var (path, loader) in files)
@@ -155,7 +171,7 @@ public static class FileCopy
     /// <summary>`dcopy verify --source rdb:PATH`: every key of the files compared with the target; nothing written.</summary>
     public static async Task<int> VerifyAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, _, database) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
+        var (files, _, database, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
         return await CompareAsync(parse, options, files, database, cancellationToken);
     }
 

@@ -36,9 +36,10 @@ public static class MemoryCheck
         }
     }
 
-    /// <summary>Copy and sync: the source's size estimated from a sample, then <see cref="Check"/>.</summary>
+    /// <summary>Copy and sync: a target that takes writes, the source's size estimated from a sample, then <see cref="Check"/>.</summary>
     public static async Task EnforceAsync(System.CommandLine.ParseResult parse, CopyOptionsSet options, SideInfo source, SideInfo target, CancellationToken cancellationToken)
     {
+        await Preflight.CheckWritableAsync(target, cancellationToken);
         var nodes = await ReadAsync(target, cancellationToken);
         var (_, bytesPerKey, _) = await PlanCommand.SampleBytesPerKeyAsync(source, 0, cancellationToken);
         Check(nodes, (long)(bytesPerKey * source.Keys), parse.GetValue(options.AllowEviction), parse.GetValue(options.AllowOverMemory));

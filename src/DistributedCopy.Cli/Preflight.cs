@@ -127,6 +127,25 @@ public static class Preflight
         }
     }
 
+    /// <summary>
+    /// A standalone target that is a replica (role:slave) takes no writes: refused here (exit 2, naming its master) rather
+    /// than retried for the whole retry budget on READONLY. A cluster target is written on its masters whatever node was named.
+    /// </summary>
+    public static async Task CheckWritableAsync(SideInfo target, CancellationToken cancellationToken)
+    {
+        if (target.Topology.IsCluster)
+        {
+            return;
+        }
+        await using var connection = await RespConnection.ConnectAsync(target.Endpoint, cancellationToken);
+        var replication = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication"));
+        if (replication.GetValueOrDefault("role") == "slave")
+        {
+            throw new CliException(ExitCodes.BadInput,
+                $"the target {target.Endpoint.Address} is a read-only replica of {replication.GetValueOrDefault("master_host")}:{replication.GetValueOrDefault("master_port")}: give its master (or a server that takes writes) as --target");
+        }
+    }
+
     private static async Task<long> CountKeysAsync(RedisEndpoint endpoint, Topology topology, CancellationToken cancellationToken)
     {
         long keys = 0;

@@ -56,6 +56,23 @@ public sealed class EvictionCliTests
         Assert.Equal(30_000, comparison.SourceKeys);
     }
 
+    [RedisFact]
+    public async Task AReadOnlyReplicaAsTargetIsRefusedAtOnceNamingItsMaster()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var master = await RedisServer.StartAsync();
+        await using var replica = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = [$"replicaof 127.0.0.1 {master.Port}"] });
+        await source.ExecuteAsync("SET", "k", "v");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", replica.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none");
+
+        Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+        Assert.Contains($"the target {replica.Endpoint.Address} is a read-only replica of 127.0.0.1:{master.Port}", refused.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"refused after {clock.Elapsed.TotalSeconds:F0} s");
+        Assert.Equal("0", await master.ExecuteAsync("DBSIZE"));
+    }
+
     private static async Task LoadValuesAsync(RedisServer server, int keys, int bytes)
     {
         await using var connection = await server.ConnectAsync();

@@ -77,4 +77,41 @@ public sealed class FileCopyCliTests
         var live = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", Dcopy.Address(target), "--functions");
         Assert.True(live.ExitCode == ExitCodes.BadInput, live.ToString());
     }
+
+    [RedisFact]
+    public async Task AFilesDatabaseGoesToTheSameDatabaseOfAServerUnlessMappedAndNotSilentlyIntoAClustersZero()
+    {
+        await using var source = await RedisServer.StartAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            await source.ExecuteAsync("SET", $"k:{i}", "from database 0");
+        }
+        await using (var one = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = 1 }))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await one.ExecuteAsync("SET", $"k:{i}", "from database 1");
+            }
+        }
+        var file = await source.SaveToFileAsync();
+        await using var server = await RedisServer.StartAsync();
+        await server.ExecuteAsync("SET", "k:7", "the target's own database 0");
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+
+        // --db 1, the target naming no database: database 1 of the file into database 1, database 0 left alone
+        var loaded = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", server.Endpoint.Address, "--db", "1", "--json", "--progress", "none");
+        Assert.True(loaded.ExitCode == ExitCodes.Success, loaded.ToString());
+        Assert.Equal("the target's own database 0", await server.ExecuteAsync("GET", "k:7"));
+        Assert.Equal("1", await server.ExecuteAsync("DBSIZE"));
+        var one = await DataComparer.CompareAsync(source.Endpoint with { Database = 1, NamesDatabase = true }, server.Endpoint with { Database = 1, NamesDatabase = true });
+        Assert.True(one.Identical, one.ToString());
+
+        // into a cluster, database 1 only where the operator maps it
+        var refused = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--db", "1");
+        Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+        Assert.Contains("--db-map 1=0", refused.Stderr, StringComparison.Ordinal);
+        var mapped = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--db", "1", "--db-map", "1=0", "--json", "--progress", "none");
+        Assert.True(mapped.ExitCode == ExitCodes.Success, mapped.ToString());
+        Assert.Equal("from database 1", Core.Resp.RespFrame.String(await cluster.ExecuteOnOwnerAsync("GET", "k:7")));
+    }
 }
