@@ -88,7 +88,7 @@ public static class FileCopy
         var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
         var rules = options.Selection.Parse(parse);
         var database = databases.Length == 1 ? databases[0] : 0;
-        var into = rules.Selection.TargetDatabase(database) ?? (settings.Target.NamesDatabase ? settings.Target.Database : targetInfo.Topology.IsCluster ? 0 : database);
+        var into = rules.Selection.TargetDatabase(database) ?? (settings.Target.NamesDatabase ? settings.Target.Database : database);
         if (targetInfo.Topology.IsCluster && into != 0)
         {
             throw new CliException(ExitCodes.BadInput, $"--db {database}: the target is a cluster, which has database 0 only: --db-map {database}=0 loads the file's database {database} into it");

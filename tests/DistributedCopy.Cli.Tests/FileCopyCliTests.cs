@@ -86,11 +86,11 @@ public sealed class FileCopyCliTests
         {
             await source.ExecuteAsync("SET", $"k:{i}", "from database 0");
         }
-        await using (var one = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = 1 }))
+        await using (var db1 = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = 1 }))
         {
             for (var i = 0; i < 50; i++)
             {
-                await one.ExecuteAsync("SET", $"k:{i}", "from database 1");
+                await db1.ExecuteAsync("SET", $"k:{i}", "from database 1");
             }
         }
         var file = await source.SaveToFileAsync();
