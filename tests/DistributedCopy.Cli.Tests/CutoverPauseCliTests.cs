@@ -31,6 +31,21 @@ public sealed class CutoverPauseCliTests
         await using var standalone = await RedisServer.StartAsync();
         await using var other = await RedisServer.StartAsync();
         await standalone.ExecuteAsync("SET", "k", "v");
+        await using (var first = await LiveSyncRun.StartAsync(standalone.Endpoint.Address, other.Endpoint.Address))
+        {
+            // standalone, --hold 3, and the dcopy that ran the sync killed during the hold: the server ends it on time
+            var cutover = await first.CutoverAsync("--pause-writes", "--hold", "3", "--timeout", "60");
+            var returned = Stopwatch.StartNew();
+            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+            if (!first.Process.HasExited)
+            {
+                first.Process.Kill();
+            }
+            var waited = await LiveSyncRun.TimeOneWriteAsync(standalone);
+            Assert.True(returned.Elapsed < TimeSpan.FromSeconds(4), $"a write was accepted {returned.Elapsed.TotalSeconds:F1} s after the cutover returned (hold 3 s)");
+            Assert.True(waited > TimeSpan.FromSeconds(1), $"the hold did not hold: a write took {waited.TotalMilliseconds:0} ms");
+        }
+        await other.ExecuteAsync("FLUSHALL");
         await using var second = await LiveSyncRun.StartAsync(standalone.Endpoint.Address, other.Endpoint.Address);
         var held = await second.CutoverAsync("--pause-writes", "--hold", "60", "--timeout", "60");
         Assert.True(held.ExitCode == ExitCodes.Success, held.ToString());

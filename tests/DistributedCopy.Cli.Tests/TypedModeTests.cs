@@ -59,4 +59,40 @@ public sealed class TypedModeTests
         Assert.Equal(0, await KeyCounter.DbSizeAsync(open.Endpoint));
         Assert.Equal(0, await KeyCounter.DbSizeAsync(locked.Endpoint));
     }
+
+    [RedisFact]
+    public async Task ATypedCopyToATargetWhoseReplicaIsFrozenDoesNotCompleteUntilTheReplicaHoldsItsWrites()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using var replica = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = [$"replicaof 127.0.0.1 {target.Port}", "repl-timeout 120"] });
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        while (!(await target.ExecuteAsync("INFO", "replication")).Contains("connected_slaves:1", StringComparison.Ordinal))
+        {
+            await Task.Delay(100);
+        }
+
+        replica.Freeze();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--mode", "typed", "--state-dir", Dcopy.StateDir(),
+            "--retry-budget", "120", "--progress", "none", "--json");
+        var stdout = copy.StandardOutput.ReadToEndAsync();
+        var stderr = copy.StandardError.ReadToEndAsync();
+        try
+        {
+            // typed writes wait for a replica as RESTOREs do: no "completed" while no replica holds them
+            await Task.Delay(8000);
+            Assert.False(copy.HasExited, $"the copy ended while the target's replica was frozen: exit {(copy.HasExited ? copy.ExitCode : 0)} {await stderr}");
+        }
+        finally
+        {
+            replica.Thaw();
+        }
+        await copy.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(copy.ExitCode == ExitCodes.Success, await stdout + await stderr);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(8));
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(await target.ExecuteAsync("DBSIZE"), await replica.ExecuteAsync("DBSIZE"));
+    }
 }

@@ -65,7 +65,8 @@ public static class ProcessRegistry
         }
     }
 
-    private static void Signal(int pid, string signal)
+    /// <summary>Sends <paramref name="signal"/> (STOP, CONT, …) to a process this run started.</summary>
+    public static void Signal(int pid, string signal)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false, RedirectStandardError = true });
         kill?.WaitForExit();

@@ -110,6 +110,12 @@ public sealed partial class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the server freezes (a hung VM): its connections stay open and nothing answers until <see cref="Thaw"/>.</summary>
+    public void Freeze() => ProcessRegistry.Signal(_process.Id, "STOP");
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => ProcessRegistry.Signal(_process.Id, "CONT");
+
     /// <summary>SIGKILL: the server dies at once, as in a crash; its replicas notice after the node timeout.</summary>
     public void Kill()
     {

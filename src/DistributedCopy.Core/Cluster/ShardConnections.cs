@@ -96,6 +96,31 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
     }
 
     /// <summary>Clears the command buffers after a batch; big buffers of both writers and connections go back to the pool.</summary>
+    /// <summary>
+    /// The writes just sent on <paramref name="shards"/> are confirmed the way every writer confirms them: WAIT (on the same
+    /// connection, so it covers them) until one replica of each shard that has replicas holds them. A replica that does not
+    /// answer in time throws a retryable error: the caller has marked nothing written yet, so the batch is written again.
+    /// </summary>
+    public async Task AcknowledgedAsync(IEnumerable<int> shards, CopyOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.WaitForReplicas)
+        {
+            return;
+        }
+        foreach (var shard in shards.Distinct().Where(s => Topology.Shards[s].Replicas > 0).ToList())
+        {
+            var connection = await ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+            var writer = new RespWriter(64);
+            writer.Command(3).Bulk("WAIT"u8).Bulk(1).Bulk((long)options.ReplicaTimeout.TotalMilliseconds);
+            await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
+            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            if (RespFrame.IsError(connection.Frame) || RespFrame.Integer(connection.Frame) < 1)
+            {
+                throw new Pipelines.TopologyChangedException($"no replica of {Topology.Shards[shard].Master.Address} acknowledged the batch within {options.ReplicaTimeout.TotalSeconds:F0} s");
+            }
+        }
+    }
+
     public void ClearWriters()
     {
         foreach (var entry in _entries)

@@ -53,5 +53,7 @@ internal sealed class ChangeApplier(CopyPipeline pipeline, ClusterView target, C
         {
             throw ServerErrors.Classify(error, "target");
         }
+        // a delete counts once a replica holds it, as a write does
+        await _target.AcknowledgedAsync(gone.Select(i => route[i]), options, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -62,9 +62,14 @@ internal sealed partial class TypedWriter
                     {
                         throw Refusal(batch.TargetKey(keys[k]), node, refused);
                     }
-                    batch.State[keys[k]] = KeyState.Copied;
-                    progress.AddTyped(1);
                 }
+            }
+            // written only once a replica holds them, as RESTOREs are: a target failover now cannot lose keys counted as copied
+            await _target.AcknowledgedAsync(write.Select(k => route[k]), options, cancellationToken).ConfigureAwait(false);
+            foreach (var k in write)
+            {
+                batch.State[keys[k]] = KeyState.Copied;
+                progress.AddTyped(1);
             }
         }
         finally
