@@ -96,6 +96,53 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         await writer.StopAsync();
     }
 
+    [RedisTheory]
+    [InlineData(1_000_000)]
+    [InlineData(10)]
+    public async Task KeysExpiringWhileTheSourceIsPausedAreExpiryNotADifferenceListedOrCounted(int listLimit)
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true, CountListLimit = listLimit });
+        var run = sync.RunAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!sync.Stats.Live)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
+            await Task.Delay(50);
+        }
+        // 200 sessions that end 1.5 s from now: copied, then expiring while the source is paused (it keeps them, and counts them)
+        for (var i = 0; i < 200; i++)
+        {
+            await source.ExecuteAsync("SET", $"session:{i}", "x", "PX", "1500");
+        }
+        while (await target.ExecuteAsync("EXISTS", "session:199") != "1")
+        {
+            await Task.Delay(20);
+        }
+        await source.ExecuteAsync("CLIENT", "PAUSE", "60000", "WRITE");
+        try
+        {
+            await Task.Delay(2500);
+            Assert.Equal("-2", await source.ExecuteAsync("PTTL", "session:0"));
+            var check = await sync.CheckAsync(paused: true, dryRun: true, TimeSpan.FromSeconds(30));
+            output.WriteLine(string.Join("; ", check.Checks));
+            Assert.True(check.Passed, string.Join("; ", check.Checks));
+            Assert.Contains(check.Checks, c => c.StartsWith("ok      counts:", StringComparison.Ordinal)
+                && c.Contains(listLimit > 1000 ? "expired or expiring within" : "the counts differ by expired keys only", StringComparison.Ordinal));
+            Assert.NotEqual(await source.ExecuteAsync("DBSIZE"), await target.ExecuteAsync("DBSIZE"));
+        }
+        finally
+        {
+            await source.ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+        await sync.StopAsync();
+        await run;
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
     /// <summary>A key in a slot <paramref name="master"/> serves (found by reads, which it answers, or redirects).</summary>
     private static async Task<string> KeyOfAsync(RedisServer master)
     {

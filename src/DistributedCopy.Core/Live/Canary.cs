@@ -9,7 +9,7 @@ namespace DistributedCopy.Core.Live;
 /// with the reason, until a later canary comes back; the slots it carries are then reconciled (<c>reproven</c>).
 /// Time is <see cref="Environment.TickCount64"/> milliseconds.
 /// </summary>
-internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDisposable
+internal sealed partial class Canary(string token, Action<Canary>? reproven) : IAsyncDisposable
 {
     /// <summary>The prefix of every canary key: changes to such keys are never copied.</summary>
     public static ReadOnlySpan<byte> Prefix => "dcopy:canary:"u8;
@@ -230,124 +230,5 @@ internal sealed class Canary(string token, Action<Canary>? reproven) : IAsyncDis
         }
     }
 
-    /// <summary>Writes the next canary unless the last one's write is still waiting (a paused or slow master): never two at once.</summary>
-    public void BeatIfIdle(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
-    {
-        if (_beat.IsCompleted)
-        {
-            _beat = BeatAsync(master, slot, database, cancellationToken);
-        }
-    }
-
-    /// <summary>Writes the next canary on <paramref name="master"/> under a tag of <paramref name="slot"/>; a refusal or a failure opens a gap with its reason.</summary>
-    private async Task BeatAsync(RedisEndpoint master, int slot, int database, CancellationToken cancellationToken)
-    {
-        long n;
-        lock (_lock)
-        {
-            if (_suspendedSince != 0)
-            {
-                return;
-            }
-            n = ++_next;
-            _pending[n] = (Environment.TickCount64, false);
-        }
-        var key = $"dcopy:canary:{{{TagFor(slot)}}}:{token}:{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        try
-        {
-            if (_connection is null || _master?.Address != master.Address)
-            {
-                await DropConnectionAsync().ConfigureAwait(false);
-                _connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
-                _master = master;
-                if (database != 0)
-                {
-                    await _connection.ExecuteAsync("SELECT", database.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
-                }
-            }
-            var refused = await WriteAsync(_connection, key, cancellationToken).ConfigureAwait(false);
-            if (refused is not null)
-            {
-                Fail(n, $"the canary write on {master.Address} was refused ({refused}); --no-canary syncs without it");
-                return;
-            }
-            lock (_lock)
-            {
-                if (_pending.TryGetValue(n, out var entry))
-                {
-                    _pending[n] = (entry.SentAt, true);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // whatever stops a canary only makes the feed unproven: the sync's own loops report a source that is gone
-            await DropConnectionAsync().ConfigureAwait(false);
-            Fail(n, $"the canary write on {master.Address} failed ({ex.Message})");
-        }
-    }
-
     public async ValueTask DisposeAsync() => await DropConnectionAsync().ConfigureAwait(false);
-
-    /// <summary>One canary write: <c>MULTI; SET key 1 PX 60000; DEL key; EXEC</c>; the server's refusal, or null.</summary>
-    internal static async Task<string?> WriteAsync(RespConnection connection, string key, CancellationToken cancellationToken)
-    {
-        var writer = new RespWriter(256);
-        writer.Command("MULTI");
-        writer.Command("SET", key, "1", "PX", "60000");
-        writer.Command("DEL", key);
-        writer.Command("EXEC");
-        await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-        string? refused = null;
-        for (var i = 0; i < 4; i++)
-        {
-            await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
-            refused ??= RespFrame.IsError(connection.Frame) ? RespFrame.ErrorText(connection.Frame) : null;
-        }
-        return refused;
-    }
-
-    private void Fail(long n, string reason)
-    {
-        lock (_lock)
-        {
-            if (!_pending.Remove(n, out var entry) || _suspendedSince != 0 || _resumedAt >= entry.SentAt)
-            {
-                // blocked by a cutover's pause (written before or during it) and timed out: not the feed's fault
-                return;
-            }
-            OpenGap(reason, reconcile: true);
-        }
-    }
-
-    private async Task DropConnectionAsync()
-    {
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-            _connection = null;
-        }
-    }
-
-    private static readonly string[] Tags = BuildTags();
-
-    /// <summary>A short hash tag that puts a key in <paramref name="slot"/>.</summary>
-    public static string TagFor(int slot) => Tags[slot];
-
-    private static string[] BuildTags()
-    {
-        var tags = new string[HashSlot.Count];
-        var left = HashSlot.Count;
-        for (var i = 0; left > 0; i++)
-        {
-            var tag = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var slot = HashSlot.Of(System.Text.Encoding.ASCII.GetBytes(tag));
-            if (tags[slot] is null)
-            {
-                tags[slot] = tag;
-                left--;
-            }
-        }
-        return tags;
-    }
 }

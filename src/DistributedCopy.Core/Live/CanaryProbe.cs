@@ -16,7 +16,7 @@ public static class CanaryProbe
             try
             {
                 await using var connection = await RespConnection.ConnectAsync(master, cancellationToken).ConfigureAwait(false);
-                found.Add((master, await Canary.WriteAsync(connection, $"dcopy:canary:{{{Canary.TagFor(slot)}}}:plan:0", cancellationToken).ConfigureAwait(false)));
+                found.Add((master, await CanaryKeys.WriteAsync(connection, CanaryKeys.Key(slot, "plan", 0), cancellationToken).ConfigureAwait(false)));
             }
             catch (Exception ex) when (ex is RespException or TimeoutException or IOException)
             {

@@ -6,9 +6,9 @@ namespace DistributedCopy.Core.Live;
 /// expired, which the target has dropped: a key whose PTTL says it is gone or expires within the tolerance is expiry, not a
 /// difference. Anything else is.
 /// </summary>
-internal sealed class CountDifferences(ClusterView source, ClusterView target, Func<byte[], int> bucketOf, long toleranceMs)
+internal sealed class CountDifferences(ClusterView source, ClusterView target, Func<byte[], int> bucketOf, long toleranceMs, int limit = CountDifferences.Limit)
 {
-    /// <summary>Keys listed on either side past which the classification gives up (a difference that large is no expiry).</summary>
+    /// <summary>Keys listed on either side past which their live keys are counted instead (memory stays bounded).</summary>
     public const int Limit = 2_000_000;
 
     public int Expiring { get; private set; }
@@ -48,6 +48,39 @@ internal sealed class CountDifferences(ClusterView source, ClusterView target, F
                 Real.Add(key);
             }
         }
+    }
+
+    /// <summary>
+    /// Where too many keys differ to list (<see cref="Limit"/>): the keys alive on each side in the buckets, counted with
+    /// SCAN (which passes over logically expired keys, a paused server's too) and none held. Equal: the counts differ by
+    /// expired keys only.
+    /// </summary>
+    public async Task<(long Source, long Target)> LiveKeysAsync(IReadOnlyCollection<int> buckets, CancellationToken cancellationToken)
+    {
+        var wanted = buckets.ToHashSet();
+        return (await CountLiveAsync(source, wanted, cancellationToken).ConfigureAwait(false), await CountLiveAsync(target, wanted, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<long> CountLiveAsync(ClusterView side, HashSet<int> wanted, CancellationToken cancellationToken)
+    {
+        long live = 0;
+        for (var shard = 0; shard < side.Topology.Shards.Count; shard++)
+        {
+            await using var connection = await RespConnection.ConnectAsync(Node(side, shard), cancellationToken).ConfigureAwait(false);
+            var cursor = "0";
+            do
+            {
+                var parts = RespFrame.Array(await connection.ExecuteAsync("SCAN", cursor, "COUNT", "1000").ConfigureAwait(false));
+                cursor = RespFrame.String(parts.Next());
+                var items = RespFrame.Array(parts.Next());
+                while (items.MoveNext(out var item))
+                {
+                    live += RespFrame.TryBulk(item, out var key) && wanted.Contains(bucketOf(key.ToArray())) ? 1 : 0;
+                }
+            }
+            while (cursor != "0");
+        }
+        return live;
     }
 
     /// <summary>The side's keys in the wanted buckets: GETKEYSINSLOT per slot on a cluster, else SCAN of the database.</summary>
@@ -90,9 +123,9 @@ internal sealed class CountDifferences(ClusterView source, ClusterView target, F
                 keys.Add(key.ToArray());
             }
         }
-        if (keys.Count > Limit)
+        if (keys.Count > limit)
         {
-            throw new CopyException($"more than {Limit:N0} keys in the buckets whose counts differ: too many to tell expiry from difference");
+            throw new TooManyToListException($"more than {limit:N0} keys in the buckets whose counts differ: too many to list");
         }
     }
 
@@ -131,4 +164,7 @@ internal sealed class CountDifferences(ClusterView source, ClusterView target, F
         side.Topology.IsCluster ? side.Topology.Shards[shard].ReadNode : side.Topology.Shards[0].Replica is { } replica ? replica with { Database = side.Seed.Database } : side.Seed;
 
     private static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The differing buckets hold more keys than are listed: their live keys are counted instead.</summary>
+    internal sealed class TooManyToListException(string message) : CopyException(message);
 }

@@ -34,6 +34,9 @@ public sealed record SyncOptions
     /// <summary>Expiry further apart than this (ms) on the two sides counts as a difference, and a key expiring within it is not counted missing.</summary>
     public long TtlToleranceMs { get; init; } = 2000;
 
+    /// <summary>Keys a cutover lists to tell expiry from difference before it counts live keys instead (a test sets it low).</summary>
+    internal int CountListLimit { get; init; } = CountDifferences.Limit;
+
     /// <summary>Called as each slot's snapshot keys are written (the snapshot's checkpoints, for status).</summary>
     public Action<int>? SlotCopied { get; init; }
 }
