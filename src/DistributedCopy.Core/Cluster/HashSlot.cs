@@ -26,6 +26,29 @@ public static class HashSlot
 
     public static int Of(string key) => Of(System.Text.Encoding.UTF8.GetBytes(key));
 
+    private static readonly Lazy<string[]> _tags = new(Tags);
+
+    /// <summary>A short hash tag ("{tag}") that puts a key in <paramref name="slot"/>: the smallest number whose text hashes there.</summary>
+    public static string Tag(int slot) => _tags.Value[slot];
+
+    /// <summary>For each slot, the smallest number whose text hashes to it (all found within about 200,000 numbers).</summary>
+    private static string[] Tags()
+    {
+        var tags = new string?[Count];
+        var found = 0;
+        for (var i = 0; found < Count; i++)
+        {
+            var tag = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var slot = Of(tag);
+            if (tags[slot] is null)
+            {
+                tags[slot] = tag;
+                found++;
+            }
+        }
+        return Array.ConvertAll(tags, tag => tag!);
+    }
+
     public static ushort Crc16(ReadOnlySpan<byte> data)
     {
         ushort crc = 0;

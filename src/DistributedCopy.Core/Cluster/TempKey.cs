@@ -7,29 +7,9 @@ namespace DistributedCopy.Core.Cluster;
 /// </summary>
 internal static class TempKey
 {
-    private static readonly Lazy<string[]> _tags = new(Tags);
-
     public static byte[] For(ReadOnlySpan<byte> key, int slot)
     {
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(key).AsSpan(0, 12));
-        return System.Text.Encoding.ASCII.GetBytes($"dcopy:chunk:{{{_tags.Value[slot]}}}:{hash}");
-    }
-
-    /// <summary>For each slot, the smallest number whose text hashes to it (all found within about 200,000 numbers).</summary>
-    private static string[] Tags()
-    {
-        var tags = new string?[HashSlot.Count];
-        var found = 0;
-        for (var i = 0; found < HashSlot.Count; i++)
-        {
-            var tag = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var slot = HashSlot.Of(tag);
-            if (tags[slot] is null)
-            {
-                tags[slot] = tag;
-                found++;
-            }
-        }
-        return Array.ConvertAll(tags, tag => tag!);
+        return System.Text.Encoding.ASCII.GetBytes($"dcopy:chunk:{{{HashSlot.Tag(slot)}}}:{hash}");
     }
 }

@@ -7,7 +7,7 @@ namespace DistributedCopy.Core.Live;
 internal static class CanaryKeys
 {
     public static string Key(int slot, string token, long n) =>
-        $"dcopy:canary:{{{TagFor(slot)}}}:{token}:{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        $"dcopy:canary:{{{HashSlot.Tag(slot)}}}:{token}:{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>One canary write: <c>MULTI; SET key 1 PX 60000; DEL key; EXEC</c>; the server's refusal, or null.</summary>
     internal static async Task<string?> WriteAsync(RespConnection connection, string key, CancellationToken cancellationToken)
@@ -25,27 +25,5 @@ internal static class CanaryKeys
             refused ??= RespFrame.IsError(connection.Frame) ? RespFrame.ErrorText(connection.Frame) : null;
         }
         return refused;
-    }
-
-    private static readonly string[] Tags = BuildTags();
-
-    /// <summary>A short hash tag that puts a key in <paramref name="slot"/>.</summary>
-    public static string TagFor(int slot) => Tags[slot];
-
-    private static string[] BuildTags()
-    {
-        var tags = new string[HashSlot.Count];
-        var left = HashSlot.Count;
-        for (var i = 0; left > 0; i++)
-        {
-            var tag = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var slot = HashSlot.Of(System.Text.Encoding.ASCII.GetBytes(tag));
-            if (tags[slot] is null)
-            {
-                tags[slot] = tag;
-                left--;
-            }
-        }
-        return tags;
     }
 }

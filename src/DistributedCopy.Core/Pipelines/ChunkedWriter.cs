@@ -82,7 +82,14 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
             await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
             return KeyState.Vanished;
         }
-        return await PlaceAsync(temp, expiry, retried, cancellationToken).ConfigureAwait(false);
+        var placed = await PlaceAsync(temp, expiry, retried, cancellationToken).ConfigureAwait(false);
+        if (placed == KeyState.Copied)
+        {
+            // copied once a replica holds it, as every writer's keys are (a failure here copies the key again)
+            await _target.AcknowledgedAsync([shard], options, cancellationToken).ConfigureAwait(false);
+            progress.AddChunked(1, _bytes);
+        }
+        return placed;
     }
 
     /// <summary>MULTI, the expiry on the temporary key (RENAME carries it over), RENAME (RENAMENX unless replacing), EXEC.</summary>
@@ -113,10 +120,6 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         {
             await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
             return Existing(retried);
-        }
-        if (outcome == KeyState.Copied)
-        {
-            progress.AddChunked(1, _bytes);
         }
         return outcome;
     }

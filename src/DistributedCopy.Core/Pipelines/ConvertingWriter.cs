@@ -101,11 +101,13 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
                 writer.Bulk("NX"u8);
             }
         }
+        var written = new List<int>();
         error = await _target.SendAndReadEachAsync(_route, from, to, Mine, (i, reply) =>
         {
             if (!RespFrame.IsNull(reply))
             {
                 batch.State[i] = KeyState.Copied;
+                written.Add(i);
             }
             else if (options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming)
             {
@@ -121,6 +123,17 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
             throw error.Contains("syntax", StringComparison.OrdinalIgnoreCase)
                 ? new CopyException($"the target refused SET … PXAT ({error}): --preset {AspNetSessionV5.Name} needs a target of Redis 6.2 or later")
                 : ServerErrors.Classify(error, "target");
+        }
+        try
+        {
+            // copied once a replica holds them, as every writer's keys are
+            await _target.AcknowledgedAsync(written.Select(i => _route[i]), options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // not acknowledged: not written, so the retry writes them again
+            written.ForEach(i => batch.State[i] = KeyState.Converted);
+            throw;
         }
     }
 
