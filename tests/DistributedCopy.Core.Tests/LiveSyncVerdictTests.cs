@@ -143,6 +143,38 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.True(comparison.Identical, comparison.ToString());
     }
 
+    [RedisFact]
+    public async Task WithoutCanariesTheLagIsUnknownACutoverNeedsThePauseAndComparesEverySlot()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true, Canary = false, CompareKeysPerSecond = 0 });
+        var run = sync.RunAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!sync.Stats.Live)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
+            await Task.Delay(50);
+        }
+        Assert.Contains("--no-canary", sync.Stats.Unproven, StringComparison.Ordinal);
+        // a write the sync follows, and one on the target behind its back that only a comparison finds
+        await source.ExecuteOnOwnerAsync("SET", "followed", "v");
+        await target.ExecuteOnOwnerAsync("SET", "stray", "on the target only");
+
+        var unpaused = await sync.CheckAsync(paused: false, dryRun: true, TimeSpan.FromSeconds(30));
+        Assert.False(unpaused.Passed);
+        Assert.Contains(unpaused.Checks, c => c.StartsWith("FAILED  feeds: not proven (--no-canary)", StringComparison.Ordinal));
+
+        var cutover = await sync.CutoverAsync(pauseWrites: true, timeout: TimeSpan.FromSeconds(60));
+        await run;
+        output.WriteLine(string.Join("; ", cutover.Checks));
+        Assert.True(cutover.Passed, string.Join("; ", cutover.Checks));
+        Assert.Contains(cutover.Checks, c => c.StartsWith("ok      evidence: 16,384 of 16,384 slot(s) compared at the cutover", StringComparison.Ordinal));
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
     /// <summary>A key in a slot <paramref name="master"/> serves (found by reads, which it answers, or redirects).</summary>
     private static async Task<string> KeyOfAsync(RedisServer master)
     {

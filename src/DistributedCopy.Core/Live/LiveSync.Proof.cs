@@ -45,12 +45,12 @@ public sealed partial class LiveSync
         return shard is null || shard.Slots.Count == 0 ? null : (shard.Master, shard.Slots[0].Start);
     }
 
-    /// <summary>The first feed not proven now, with why ("node: reason"); null when every feed is (or --no-canary).</summary>
+    /// <summary>The first feed not proven now, with why ("node: reason"); null when every feed is (never with --no-canary).</summary>
     private string? UnprovenFeed()
     {
         if (!_sync.Canary)
         {
-            return null;
+            return "no canary is written (--no-canary): nothing proves the feeds";
         }
         foreach (var (node, canary) in Canaries())
         {
