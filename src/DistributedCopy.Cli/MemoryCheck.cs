@@ -41,7 +41,8 @@ public static class MemoryCheck
     {
         await Preflight.CheckWritableAsync(target, cancellationToken);
         var nodes = await ReadAsync(target, cancellationToken);
-        var (_, bytesPerKey, _) = await PlanCommand.SampleBytesPerKeyAsync(source, 0, cancellationToken);
+        // the source is sampled only where a limit could refuse it: no maxmemory anywhere means no estimate to weigh
+        var (_, bytesPerKey, _) = nodes.Any(n => n.MaxMemory > 0) ? await PlanCommand.SampleBytesPerKeyAsync(source, 0, cancellationToken) : (0, 0.0, 0);
         Check(nodes, (long)(bytesPerKey * source.Keys), parse.GetValue(options.AllowEviction), parse.GetValue(options.AllowOverMemory));
     }
 }

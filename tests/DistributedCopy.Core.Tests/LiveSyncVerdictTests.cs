@@ -23,12 +23,7 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.False(early.Passed);
         Assert.Contains(early.Checks, c => c.StartsWith("FAILED  live: the resumed sync is still reconciling its slots", StringComparison.Ordinal));
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!sync.Stats.Live)
-        {
-            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the resumed sync never went live");
-            await Task.Delay(50);
-        }
+        await LiveAsync(sync, run);
         var cutover = await sync.CutoverAsync(pauseWrites: true, timeout: TimeSpan.FromSeconds(60));
         await run;
         output.WriteLine(string.Join("; ", cutover.Checks));
@@ -46,12 +41,8 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true, SweepEvery = TimeSpan.FromSeconds(1) });
         var run = sync.RunAsync();
+        await LiveAsync(sync, run, applied: 500);
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!sync.Stats.Live || sync.Stats.Applied < 500)
-        {
-            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
-            await Task.Delay(50);
-        }
 
         // a replica takes over its master (CLUSTER FAILOVER), a second before the cutover
         var promoted = await ReplicaAsync(source);
@@ -106,12 +97,7 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
         await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true, CountListLimit = listLimit });
         var run = sync.RunAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!sync.Stats.Live)
-        {
-            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
-            await Task.Delay(50);
-        }
+        await LiveAsync(sync, run);
         // 200 sessions that end 1.5 s from now: copied, then expiring while the source is paused (it keeps them, and counts them)
         for (var i = 0; i < 200; i++)
         {
@@ -151,12 +137,7 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
         await using var sync = await LiveSync.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions(), new SyncOptions { ConfigureNotifications = true, Canary = false, CompareKeysPerSecond = 0 });
         var run = sync.RunAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!sync.Stats.Live)
-        {
-            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
-            await Task.Delay(50);
-        }
+        await LiveAsync(sync, run);
         Assert.Contains("--no-canary", sync.Stats.Unproven, StringComparison.Ordinal);
         // a write the sync follows, and one on the target behind its back that only a comparison finds
         await source.ExecuteOnOwnerAsync("SET", "followed", "v");
@@ -173,6 +154,17 @@ public sealed class LiveSyncVerdictTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Contains(cutover.Checks, c => c.StartsWith("ok      evidence: 16,384 of 16,384 slot(s) compared at the cutover", StringComparison.Ordinal));
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
+    }
+
+    /// <summary>Waits (90 s at most) until the sync is live and has applied <paramref name="applied"/> changes; fails if it stops.</summary>
+    private static async Task LiveAsync(LiveSync sync, Task run, long applied = 0)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!sync.Stats.Live || sync.Stats.Applied < applied)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the sync never went live");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>A key in a slot <paramref name="master"/> serves (found by reads, which it answers, or redirects).</summary>
