@@ -25,6 +25,10 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     [Alias("Lease")]
     Task<Lease?> LeaseAsync(int worker);
 
+    /// <summary>The worker holding the lease <paramref name="token"/> stopped writing (told to, or its work ended): the partition is free at once.</summary>
+    [Alias("Release")]
+    Task ReleaseAsync(int worker, long token);
+
     /// <summary>Commits a worker's progress (done slots, cursor, counters) and renews its lease.</summary>
     [Alias("Report")]
     Task<Directive> ReportAsync(int worker, ProgressReport report);

@@ -86,6 +86,9 @@ public sealed record JobSpec(
     /// <summary>Sync: the comparer's rate in keys per second for the whole job (0 turns it off); null for the default.</summary>
     [Id(29)] public int? CompareKeysPerSecond { get; init; }
 
+    /// <summary>Keys per second the whole job reads and writes at most (shared by its workers); 0 for no limit.</summary>
+    [Id(30)] public int MaxKeysPerSecond { get; init; }
+
     /// <summary>The comparer's default rate: a few percent of what one source master serves.</summary>
     public const int DefaultCompareKeysPerSecond = 2000;
 }

@@ -36,5 +36,8 @@ public sealed record JobStatus(
     /// <summary>A live sync that was cut over: what the cutover found over all partitions.</summary>
     [Id(19)] public CutoverSummary? Cutover { get; init; }
 
+    /// <summary>The silo the job's coordinator runs on.</summary>
+    [Id(20)] public string? Coordinator { get; init; }
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }

@@ -12,4 +12,7 @@ public sealed record Lease(
 {
     /// <summary>W3C traceparent of the job's span, so partition spans are its children wherever they run.</summary>
     [Id(6)] public string? TraceParent { get; init; }
+
+    /// <summary>How long the worker may write after the last report its coordinator answered was sent (the lease's fence).</summary>
+    [Id(7)] public TimeSpan ValidFor { get; init; } = TimeSpan.FromSeconds(11);
 }

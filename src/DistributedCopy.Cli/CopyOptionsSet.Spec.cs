@@ -29,6 +29,7 @@ public sealed partial class CopyOptionsSet
         Range(parse.GetValue(BatchSize), 1, 100_000, "--batch-size");
         Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
         Range(parse.GetValue(Examples), 0, 1000, "--examples");
+        Range(parse.GetValue(MaxRate), 0, 100_000_000, "--max-rate");
         if (parse.GetValue(TtlTolerance) < 0)
         {
             throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
@@ -64,6 +65,7 @@ public sealed partial class CopyOptionsSet
             DatabaseMap = rules.DatabaseMap,
             Preset = rules.Preset,
             Types = rules.Types,
+            MaxKeysPerSecond = parse.GetValue(MaxRate),
         };
         return spec.Preset.Length > 0 && spec.Mode == "dump"
             ? throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump")

@@ -65,6 +65,8 @@ public sealed partial class CopyOptionsSet
 
     public Option<bool> AllowEviction { get; } = new("--allow-eviction") { Description = "Start even though the target evicts keys when full (maxmemory with a policy other than noeviction); any eviction during the job still pauses it." };
 
+    public Option<int> MaxRate { get; } = new("--max-rate") { Description = "Keys per second the job copies (or compares) at most, shared by its workers, to spare a busy source; 0: no limit.", DefaultValueFactory = _ => 0 };
+
     public Option<bool> AllowOverMemory { get; } = new("--allow-over-memory") { Description = "Start even though the source's estimated size is above a target master's free memory." };
 
     /// <summary>--match, --exclude, --rename, --db-map.</summary>
@@ -81,7 +83,7 @@ public sealed partial class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory, MaxRate })
         {
             command.Options.Add(option);
         }

@@ -77,8 +77,20 @@ public sealed record CopyOptions
     /// <summary>Addresses the servers announce mapped to the addresses this copier must use ("host:port" to "host:port"), for NAT and proxies.</summary>
     public IReadOnlyDictionary<string, string> AddressMap { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>At most this many keys per second are read (and written) by this engine; 0 for no limit.</summary>
+    public int MaxKeysPerSecond { get; init; }
+
     /// <summary>Waited on before each batch a pipeline takes (with its key count): a rate limit (a live sync's comparer); null for none.</summary>
     internal Func<int, CancellationToken, ValueTask>? Throttle { get; init; }
+
+    /// <summary>The job's tag in the temporary names of big keys, so its leftovers can be found when it ends ("dcopy" outside a job).</summary>
+    public string JobTag { get; init; } = "dcopy";
+
+    /// <summary>
+    /// The worker's lease as a right to write (null outside a job): checked before each batch's writes, and its running
+    /// out cancels writes under way.
+    /// </summary>
+    public WriteFence? Fence { get; init; }
 
     /// <summary>Called with the keys of a batch after enumeration and before DUMP. For tests of races; null in production.</summary>
     internal Func<IReadOnlyList<byte[]>, Task>? BeforeReadHook { get; init; }

@@ -10,28 +10,21 @@ public sealed partial class CoordinatorGrain
         {
             return null;
         }
-        // a worker that asks again gives up what it held (it finished or lost it)
-        foreach (var stale in _leases.Where(l => l.Value.Worker == worker).Select(l => l.Key).ToList())
-        {
-            _leases.Remove(stale);
-        }
-        var partition = State.Partitions.FirstOrDefault(p => !State.DonePartitions.Contains(p.Id) && !_leases.ContainsKey(p.Id));
+        var now = DateTime.UtcNow;
+        var partition = State.Partitions.FirstOrDefault(p => !State.DonePartitions.Contains(p.Id) && _leases.IsFree(p.Id, now));
         if (partition is null)
         {
             return null;
         }
         var token = ++State.LeasesGranted;
         Core.Diagnostics.Instruments.LeasesGranted.Add(1);
-        _leases[partition.Id] = new ActiveLease(worker, token, DateTime.UtcNow);
+        _leases.Grant(partition.Id, worker, token, now);
         var resumed = !State.LeasedBefore.Add(partition.Id);
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
         var cursor = State.Cursors.GetValueOrDefault(partition.Id, "0");
-        if (resumed || State.ActiveKind == JobKind.Sync)
-        {
-            // the lease count and the partitions leased before are state (and a sync's leases): keep them across a crash of this grain
-            await SaveAsync();
-        }
-        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed) { TraceParent = State.TraceParent };
+        // the lease is state: a later activation of this grain waits it out unless its worker reports or releases it
+        await SaveAsync();
+        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed) { TraceParent = State.TraceParent, ValidFor = options.Value.LeaseValidFor };
     }
 
     public async Task<Directive> ReportAsync(int worker, ProgressReport report)
@@ -45,12 +38,12 @@ public sealed partial class CoordinatorGrain
             // done by someone else, or a lease of an earlier phase (verify after copy, or before a pause): nothing of it counts now
             return Directive.LeaseLost;
         }
-        if (_leases.TryGetValue(report.PartitionId, out var lease) && lease.Token != report.Token)
+        if (!_leases.Holds(report.PartitionId, report.Token))
         {
+            // expired, or leased to another since: this worker must not write it any more
             return Directive.LeaseLost;
         }
-        // after this grain re-activated it knows no leases: the reporting worker keeps the one it has
-        _leases[report.PartitionId] = new ActiveLease(worker, report.Token, DateTime.UtcNow);
+        _leases.Renew(report.PartitionId, DateTime.UtcNow);
         foreach (var slot in report.SlotsDone)
         {
             State.MarkSlotDone(slot);
@@ -89,7 +82,7 @@ public sealed partial class CoordinatorGrain
         if (report.PartitionDone)
         {
             State.DonePartitions.Add(report.PartitionId);
-            _leases.Remove(report.PartitionId);
+            _leases.Release(report.PartitionId, report.Token);
             if (State.DonePartitions.Count == State.Partitions.Count)
             {
                 await FinishPhaseAsync();
@@ -143,12 +136,11 @@ public sealed partial class CoordinatorGrain
             return;
         }
         var now = DateTime.UtcNow;
-        foreach (var (partition, lease) in _leases.Where(l => now - l.Value.LastReport > options.Value.LeaseTimeout).ToList())
+        foreach (var (partition, worker) in _leases.Expire(now))
         {
-            _leases.Remove(partition);
             State.LeasesExpired++;
             Core.Diagnostics.Instruments.LeasesExpired.Add(1);
-            LogLeaseExpired(logger, State.Spec!.JobId, partition, lease.Worker);
+            LogLeaseExpired(logger, State.Spec!.JobId, partition, worker);
         }
         await CheckCutoverDeadlineAsync();
         if (await EvictedAsync())
@@ -172,6 +164,4 @@ public sealed partial class CoordinatorGrain
             // a worker on a dying silo: the next tick tries again, once membership has moved it
         }
     }
-
-    private sealed record ActiveLease(int Worker, long Token, DateTime LastReport);
 }

@@ -45,8 +45,9 @@ public sealed partial class CoordinatorGrain
         }
         State.Phase = phase;
         State.Message = message;
-        _leases.Clear();
-        // leases granted before now end with this phase change; their late reports are refused
+        // leases granted before now end with this phase change: their late reports are refused, and their partitions stay
+        // fenced until their workers say they stopped (or are silent past the fence)
+        _leases.RevokeAll();
         State.PhaseFirstToken = State.LeasesGranted;
         await SaveAsync();
         if (!IsActive(phase))
@@ -61,12 +62,10 @@ public sealed partial class CoordinatorGrain
         }
     }
 
-    /// <summary>Writes the state (with a sync's leases, which a later activation takes over).</summary>
+    /// <summary>Writes the state (with the leases, which a later activation takes over or waits out).</summary>
     private Task SaveAsync()
     {
-        State.Leases = State.ActiveKind == Abstractions.JobKind.Sync
-            ? _leases.ToDictionary(l => l.Key, l => new HeldLease(l.Value.Worker, l.Value.Token))
-            : [];
+        State.Leases = _leases.ToState(RuntimeIdentity);
         return state.WriteStateAsync();
     }
 
@@ -87,6 +86,7 @@ public sealed partial class CoordinatorGrain
         LastError = State.LastError,
         Sync = SyncStatus(),
         Cutover = State.CutoverResult,
+        Coordinator = RuntimeIdentity,
         Notes = State.Notes.ToList(),
         Workers = new Dictionary<int, WorkerSeen>(_workers),
         Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(

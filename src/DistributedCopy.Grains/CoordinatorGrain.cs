@@ -17,7 +17,7 @@ public sealed partial class CoordinatorGrain(
     ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain, IRemindable
 {
     private const string KeepAlive = "keep-alive";
-    private readonly Dictionary<int, ActiveLease> _leases = [];
+    private readonly LeaseTable _leases = new(options.Value);
     private readonly Dictionary<int, WorkerSeen> _workers = [];
     private IGrainTimer? _timer;
     private Activity? _span;
@@ -28,11 +28,8 @@ public sealed partial class CoordinatorGrain(
     {
         if (IsActive(State.Phase) && options.Value.RunsJobs)
         {
-            // a sync's leases held before this activation count as renewed now; they expire if their worker is gone too
-            foreach (var (partition, held) in State.Leases)
-            {
-                _leases[partition] = new ActiveLease(held.Worker, held.Token, DateTime.UtcNow);
-            }
+            // leases held before this activation count as renewed now (their workers may be writing); they expire if their worker is gone too
+            _leases.Load(State.Leases, DateTime.UtcNow, RuntimeIdentity, options.Value.SoleSilo);
             StartTimer();
         }
         return Task.CompletedTask;
@@ -165,11 +162,20 @@ public sealed partial class CoordinatorGrain(
     /// </summary>
     public async Task FailAsync(int worker, int partitionId, string message, bool pause)
     {
-        _leases.Remove(partitionId);
+        _leases.Drop(partitionId);
         if (IsActive(State.Phase))
         {
             LogWorkerFailed(logger, State.Spec!.JobId, worker, partitionId, message);
             await SetPhaseAsync(pause ? JobPhase.Paused : JobPhase.Failed, message);
+        }
+    }
+
+    public async Task ReleaseAsync(int worker, long token)
+    {
+        _leases.Release(token);
+        if (State.Spec is not null)
+        {
+            await SaveAsync();
         }
     }
 

@@ -41,7 +41,12 @@ public static class Endpoints
         ReadFromReplica = spec.ReadFromReplica,
         CopyFunctions = spec.CopyFunctions,
         Selection = KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types),
+        JobTag = JobTag(spec.JobId),
+        MaxKeysPerSecond = spec.MaxKeysPerSecond > 0 ? Math.Max(1, spec.MaxKeysPerSecond / Math.Max(1, spec.Workers)) : 0,
     };
+
+    /// <summary>A short tag of the job's id (hex, safe in key names and SCAN patterns): in big keys' temporary names and connections' names.</summary>
+    public static string JobTag(string jobId) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)).AsSpan(0, 4));
 
     public static OverwritePolicy ToCore(Policy policy) => policy switch
     {

@@ -8,8 +8,17 @@ public sealed class JobOptions
     /// <summary>How often an active coordinator checks leases and workers.</summary>
     public TimeSpan TickPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A lease whose worker has not reported for this long goes back to the pool.</summary>
-    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long a worker may write after the last report its coordinator answered was sent; past it, the worker stops its
+    /// writes at once (its lease is gone or unknown).
+    /// </summary>
+    public TimeSpan LeaseValidFor { get; set; } = TimeSpan.FromSeconds(11);
+
+    /// <summary>
+    /// How long a write already under way when a lease ran out may still land (its connections are cut at once; this covers
+    /// a busy moment). A silent worker's partition goes back to the pool after <see cref="LeaseValidFor"/> plus this.
+    /// </summary>
+    public TimeSpan WriteGrace { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>How often a worker reports progress (and so commits checkpoints).</summary>
     public TimeSpan ReportPeriod { get; set; } = TimeSpan.FromSeconds(1);
@@ -22,4 +31,10 @@ public sealed class JobOptions
     /// a job's coordinator activated there does not start its workers.
     /// </summary>
     public bool RunsJobs { get; set; } = true;
+
+    /// <summary>
+    /// True for an embedded silo: the only silo that runs this state directory's jobs (it holds the directory's lock), so
+    /// leases an earlier process held ended with it and need not be waited out.
+    /// </summary>
+    public bool SoleSilo { get; set; }
 }

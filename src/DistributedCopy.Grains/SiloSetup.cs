@@ -41,7 +41,7 @@ public static class SiloSetup
     /// </summary>
     public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int gatewayPort, bool runsJobs = true)
     {
-        silo.Configure<JobOptions>(o => o.RunsJobs = runsJobs);
+        silo.Configure<JobOptions>(o => (o.RunsJobs, o.SoleSilo) = (runsJobs, true));
         Directory.CreateDirectory(stateDirectory);
         silo.UseLocalhostClustering(FreeLoopbackPort(), gatewayPort, serviceId: ServiceId, clusterId: EmbeddedClusterId);
         silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));

@@ -27,17 +27,17 @@ public sealed partial class WorkerGrain
             Slots = partition.IsDatabase ? null : [new SlotRange(partition.StartSlot, partition.EndSlot)],
             SlotCopied = partition.IsDatabase ? null : copied.Enqueue,
         };
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
+        var ended = false;
         LiveSync? sync = null;
         Task? run = null;
         try
         {
-            var source = Endpoints.ToCore(spec.Source);
+            var source = Named(Endpoints.ToCore(spec.Source), spec);
             source = partition.IsDatabase ? source with { Database = partition.Database } : source;
-            sync = await LiveSync.OpenAsync(source, Endpoints.ToCore(spec.Target), copyOptions, syncOptions, linked.Token);
+            sync = await LiveSync.OpenAsync(source, Named(Endpoints.ToCore(spec.Target), spec), copyOptions, syncOptions, linked.Token);
             run = sync.RunAsync(linked.Token);
             var (reported, counted) = (new SyncProgress(), new Counters());
-            var lastReported = DateTime.UtcNow;
             var answered = 0;
             CutoverSummary? answer = null;
             Task<CutoverSummary>? checking = null;
@@ -62,12 +62,11 @@ public sealed partial class WorkerGrain
                 Directive directive;
                 try
                 {
-                    directive = await coordinator.ReportAsync(Index, report);
-                    lastReported = DateTime.UtcNow;
+                    directive = await ReportAsync(coordinator, report);
                 }
-                catch (Exception ex) when (ex is OrleansException or TimeoutException && DateTime.UtcNow - lastReported < options.Value.LeaseTimeout)
+                catch (Exception ex) when (ex is OrleansException or TimeoutException && !_fence.IsLost)
                 {
-                    // the coordinator is moving (its silo died): the sync goes on, and the next report carries this one's counts
+                    // the coordinator is moving (its silo died): the sync goes on while its fence holds, and the next report carries this one's counts
                     // (leaving the partition would cost a reconcile of all its slots wherever it is leased next)
                     slots.ForEach(copied.Enqueue);
                     continue;
@@ -86,14 +85,16 @@ public sealed partial class WorkerGrain
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {
+                    ended = directive == Directive.LeaseLost;
                     return directive != Directive.Stop;
                 }
             }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_fence.IsLost && ex is not (OrleansException or TimeoutException or LeaseLostException))
         {
             await StopWorkAsync(linked, run);
             await FailLeaseAsync(coordinator, lease, ex);
+            ended = true;
             return false;
         }
         finally
@@ -103,6 +104,7 @@ public sealed partial class WorkerGrain
             {
                 await sync.DisposeAsync();
             }
+            await EndLeaseAsync(coordinator, lease, ended);
         }
     }
 

@@ -16,6 +16,7 @@ namespace DistributedCopy.Grains;
 public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<WorkerGrain> logger) : Grain, IWorkerGrain
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly WriteFence _fence = new();
     private Task? _loop;
     private CopyEngine? _engine;
     private bool _engineResuming;
@@ -45,6 +46,10 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         {
             await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
         }
+        if (_loop is null || _loop.IsCompleted)
+        {
+            _fence.Dispose();
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -56,16 +61,22 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             var spec = await coordinator.GetSpecAsync();
             while (spec is not null && !cancellationToken.IsCancellationRequested)
             {
+                var asked = Environment.TickCount64;
                 var lease = await coordinator.LeaseAsync(Index);
-                if (lease is null || !await WorkAsync(coordinator, spec, lease, cancellationToken))
+                if (lease is null)
+                {
+                    return;
+                }
+                _fence.Start(lease.ValidFor, asked);
+                if (!await WorkAsync(coordinator, spec, lease, cancellationToken))
                 {
                     return;
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or OrleansException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or OrleansException or LeaseLostException)
         {
-            // stopped, or the coordinator is moving: the coordinator's next tick starts the loop again
+            // stopped, the lease ran out, or the coordinator is moving: the coordinator's next tick starts the loop again
         }
         finally
         {
@@ -73,15 +84,56 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         }
     }
 
+    /// <summary>
+    /// Reports to the coordinator; an answer renews the lease's fence from when the report was sent. A call still unanswered
+    /// when the fence runs out ends with it (<see cref="OperationCanceledException"/>): the lease is gone or unknown.
+    /// </summary>
+    private async Task<Directive> ReportAsync(ICoordinatorGrain coordinator, ProgressReport report)
+    {
+        var sent = Environment.TickCount64;
+        var directive = await coordinator.ReportAsync(Index, report).WaitAsync(_fence.Lost);
+        if (directive is Directive.Continue or Directive.Cutover)
+        {
+            _fence.Renew(sent);
+        }
+        return directive;
+    }
+
+    /// <summary>
+    /// After a lease's work stopped: a fence that ran out drops the engine (its connections, cut at once), and a lease the
+    /// coordinator still fences is released so the partition can move on without waiting.
+    /// </summary>
+    private async Task EndLeaseAsync(ICoordinatorGrain coordinator, Lease lease, bool ended)
+    {
+        if (_fence.IsLost)
+        {
+            LogFenced(logger, JobId, Index, lease.Partition.Id);
+            await DropEngineAsync();
+            return;
+        }
+        if (!ended)
+        {
+            try
+            {
+                await coordinator.ReleaseAsync(Index, lease.Token).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                // the coordinator is moving: the lease expires there instead
+            }
+        }
+    }
+
     /// <summary>Works one lease; false when the worker should stop.</summary>
     private async Task<bool> WorkAsync(ICoordinatorGrain coordinator, JobSpec spec, Lease lease, CancellationToken cancellationToken)
     {
-        var copyOptions = Endpoints.ToCopyOptions(spec, lease.Resumed);
+        var copyOptions = Endpoints.ToCopyOptions(spec, lease.Resumed) with { Fence = _fence };
         if (lease.Kind == JobKind.Sync)
         {
             return await SyncAsync(coordinator, spec, lease, copyOptions, cancellationToken);
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
+        var ended = false;
         var done = new ConcurrentQueue<int>();
         string? cursor = null;
         var reported = new Counters();
@@ -113,8 +165,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         try
         {
             // password references resolve here, in the silo that connects: one it cannot resolve pauses the job, naming it
-            var source = Endpoints.ToCore(spec.Source);
-            var target = Endpoints.ToCore(spec.Target);
+            var source = Named(Endpoints.ToCore(spec.Source), spec);
+            var target = Named(Endpoints.ToCore(spec.Target), spec);
             var partition = lease.Partition;
             Action<string> reached = c => Volatile.Write(ref cursor, c);
             if (lease.Kind == JobKind.Verify)
@@ -149,14 +201,16 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 {
                     await work; // throws what the copy threw
                 }
-                var directive = await coordinator.ReportAsync(Index, Next(finished));
+                var directive = await ReportAsync(coordinator, Next(finished));
                 if (finished || directive != Directive.Continue)
                 {
+                    // a partition reported done, or a lease lost to another worker, is not this worker's to release
+                    ended = finished && directive == Directive.Continue || directive == Directive.LeaseLost;
                     return directive != Directive.Stop;
                 }
             }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not (OrleansException or TimeoutException))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_fence.IsLost && ex is not (OrleansException or TimeoutException or LeaseLostException))
         {
             await StopWorkAsync(linked, work);
             await DropEngineAsync();
@@ -166,6 +220,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 await TryReportAsync(coordinator, Next(false));
             }
             await FailLeaseAsync(coordinator, lease, ex);
+            ended = true;
             return false;
         }
         finally
@@ -177,6 +232,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             {
                 await verifier.DisposeAsync();
             }
+            await EndLeaseAsync(coordinator, lease, ended);
         }
     }
 
@@ -204,6 +260,9 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         }
     }
 
+    /// <summary>The endpoint with this worker's connection name ("dcopy-&lt;job tag&gt;-w&lt;worker&gt;"), seen in `CLIENT LIST`.</summary>
+    private RedisEndpoint Named(RedisEndpoint endpoint, JobSpec spec) => endpoint with { ClientName = $"dcopy-{Endpoints.JobTag(spec.JobId)}-w{Index}" };
+
     private async Task TryReportAsync(ICoordinatorGrain coordinator, ProgressReport report)
     {
         try
@@ -223,6 +282,9 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         LogFailed(logger, JobId, Index, lease.Partition.Id, message);
         await coordinator.FailAsync(Index, lease.Partition.Id, message, pause: true);
     }
+
+    [LoggerMessage(11, LogLevel.Warning, "Job {JobId}: worker {Worker} lost its lease of partition {Partition} (no answer from the coordinator in time) and stopped writing")]
+    private static partial void LogFenced(ILogger logger, string jobId, int worker, int partition);
 
     [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: worker {Worker} stops on partition {Partition}: {Message}")]
     private static partial void LogFailed(ILogger logger, string jobId, int worker, int partition, string message);

@@ -37,7 +37,8 @@ internal static class SiloHost
         // with --dashboard-port the silo also serves the Orleans dashboard over HTTP
         IHostApplicationBuilder builder = settings.DashboardPort > 0 ? WebApplication.CreateBuilder() : Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("DistributedCopy", LogLevel.Information)
-            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Hosting", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Hosting", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error)
+            .AddSimpleConsole(o => (o.TimestampFormat, o.UseUtcTimestamp) = ("yyyy-MM-ddTHH:mm:ss.fffZ ", true));
         // OTLP through the standard OTEL_EXPORTER_OTLP_* variables; DCOPY_OTEL_CONSOLE=1 prints metrics and spans instead
         builder.Services.AddDistributedCopyTelemetry("dcopy-silo", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
         builder.UseOrleans(silo =>

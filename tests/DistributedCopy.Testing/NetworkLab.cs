@@ -60,6 +60,16 @@ public sealed class NetworkLab : IAsyncDisposable
     /// <summary>Takes the host's link to the switch down: it reaches nothing and nothing reaches it.</summary>
     public Task CutAsync(int host) => IpAsync("netns", "exec", _name + "-sw", "ip", "link", "set", _name + "h" + host.ToString(CultureInfo.InvariantCulture) + "b", "down");
 
+    /// <summary>
+    /// Cuts hosts <paramref name="a"/> and <paramref name="b"/> off from each other only (a blackhole route each way: their
+    /// packets to each other vanish, nothing is refused), each still reaching every other host and the root.
+    /// </summary>
+    public async Task SeparateAsync(int a, int b)
+    {
+        await IpAsync("netns", "exec", Namespace(a), "ip", "route", "add", "blackhole", HostAddress(b) + "/32");
+        await IpAsync("netns", "exec", Namespace(b), "ip", "route", "add", "blackhole", HostAddress(a) + "/32");
+    }
+
     public async ValueTask DisposeAsync()
     {
         // a namespace's veth ends go with it, and with the switch the root's veth

@@ -36,7 +36,8 @@ public sealed class SiloProcess : IAsyncDisposable
     /// A silo reaching its control Redis at <paramref name="controlAddress"/>; with <paramref name="lab"/>, on host
     /// <paramref name="host"/> of that lab (its own namespace, advertising the host's address), as on a machine of its own.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string controlAddress, string clusterId, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null, int host = 0)
+    public static async Task<SiloProcess> StartAsync(string controlAddress, string clusterId, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null, int host = 0,
+        IReadOnlyList<string>? arguments = null)
     {
         var siloPort = PortAllocator.Next();
         var gatewayPort = PortAllocator.Next();
@@ -49,7 +50,7 @@ public sealed class SiloProcess : IAsyncDisposable
         // `ip netns exec` runs the silo in the namespace as the same process (exec): its PID is the silo's
         string[] prefix = lab is null ? [] : ["netns", "exec", lab.Namespace(host), "dotnet"];
         string[] advertise = lab is null ? [] : ["--advertise", lab.HostAddress(host)];
-        foreach (var arg in (string[])[.. prefix, dll, "--control", controlAddress, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. advertise])
+        foreach (var arg in (string[])[.. prefix, dll, "--control", controlAddress, "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), .. advertise, .. arguments ?? []])
         {
             start.ArgumentList.Add(arg);
         }

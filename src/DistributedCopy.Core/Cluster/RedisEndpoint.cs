@@ -28,6 +28,9 @@ public sealed record RedisEndpoint(string Host, int Port)
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What connections call themselves (CLIENT SETNAME): a job's workers name theirs, so `CLIENT LIST` shows who writes.</summary>
+    public string ClientName { get; init; } = "dcopy";
+
     /// <summary>A cluster replica read from (<c>--read-from replica</c>): each connection sends READONLY.</summary>
     public bool ReadOnly { get; init; }
 

@@ -37,6 +37,7 @@ internal sealed class ChangeApplier(CopyPipeline pipeline, ClusterView target, C
 
     private async Task DeleteAsync(List<int> gone, CancellationToken cancellationToken)
     {
+        options.Fence?.Check();
         var route = new int[_batch.Count];
         foreach (var i in gone)
         {

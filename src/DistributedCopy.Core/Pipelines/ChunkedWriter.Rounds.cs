@@ -34,6 +34,7 @@ internal sealed partial class ChunkedWriter
     private async Task<byte[]> TargetAsync(RespWriter command, CancellationToken cancellationToken)
     {
         await DrainAsync(cancellationToken).ConfigureAwait(false);
+        options.Fence?.Check();
         await _to.SendAsync(command, cancellationToken).ConfigureAwait(false);
         await _to.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfRefused(_to.Frame);
@@ -52,6 +53,7 @@ internal sealed partial class ChunkedWriter
             return;
         }
         await DrainAsync(cancellationToken).ConfigureAwait(false);
+        options.Fence?.Check();
         await _to.SendAsync(_chunk, cancellationToken).ConfigureAwait(false);
         _pending = _chunk.Commands;
         _chunk.Clear();

@@ -3,7 +3,7 @@ namespace DistributedCopy.Core.Pipelines;
 /// <summary>
 /// Copies big keys (<see cref="KeyState.Chunked"/>) a chunk at a time, so memory stays bounded whatever the key's size:
 /// read with GETRANGE, LRANGE, HSCAN, SSCAN, ZSCAN or XRANGE and written with APPEND, RPUSH, HSET, SADD, ZADD or XADD under a
-/// temporary name in the key's own slot (<see cref="TempKey"/>, with a day's TTL in case the copy dies), then put in
+/// temporary name of this writer's own in the key's slot (<see cref="TempKey"/>, with a day's TTL in case the copy dies), then put in
 /// place with its expiry by one MULTI/EXEC of PEXPIREAT and RENAME, so the target never shows half a key. A key that fails
 /// midway is started again (the retry, or a resume, replaces the temporary key). Reads of the next chunk overlap the
 /// write of the last. A value changed on the source while it is read is copied as the reads found it.
@@ -16,6 +16,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     private readonly ShardConnections _target = new(target);
     private readonly RespWriter _command = new(4096);
     private readonly RespWriter _chunk = new(256 * 1024);
+    private readonly string _writer = TempKey.Writer(options.JobTag);
     private RespConnection _from = null!;
     private RespConnection _to = null!;
     private string _node = "";
@@ -63,7 +64,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         {
             return KeyState.Vanished;
         }
-        var temp = TempKey.For(_targetKey, batch.TargetSlot[i]);
+        var temp = TempKey.For(_targetKey, batch.TargetSlot[i], _writer);
         await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
         var written = type switch
         {
@@ -108,6 +109,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         }
         _command.Command(3).Bulk(replace ? "RENAME"u8 : "RENAMENX"u8).Bulk(temp).Bulk(_targetKey);
         _command.Command(1).Bulk("EXEC"u8);
+        options.Fence?.Check();
         await _to.SendAsync(_command, cancellationToken).ConfigureAwait(false);
         for (var reply = 0; reply < 3; reply++)
         {

@@ -50,6 +50,7 @@ internal sealed class CopyPipeline(DumpReader? reader, IBatchWriter writer, Copy
                 estimate.Observe(batch.Dumps.PayloadBytes, to - from);
                 read = true;
             }
+            options.Fence?.Check();
             await writer.WriteAsync(batch, from, to, retried: attempt > 0, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }

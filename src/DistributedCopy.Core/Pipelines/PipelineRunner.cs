@@ -10,6 +10,9 @@ namespace DistributedCopy.Core.Pipelines;
 /// </summary>
 internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
 {
+    /// <summary>The rate limit of this runner's batches: the caller's, or one of <see cref="CopyOptions.MaxKeysPerSecond"/>.</summary>
+    private readonly Func<int, CancellationToken, ValueTask>? _throttle = options.Throttle ?? (options.MaxKeysPerSecond > 0 ? new RateLimiter(options.MaxKeysPerSecond).TakeAsync : null);
+
     private readonly BatchPool _pool = new(options.BatchSize);
     private RenameLedger? _renamed;
 
@@ -69,7 +72,7 @@ internal sealed class PipelineRunner(CopyOptions options, CopyProgress progress)
             await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 pipeline ??= processor();
-                if (options.Throttle is { } throttle)
+                if (_throttle is { } throttle)
                 {
                     await throttle(batch.Count, cancellationToken).ConfigureAwait(false);
                 }

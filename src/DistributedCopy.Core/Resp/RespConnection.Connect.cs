@@ -16,6 +16,9 @@ public sealed partial class RespConnection
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 30);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 5);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        // closing resets the connection: bytes of a write cut short (a deadline, a lease that ran out) are dropped, never
+        // delivered late; every reply this connection waits for has been read by the time it closes normally
+        socket.LingerState = new LingerOption(true, 0);
         Stream? stream = null;
         try
         {
@@ -93,7 +96,7 @@ public sealed partial class RespConnection
             writer.Command("READONLY");
             replies++;
         }
-        writer.Command("CLIENT", "SETNAME", "dcopy");
+        writer.Command("CLIENT", "SETNAME", Endpoint.ClientName);
         replies++;
         await SendAsync(writer, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < replies; i++)

@@ -1,0 +1,23 @@
+namespace DistributedCopy.Core.Pipelines;
+
+/// <summary>Keys per second, on average over the last second at most (no burst after a quiet spell).</summary>
+internal sealed class RateLimiter(int perSecond)
+{
+    private readonly Lock _lock = new();
+    private double _next = Environment.TickCount64;
+
+    public async ValueTask TakeAsync(int keys, CancellationToken cancellationToken)
+    {
+        double wait;
+        lock (_lock)
+        {
+            var now = Environment.TickCount64;
+            _next = Math.Max(_next, now - 1000) + (keys * 1000.0 / perSecond);
+            wait = _next - now - 1000;
+        }
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
