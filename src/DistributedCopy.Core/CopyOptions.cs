@@ -92,6 +92,9 @@ public sealed record CopyOptions
     /// </summary>
     public WriteFence? Fence { get; init; }
 
+    /// <summary>Called with each small slot after its keys are counted and before they are listed. For tests of races; null in production.</summary>
+    internal Func<int, Task>? BeforeListHook { get; init; }
+
     /// <summary>Called with the keys of a batch after enumeration and before DUMP. For tests of races; null in production.</summary>
     internal Func<IReadOnlyList<byte[]>, Task>? BeforeReadHook { get; init; }
 

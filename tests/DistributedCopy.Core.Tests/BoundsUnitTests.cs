@@ -71,13 +71,13 @@ public sealed class BoundsUnitTests
     }
 
     [Fact]
-    public void AReplicaServesTheSlotsOfItsMaster()
+    public void AReplicaIsNeverTakenAsOwningASlot()
     {
+        // a replica's copy of its master's line lacks the migrating markers, which a node prints on its own line only
         const string nodes = "a1 127.0.0.1:7000@17000 master - 0 0 1 connected 0-100\n" +
                              "b2 127.0.0.1:7001@17001 master - 0 0 2 connected 101-199\n" +
                              "c3 127.0.0.1:7002@17002 myself,slave b2 0 0 2 connected\n";
         var stable = SlotOwnership.StableSlotsOfMyself(nodes);
-        Assert.True(stable[101] && stable[199]);
-        Assert.False(stable[0] || stable[100] || stable[200]);
+        Assert.DoesNotContain(true, stable);
     }
 }

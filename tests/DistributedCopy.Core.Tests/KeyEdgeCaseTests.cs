@@ -125,6 +125,43 @@ public sealed class KeyEdgeCaseTests
     }
 
     [RedisFact]
+    public async Task KeysAddedToASlotBetweenItsCountAndItsListingAreAllCopied()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        var slot = HashSlot.Of("{burst}"u8);
+        for (var i = 0; i < 100; i++)
+        {
+            await source.ExecuteOnOwnerAsync("SET", $"{{burst}}:old:{i}", "old");
+        }
+        var fired = 0;
+        // 200 keys arrive in the slot after it was counted (100) and before it is listed: a reply capped at 100 + 64 keys
+        // (Redis lists the newest first) would leave out old ones
+        var options = new CopyOptions
+        {
+            BeforeListHook = async s =>
+            {
+                if (s == slot && Interlocked.Exchange(ref fired, 1) == 0)
+                {
+                    for (var i = 0; i < 200; i++)
+                    {
+                        await source.ExecuteOnOwnerAsync("SET", $"{{burst}}:new:{i}", "new");
+                    }
+                }
+            },
+        };
+
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, options);
+        await engine.CopyAllAsync();
+
+        Assert.Equal(1, fired);
+        var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
+        Assert.True(compared.Identical, compared.ToString());
+        Assert.Equal(report.Total + 300, compared.SourceKeys);
+    }
+
+    [RedisFact]
     public async Task APayloadOfANewerRdbVersionGetsAMessageNamingBothVersions()
     {
         await using var server = await RedisServer.StartAsync();

@@ -79,6 +79,53 @@ public sealed class ReplicaReadTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.True(writer.Writes > 1000 && sync.Stats.Changes > 1000, $"writes {writer.Writes}; {sync.Stats}");
     }
 
+    [RedisFact]
+    public async Task ASlotMigratedHalfWayIsCopiedWholeWhenReadFromReplicas()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        var slot = HashSlot.Of("{mig}"u8);
+        var topology = await Topology.ReadAsync(source.Endpoint);
+        var masters = await source.MastersAsync();
+        var from = masters.Single(m => m.Port == topology.Shards[topology.ShardFor(slot)].Master.Port);
+        var to = masters.First(m => m.Port != from.Port);
+        var keys = Enumerable.Range(0, 200).Select(i => $"{{mig}}:{i}").ToList();
+        foreach (var key in keys)
+        {
+            await from.ExecuteAsync("SET", key, "v-" + key);
+        }
+        // half the slot's keys moved to another master, the slot still the first's: its markers are on the masters' own
+        // lines only; a replica's view shows the slot as simply its master's
+        var (fromId, toId) = (await from.ExecuteAsync("CLUSTER", "MYID"), await to.ExecuteAsync("CLUSTER", "MYID"));
+        await to.ExecuteAsync("CLUSTER", "SETSLOT", slot.ToString(System.Globalization.CultureInfo.InvariantCulture), "IMPORTING", fromId);
+        await from.ExecuteAsync("CLUSTER", "SETSLOT", slot.ToString(System.Globalization.CultureInfo.InvariantCulture), "MIGRATING", toId);
+        await from.ExecuteAsync(["MIGRATE", "127.0.0.1", to.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys.Take(100)]);
+        await WaitReplicatedAsync(masters);
+
+        await using var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { ReadFromReplica = true });
+        var copy = engine.CopyAllAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(engine.Progress.LastError ?? "").Contains($"source slot {slot} moved or is migrating", StringComparison.Ordinal))
+        {
+            Assert.False(copy.IsCompleted, "the copy ended with the slot half migrated: " + engine.Progress.LastError);
+            Assert.True(DateTime.UtcNow < deadline, "the half-migrated slot was never noticed: " + engine.Progress.LastError);
+            await Task.Delay(50);
+        }
+        // the migration ends; the copy's retry finds the slot on its new master (read from that master's replica)
+        await from.ExecuteAsync(["MIGRATE", "127.0.0.1", to.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys.Skip(100)]);
+        foreach (var master in (RedisServer[])[to, from, .. masters.Where(m => m.Port != from.Port && m.Port != to.Port)])
+        {
+            await master.ExecuteAsync("CLUSTER", "SETSLOT", slot.ToString(System.Globalization.CultureInfo.InvariantCulture), "NODE", toId);
+        }
+        await WaitReplicatedAsync(masters);
+        await copy;
+
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(report.Total + 200, comparison.SourceKeys);
+    }
+
     private static async Task<long> CallsAsync(RedisServer node, string command)
     {
         var stats = Topology.ParseInfo(await node.ExecuteAsync("INFO", "commandstats")).GetValueOrDefault("cmdstat_" + command, "calls=0,");

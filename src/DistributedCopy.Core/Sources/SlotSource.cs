@@ -51,10 +51,11 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
                 var pending = slots.Skip(offset).Take(options.SlotWindow).ToList();
                 await nodes.RunStepAsync(async () =>
                 {
-                    foreach (var (master, owned) in ByOwner(pending))
+                    foreach (var (master, readNode, owned) in ByOwner(pending))
                     {
-                        var connection = await nodes.ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
-                        var listed = await window.ListAsync(connection, owned, large, cancellationToken).ConfigureAwait(false);
+                        var connection = await nodes.ConnectionAsync(readNode, cancellationToken).ConfigureAwait(false);
+                        var owner = await nodes.ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
+                        var listed = await window.ListAsync(connection, owner, owned, large, cancellationToken).ConfigureAwait(false);
                         pending.RemoveAll(listed.Contains);
                     }
                     pending.RemoveAll(large.Contains);
@@ -69,11 +70,11 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
                 // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
                 await nodes.RunStepAsync(async () =>
                 {
-                    foreach (var (master, owned) in ByOwner(large))
+                    foreach (var (master, readNode, owned) in ByOwner(large))
                     {
-                        var connection = await nodes.ConnectionAsync(master, cancellationToken).ConfigureAwait(false);
+                        var connection = await nodes.ConnectionAsync(readNode, cancellationToken).ConfigureAwait(false);
                         await nodes.ScanAsync(connection, "0", output, [.. owned], tracker, reached: null, cancellationToken).ConfigureAwait(false);
-                        var listed = await SlotWindow.StillOwnedAsync(connection, owned).ConfigureAwait(false);
+                        var listed = await SlotWindow.StillOwnedAsync(await nodes.ConnectionAsync(master, cancellationToken).ConfigureAwait(false), owned).ConfigureAwait(false);
                         foreach (var slot in listed)
                         {
                             tracker.Release(slot);
@@ -92,18 +93,18 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
 
     public void Completed(KeyBatch batch) => Release(batch, tracker);
 
-    /// <summary>The slots grouped by the master that serves them now.</summary>
-    private List<(RedisEndpoint Master, List<int> Slots)> ByOwner(List<int> pending)
+    /// <summary>The slots grouped by the master that serves them now, with the node they are read from (the master, or its replica).</summary>
+    private List<(RedisEndpoint Master, RedisEndpoint ReadNode, List<int> Slots)> ByOwner(List<int> pending)
     {
         var topology = view.Topology;
-        var groups = new List<(RedisEndpoint, List<int>)>();
+        var groups = new List<(RedisEndpoint, RedisEndpoint, List<int>)>();
         foreach (var group in pending.GroupBy(topology.ShardFor))
         {
             if (group.Key < 0)
             {
                 throw new TopologyChangedException($"no source master serves slot {group.First()}");
             }
-            groups.Add((topology.Shards[group.Key].ReadNode, group.ToList()));
+            groups.Add((topology.Shards[group.Key].Master, topology.Shards[group.Key].ReadNode, group.ToList()));
         }
         return groups;
     }
