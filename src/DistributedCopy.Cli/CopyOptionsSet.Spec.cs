@@ -42,12 +42,20 @@ public sealed partial class CopyOptionsSet
         return new JobSettings(jobId, target, targetRef, TimeSpan.FromSeconds(timeout), retryBudget, ByteSize.Parse(parse.GetValue(BigKeySize)!, "--big-key-size"));
     }
 
+    /// <summary>--policy as the job stores it.</summary>
+    public Abstractions.Policy PolicyOf(ParseResult parse) => parse.GetValue(Policy)! switch
+    {
+        "skip-existing" => Abstractions.Policy.SkipExisting,
+        "fail-on-existing" => Abstractions.Policy.FailOnExisting,
+        _ => Abstractions.Policy.Replace,
+    };
+
     /// <summary>The job as it is stored: <paramref name="source"/> read, <paramref name="settings"/>' target written.</summary>
     public JobSpec NewSpec(ParseResult parse, JobKind kind, JobSettings settings, EndpointSpec source, IReadOnlyList<int> databases, (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, string[] Types, KeySelection Selection) rules, bool verifyAfter)
     {
         var spec = new JobSpec(settings.JobId, kind, source, Endpoints.FromCore(settings.Target, settings.TargetRef))
         {
-            Policy = parse.GetValue(Policy)! switch { "skip-existing" => Abstractions.Policy.SkipExisting, "fail-on-existing" => Abstractions.Policy.FailOnExisting, _ => Abstractions.Policy.Replace },
+            Policy = PolicyOf(parse),
             Workers = parse.GetValue(Workers),
             BatchSize = parse.GetValue(BatchSize),
             PipelinesPerShard = parse.GetValue(Pipelines),

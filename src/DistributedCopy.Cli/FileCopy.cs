@@ -3,6 +3,7 @@ using DistributedCopy.Abstractions;
 using System.Text.Json;
 using DistributedCopy.Core;
 using DistributedCopy.Core.Files;
+using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;
 
@@ -102,7 +103,12 @@ public static class FileCopy
         {
             throw new CliException(ExitCodes.BadInput, $"--preset {rules.Preset} converts values read from a server; it does not apply to an RDB file: load the file into a server and copy from there");
         }
-        var copyOptions = new CopyOptions { Selection = rules.Selection, Mode = parse.GetValue(options.Mode) switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto } };
+        var copyOptions = new CopyOptions
+        {
+            Selection = rules.Selection,
+            Mode = parse.GetValue(options.Mode) switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
+            Policy = Endpoints.ToCore(options.PolicyOf(parse)),
+        };
         var loaders = new List<(string, RdbLoader)>();
         foreach (var file in paths)
         {
@@ -182,7 +188,8 @@ public static class FileCopy
         foreach (var (path, loader) in files)
         {
             var result = await loader.VerifyAsync(database, parse.GetValue(options.TtlTolerance), parse.GetValue(options.Examples), cancellationToken);
-            Console.Error.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}");
+            Console.Error.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}"
+                + (result.Kept > 0 ? $"; kept {result.Kept:N0} (the target's own value, left in place under skip-existing; not differences)" : ""));
             foreach (var example in result.Examples)
             {
                 Console.Error.WriteLine("    " + example);
@@ -204,6 +211,7 @@ public static class FileCopy
                     typeMismatch = results.Sum(r => r.TypeMismatch),
                     valueMismatch = results.Sum(r => r.ValueMismatch),
                     ttlDrift = results.Sum(r => r.TtlDrift),
+                    kept = results.Sum(r => r.Kept),
                     examples = results.SelectMany(r => r.Examples),
                 },
             }));

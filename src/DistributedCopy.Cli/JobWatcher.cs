@@ -70,11 +70,16 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         }
         if (status.Verify is { } v && (v.Compared > 0 || v.Extra > 0))
         {
-            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}; extra on the target {v.Extra} (not counted as differences)");
+            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}; extra on the target {v.Extra} (not counted as differences)"
+                + (v.Kept > 0 ? $"; kept {v.Kept:N0} (the target's own value, left in place under skip-existing; not differences)" : ""));
             foreach (var example in v.Examples ?? [])
             {
                 Console.Error.WriteLine("    " + example);
             }
+        }
+        foreach (var eviction in status.Verify?.Evictions ?? [])
+        {
+            Console.Error.WriteLine("  evicted: " + eviction);
         }
         if (json)
         {
@@ -101,7 +106,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 // this process so far (an embedded run: the silo's work included), for sizing and the benchmark
                 cpuSeconds = Math.Round(cpuSeconds, 3),
                 peakRssBytes,
-                verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, examples = r.Examples } : null,
+                verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, kept = r.Kept, evictions = r.Evictions, examples = r.Examples } : null,
             }));
         }
         return status.Phase switch

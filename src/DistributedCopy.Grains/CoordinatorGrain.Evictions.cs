@@ -11,8 +11,9 @@ public sealed partial class CoordinatorGrain
     /// <summary>Each target master's evicted_keys when the job (or its resume) began.</summary>
     private async Task BaselineEvictionsAsync()
     {
-        if (State.Spec is not { } spec || State.ActiveKind == JobKind.Verify)
+        if (State.Spec is not { } spec || (State.ActiveKind == JobKind.Verify && State.EvictedAtStart.Count > 0))
         {
+            // verify after a copy keeps the copy's baseline: its report counts every eviction since the copy began
             return;
         }
         try
@@ -62,5 +63,22 @@ public sealed partial class CoordinatorGrain
         }
         await SetPhaseAsync(JobPhase.Paused, $"the target evicts keys: {string.Join("; ", evicted)}; keys written may be gone. Raise maxmemory or set maxmemory-policy noeviction on the target, then `dcopy resume {spec.JobId}` copies every slot again");
         return true;
+    }
+
+    /// <summary>Each target master's keys evicted since the job began (a verify job: also since the server started), for its report.</summary>
+    private async Task<List<string>> EvictionsSinceStartAsync()
+    {
+        try
+        {
+            var now = await TargetMemory.ReadAsync(await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec!.Target), CancellationToken.None), CancellationToken.None);
+            // a verify job did not see the copy: every eviction the server counted may have taken copied keys
+            return State.Spec.Kind == JobKind.Verify
+                ? [.. now.Where(n => n.EvictedKeys > 0).Select(n => $"{n.Node.Address} evicted {n.EvictedKeys:N0} key(s) since it started or its stats were reset ({n.Describe()}): keys copied before may be gone")]
+                : [.. TargetMemory.EvictedSince(State.EvictedAtStart, now).Select(l => l + " since the copy began")];
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
+        {
+            return [$"the target's evicted_keys could not be read: {ex.Message}"];
+        }
     }
 }

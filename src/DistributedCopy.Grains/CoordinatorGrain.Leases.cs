@@ -117,6 +117,10 @@ public sealed partial class CoordinatorGrain
                 return;
             }
         }
+        if (State.ActiveKind == JobKind.Verify)
+        {
+            State.Verify = State.Verify with { Evictions = await EvictionsSinceStartAsync() };
+        }
         await SetPhaseAsync(JobPhase.Completed, State.ActiveKind == JobKind.Verify && State.Verify.Differences > 0
             ? $"verify found {State.Verify.Differences} differences"
             : null);

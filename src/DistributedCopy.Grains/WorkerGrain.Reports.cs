@@ -39,5 +39,5 @@ public sealed partial class WorkerGrain
 
     private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked, a.Excluded - b.Excluded);
 
-    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra };
+    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra, Kept = r.Kept };
 }

@@ -57,6 +57,43 @@ public sealed class EvictionCliTests
     }
 
     [RedisFact]
+    public async Task AVerifyReportsTheKeysTheTargetEvictedAndTheKeysMissing()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await LoadValuesAsync(source, 2000, 1024);
+        string[] sides = ["--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json"];
+        var copied = await Dcopy.RunAsync(["copy", .. sides]);
+        Assert.True(copied.ExitCode == ExitCodes.Success, copied.ToString());
+
+        // after the copy the target is made to evict: filled past a maxmemory just above what it uses
+        var used = long.Parse(Field(await target.ExecuteAsync("INFO", "memory"), "used_memory"), System.Globalization.CultureInfo.InvariantCulture);
+        await target.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        await target.ExecuteAsync("CONFIG", "SET", "maxmemory", (used + 512 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        for (var i = 0; i < 3000; i++)
+        {
+            await target.ExecuteAsync("SET", $"filler:{i}", new string('f', 1024));
+        }
+        var evicted = long.Parse(Field(await target.ExecuteAsync("INFO", "stats"), "evicted_keys"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(evicted > 0);
+
+        var verify = await Dcopy.RunAsync(["verify", .. sides]);
+        Assert.True(verify.ExitCode == ExitCodes.DifferencesFound, verify.ToString());
+        var report = verify.Json.GetProperty("verify");
+        var missing = 2000 - long.Parse(await KeysLikeAsync(target, "value:*"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(missing, report.GetProperty("missing").GetInt64());
+        Assert.True(missing > 0);
+        var line = Assert.Single(report.GetProperty("evictions").EnumerateArray()).GetString()!;
+        var match = System.Text.RegularExpressions.Regex.Match(line, $"^{System.Text.RegularExpressions.Regex.Escape(target.Endpoint.Address)} evicted ([0-9,]+) key\\(s\\) since it started or its stats were reset \\(maxmemory ");
+        Assert.True(match.Success, line);
+        Assert.True(long.Parse(match.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture) >= evicted, line);
+        Assert.Contains("evicted: " + line, verify.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> KeysLikeAsync(RedisServer server, string pattern) =>
+        await server.ExecuteAsync("EVAL", "return #redis.call('KEYS', ARGV[1])", "0", pattern);
+
+    [RedisFact]
     public async Task AReadOnlyReplicaAsTargetIsRefusedAtOnceNamingItsMaster()
     {
         await using var source = await RedisServer.StartAsync();

@@ -62,4 +62,49 @@ public sealed class SelectionCliTests
         Assert.Equal(comparison.SourceKeys, verify.Json.GetProperty("verify").GetProperty("compared").GetInt64());
         Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("extra").GetInt64());
     }
+
+    [RedisFact]
+    public async Task AMergeOfTwoDatabasesUnderSkipExistingVerifiesCleanCountingTheKeysLeftAloneAsKept()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using (var one = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = 1, NamesDatabase = true }))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await one.ExecuteAsync("SET", $"a:{i}", $"one-{i}");
+            }
+        }
+        await using (var two = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = 2, NamesDatabase = true }))
+        {
+            // 50 names both databases hold, with other values: whichever database is written first keeps them
+            for (var i = 0; i < 50; i++)
+            {
+                await two.ExecuteAsync("SET", $"a:{i}", $"two-{i}");
+            }
+            for (var i = 0; i < 100; i++)
+            {
+                await two.ExecuteAsync("SET", $"b:{i}", $"two-{i}");
+            }
+        }
+        string[] merge = ["--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--db", "1", "--db", "2", "--db-map", "1=0,2=0",
+            "--policy", "skip-existing", "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json"];
+
+        var copied = await Dcopy.RunAsync(["copy", .. merge, "--verify"]);
+        Assert.True(copied.ExitCode == ExitCodes.Success, copied.ToString());
+        var verified = copied.Json.GetProperty("verify");
+        Assert.Equal(350, verified.GetProperty("compared").GetInt64());
+        Assert.Equal(50, verified.GetProperty("kept").GetInt64());
+        Assert.Equal(0, verified.GetProperty("missing").GetInt64() + verified.GetProperty("valueMismatch").GetInt64() + verified.GetProperty("ttlDrift").GetInt64());
+        Assert.Contains(verified.GetProperty("examples").EnumerateArray(), e => e.GetString()!.StartsWith("kept: a:", StringComparison.Ordinal));
+        Assert.Contains("kept 50 (the target's own value, left in place under skip-existing; not differences)", copied.Stderr, StringComparison.Ordinal);
+        Assert.Equal("300", await target.ExecuteAsync("DBSIZE"));
+
+        // a key really missing is still a difference
+        await target.ExecuteAsync("DEL", "b:7");
+        var after = await Dcopy.RunAsync(["verify", .. merge]);
+        Assert.True(after.ExitCode == ExitCodes.DifferencesFound, after.ToString());
+        Assert.Equal(1, after.Json.GetProperty("verify").GetProperty("missing").GetInt64());
+        Assert.Equal(50, after.Json.GetProperty("verify").GetProperty("kept").GetInt64());
+    }
 }

@@ -105,7 +105,7 @@ public sealed class RdbLoader
     /// </summary>
     public async Task<VerifyResult> VerifyAsync(int database, long ttlToleranceMs, int maxExamples, CancellationToken cancellationToken = default)
     {
-        var result = new VerifyResult(maxExamples);
+        var result = new VerifyResult(maxExamples) { SkipExisting = _options.Policy == OverwritePolicy.SkipExisting };
         var runner = new PipelineRunner(_options, Progress);
         await runner.RunAsync([new RdbFileSource(_path, database, new RdbFileStats(), _options.MaxBatchBytes, RdbPosition.Start, null)],
             () => new FileBatchVerifier(_target, _options, Progress, result, ttlToleranceMs), cancellationToken, _options.Selection).ConfigureAwait(false);

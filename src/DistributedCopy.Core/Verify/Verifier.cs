@@ -21,7 +21,7 @@ public sealed class Verifier : IAsyncDisposable
         _sides = sides;
         _options = options;
         _ttlToleranceMs = ttlToleranceMs;
-        Result = new VerifyResult(maxExamples) { Differs = differs };
+        Result = new VerifyResult(maxExamples) { Differs = differs, SkipExisting = options.Policy == OverwritePolicy.SkipExisting };
         _runner = new PipelineRunner(options, Progress);
         _extrasRunner = options.Throttle is null ? _runner : new PipelineRunner(options with { Throttle = null }, Progress);
     }

@@ -13,6 +13,7 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
     private long _valueMismatch;
     private long _ttlDrift;
     private long _extra;
+    private long _kept;
 
     public long Compared => Interlocked.Read(ref _compared);
 
@@ -29,6 +30,15 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
     /// <summary>On the target, not on the source: shown apart from the differences, since a target may hold keys of its own.</summary>
     public long Extra => Interlocked.Read(ref _extra);
 
+    /// <summary>
+    /// On both sides but different, after a copy under skip-existing: the target's own value, left in place on purpose
+    /// (RESTORE without REPLACE and the existence checks write a key whole or not at all). Not a difference.
+    /// </summary>
+    public long Kept => Interlocked.Read(ref _kept);
+
+    /// <summary>The copy left keys the target had alone (skip-existing): a key on both sides that differs is kept, not a difference.</summary>
+    public bool SkipExisting { get; init; }
+
     public long Differences => Missing + TypeMismatch + ValueMismatch + TtlDrift;
 
     /// <summary>"category: key" lines, at most the limit per category.</summary>
@@ -38,21 +48,36 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
 
     internal void AddMissing(ReadOnlySpan<byte> key) => Add(ref _missing, "missing", key);
 
-    internal void AddTypeMismatch(ReadOnlySpan<byte> key) => Add(ref _typeMismatch, "type", key);
+    internal void AddTypeMismatch(ReadOnlySpan<byte> key) => AddUnlessKept(ref _typeMismatch, "type", key);
 
-    internal void AddValueMismatch(ReadOnlySpan<byte> key) => Add(ref _valueMismatch, "value", key);
+    internal void AddValueMismatch(ReadOnlySpan<byte> key) => AddUnlessKept(ref _valueMismatch, "value", key);
 
-    internal void AddTtlDrift(ReadOnlySpan<byte> key) => Add(ref _ttlDrift, "ttl", key);
+    internal void AddTtlDrift(ReadOnlySpan<byte> key) => AddUnlessKept(ref _ttlDrift, "ttl", key);
 
     internal void AddExtra(ReadOnlySpan<byte> key) => Add(ref _extra, "extra", key);
 
     /// <summary>Called with every key found different (or extra on the target): a live sync's comparer repairs them.</summary>
     internal Action<byte[]>? Differs { get; init; }
 
-    private void Add(ref long counter, string category, ReadOnlySpan<byte> key)
+    private void AddUnlessKept(ref long counter, string category, ReadOnlySpan<byte> key)
+    {
+        if (SkipExisting)
+        {
+            Add(ref _kept, "kept", key, differs: false);
+        }
+        else
+        {
+            Add(ref counter, category, key);
+        }
+    }
+
+    private void Add(ref long counter, string category, ReadOnlySpan<byte> key, bool differs = true)
     {
         Interlocked.Increment(ref counter);
-        Differs?.Invoke(key.ToArray());
+        if (differs)
+        {
+            Differs?.Invoke(key.ToArray());
+        }
         if (_examplesPerCategory.AddOrUpdate(category, 1, (_, n) => n + 1) <= maxExamplesPerCategory)
         {
             _examples.Enqueue($"{category}: {KeyText.Printable(key)}");
@@ -60,5 +85,5 @@ public sealed class VerifyResult(int maxExamplesPerCategory = 10)
     }
 
     public override string ToString() =>
-        $"compared={Compared} missing={Missing} type={TypeMismatch} value={ValueMismatch} ttl={TtlDrift} extra={Extra}";
+        $"compared={Compared} missing={Missing} type={TypeMismatch} value={ValueMismatch} ttl={TtlDrift} extra={Extra} kept={Kept}";
 }
