@@ -20,14 +20,14 @@ public static class FileCopy
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
     public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, targetInfo, _, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
-        foreach (var (other, _) in files.Skip(1))
+        var (files, targetInfo, database, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
+        var summaries = files.Select(f => (f.Path, Stats: RdbLoader.Summarize(f.Path))).ToList();
+        RefuseSameSlots(summaries, database);
+        foreach (var (other, each) in summaries.Skip(1))
         {
-            var each = RdbLoader.Summarize(other);
             Console.Error.WriteLine($"source  {other} (RDB version {each.Version}): {each.Keys:N0} keys, by database {string.Join(", ", each.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         }
-        var path = files[0].Path;
-        var stats = RdbLoader.Summarize(path);
+        var (path, stats) = summaries[0];
         Console.Error.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys ({stats.Expiring:N0} with an expiry), {stats.Expired:N0} already expired");
         Console.Error.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         Console.Error.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
@@ -144,9 +144,10 @@ public static class FileCopy
             await Preflight.CheckWritableAsync(targetInfo, cancellationToken);
             MemoryCheck.Check(await MemoryCheck.ReadAsync(targetInfo, cancellationToken), 0, parse.GetValue(options.AllowEviction), true);
             var specs = new List<RdbFileSpec>();
-            foreach (var (path, loader) in files)
+            var summaries = files.Select(f => (f.Path, Stats: RdbLoader.Summarize(f.Path))).ToList();
+            RefuseSameSlots(summaries, database);
+            foreach (var (path, stats) in summaries)
             {
-                var stats = RdbLoader.Summarize(path);
                 specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
                 Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
                     + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
@@ -179,6 +180,32 @@ public static class FileCopy
     {
         var (files, _, database, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
         return await CompareAsync(parse, options, files, database, cancellationToken);
+    }
+
+    /// <summary>
+    /// Refuses two files holding keys of the database in one hash slot: two dumps of one shard or one server, loaded in
+    /// parallel, would leave whichever value is written last. Files that share no slot share no key (a cluster's shards).
+    /// </summary>
+    private static void RefuseSameSlots(IReadOnlyList<(string Path, RdbFileStats Stats)> files, int database)
+    {
+        var owner = new int[HashSlot.Count];
+        Array.Fill(owner, -1);
+        for (var f = 0; f < files.Count; f++)
+        {
+            var slots = files[f].Stats.SlotsOf(database);
+            for (var slot = 0; slot < HashSlot.Count; slot++)
+            {
+                if (!slots[slot])
+                {
+                    continue;
+                }
+                if (owner[slot] >= 0)
+                {
+                    throw new CliException(ExitCodes.BadInput, $"--source: {files[owner[slot]].Path} and {files[f].Path} both hold keys of database {database} in hash slot {slot}: two dumps of one shard or one server (the older value could win); keep one of them in the folder, or load each in a run of its own");
+                }
+                owner[slot] = f;
+            }
+        }
     }
 
     private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int database, CancellationToken cancellationToken)

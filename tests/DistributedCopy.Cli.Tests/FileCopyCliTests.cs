@@ -51,6 +51,35 @@ public sealed class FileCopyCliTests
     }
 
     [RedisFact]
+    public async Task TwoDumpsOfOneServerInAFolderAreRefusedNamingBothBeforeAnythingIsWritten()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        var folder = Path.Combine(Path.GetTempPath(), "dcopy-tests", "two-dumps-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(folder);
+        File.Move(await source.SaveToFileAsync(), Path.Combine(folder, "a.rdb"));
+        // an older and a newer dump of one server: loaded in parallel, either value could win
+        for (var i = 0; i < 10; i++)
+        {
+            await source.ExecuteAsync("SET", $"string:{i:D8}", "changed");
+        }
+        File.Move(await source.SaveToFileAsync(), Path.Combine(folder, "b.rdb"));
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+
+        string[] sides = ["--source", "rdb:" + folder, "--target", Dcopy.Address(target)];
+        foreach (var command in new[] { (string[])["plan", .. sides], ["copy", .. sides, "--state-dir", Dcopy.StateDir(), "--progress", "none"] })
+        {
+            var refused = await Dcopy.RunAsync(command);
+            Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+            Assert.Contains($"{Path.Combine(folder, "a.rdb")} and {Path.Combine(folder, "b.rdb")} both hold keys of database 0 in hash slot", refused.Stderr, StringComparison.Ordinal);
+        }
+        foreach (var node in target.Nodes)
+        {
+            Assert.Equal("0", await node.ExecuteAsync("DBSIZE"));
+        }
+    }
+
+    [RedisFact]
     public async Task AFilesFunctionsAreLoadedIntoEveryMasterWithFunctionsAndOnlyNotedWithout()
     {
         await using var source = await RedisServer.StartAsync();

@@ -61,6 +61,34 @@ public sealed class RdbFileTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [RedisFact]
+    public async Task AValueDamagedPastTheFingerprintedStartIsRefusedWhenAJobOpensTheFileAgain()
+    {
+        await using var source = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["rdbcompression no"] });
+        await using (var connection = await source.ConnectAsync())
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                await connection.ExecuteAsync("SET", $"k{i}", new string('x', 100) + i);
+            }
+        }
+        var file = await source.SaveToFileAsync();
+        var fingerprint = RdbFingerprint.Of(file);
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.True(bytes.Length > 2_000_000);
+        // one byte of a value well past the first megabyte (what the fingerprint hashes): the file a job started with, to
+        // the fingerprint, but a value a resume would restore damaged
+        var at = Array.IndexOf(bytes, (byte)'x', 1_500_000);
+        bytes[at] = (byte)'y';
+        await File.WriteAllBytesAsync(file, bytes);
+        Assert.Equal(fingerprint, RdbFingerprint.Of(file));
+        await using var target = await RedisServer.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RdbFileException>(() => RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions(), fingerprint: fingerprint));
+        Assert.Contains("the file's checksum", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+    }
+
+    [RedisFact]
     public async Task AFileOfBigValuesIsLoadedInBatchesBoundedByBytes()
     {
         await using var source = await RedisServer.StartAsync();

@@ -3,6 +3,7 @@ namespace DistributedCopy.Core.Files;
 /// <summary>What reading an RDB file found: its version, keys taken by type, keys expired or of other databases, notes.</summary>
 public sealed class RdbFileStats
 {
+    private readonly Dictionary<int, bool[]> _slots = [];
     private readonly object _lock = new();
     private readonly Dictionary<string, long> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<int, long> _otherDatabases = [];
@@ -71,11 +72,25 @@ public sealed class RdbFileStats
         }
     }
 
-    internal void AddDatabase(int database)
+    /// <summary>Whether keys of <paramref name="database"/> fall in each hash slot (a summary of the whole file).</summary>
+    public IReadOnlyList<bool> SlotsOf(int database)
+    {
+        lock (_lock)
+        {
+            return _slots.TryGetValue(database, out var slots) ? [.. slots] : new bool[HashSlot.Count];
+        }
+    }
+
+    internal void AddDatabase(int database, int slot)
     {
         lock (_lock)
         {
             _databases[database] = _databases.GetValueOrDefault(database) + 1;
+            if (!_slots.TryGetValue(database, out var slots))
+            {
+                _slots[database] = slots = new bool[HashSlot.Count];
+            }
+            slots[slot] = true;
         }
     }
 

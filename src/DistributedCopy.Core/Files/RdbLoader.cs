@@ -25,9 +25,10 @@ public sealed class RdbLoader
     public RdbFileStats Stats { get; } = new();
 
     /// <summary>
-    /// Reads the file's header and the target's shape; refuses a file the target cannot restore. The whole file's checksum
-    /// is checked, unless <paramref name="fingerprint"/> (<see cref="RdbFingerprint"/>) says which file a job checked when
-    /// it started: then a file that is not that one is refused.
+    /// Reads the file's header and the target's shape; refuses a file the target cannot restore, and a damaged one (the whole
+    /// file's checksum, once per process and state of the file, whatever position a load starts from).
+    /// <paramref name="fingerprint"/> (<see cref="RdbFingerprint"/>) says which file a job checked when it started: a file
+    /// that is not that one is refused.
     /// </summary>
     public static async Task<RdbLoader> OpenAsync(string path, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default, string? fingerprint = null)
     {
@@ -45,17 +46,30 @@ public sealed class RdbLoader
             reader.ReadHeader();
             version = reader.Version;
         }
-        // a damaged byte anywhere would otherwise be restored as it is: the whole file is checked before anything is written
-        if (fingerprint is null)
-        {
-            await Task.Run(() => RdbFileReader.CheckWhole(path, version), cancellationToken).ConfigureAwait(false);
-        }
+        // a damaged byte anywhere would be restored as it is (a payload's checksum is computed from the bytes read), and a
+        // resume seeks past the start, so the end's checksum is never met: the whole file is checked before anything is written
+        await CheckWholeOnceAsync(path, version).WaitAsync(cancellationToken).ConfigureAwait(false);
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         if (version > view.Topology.RdbVersion && options.Mode == CopyMode.Dump)
         {
             throw new CopyException($"the file {Path.GetFileName(path)} is RDB version {version}, newer than the target (Redis {view.Topology.RedisVersion}) restores (RDB version {view.Topology.RdbVersion} or older); load it into Redis {Rdb.RdbVersions.MinimumRedisFor(version)} or newer, or leave out --mode dump to write its values by type");
         }
         return new RdbLoader(path, view, options, version);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Written), Lazy<Task>> Checked = new();
+
+    /// <summary>The whole file's checksum checked once per process and file state (a file rewritten is checked again).</summary>
+    private static Task CheckWholeOnceAsync(string path, int version)
+    {
+        var file = new FileInfo(path);
+        var check = Checked.GetOrAdd((file.FullName, file.Length, file.LastWriteTimeUtc), _ => new Lazy<Task>(() => Task.Run(() => RdbFileReader.CheckWhole(path, version))));
+        if (check.Value.IsFaulted)
+        {
+            // a failed check is not remembered: the next open reads the file again
+            Checked.TryRemove(new KeyValuePair<(string, long, DateTime), Lazy<Task>>((file.FullName, file.Length, file.LastWriteTimeUtc), check));
+        }
+        return check.Value;
     }
 
     /// <summary>Writes the keys of <paramref name="database"/>; keys of other databases are counted in <see cref="Stats"/>.</summary>
@@ -165,7 +179,7 @@ public sealed class RdbLoader
                 else
                 {
                     stats.AddKey(entry.Type, entry.Payload.Length);
-                    stats.AddDatabase(entry.Database);
+                    stats.AddDatabase(entry.Database, HashSlot.Of(entry.Key));
                     if (entry.Expiry >= 0)
                     {
                         stats.AddExpiring();
