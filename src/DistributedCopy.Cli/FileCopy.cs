@@ -20,9 +20,9 @@ public static class FileCopy
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
     public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, targetInfo, database, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
+        var (files, targetInfo, databases, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
         var summaries = files.Select(f => (f.Path, Stats: RdbLoader.Summarize(f.Path))).ToList();
-        RefuseSameSlots(summaries, database);
+        RefuseSameSlots(summaries, databases);
         foreach (var (other, each) in summaries.Skip(1))
         {
             Console.Error.WriteLine($"source  {other} (RDB version {each.Version}): {each.Keys:N0} keys, by database {string.Join(", ", each.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
@@ -38,7 +38,7 @@ public static class FileCopy
             : stats.Version > targetInfo.Topology.RdbVersion
                 ? $"the target restores RDB version {targetInfo.Topology.RdbVersion} or older: values are decoded from the file and written by type"
                 : "the file's values are restored as they are (by type where the target refuses a payload)"));
-        Console.Error.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE, database by database (--db N; 0 by default)");
+        Console.Error.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE; loaded: {string.Join(", ", databases.Select(d => $"database {d} → {(targetInfo.Topology.IsCluster ? "the cluster" : $"database {RdbLoader.TargetDatabase(d, targetInfo.Endpoint, options.Selection.Parse(parse).Selection)}")}"))} (--db N, several allowed; 0 by default)");
         foreach (var note in stats.Notes)
         {
             Console.Error.WriteLine("note    " + note);
@@ -67,12 +67,12 @@ public static class FileCopy
         return ExitCodes.Success;
     }
 
-    /// <summary>The file, checked whole and against the target, and the target; bad input before anything is written.</summary>
     /// <summary>
-    /// The files, checked, and the target: database N of a file goes to database N of a standalone target (as a live copy's
-    /// database does) unless the target endpoint names one or --db-map maps it; a cluster takes database 0 only.
+    /// The files, checked whole and against the target, the databases to load and the target; bad input before anything is
+    /// written. Database N of a file goes to database N of a standalone target (as a live copy's database does) unless the
+    /// target endpoint names one or --db-map maps it; a cluster takes database 0 only.
     /// </summary>
-    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int Database, JobSettings Settings)> OpenAsync(ParseResult parse, CopyOptionsSet options, JobSettings settings, CancellationToken cancellationToken)
+    private static async Task<(List<(string Path, RdbLoader Loader)> Files, SideInfo Target, int[] Databases, JobSettings Settings)> OpenAsync(ParseResult parse, CopyOptionsSet options, JobSettings settings, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(parse.GetValue(options.Source)![Scheme.Length..]);
         // a folder: every *.rdb in it (one file per shard, as services export clustered caches)
@@ -81,23 +81,26 @@ public static class FileCopy
         {
             throw new CliException(ExitCodes.BadInput, Directory.Exists(path) ? $"--source: the folder {path} holds no *.rdb file" : $"--source: there is no file {path}");
         }
-        var databases = parse.GetValue(options.Databases) ?? [];
-        if (databases.Length > 1)
-        {
-            throw new CliException(ExitCodes.BadInput, "--db: an RDB file is loaded one database at a time");
-        }
+        int[] databases = parse.GetValue(options.Databases) is { Length: > 0 } chosen ? [.. chosen.Distinct()] : [0];
         var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
         var rules = options.Selection.Parse(parse);
-        var database = databases.Length == 1 ? databases[0] : 0;
-        var into = rules.Selection.TargetDatabase(database) ?? (settings.Target.NamesDatabase ? settings.Target.Database : database);
-        if (targetInfo.Topology.IsCluster && into != 0)
+        var single = targetInfo.Topology.IsCluster ? "a cluster target has only database 0" : settings.Target.NamesDatabase ? $"the target names database {settings.Target.Database}" : null;
+        if (databases.Length > 1 && single is not null && databases.Any(d => rules.Selection.TargetDatabase(d) is null))
         {
-            throw new CliException(ExitCodes.BadInput, $"--db {database}: the target is a cluster, which has database 0 only: --db-map {database}=0 loads the file's database {database} into it");
+            throw new CliException(ExitCodes.BadInput, $"--db {string.Join(" --db ", databases)}: {single}; map each with --db-map ({string.Join(",", databases.Select(d => $"{d}=0"))} merges them), or load one at a time");
         }
-        if (!targetInfo.Topology.IsCluster && into != settings.Target.Database)
+        foreach (var database in databases)
         {
-            settings = settings with { Target = settings.Target with { Database = into, NamesDatabase = true } };
-            targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
+            var into = RdbLoader.TargetDatabase(database, settings.Target, rules.Selection);
+            if (targetInfo.Topology.IsCluster && into != 0)
+            {
+                throw new CliException(ExitCodes.BadInput, $"--db {database}: the target is a cluster, which has database 0 only: --db-map {database}=0 loads the file's database {database} into it");
+            }
+            if (!targetInfo.Topology.IsCluster && into != settings.Target.Database)
+            {
+                // the database must exist on the target (databases N)
+                await Preflight.InspectAsync(settings.Target with { Database = into, NamesDatabase = true }, "target", parse.GetValue(options.TargetMode)!, cancellationToken);
+            }
         }
         if (rules.Preset.Length > 0)
         {
@@ -122,7 +125,7 @@ public static class FileCopy
                 throw new CliException(ExitCodes.BadInput, (paths.Length > 1 ? Path.GetFileName(file) + ": " : "") + ex.Message);
             }
         }
-        return (loaders, targetInfo, database, settings);
+        return (loaders, targetInfo, databases, settings);
     }
 
     /// <summary>
@@ -135,31 +138,32 @@ public static class FileCopy
         // the silo starts while the files are checked
         var hosting = Task.Run(() => JobHost.StartAsync(parse, cancellationToken), cancellationToken);
         List<(string Path, RdbLoader Loader)> files;
-        int database;
+        int[] databases;
         JobSpec spec;
         try
         {
-            (files, var targetInfo, database, settings) = await OpenAsync(parse, options, settings, cancellationToken);
+            (files, var targetInfo, databases, settings) = await OpenAsync(parse, options, settings, cancellationToken);
             // a file's size in memory is not known before it is read: the eviction policy is checked, not the free memory
             await Preflight.CheckWritableAsync(targetInfo, cancellationToken);
             MemoryCheck.Check(await MemoryCheck.ReadAsync(targetInfo, cancellationToken), 0, parse.GetValue(options.AllowEviction), true);
             var specs = new List<RdbFileSpec>();
             var summaries = files.Select(f => (f.Path, Stats: RdbLoader.Summarize(f.Path))).ToList();
-            RefuseSameSlots(summaries, database);
+            RefuseSameSlots(summaries, databases);
             foreach (var (path, stats) in summaries)
             {
-                specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, stats.ByDatabase.GetValueOrDefault(database)));
-                Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {stats.ByDatabase.GetValueOrDefault(database):N0} keys in database {database}"
-                    + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Count(d => d.Key != database) > 0 ? $", {stats.ByDatabase.Where(d => d.Key != database).Sum(d => d.Value):N0} in other databases" : "")}");
+                var keys = databases.ToDictionary(d => d, d => stats.ByDatabase.GetValueOrDefault(d));
+                specs.Add(new RdbFileSpec(path, RdbFingerprint.Of(path), stats.Version, keys.Values.Sum()) { KeysByDatabase = keys });
+                Console.Error.WriteLine($"file {path}: RDB version {stats.Version}, {string.Join(", ", keys.Select(k => $"{k.Value:N0} keys in database {k.Key}"))}"
+                    + $"{(stats.Expired > 0 ? $", {stats.Expired:N0} already expired" : "")}{(stats.ByDatabase.Any(d => !databases.Contains(d.Key)) ? $", {stats.ByDatabase.Where(d => !databases.Contains(d.Key)).Sum(d => d.Value):N0} in other databases" : "")}");
                 if (stats.Damage is not null)
                 {
                     Console.Error.WriteLine($"  damaged: {stats.Damage}; the keys before it are loaded, then the job pauses there");
                 }
             }
             var rules = options.Selection.Parse(parse);
-            spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), [database], rules, verifyAfter: false);
+            spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), databases, rules, verifyAfter: false);
             spec = spec with { Files = specs, CopyFunctions = functions };
-            Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database {database} → {CopyCommand.Describe(targetInfo)}");
+            Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database{(databases.Length > 1 ? "s" : "")} {string.Join(", ", databases)} → {CopyCommand.Describe(targetInfo)}");
         }
         catch
         {
@@ -172,47 +176,50 @@ public static class FileCopy
         }
         // --verify: the load, then every key of the files compared with the target (the JSON is the verify's)
         var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, json: false, hosting: hosting);
-        return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, database, cancellationToken) : loaded;
+        return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, databases, cancellationToken) : loaded;
     }
 
     /// <summary>`dcopy verify --source rdb:PATH`: every key of the files compared with the target; nothing written.</summary>
     public static async Task<int> VerifyAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
-        var (files, _, database, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
-        return await CompareAsync(parse, options, files, database, cancellationToken);
+        var (files, _, databases, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Verify), cancellationToken);
+        return await CompareAsync(parse, options, files, databases, cancellationToken);
     }
 
     /// <summary>
     /// Refuses two files holding keys of the database in one hash slot: two dumps of one shard or one server, loaded in
     /// parallel, would leave whichever value is written last. Files that share no slot share no key (a cluster's shards).
     /// </summary>
-    private static void RefuseSameSlots(IReadOnlyList<(string Path, RdbFileStats Stats)> files, int database)
+    private static void RefuseSameSlots(IReadOnlyList<(string Path, RdbFileStats Stats)> files, int[] databases)
     {
-        var owner = new int[HashSlot.Count];
-        Array.Fill(owner, -1);
-        for (var f = 0; f < files.Count; f++)
+        foreach (var database in databases)
         {
-            var slots = files[f].Stats.SlotsOf(database);
-            for (var slot = 0; slot < HashSlot.Count; slot++)
+            var owner = new int[HashSlot.Count];
+            Array.Fill(owner, -1);
+            for (var f = 0; f < files.Count; f++)
             {
-                if (!slots[slot])
+                var slots = files[f].Stats.SlotsOf(database);
+                for (var slot = 0; slot < HashSlot.Count; slot++)
                 {
-                    continue;
+                    if (!slots[slot])
+                    {
+                        continue;
+                    }
+                    if (owner[slot] >= 0)
+                    {
+                        throw new CliException(ExitCodes.BadInput, $"--source: {files[owner[slot]].Path} and {files[f].Path} both hold keys of database {database} in hash slot {slot}: two dumps of one shard or one server (the older value could win); keep one of them in the folder, or load each in a run of its own");
+                    }
+                    owner[slot] = f;
                 }
-                if (owner[slot] >= 0)
-                {
-                    throw new CliException(ExitCodes.BadInput, $"--source: {files[owner[slot]].Path} and {files[f].Path} both hold keys of database {database} in hash slot {slot}: two dumps of one shard or one server (the older value could win); keep one of them in the folder, or load each in a run of its own");
-                }
-                owner[slot] = f;
             }
         }
     }
 
-    private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int database, CancellationToken cancellationToken)
+    private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int[] databases, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = new List<VerifyResult>();
-        foreach (var (path, loader) in files)
+        foreach (var (path, loader, database) in files.SelectMany(f => databases.Select(d => (f.Path, f.Loader, d))))
         {
             var result = await loader.VerifyAsync(database, parse.GetValue(options.TtlTolerance), parse.GetValue(options.Examples), cancellationToken);
             Console.Error.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}"

@@ -69,9 +69,14 @@ public sealed partial class CoordinatorGrain(
         {
             if (spec.Files.Count > 0)
             {
-                // RDB files: one partition each, worked by one worker, its checkpoint a position in the file
-                var database = spec.Databases.Count > 0 ? spec.Databases[0] : 0;
-                State.Partitions = [.. spec.Files.Select((f, i) => new Partition(i, 0, HashSlot.Count - 1, f.Keys, database) { Shard = Path.GetFileName(f.Path), FileIndex = i })];
+                // RDB files: one partition per file and database, worked by one worker, its checkpoint a position in the file
+                IReadOnlyList<int> databases = spec.Databases.Count > 0 ? spec.Databases : [0];
+                State.Partitions = [.. spec.Files.SelectMany((f, i) => databases.Select(d => (File: f, Index: i, Database: d)))
+                    .Select((p, id) => new Partition(id, 0, HashSlot.Count - 1, p.File.KeysIn(p.Database), p.Database)
+                    {
+                        Shard = databases.Count > 1 ? $"{Path.GetFileName(p.File.Path)} db{p.Database}" : Path.GetFileName(p.File.Path),
+                        FileIndex = p.Index,
+                    })];
             }
             else if (spec.Plan.Count > 0 && spec.Kind != JobKind.Sync)
             {

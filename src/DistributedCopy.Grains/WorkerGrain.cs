@@ -181,7 +181,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 // an RDB file: this silo reads it at the path the job names, if it is the file the job started with
                 var file = spec.Files[partition.FileIndex];
                 loader = await RdbLoader.OpenAsync(file.Path, target, copyOptions, linked.Token, file.Fingerprint);
-                work = loader.LoadAsync(partition.Database, lease.Cursor, reached, linked.Token);
+                work = loader.LoadAsync(partition.Database, lease.Cursor, reached, linked.Token, spec.Databases);
             }
             else
             {

@@ -143,4 +143,46 @@ public sealed class FileCopyCliTests
         Assert.True(mapped.ExitCode == ExitCodes.Success, mapped.ToString());
         Assert.Equal("from database 1", Core.Resp.RespFrame.String(await cluster.ExecuteOnOwnerAsync("GET", "k:7")));
     }
+
+    [RedisFact]
+    public async Task SeveralDatabasesOfAFileLoadInOneRunEachIntoItsOwnDatabaseOrMergedWhereMapped()
+    {
+        await using var source = await RedisServer.StartAsync();
+        foreach (var (database, keys) in new[] { (0, 50), (1, 40), (2, 30) })
+        {
+            await using var connection = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = database, NamesDatabase = true });
+            for (var i = 0; i < keys; i++)
+            {
+                await connection.ExecuteAsync("SET", database == 2 ? $"j:{i}" : $"k:{i}", $"from database {database}");
+            }
+        }
+        var file = await source.SaveToFileAsync();
+        await using var server = await RedisServer.StartAsync();
+        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+
+        var plan = await Dcopy.RunAsync("plan", "--source", "rdb:" + file, "--target", server.Endpoint.Address, "--db", "0", "--db", "1", "--db", "2");
+        Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
+        Assert.Contains("loaded: database 0 → database 0, database 1 → database 1, database 2 → database 2", plan.Stderr, StringComparison.Ordinal);
+        var all = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", server.Endpoint.Address, "--db", "0", "--db", "1", "--db", "2",
+            "--verify", "--json", "--progress", "none");
+        Assert.True(all.ExitCode == ExitCodes.Success, all.ToString());
+        Assert.Equal(120, all.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        foreach (var database in new[] { 0, 1, 2 })
+        {
+            var comparison = await DataComparer.CompareAsync(source.Endpoint with { Database = database, NamesDatabase = true }, server.Endpoint with { Database = database, NamesDatabase = true });
+            Assert.True(comparison.Identical, $"database {database}: {comparison}");
+        }
+
+        // a cluster has one database: several go there only mapped, merged
+        var refused = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--db", "1", "--db", "2");
+        Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+        Assert.Contains("--db-map (1=0,2=0 merges them)", refused.Stderr, StringComparison.Ordinal);
+        var merged = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--db", "1", "--db", "2",
+            "--db-map", "1=0,2=0", "--json", "--progress", "none");
+        Assert.True(merged.ExitCode == ExitCodes.Success, merged.ToString());
+        Assert.Equal(70, merged.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal("from database 1", Core.Resp.RespFrame.String(await cluster.ExecuteOnOwnerAsync("GET", "k:7")));
+        Assert.Equal("from database 2", Core.Resp.RespFrame.String(await cluster.ExecuteOnOwnerAsync("GET", "j:7")));
+        Assert.DoesNotContain("not loaded (--db 2 loads it)", merged.Stderr, StringComparison.Ordinal);
+    }
 }

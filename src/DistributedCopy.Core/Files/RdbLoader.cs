@@ -11,6 +11,7 @@ public sealed class RdbLoader
     private readonly string _path;
     private readonly ClusterView _target;
     private readonly CopyOptions _options;
+    private readonly Dictionary<int, ClusterView> _targets = [];
 
     private RdbLoader(string path, ClusterView target, CopyOptions options, int version)
     {
@@ -57,6 +58,22 @@ public sealed class RdbLoader
         return new RdbLoader(path, view, options, version);
     }
 
+    /// <summary>The target's view for the file's <paramref name="database"/> (<see cref="TargetDatabase"/>).</summary>
+    private async Task<ClusterView> TargetForAsync(int database, CancellationToken cancellationToken)
+    {
+        var seed = _target.Seed;
+        var into = TargetDatabase(database, seed, _options.Selection);
+        if (_target.Topology.IsCluster || into == seed.Database)
+        {
+            return _target;
+        }
+        if (!_targets.TryGetValue(into, out var view))
+        {
+            _targets[into] = view = await ClusterView.OpenAsync(seed with { Database = into, NamesDatabase = true }, _options.AddressMap, cancellationToken).ConfigureAwait(false);
+        }
+        return view;
+    }
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Written), Lazy<Task>> Checked = new();
 
     /// <summary>The whole file's checksum checked once per process and file state (a file rewritten is checked again).</summary>
@@ -72,6 +89,13 @@ public sealed class RdbLoader
         return check.Value;
     }
 
+    /// <summary>
+    /// The target database the file's <paramref name="database"/> goes to: --db-map's, else the one the target endpoint
+    /// names, else the same number (a cluster: 0, checked before a job starts).
+    /// </summary>
+    public static int TargetDatabase(int database, RedisEndpoint target, KeySelection selection) =>
+        selection.TargetDatabase(database) ?? (target.NamesDatabase ? target.Database : database);
+
     /// <summary>Writes the keys of <paramref name="database"/>; keys of other databases are counted in <see cref="Stats"/>.</summary>
     public Task LoadAsync(int database = 0, CancellationToken cancellationToken = default) => LoadAsync(database, RdbPosition.Start, null, cancellationToken);
 
@@ -80,8 +104,9 @@ public sealed class RdbLoader
     /// in order, positions from which a resumed load loses nothing. Keys of other databases and what the file holds that is
     /// not copied become notes of <see cref="Progress"/>.
     /// </summary>
-    public async Task LoadAsync(int database, string position, Action<string>? committed, CancellationToken cancellationToken = default)
+    public async Task LoadAsync(int database, string position, Action<string>? committed, CancellationToken cancellationToken = default, IReadOnlyCollection<int>? alsoLoaded = null)
     {
+        var target = await TargetForAsync(database, cancellationToken).ConfigureAwait(false);
         var runner = new PipelineRunner(_options, Progress);
         var estimate = new PayloadEstimate();
         var budget = new ByteBudget(_options.MaxBytesInFlight);
@@ -92,13 +117,13 @@ public sealed class RdbLoader
         var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed);
         // auto: by RESTORE as the file holds each value, decoded and by type where the target refuses the payload (a newer
         // RDB version, a type it lacks); typed: every value decoded; dump: RESTORE only
-        await runner.RunAsync([source], () => new CopyPipeline(null, _options.Mode == CopyMode.Dump ? new RestoreWriter(_target, _options) : new RoutingWriter(_target, _options, Progress, new PayloadDecoder()),
+        await runner.RunAsync([source], () => new CopyPipeline(null, _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(target, _options, Progress, new PayloadDecoder()),
             _options, Progress, estimate, budget), cancellationToken, _options.Selection).ConfigureAwait(false);
         if (source.Damage is { } damage)
         {
             throw new CopyException($"{Path.GetFileName(_path)}: {damage.Message}; every key before it is written and checkpointed");
         }
-        foreach (var (other, keys) in Stats.OtherDatabases.OrderBy(o => o.Key))
+        foreach (var (other, keys) in Stats.OtherDatabases.Where(o => alsoLoaded?.Contains(o.Key) != true).OrderBy(o => o.Key))
         {
             Progress.AddNote($"{Path.GetFileName(_path)}: database {other} holds {keys:N0} keys, not loaded (--db {other} loads it)");
         }
@@ -120,9 +145,10 @@ public sealed class RdbLoader
     public async Task<VerifyResult> VerifyAsync(int database, long ttlToleranceMs, int maxExamples, CancellationToken cancellationToken = default)
     {
         var result = new VerifyResult(maxExamples) { SkipExisting = _options.Policy == OverwritePolicy.SkipExisting };
+        var target = await TargetForAsync(database, cancellationToken).ConfigureAwait(false);
         var runner = new PipelineRunner(_options, Progress);
         await runner.RunAsync([new RdbFileSource(_path, database, new RdbFileStats(), _options.MaxBatchBytes, RdbPosition.Start, null)],
-            () => new FileBatchVerifier(_target, _options, Progress, result, ttlToleranceMs), cancellationToken, _options.Selection).ConfigureAwait(false);
+            () => new FileBatchVerifier(target, _options, Progress, result, ttlToleranceMs), cancellationToken, _options.Selection).ConfigureAwait(false);
         return result;
     }
 
