@@ -33,9 +33,20 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     [Alias("Report")]
     Task<Directive> ReportAsync(int worker, ProgressReport report);
 
-    /// <summary>A worker hit an error it could not retry away; the job fails (or pauses, for a full target) with it.</summary>
+    /// <summary>
+    /// A worker hit an error it could not retry away on its lease <paramref name="token"/>; the job fails (or pauses) with it.
+    /// A lease the coordinator no longer knows as this worker's (expired, taken over) changes nothing.
+    /// </summary>
     [Alias("Fail")]
-    Task FailAsync(int worker, int partitionId, string message, bool pause);
+    Task FailAsync(int worker, int partitionId, long token, string message, bool pause);
+
+    /// <summary>
+    /// Renews the lease <paramref name="token"/> of a partition; false when it is not (or no longer) that worker's. Answered
+    /// even while the coordinator is busy with another call (it touches nothing but the lease), so a slow report, a cutover's
+    /// pause or a planning never makes a worker's right to write run out.
+    /// </summary>
+    [Alias("Heartbeat"), Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> HeartbeatAsync(int partitionId, long token);
 
     /// <summary>
     /// Ends a live sync: pauses the source's writes where asked (and allowed), then each partition drains its changes and

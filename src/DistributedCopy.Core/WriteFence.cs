@@ -13,6 +13,7 @@ public sealed class WriteFence : IDisposable
     private readonly Timer _timer;
     private CancellationTokenSource _lost = new();
     private long _validUntil;
+    private bool _disposed;
 
     public WriteFence()
     {
@@ -33,7 +34,7 @@ public sealed class WriteFence : IDisposable
         {
             if (_lost.IsCancellationRequested)
             {
-                _lost.Dispose();
+                // the spent source is left to the collector: a token taken from it earlier stays readable
                 Volatile.Write(ref _lost, new CancellationTokenSource());
             }
             ValidFor = validFor;
@@ -55,9 +56,8 @@ public sealed class WriteFence : IDisposable
     /// <summary>Throws <see cref="LeaseLostException"/> when the right ran out: called before each batch's writes.</summary>
     public void Check()
     {
-        if (IsLost || Environment.TickCount64 >= Volatile.Read(ref _validUntil))
+        if (IsLost || (Environment.TickCount64 >= Volatile.Read(ref _validUntil) && Expire()))
         {
-            Expire();
             throw new LeaseLostException($"the lease ran out {ValidFor.TotalSeconds:0.#} s after the coordinator last answered; this worker writes no more");
         }
     }
@@ -66,40 +66,49 @@ public sealed class WriteFence : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             _timer.Dispose();
-            _lost.Dispose();
         }
     }
 
     private void Arm()
     {
+        if (_disposed)
+        {
+            return;
+        }
         var left = Volatile.Read(ref _validUntil) - Environment.TickCount64;
         _timer.Change(Math.Max(0, left), Timeout.Infinite);
     }
 
-    private void Expire()
+    /// <summary>Cancels <see cref="Lost"/> when the right has run out (true), or sets the timer for its new end (false).</summary>
+    private bool Expire()
     {
+        CancellationTokenSource lost;
         lock (_lock)
         {
             if (_lost.IsCancellationRequested)
             {
-                return;
+                return true;
             }
-            if (Environment.TickCount64 < Volatile.Read(ref _validUntil))
+            if (_disposed || Environment.TickCount64 < Volatile.Read(ref _validUntil))
             {
                 // renewed since the timer was set: wait for the new end
                 Arm();
-                return;
+                return false;
             }
-            try
-            {
-                _lost.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // the worker ended and its fence with it
-            }
+            lost = _lost;
         }
+        // outside the lock: what the cancellation runs (writes stopping, sockets closing) must not hold up Check or Renew
+        try
+        {
+            lost.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // a callback of the writes being stopped threw: they are stopped either way
+        }
+        return true;
     }
 }
 

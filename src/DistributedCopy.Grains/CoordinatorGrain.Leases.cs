@@ -10,7 +10,7 @@ public sealed partial class CoordinatorGrain
         {
             return null;
         }
-        var now = DateTime.UtcNow;
+        var now = LeaseTable.Now;
         var partition = State.Partitions.FirstOrDefault(p => !State.DonePartitions.Contains(p.Id) && _leases.IsFree(p.Id, now));
         if (partition is null)
         {
@@ -43,7 +43,7 @@ public sealed partial class CoordinatorGrain
             // expired, or leased to another since: this worker must not write it any more
             return Directive.LeaseLost;
         }
-        _leases.Renew(report.PartitionId, DateTime.UtcNow);
+        _leases.Renew(report.PartitionId, LeaseTable.Now);
         foreach (var slot in report.SlotsDone)
         {
             State.MarkSlotDone(slot);
@@ -106,6 +106,10 @@ public sealed partial class CoordinatorGrain
             await DecideCutoverAsync();
             return;
         }
+        if (State.ActiveKind == JobKind.Copy)
+        {
+            await CleanUpTempKeysAsync();
+        }
         if (State.ActiveKind == JobKind.Copy && State.Spec!.VerifyAfterCopy)
         {
             State.ActiveKind = JobKind.Verify;
@@ -127,6 +131,31 @@ public sealed partial class CoordinatorGrain
         LogPhase(logger, State.Spec!.JobId, JobPhase.Completed);
     }
 
+    /// <summary>
+    /// A copy whose partitions moved (a lease lost or resumed) or whose writes failed may have left big keys' temporary
+    /// chunks: they are removed before it completes (a copy where every partition was leased once and nothing failed has none).
+    /// </summary>
+    private async Task CleanUpTempKeysAsync()
+    {
+        if (State.LeasesGranted - State.PhaseFirstToken <= State.Partitions.Count && State.Copied.Errors == 0)
+        {
+            return;
+        }
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var removed = await Core.Cluster.TempKeyCleanup.RunAsync(Endpoints.ToCore(State.Spec!.Target), Endpoints.JobTag(State.Spec.JobId), deadline.Token);
+            if (removed > 0)
+            {
+                State.Notes.Add($"removed {removed:N0} temporary big-key chunk key(s) left by writers stopped midway");
+            }
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or Core.CopyException or OperationCanceledException or TimeoutException)
+        {
+            State.Notes.Add($"temporary big-key chunks were not looked for ({ex.Message}); any left expire within a day (dcopy:chunk:*)");
+        }
+    }
+
     private void StartTimer()
     {
         _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(200), options.Value.TickPeriod) { Interleave = true });
@@ -139,8 +168,7 @@ public sealed partial class CoordinatorGrain
         {
             return;
         }
-        var now = DateTime.UtcNow;
-        foreach (var (partition, worker) in _leases.Expire(now))
+        foreach (var (partition, worker) in _leases.Expire(LeaseTable.Now))
         {
             State.LeasesExpired++;
             Core.Diagnostics.Instruments.LeasesExpired.Add(1);

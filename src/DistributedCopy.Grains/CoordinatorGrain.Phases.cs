@@ -58,7 +58,9 @@ public sealed partial class CoordinatorGrain
             _span = null;
             _timer?.Dispose();
             _timer = null;
-            await UnregisterKeepAliveAsync();
+            // not awaited: the reminder service may be slow (its silo far or gone), and this may run inside a worker's report;
+            // a reminder left behind unregisters itself when it fires on a finished job
+            _ = UnregisterQuietlyAsync();
         }
     }
 
@@ -67,6 +69,18 @@ public sealed partial class CoordinatorGrain
     {
         State.Leases = _leases.ToState(RuntimeIdentity);
         return state.WriteStateAsync();
+    }
+
+    private async Task UnregisterQuietlyAsync()
+    {
+        try
+        {
+            await UnregisterKeepAliveAsync();
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // the next firing tries again
+        }
     }
 
     private async Task UnregisterKeepAliveAsync()

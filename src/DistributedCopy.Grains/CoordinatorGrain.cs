@@ -26,10 +26,11 @@ public sealed partial class CoordinatorGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // leases held before this activation count as renewed now, whatever the phase (their workers may be writing, a
+        // paused job's too); they expire if their worker is gone as well
+        _leases.Load(State.Leases, LeaseTable.Now, RuntimeIdentity, options.Value.SoleSilo);
         if (IsActive(State.Phase) && options.Value.RunsJobs)
         {
-            // leases held before this activation count as renewed now (their workers may be writing); they expire if their worker is gone too
-            _leases.Load(State.Leases, DateTime.UtcNow, RuntimeIdentity, options.Value.SoleSilo);
             StartTimer();
         }
         return Task.CompletedTask;
@@ -165,8 +166,14 @@ public sealed partial class CoordinatorGrain(
     /// A worker stopped on an error it could not retry away: the job pauses with the reason (every worker stops between
     /// batches, the checkpoints stay), and `dcopy resume` continues once the cause is gone.
     /// </summary>
-    public async Task FailAsync(int worker, int partitionId, string message, bool pause)
+    public async Task FailAsync(int worker, int partitionId, long token, string message, bool pause)
     {
+        if (!_leases.Holds(partitionId, token))
+        {
+            // a failure on a lease that expired or moved meanwhile: the partition's present holder decides
+            LogStaleFailure(logger, State.Spec?.JobId ?? "", worker, partitionId, message);
+            return;
+        }
         _leases.Drop(partitionId);
         if (IsActive(State.Phase))
         {
@@ -175,10 +182,19 @@ public sealed partial class CoordinatorGrain(
         }
     }
 
+    public Task<bool> HeartbeatAsync(int partitionId, long token)
+    {
+        if (!IsActive(State.Phase) || !_leases.Holds(partitionId, token))
+        {
+            return Task.FromResult(false);
+        }
+        _leases.Renew(partitionId, LeaseTable.Now);
+        return Task.FromResult(true);
+    }
+
     public async Task ReleaseAsync(int worker, long token)
     {
-        _leases.Release(token);
-        if (State.Spec is not null)
+        if (_leases.Release(token) && State.Spec is not null)
         {
             await SaveAsync();
         }
@@ -199,6 +215,9 @@ public sealed partial class CoordinatorGrain(
 
     [LoggerMessage(2, LogLevel.Warning, "Job {JobId}: worker {Worker} failed on partition {Partition}: {Message}")]
     private static partial void LogWorkerFailed(ILogger logger, string jobId, int worker, int partition, string message);
+
+    [LoggerMessage(7, LogLevel.Warning, "Job {JobId}: worker {Worker} failed on partition {Partition}, a lease it no longer held (ignored): {Message}")]
+    private static partial void LogStaleFailure(ILogger logger, string jobId, int worker, int partition, string message);
 
     [LoggerMessage(3, LogLevel.Information, "Job {JobId}: lease of partition {Partition} by worker {Worker} expired")]
     private static partial void LogLeaseExpired(ILogger logger, string jobId, int partition, int worker);

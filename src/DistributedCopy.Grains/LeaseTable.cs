@@ -8,17 +8,20 @@ namespace DistributedCopy.Grains;
 /// </summary>
 internal sealed class LeaseTable(JobOptions options)
 {
+    /// <summary>This process's monotonic clock (milliseconds), which a wall clock's step cannot move.</summary>
+    public static long Now => Environment.TickCount64;
+
     private readonly Dictionary<int, Held> _leases = [];
 
     /// <summary>True when nobody may be writing the partition: no lease, or one whose holder has been silent past the fence.</summary>
-    public bool IsFree(int partition, DateTime now) => !_leases.TryGetValue(partition, out var held) || Expired(held, now);
+    public bool IsFree(int partition, long now) => !_leases.TryGetValue(partition, out var held) || Expired(held, now);
 
     /// <summary>The live (not revoked) lease of a partition.</summary>
     public bool Holds(int partition, long token) => _leases.TryGetValue(partition, out var held) && held.Token == token && !held.Revoked;
 
-    public void Grant(int partition, int worker, long token, DateTime now) => _leases[partition] = new Held(worker, token, now, false);
+    public void Grant(int partition, int worker, long token, long now) => _leases[partition] = new Held(worker, token, now, false);
 
-    public void Renew(int partition, DateTime now)
+    public void Renew(int partition, long now)
     {
         if (_leases.TryGetValue(partition, out var held))
         {
@@ -38,13 +41,15 @@ internal sealed class LeaseTable(JobOptions options)
     /// <summary>The partition's worker stopped (it failed and said so): no lease holds it.</summary>
     public void Drop(int partition) => _leases.Remove(partition);
 
-    /// <summary>Releases whatever lease carries <paramref name="token"/>.</summary>
-    public void Release(long token)
+    /// <summary>Releases whatever lease carries <paramref name="token"/>; false when none does.</summary>
+    public bool Release(long token)
     {
-        foreach (var partition in _leases.Where(l => l.Value.Token == token).Select(l => l.Key).ToList())
+        var partitions = _leases.Where(l => l.Value.Token == token).Select(l => l.Key).ToList();
+        foreach (var partition in partitions)
         {
             _leases.Remove(partition);
         }
+        return partitions.Count > 0;
     }
 
     /// <summary>A phase change: no lease's report counts any more, but each fences its partition until released or silent past the fence.</summary>
@@ -57,7 +62,7 @@ internal sealed class LeaseTable(JobOptions options)
     }
 
     /// <summary>Removes and returns the leases whose holders have been silent past the fence (revoked ones go quietly).</summary>
-    public List<(int Partition, int Worker)> Expire(DateTime now)
+    public List<(int Partition, int Worker)> Expire(long now)
     {
         var expired = _leases.Where(l => Expired(l.Value, now)).ToList();
         foreach (var (partition, _) in expired)
@@ -75,7 +80,7 @@ internal sealed class LeaseTable(JobOptions options)
     /// <paramref name="soleCoordinator"/> is this silo and they were written by another: an embedded job's earlier process,
     /// gone for certain (its state directory is locked by this one).
     /// </summary>
-    public void Load(Dictionary<int, HeldLease> leases, DateTime now, string coordinator, bool soleSilo)
+    public void Load(Dictionary<int, HeldLease> leases, long now, string coordinator, bool soleSilo)
     {
         foreach (var (partition, held) in leases)
         {
@@ -86,7 +91,7 @@ internal sealed class LeaseTable(JobOptions options)
         }
     }
 
-    private bool Expired(Held held, DateTime now) => now - held.LastReport > options.LeaseValidFor + options.WriteGrace;
+    private bool Expired(Held held, long now) => now - held.LastReport > (long)(options.LeaseValidFor + options.WriteGrace).TotalMilliseconds;
 
-    private sealed record Held(int Worker, long Token, DateTime LastReport, bool Revoked);
+    private sealed record Held(int Worker, long Token, long LastReport, bool Revoked);
 }

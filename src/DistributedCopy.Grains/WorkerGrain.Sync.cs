@@ -85,7 +85,6 @@ public sealed partial class WorkerGrain
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {
-                    ended = directive == Directive.LeaseLost;
                     return directive != Directive.Stop;
                 }
             }

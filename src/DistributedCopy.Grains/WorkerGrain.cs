@@ -68,9 +68,19 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                     return;
                 }
                 _fence.Start(lease.ValidFor, asked);
-                if (!await WorkAsync(coordinator, spec, lease, cancellationToken))
+                using var beating = new CancellationTokenSource();
+                var heartbeat = HeartbeatAsync(coordinator, lease, beating.Token);
+                try
                 {
-                    return;
+                    if (!await WorkAsync(coordinator, spec, lease, cancellationToken))
+                    {
+                        return;
+                    }
+                }
+                finally
+                {
+                    await beating.CancelAsync();
+                    await heartbeat;
                 }
             }
         }
@@ -81,6 +91,37 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         finally
         {
             await DropEngineAsync();
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease's fence a few times per span while the lease is worked, by a call the coordinator answers even while
+    /// busy with another (a slow report, a cutover's pause, a file's checksum being checked before the first report). An
+    /// answer "not yours" stops the renewals: the fence then runs out unless a report renews it.
+    /// </summary>
+    private async Task HeartbeatAsync(ICoordinatorGrain coordinator, Lease lease, CancellationToken stop)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Max(200, lease.ValidFor.TotalMilliseconds / 5));
+        while (!stop.IsCancellationRequested && !_fence.IsLost)
+        {
+            try
+            {
+                await Task.Delay(period, stop);
+                var sent = Environment.TickCount64;
+                if (!await coordinator.HeartbeatAsync(lease.Partition.Id, lease.Token).WaitAsync(_fence.Lost))
+                {
+                    return;
+                }
+                _fence.Renew(sent);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                // no answer this time: the next beat tries again, and the fence runs out if none comes
+            }
         }
     }
 
@@ -101,7 +142,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
 
     /// <summary>
     /// After a lease's work stopped: a fence that ran out drops the engine (its connections, cut at once), and a lease the
-    /// coordinator still fences is released so the partition can move on without waiting.
+    /// coordinator may still fence (told to stop, lost, fenced) is released so the partition can move on without waiting;
+    /// a release of a lease taken over by another worker changes nothing.
     /// </summary>
     private async Task EndLeaseAsync(ICoordinatorGrain coordinator, Lease lease, bool ended)
     {
@@ -109,7 +151,6 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         {
             LogFenced(logger, JobId, Index, lease.Partition.Id);
             await DropEngineAsync();
-            return;
         }
         if (!ended)
         {
@@ -204,8 +245,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 var directive = await ReportAsync(coordinator, Next(finished));
                 if (finished || directive != Directive.Continue)
                 {
-                    // a partition reported done, or a lease lost to another worker, is not this worker's to release
-                    ended = finished && directive == Directive.Continue || directive == Directive.LeaseLost;
+                    // a partition reported done is released by that report
+                    ended = finished && directive != Directive.LeaseLost;
                     return directive != Directive.Stop;
                 }
             }
@@ -267,7 +308,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
     {
         try
         {
-            await coordinator.ReportAsync(Index, report);
+            await coordinator.ReportAsync(Index, report).WaitAsync(_fence.Lost);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
@@ -280,7 +321,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
     {
         var message = ex is CopyException or Core.Resp.RespException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
         LogFailed(logger, JobId, Index, lease.Partition.Id, message);
-        await coordinator.FailAsync(Index, lease.Partition.Id, message, pause: true);
+        await coordinator.FailAsync(Index, lease.Partition.Id, lease.Token, message, pause: true).WaitAsync(_fence.Lost);
     }
 
     [LoggerMessage(11, LogLevel.Warning, "Job {JobId}: worker {Worker} lost its lease of partition {Partition} (no answer from the coordinator in time) and stopped writing")]

@@ -175,6 +175,7 @@ public sealed class RdbLoader
             {
                 try
                 {
+                    _options.Fence?.Check();
                     await connection.ExecuteAsync("FUNCTION", "LOAD", "REPLACE", code).ConfigureAwait(false);
                 }
                 catch (RespException ex)

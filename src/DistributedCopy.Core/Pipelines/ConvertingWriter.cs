@@ -102,6 +102,7 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
             }
         }
         var written = new List<int>();
+        options.Fence?.Check();
         error = await _target.SendAndReadEachAsync(_route, from, to, Mine, (i, reply) =>
         {
             if (!RespFrame.IsNull(reply))

@@ -90,6 +90,7 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
         var acknowledged = new bool[waits.Length];
         try
         {
+            options.Fence?.Check();
             await _target.SendAllAsync(cancellationToken).ConfigureAwait(false);
             await ReadRepliesAsync(batch, from, to, topology, retried, waits, acknowledged, cancellationToken).ConfigureAwait(false);
         }

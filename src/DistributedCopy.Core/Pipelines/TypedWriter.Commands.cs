@@ -34,6 +34,7 @@ internal sealed partial class TypedWriter
         }
         try
         {
+            options.Fence?.Check();
             await _target.SendAllAsync(cancellationToken).ConfigureAwait(false);
             for (var shard = 0; shard < _target.Topology.Shards.Count; shard++)
             {

@@ -79,6 +79,7 @@ internal sealed partial class TypedWriter(ITypedValueReader reader, ClusterView 
         {
             _target.Writer(route[k]).Command(2).Bulk("EXISTS"u8).Bulk(batch.TargetKey(keys[k]));
         }
+        options.Fence?.Check();
         await _target.SendAllAsync(cancellationToken).ConfigureAwait(false);
         var absent = new List<int>();
         try
