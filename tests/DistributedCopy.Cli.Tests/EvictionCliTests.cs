@@ -57,6 +57,30 @@ public sealed class EvictionCliTests
     }
 
     [RedisFact]
+    public async Task AVolatileLruTargetTakingKeysWithTtlsPausesTheCopyAtTheFirstEvictionAndResumesIdentical()
+    {
+        // the managed services' default: only keys with a TTL are evicted, which is what a cache's keys mostly have
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["maxmemory 10mb", "maxmemory-policy volatile-lru"] });
+        await LoadValuesAsync(source, 30_000, 1024, expiring: true);
+        var state = Dcopy.StateDir();
+
+        var paused = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", state, "--progress", "none", "--json",
+            "--job-id", "volatile", "--allow-eviction", "--allow-over-memory");
+        Assert.True(paused.ExitCode == ExitCodes.JobFailed, paused.ToString());
+        Assert.Equal("paused", paused.Json.GetProperty("phase").GetString());
+        Assert.Contains($"the target evicts keys: {target.Endpoint.Address} evicted", paused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("maxmemory-policy volatile-lru", paused.Stderr, StringComparison.Ordinal);
+
+        await target.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        var resumed = await Dcopy.RunAsync("resume", "volatile", "--state-dir", state, "--progress", "none", "--json");
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 5000);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(30_000, comparison.SourceKeys);
+    }
+
+    [RedisFact]
     public async Task AVerifyReportsTheKeysTheTargetEvictedAndTheKeysMissing()
     {
         await using var source = await RedisServer.StartAsync();
@@ -112,7 +136,7 @@ public sealed class EvictionCliTests
         Assert.Equal("0", await master.ExecuteAsync("DBSIZE"));
     }
 
-    private static async Task LoadValuesAsync(RedisServer server, int keys, int bytes)
+    private static async Task LoadValuesAsync(RedisServer server, int keys, int bytes, bool expiring = false)
     {
         await using var connection = await server.ConnectAsync();
         var value = new string('v', bytes);
@@ -122,7 +146,14 @@ public sealed class EvictionCliTests
             var count = Math.Min(1000, keys - start);
             for (var i = start; i < start + count; i++)
             {
-                writer.Command("SET", $"value:{i}", value);
+                if (expiring)
+                {
+                    writer.Command("SET", $"value:{i}", value, "PX", "3600000");
+                }
+                else
+                {
+                    writer.Command("SET", $"value:{i}", value);
+                }
             }
             await connection.SendAsync(writer);
             for (var i = 0; i < count; i++)
