@@ -12,8 +12,15 @@ public static class CancelCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
-            var status = await (await host.FindJobAsync(parse)).CancelAsync();
-            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}");
+            var job = await host.FindJobAsync(parse);
+            var before = await job.GetStatusAsync();
+            if (before.IsFinished)
+            {
+                Console.Error.WriteLine($"job {before.JobId} had ended already ({before.Phase.ToString().ToLowerInvariant()}): nothing to cancel");
+                return ExitCodes.AlreadyEnded;
+            }
+            var status = await job.CancelAsync();
+            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}; what was copied stays");
             return ExitCodes.Success;
         });
         return command;

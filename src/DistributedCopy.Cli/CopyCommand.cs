@@ -72,20 +72,20 @@ public static class CopyCommand
         var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
         if (await job.GetSpecAsync() is not null)
         {
-            throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}` continues it, or choose another --job-id");
+            throw new CliException(ExitCodes.BadInput, $"a job {spec.JobId} exists already: `dcopy resume {spec.JobId}{Hints.Where(parse)}` continues it, or choose another --job-id");
         }
         var started = await job.StartAsync(spec);
         PhaseClock.Mark("job started");
         if (started.Phase is JobPhase.Failed or JobPhase.Paused)
         {
-            return JobWatcher.Summarize(started, TimeSpan.Zero, json ?? parse.GetValue(CliOptions.Json));
+            return JobWatcher.Summarize(started, TimeSpan.Zero, json ?? parse.GetValue(CliOptions.Json), Hints.Where(parse));
         }
         if (detach && !host.Embedded)
         {
             Console.Error.WriteLine($"job {spec.JobId} started on the silos");
             return ExitCodes.Success;
         }
-        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), json ?? parse.GetValue(CliOptions.Json))
+        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), json ?? parse.GetValue(CliOptions.Json), Hints.Where(parse))
             .WatchAsync(host.Embedded, cancellationToken);
     }
 

@@ -140,11 +140,15 @@ public sealed partial class CopyOptionsSet
         {
             chosen = source.Endpoint.NamesDatabase ? [source.Endpoint.Database] : [.. (await Topology.DatabasesAsync(source.Endpoint, cancellationToken)).Select(d => d.Database)];
         }
-        var single = target.Topology.IsCluster ? "a cluster target has only database 0" : target.Endpoint.NamesDatabase ? $"the target names database {target.Endpoint.Database}" : null;
-        // --db-map names where each database goes: several may go into one
-        if (chosen.Length > 1 && single is not null && chosen.Any(d => selection.TargetDatabase(d) is null))
+        // --db-map names where each database goes (several may go into one); a database it does not name keeps its number
+        if (target.Topology.IsCluster && chosen.Any(d => (selection.TargetDatabase(d) ?? d) != 0))
         {
-            throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but {single}: copy one at a time with --db");
+            var unmapped = chosen.Where(d => (selection.TargetDatabase(d) ?? d) != 0).ToList();
+            throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but a cluster target has only database 0: merge them with --db-map '*=0' (or {string.Join(",", unmapped.Select(d => $"{d}=0"))}), or copy one at a time with --db");
+        }
+        if (chosen.Length > 1 && target.Endpoint.NamesDatabase && chosen.Any(d => selection.TargetDatabase(d) is null))
+        {
+            throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", chosen)}, but the target names database {target.Endpoint.Database}: merge them with --db-map '*={target.Endpoint.Database}', or copy one at a time with --db");
         }
         return chosen;
     }

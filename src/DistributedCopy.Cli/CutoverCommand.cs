@@ -59,7 +59,7 @@ public static class CutoverCommand
         }
         if (status.Phase == JobPhase.CuttingOver)
         {
-            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is cutting over already: wait for its report (`dcopy status {status.JobId}`)");
+            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is cutting over already: wait for its report (`dcopy status {status.JobId}{Hints.Where(parse)}`)");
         }
         var before = status.Cutover?.Attempt ?? 0;
         status = await job.CutoverAsync(order);

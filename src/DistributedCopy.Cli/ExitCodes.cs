@@ -25,4 +25,7 @@ public static class ExitCodes
 
     /// <summary>A cutover without paused writes (or with a pause refused) ended with the target behind: the report gives the lag.</summary>
     public const int Behind = 7;
+
+    /// <summary>`dcopy cancel` of a job that had ended already (completed, failed or cancelled): nothing was done.</summary>
+    public const int AlreadyEnded = 8;
 }

@@ -6,7 +6,7 @@ using DistributedCopy.Abstractions;
 namespace DistributedCopy.Cli;
 
 /// <summary>Follows a job to its end: a live line on a terminal or a log line per interval, then a summary and the exit code.</summary>
-public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan interval, bool json)
+public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan interval, bool json, string where = "")
 {
     public async Task<int> WatchAsync(bool embedded, CancellationToken cancellationToken)
     {
@@ -48,10 +48,11 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
         }
         PhaseClock.Mark("job finished");
-        return Summarize(status, clock.Elapsed, json);
+        return Summarize(status, clock.Elapsed, json, where);
     }
 
-    public static int Summarize(JobStatus status, TimeSpan elapsed, bool json)
+    /// <summary>Prints the job's summary; <paramref name="where"/> (<see cref="Hints.Where"/>) goes with every follow-up command printed.</summary>
+    public static int Summarize(JobStatus status, TimeSpan elapsed, bool json, string where = "")
     {
         var keys = status.Copied.Keys;
         Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
@@ -66,7 +67,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         }
         if (status.Phase == JobPhase.Paused)
         {
-            Console.Error.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}` continues once the cause is gone");
+            Console.Error.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}{where}` continues once the cause is gone");
         }
         if (status.Verify is { } v && (v.Compared > 0 || v.Extra > 0))
         {
@@ -125,11 +126,12 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         {
             // stop the workers between batches; the checkpoints stay, and resume continues from them
             var paused = await job.PauseAsync();
-            Console.Error.WriteLine($"interrupted: job {paused.JobId} paused at {paused.SlotsDone}/{paused.SlotsTotal} slots; `dcopy resume {paused.JobId}` continues it");
+            var at = paused.SlotsTotal > 0 ? $"{paused.SlotsDone}/{paused.SlotsTotal} slots" : $"{paused.Copied.Keys:N0} of {paused.KeysPlanned:N0} keys";
+            Console.Error.WriteLine($"interrupted: job {paused.JobId} paused at {at}; `dcopy resume {paused.JobId}{where}` continues it");
         }
         else
         {
-            Console.Error.WriteLine("detached: the job goes on on the silos; `dcopy status <job-id> --control ...` follows it");
+            Console.Error.WriteLine($"detached: the job goes on on the silos; `dcopy status <job-id>{where}` follows it");
         }
         return ExitCodes.Cancelled;
     }

@@ -63,7 +63,7 @@ public static class PlanCommand
                 ? $"dcopy sync can prove its change feeds: a canary (a dcopy:canary:* key set and deleted in one MULTI, about once a second) was written on {canaries.Count} master(s), nothing left behind"
                 : $"the canary is refused on {string.Join("; ", canaries.Where(c => c.Refused is not null).Select(c => $"{c.Master.Address} ({c.Refused})"))}: allow dcopy's user to write dcopy:canary:* keys (ACL ~dcopy:canary:* +multi +set +del +exec), or sync with --no-canary (then a cutover needs --pause-writes and compares every slot)"));
             Console.Error.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
-                ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / spec.Workers):N0} per worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
+                ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / Math.Min(spec.Workers, Math.Max(1, partitions.Count))):N0} per busy worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
                 : "no limit (--max-rate caps the keys per second read from the source)"));
             Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
             foreach (var p in partitions)

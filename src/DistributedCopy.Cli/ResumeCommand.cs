@@ -15,7 +15,7 @@ public static class ResumeCommand
             var job = await host.FindJobAsync(parse);
             var status = await job.ResumeAsync();
             Console.Error.WriteLine($"job {status.JobId}: resuming at {status.SlotsDone}/{status.SlotsTotal} slots, {status.Copied.Keys:N0} keys copied");
-            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json))
+            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json), Hints.Where(parse))
                 .WatchAsync(host.Embedded, cancellationToken);
         });
         return command;

@@ -62,7 +62,7 @@ public sealed class SelectionOptions
             {
                 throw new CliException(ExitCodes.BadInput, "--db-map: the source is a cluster; it has only database 0");
             }
-            if (from >= await DatabasesAsync(source, cancellationToken))
+            if (from != KeySelection.EveryDatabase && from >= await DatabasesAsync(source, cancellationToken))
             {
                 throw new CliException(ExitCodes.BadInput, $"--db-map {from}={into}: the source {source.Endpoint.Address} has no database {from}");
             }

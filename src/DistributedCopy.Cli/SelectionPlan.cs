@@ -39,7 +39,7 @@ public static class SelectionPlan
         }
         if (selection.DatabaseMap.Count > 0)
         {
-            lines.Add($"db-map  {string.Join(", ", selection.DatabaseMap.OrderBy(m => m.Key).Select(m => $"database {m.Key} → {m.Value}"))}; a key in two of them follows --policy");
+            lines.Add($"db-map  {string.Join(", ", selection.DatabaseMap.OrderBy(m => m.Key).Select(m => m.Key == KeySelection.EveryDatabase ? $"every other database → {m.Value}" : $"database {m.Key} → {m.Value}"))}; a key in two of them follows --policy");
         }
         return new Report(keys.Count, selected.Count, estimate, renamed.Count, tagChanged, examples, lines);
     }

@@ -102,13 +102,13 @@ public static class SyncCommand
         }
         if (status.IsFinished || status.Phase == JobPhase.Paused)
         {
-            return SyncWatcher.Finish(status, parse.GetValue(CliOptions.Json));
+            return SyncWatcher.Finish(status, parse.GetValue(CliOptions.Json), Hints.Where(parse));
         }
         if (detach)
         {
-            Console.Error.WriteLine($"sync {spec.JobId} runs on the silos: `dcopy status {spec.JobId} --control …` follows it, `dcopy cutover {spec.JobId} --control …` ends it");
+            Console.Error.WriteLine($"sync {spec.JobId} runs on the silos: `dcopy status {spec.JobId}{Hints.Where(parse)}` follows it, `dcopy cutover {spec.JobId}{Hints.Where(parse)}` ends it");
             return ExitCodes.Success;
         }
-        return await SyncWatcher.WatchAsync(job, host.Embedded, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Progress) == "none", parse.GetValue(CliOptions.Json), cancellationToken);
+        return await SyncWatcher.WatchAsync(job, host.Embedded, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Progress) == "none", parse.GetValue(CliOptions.Json), cancellationToken, Hints.Where(parse));
     }
 }

@@ -7,7 +7,7 @@ namespace DistributedCopy.Cli;
 public static class SyncWatcher
 {
     /// <summary>Prints the sync's state each interval until it ends (cut over, failed, paused or cancelled).</summary>
-    public static async Task<int> WatchAsync(ICoordinatorGrain job, bool embedded, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken)
+    public static async Task<int> WatchAsync(ICoordinatorGrain job, bool embedded, TimeSpan interval, bool quiet, bool json, CancellationToken cancellationToken, string where = "")
     {
         var told = (await job.GetStatusAsync()).Cutover?.Attempt ?? 0;
         while (true)
@@ -15,7 +15,7 @@ public static class SyncWatcher
             var status = await job.GetStatusAsync();
             if (status.IsFinished || status.Phase == JobPhase.Paused)
             {
-                return Finish(status, json);
+                return Finish(status, json, where);
             }
             if (status.Phase == JobPhase.Syncing && status.Cutover is { } earlier && earlier.Attempt > told)
             {
@@ -40,7 +40,7 @@ public static class SyncWatcher
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"sync {status.JobId} goes on on the silos: `dcopy status {status.JobId} --control …` follows it, `dcopy cutover` ends it");
+                Console.Error.WriteLine($"sync {status.JobId} goes on on the silos: `dcopy status {status.JobId}{where}` follows it, `dcopy cutover {status.JobId}{where}` ends it");
                 return ExitCodes.Cancelled;
             }
         }
@@ -59,7 +59,7 @@ public static class SyncWatcher
         $"comparer: {sync.Compared:N0} keys compared, {sync.Repaired:N0} repaired, pass {sync.ComparePasses + 1} at {sync.PassShare:P0}{(sync.LastPassAt is { } at ? $", last full pass {at:HH:mm:ss} UTC" : "")}";
 
     /// <summary>The sync's end: the cutover's report and exit 0 (every check passed); else why it stopped.</summary>
-    public static int Finish(JobStatus status, bool json)
+    public static int Finish(JobStatus status, bool json, string where = "")
     {
         if (status.Phase == JobPhase.Completed && status.Cutover is { } cutover)
         {
@@ -70,7 +70,7 @@ public static class SyncWatcher
             }
             return cutover.Passed ? ExitCodes.Success : ExitCodes.Behind;
         }
-        return JobWatcher.Summarize(status, TimeSpan.Zero, json);
+        return JobWatcher.Summarize(status, TimeSpan.Zero, json, where);
     }
 
     /// <summary>The cutover's JSON line (`--json`), the same for a sync run here or on silos.</summary>

@@ -47,7 +47,7 @@ internal sealed class EngineSides(ClusterView source, ClusterView target, CopyOp
         var databases = Source.Seed.NamesDatabase ? [Source.Seed.Database] : await SourceDatabasesAsync(cancellationToken).ConfigureAwait(false);
         if (Target.Topology.IsCluster && databases.Any(d => (options.Selection.TargetDatabase(d) ?? d) != 0))
         {
-            throw new CopyException($"the source holds keys in databases {string.Join(", ", databases)}, but a cluster target has only database 0: copy one database at a time");
+            throw new CopyException($"the source holds keys in databases {string.Join(", ", databases)}, but a cluster target has only database 0: merge them with --db-map '*=0', or copy one database at a time");
         }
         foreach (var number in databases)
         {

@@ -57,7 +57,8 @@ public sealed partial class CoordinatorGrain
         {
             State.LastError = report.LastError;
         }
-        foreach (var note in report.Notes)
+        // each note once: several workers (or leases) come upon the same fact
+        foreach (var note in report.Notes.Distinct().Where(n => !State.Notes.Contains(n)))
         {
             LogNote(logger, State.Spec!.JobId, worker, note);
             State.Notes.Add(note);

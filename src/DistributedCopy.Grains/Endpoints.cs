@@ -42,8 +42,11 @@ public static class Endpoints
         CopyFunctions = spec.CopyFunctions,
         Selection = KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types),
         JobTag = JobTag(spec.JobId),
-        MaxKeysPerSecond = spec.MaxKeysPerSecond > 0 ? Math.Max(1, spec.MaxKeysPerSecond / Math.Max(1, spec.Workers)) : 0,
+        MaxKeysPerSecond = spec.MaxKeysPerSecond > 0 ? Math.Max(1, spec.MaxKeysPerSecond / BusyWorkers(spec)) : 0,
     };
+
+    /// <summary>How many workers work at once: the workers, or fewer partitions (a standalone source's databases).</summary>
+    public static int BusyWorkers(JobSpec spec) => Math.Max(1, spec.Plan.Count > 0 ? Math.Min(spec.Workers, spec.Plan.Count) : spec.Workers);
 
     /// <summary>A short tag of the job's id (hex, safe in key names and SCAN patterns): in big keys' temporary names and connections' names.</summary>
     public static string JobTag(string jobId) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)).AsSpan(0, 4));

@@ -101,7 +101,12 @@ public sealed record KeySelection
     public KeySelection ForTargetNames() => Renames.Count == 0 && DatabaseMap.Count == 0 && Preset.Length == 0 ? this : this with { Renames = [], DatabaseMap = new Dictionary<int, int>(), Preset = "" };
 
     /// <summary>The target database of source database <paramref name="database"/>, or null when the map does not name it.</summary>
-    public int? TargetDatabase(int database) => DatabaseMap.TryGetValue(database, out var into) ? into : null;
+    /// <summary>The key of <see cref="DatabaseMap"/> that stands for every database not named (<c>--db-map '*=0'</c>).</summary>
+    public const int EveryDatabase = -1;
+
+    /// <summary>Where --db-map sends <paramref name="database"/> (its own entry, else '*'); null when it does not say.</summary>
+    public int? TargetDatabase(int database) =>
+        DatabaseMap.TryGetValue(database, out var into) ? into : DatabaseMap.TryGetValue(EveryDatabase, out var every) ? every : null;
 
     private static Dictionary<int, int> ParseMap(IEnumerable<string> items)
     {
@@ -109,10 +114,11 @@ public sealed record KeySelection
         foreach (var pair in items.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
             var parts = pair.Split('=');
-            if (parts.Length != 2 || !int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var from) || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var to)
-                || from is < 0 or > 1_000_000 || to is < 0 or > 1_000_000)
+            var from = EveryDatabase;
+            if (parts.Length != 2 || !(parts[0] == "*" || int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out from)) || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var to)
+                || from is < EveryDatabase or > 1_000_000 || to is < 0 or > 1_000_000)
             {
-                throw new ArgumentException($"--db-map '{pair}': expected SOURCE=TARGET database numbers, as in 1=0,2=0");
+                throw new ArgumentException($"--db-map '{pair}': expected SOURCE=TARGET database numbers, as in 1=0,2=0 ('*=0': every database into 0)");
             }
             if (!map.TryAdd(from, to))
             {

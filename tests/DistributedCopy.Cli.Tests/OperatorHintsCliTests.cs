@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>
+/// What dcopy tells an operator to do next works as printed: the resume hint of a paused job carries the state directory,
+/// cancel of an ended job says so with its own exit code, and a merge of databases into a cluster is found from the refusal.
+/// </summary>
+public sealed partial class OperatorHintsCliTests
+{
+    [RedisFact]
+    public async Task APausedCopysResumeHintRunsAsPrintedAndCancelOfTheEndedJobSaysSo()
+    {
+        await using var source = await RedisServer.StartAsync();
+        // a target that evicts: the job pauses at the first eviction, with its resume hint
+        await using var target = await RedisServer.StartAsync(new RedisServerOptions { ExtraConfig = ["maxmemory 2mb", "maxmemory-policy allkeys-lru"] });
+        await using (var connection = await source.ConnectAsync())
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                await connection.ExecuteAsync("SET", $"k:{i}", new string('v', 1024));
+            }
+        }
+        var state = Dcopy.StateDir();
+
+        var paused = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "hinted", "--state-dir", state,
+            "--allow-eviction", "--allow-over-memory", "--progress", "none");
+        Assert.True(paused.ExitCode == ExitCodes.JobFailed, paused.ToString());
+        var hint = ResumeHint().Match(paused.Stderr);
+        Assert.True(hint.Success, paused.Stderr);
+        Assert.Equal($"dcopy resume hinted --state-dir {state}", hint.Groups[1].Value);
+
+        // pasted as printed (the words after "dcopy")
+        await target.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
+        var resumed = await Dcopy.RunAsync([.. hint.Groups[1].Value.Split(' ')[1..], "--progress", "none", "--json"]);
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(5000, comparison.SourceKeys);
+
+        var cancel = await Dcopy.RunAsync("cancel", "hinted", "--state-dir", state);
+        Assert.True(cancel.ExitCode == ExitCodes.AlreadyEnded, cancel.ToString());
+        Assert.Contains("job hinted had ended already (completed): nothing to cancel", cancel.Stderr, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task DatabasesMergeIntoAClusterWithTheWildcardMapAndAnUnmappedDatabaseZeroKeepsItsNumber()
+    {
+        await using var source = await RedisServer.StartAsync();
+        foreach (var database in new[] { 0, 1, 5 })
+        {
+            await using var connection = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint with { Database = database, NamesDatabase = true });
+            for (var i = 0; i < 100; i++)
+            {
+                await connection.ExecuteAsync("SET", $"db{database}:{i}", $"v{i}");
+            }
+        }
+        await using var first = await RedisCluster.StartAsync(masters: 3);
+        await using var second = await RedisCluster.StartAsync(masters: 3);
+
+        // the refusal names the way to merge
+        var refused = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", Dcopy.Address(first), "--state-dir", Dcopy.StateDir(), "--progress", "none");
+        Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+        Assert.Contains("merge them with --db-map '*=0' (or 1=0,5=0)", refused.Stderr, StringComparison.Ordinal);
+
+        // database 0 needs no mapping into a cluster's database 0
+        var mapped = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", Dcopy.Address(first), "--db", "0", "--db", "1", "--db", "5",
+            "--db-map", "1=0,5=0", "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json");
+        Assert.True(mapped.ExitCode == ExitCodes.Success, mapped.ToString());
+        Assert.Equal(300, mapped.Json.GetProperty("keysCopied").GetInt64());
+
+        var everything = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", Dcopy.Address(second), "--db-map", "*=0",
+            "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", "--verify");
+        Assert.True(everything.ExitCode == ExitCodes.Success, everything.ToString());
+        Assert.Equal(300, everything.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        Assert.Equal(300, await KeyCounter.DbSizeAsync(second.Endpoint));
+    }
+
+    [GeneratedRegex("`(dcopy resume [^`]+)` continues")]
+    private static partial Regex ResumeHint();
+}
