@@ -138,22 +138,27 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task CleanUpTempKeysAsync()
     {
-        if (State.LeasesGranted - State.PhaseFirstToken <= State.Partitions.Count && State.Copied.Errors == 0)
+        if (MayHaveLeftovers() && await RemoveLeftoversAsync() is { } note)
         {
-            return;
+            State.Notes.Add(note);
         }
+    }
+
+    /// <summary>A partition was leased more than once in this phase, or a write failed: a big-key writer may have stopped midway.</summary>
+    private bool MayHaveLeftovers() => State.LeasesGranted - State.PhaseFirstToken > State.Partitions.Count || State.Copied.Errors > 0;
+
+    /// <summary>Removes the job's temporary big-key chunks from the target; what it found or why it could not look (null: none found).</summary>
+    private async Task<string?> RemoveLeftoversAsync()
+    {
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var removed = await Core.Cluster.TempKeyCleanup.RunAsync(Endpoints.ToCore(State.Spec!.Target), Endpoints.JobTag(State.Spec.JobId), deadline.Token);
-            if (removed > 0)
-            {
-                State.Notes.Add($"removed {removed:N0} temporary big-key chunk key(s) left by writers stopped midway");
-            }
+            return removed > 0 ? $"removed {removed:N0} temporary big-key chunk key(s) left by writers stopped midway" : null;
         }
         catch (Exception ex) when (ex is Core.Resp.RespException or Core.CopyException or OperationCanceledException or TimeoutException)
         {
-            State.Notes.Add($"temporary big-key chunks were not looked for ({ex.Message}); any left expire within a day (dcopy:chunk:*)");
+            return $"temporary big-key chunks were not looked for ({ex.Message}); any left expire within a day (dcopy:chunk:*)";
         }
     }
 

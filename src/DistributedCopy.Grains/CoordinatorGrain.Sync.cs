@@ -183,11 +183,26 @@ public sealed partial class CoordinatorGrain
         State.CutoverResult = result;
         if (passed && !order.DryRun)
         {
+            var leftovers = MayHaveLeftovers();
             await SetPhaseAsync(JobPhase.Completed, result.ToString());
             LogPhase(logger, State.Spec!.JobId, JobPhase.Completed);
+            if (leftovers)
+            {
+                // after the verdict, not inside it (the source may be paused meanwhile): a partition that moved may have left
+                // big-key chunks, which expire within a day if this does not get to them
+                _ = LogLeftoversAsync();
+            }
             return;
         }
         await BackToSyncingAsync(order.DryRun ? null : "the last cutover failed; the sync goes on");
+    }
+
+    private async Task LogLeftoversAsync()
+    {
+        if (await RemoveLeftoversAsync() is { } note)
+        {
+            LogNote(logger, State.Spec!.JobId, -1, note);
+        }
     }
 
     private static async Task<string> PauseCheckAsync(PauseLease pause)
