@@ -14,6 +14,8 @@ public static class PlanCommand
         var command = new Command("plan", "Dry run: both sides' shape, versions and key counts, the partitions a copy would make, estimated bytes, and the checks a copy makes first, and per type the source holds whether the target RESTOREs it. Writes nothing but one probe key per type on the target, restored and deleted at once (60 s TTL).");
         options.AddTo(command);
         command.Options.Add(CliOptions.Json);
+        var verbose = new Option<bool>("--verbose") { Description = "List every partition (by default: their count and sizes)." };
+        command.Options.Add(verbose);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (FileCopy.IsFile(parse, options))
@@ -65,10 +67,18 @@ public static class PlanCommand
             Console.Error.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
                 ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / Math.Min(spec.Workers, Math.Max(1, partitions.Count))):N0} per busy worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
                 : "no limit (--max-rate caps the keys per second read from the source)"));
-            Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers:");
-            foreach (var p in partitions)
+            if (parse.GetValue(verbose) || partitions.Count <= 4)
             {
-                Console.Error.WriteLine(p.Database >= 0 ? $"          database {p.Database}: {p.Keys:N0} keys" : $"          slots {p.StartSlot}-{p.EndSlot}: {p.Keys:N0} keys");
+                Console.Error.WriteLine($"plan    {partitions.Count} partition(s) for {spec.Workers} workers:");
+                foreach (var p in partitions)
+                {
+                    Console.Error.WriteLine(p.Database >= 0 ? $"          database {p.Database}: {p.Keys:N0} keys" : $"          slots {p.StartSlot}-{p.EndSlot}: {p.Keys:N0} keys");
+                }
+            }
+            else
+            {
+                var sizes = partitions.Select(p => p.Keys).Order().ToList();
+                Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers, {sizes[0]:N0} to {sizes[^1]:N0} keys each (median {sizes[sizes.Count / 2]:N0}); --verbose lists them");
             }
             if (parse.GetValue(CliOptions.Json))
             {

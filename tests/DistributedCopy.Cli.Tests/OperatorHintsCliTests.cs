@@ -77,6 +77,25 @@ public sealed partial class OperatorHintsCliTests
         Assert.Equal(300, await KeyCounter.DbSizeAsync(second.Endpoint));
     }
 
+    [RedisFact]
+    public async Task PlanSummarizesItsPartitionsUnlessAskedToListThem()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        string[] plan = ["plan", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target)];
+
+        var summary = await Dcopy.RunAsync(plan);
+        Assert.True(summary.ExitCode == ExitCodes.Success, summary.ToString());
+        var line = System.Text.RegularExpressions.Regex.Match(summary.Stderr, @"plan    (\d+) partitions for 4 workers, [\d,]+ to [\d,]+ keys each \(median [\d,]+\); --verbose lists them");
+        Assert.True(line.Success, summary.Stderr);
+        Assert.DoesNotContain("          slots ", summary.Stderr, StringComparison.Ordinal);
+
+        var listed = await Dcopy.RunAsync([.. plan, "--verbose"]);
+        Assert.True(listed.ExitCode == ExitCodes.Success, listed.ToString());
+        Assert.Equal(int.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), System.Text.RegularExpressions.Regex.Matches(listed.Stderr, "          slots ").Count);
+    }
+
     [GeneratedRegex("`(dcopy resume [^`]+)` continues")]
     private static partial Regex ResumeHint();
 }
