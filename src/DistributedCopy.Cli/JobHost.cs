@@ -108,7 +108,8 @@ public sealed class JobHost : IAsyncDisposable
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(TimeSpan.FromSeconds(15));
+            // a silo busy with a job (a cutover, a hold) on a loaded machine can take a while to take a new client
+            deadline.CancelAfter(TimeSpan.FromSeconds(30));
             await clientHost.StartAsync(deadline.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
