@@ -84,5 +84,5 @@ internal sealed partial class ChunkedWriter
     /// most twice the last count (items may grow further on) and at most 20,000.
     /// </summary>
     private int NextCount(int items, long bytes) =>
-        items == 0 ? 128 : (int)Math.Clamp(options.ChunkBytes / Math.Max(1, bytes / items), 16, Math.Min(20_000, 2L * items));
+        items == 0 ? 128 : (int)Math.Clamp(options.ChunkBytes / Math.Max(1, bytes / items), 16, Math.Max(16, Math.Min(20_000, 2L * items)));
 }
