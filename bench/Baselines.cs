@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using DistributedCopy.Core.Resp;
 using DistributedCopy.Testing;
 
@@ -59,6 +60,65 @@ internal static class Baselines
         await target.RunCliAsync(["--cluster", "import", $"127.0.0.1:{target.Nodes[0].Port}", "--cluster-from", $"127.0.0.1:{standalone.Port}", "--cluster-copy", "--cluster-replace"]);
         clock.Stop();
         return keys / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The C two-phase copier (bench/ccopy/ccopy.c, built here with gcc): one process per source master, SCAN, then PTTL+DUMP
+    /// for a batch in one pipeline, then RESTORE ... REPLACE per target master. Null when gcc is missing.
+    /// </summary>
+    public static async Task<CopyFigures?> CCopierAsync(RedisCluster source, RedisCluster target, int batch)
+    {
+        var program = await BuildCCopierAsync();
+        if (program is null)
+        {
+            return null;
+        }
+        var targetTopology = await Topology.ReadAsync(target.Endpoint);
+        var arguments = new List<string> { batch.ToString(CultureInfo.InvariantCulture), string.Join(",", (await source.MastersAsync()).Select(m => m.Port)) };
+        arguments.AddRange(targetTopology.Shards.Select(s => $"{s.Master.Port}=" + string.Join("+", s.Slots.Select(r => $"{r.Start}-{r.End}"))));
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        arguments.ForEach(start.ArgumentList.Add);
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the C copier");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        clock.Stop();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the C copier failed with {process.ExitCode}: {await errors}");
+        }
+        // "keys N cpu S": the forked copiers' CPU is counted by their parent
+        var words = (await output).Trim().Split('\n')[^1].Split(' ');
+        var keys = long.Parse(words[1], CultureInfo.InvariantCulture);
+        var cpu = double.Parse(words[3], CultureInfo.InvariantCulture);
+        return new CopyFigures(keys, 0, 0, 0, clock.Elapsed.TotalSeconds, cpu, 0);
+    }
+
+    private static async Task<string?> BuildCCopierAsync()
+    {
+        var sourceFile = Path.Combine(AppContext.BaseDirectory, "ccopy", "ccopy.c");
+        var program = Path.Combine(Path.GetTempPath(), "dcopy-bench-ccopy-" + Environment.ProcessId);
+        var start = new ProcessStartInfo("gcc") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in (string[])["-O2", "-o", program, sourceFile])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        try
+        {
+            using var gcc = Process.Start(start)!;
+            var errors = await gcc.StandardError.ReadToEndAsync();
+            await gcc.WaitForExitAsync();
+            if (gcc.ExitCode != 0)
+            {
+                throw new InvalidOperationException("gcc could not build the C copier: " + errors);
+            }
+            return program;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
     }
 
     private static async Task<RespConnection> ConnectionAsync(Dictionary<int, RespConnection> cache, Topology topology, int slot)

@@ -15,15 +15,25 @@ internal static partial class BenchRun
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Standard data set at scale {scale}; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine();
-        text.AppendLine("| copier | keys/s | × one-key loop | MB/s | wall s | client CPU s | CPU µs/key | peak RSS MB | target keys |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| copier | keys/s | × one-key loop | MB/s | wall s | client CPU s | CPU µs/key | server CPU µs/key | peak RSS MB | target keys |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var row in rows)
         {
             var f = row.Figures;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {row.KeysPerSecond:N0} | {row.KeysPerSecond / baseline:F1} | {(f is null ? "" : f.MegabytesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.WallSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : f.CpuSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : f.CpuMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : (f.PeakRssBytes / 1e6).ToString("F0", CultureInfo.InvariantCulture))} | {row.CountText} |");
+                $"| {row.Name} | {row.KeysPerSecond:N0} | {row.KeysPerSecond / baseline:F1} | {(f is null ? "" : f.MegabytesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(f is null ? "" : f.WallSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { CpuSeconds: > 0 } ? "" : f.CpuSeconds.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { CpuSeconds: > 0 } ? "" : f.CpuMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { ServerCpuSeconds: > 0 } ? "" : f.ServerMicrosPerKey.ToString("F2", CultureInfo.InvariantCulture))} | {(f is not { PeakRssBytes: > 0 } ? "" : (f.PeakRssBytes / 1e6).ToString("F0", CultureInfo.InvariantCulture))} | {row.CountText} |");
         }
         var local = rows[0];
+        if (rows.FirstOrDefault(r => r.Name.StartsWith("C two-phase copier", StringComparison.Ordinal)) is { Figures: { } c } cRow)
+        {
+            // the goals are ratios to the C copier of the same run: keys/s, and the servers' CPU a key
+            foreach (var row in rows.Where(r => r.Figures is { Keys: > 0 } && r != cRow && !r.Name.Contains("through the", StringComparison.Ordinal) && !r.Name.Contains("standalone", StringComparison.Ordinal)))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"{row.Name}: {row.KeysPerSecond / cRow.KeysPerSecond:F2} × the C copier's keys/s, servers' CPU a key {row.Figures!.ServerMicrosPerKey / c.ServerMicrosPerKey:F2} × its, total CPU a key {row.Figures.CpuMicrosPerKey + row.Figures.ServerMicrosPerKey:F2} µs vs {c.CpuMicrosPerKey + c.ServerMicrosPerKey:F2} µs.");
+            }
+            text.AppendLine();
+        }
         var remote = rows.FirstOrDefault(r => r.Name.Contains("through the", StringComparison.Ordinal) && r.Figures is not null);
         if (remote is not null)
         {

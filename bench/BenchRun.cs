@@ -30,6 +30,7 @@ internal static partial class BenchRun
         Log($"starting a 3-master source and a 3-master target cluster");
         await using var source = await RedisCluster.StartAsync(masters: 3);
         await using var target = await RedisCluster.StartAsync(masters: 3);
+        serverPids = [.. source.Nodes.Concat(target.Nodes).Select(n => n.Pid)];
         var clock = Stopwatch.StartNew();
         var report = await new StandardDataSet(scale).LoadAsync(source.Endpoint);
         Log($"loaded {report.Total:N0} keys (scale {scale}) in {clock.Elapsed.TotalSeconds:F1} s");
@@ -64,6 +65,21 @@ internal static partial class BenchRun
         {
             rows.Add(new Row($"the same engine as built at {args.Get("before-name", Path.GetFileName(Path.GetDirectoryName(before)) ?? before!)}, same data (median)", earlier,
                 targetKeys, report.Total));
+        }
+        if (!args.Flag("no-c"))
+        {
+            await FlushAsync(target);
+            var serverCpu = ServerCpu();
+            if (await Baselines.CCopierAsync(source, target, batch) is { } c)
+            {
+                rows.Add(new Row("C two-phase copier (bench/ccopy: SCAN, PTTL+DUMP, RESTORE; one process a source master), loopback", c with { ServerCpuSeconds = ServerCpu() - serverCpu },
+                    await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+                Log($"C copier: {c.Keys:N0} keys in {c.WallSeconds:F2} s: {c.KeysPerSecond:N0} keys/s");
+            }
+            else
+            {
+                Log("no gcc: the C copier's row is left out");
+            }
         }
         if (args.Flag("sizing"))
         {
@@ -182,6 +198,25 @@ internal static partial class BenchRun
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
+    /// <summary>
+    /// The standard set on a 3-master source beside an empty 3-master target, kept up until standard input ends: for
+    /// profiling a copier run by hand (`bench copy`, dcopy) on the same data over and over. Prints the addresses.
+    /// </summary>
+    public static async Task<int> ServeAsync(double scale)
+    {
+        if (RedisBinaries.EnsureInstalled(Console.Error) is { } missing)
+        {
+            Console.Error.WriteLine(missing);
+            return BenchExitCodes.RedisMissing;
+        }
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(scale).LoadAsync(source.Endpoint);
+        Console.WriteLine($"source {source.Endpoint.Address} target {target.Endpoint.Address} keys {report.Total} target-masters {string.Join(",", (await target.MastersAsync()).Select(m => m.Port))} servers {string.Join(",", serverPids = [.. source.Nodes.Concat(target.Nodes).Select(n => n.Pid)])}");
+        await Console.In.ReadToEndAsync();
+        return BenchExitCodes.Success;
+    }
+
     private static async Task<CopyFigures> CopyAsync(RedisEndpoint source, RedisEndpoint target, IReadOnlyDictionary<string, string> map, int pipelines, int batch, string? assembly = null, string? mode = null,
         long? bigKeyBytes = null)
     {
@@ -198,8 +233,9 @@ internal static partial class BenchRun
         {
             arguments.AddRange(["--map", string.Join(",", map.Select(kv => kv.Key + "=" + kv.Value))]);
         }
+        var serverCpu = ServerCpu();
         var line = await Children.RunAsync(arguments, assembly);
-        var figures = JsonSerializer.Deserialize<CopyFigures>(line) ?? throw new InvalidOperationException("the copy child printed no figures");
+        var figures = (JsonSerializer.Deserialize<CopyFigures>(line) ?? throw new InvalidOperationException("the copy child printed no figures")) with { ServerCpuSeconds = ServerCpu() - serverCpu };
         Log($"copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s: {figures.KeysPerSecond:N0} keys/s, {figures.CpuMicrosPerKey:F2} µs CPU/key, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
         return figures;
     }
@@ -208,16 +244,25 @@ internal static partial class BenchRun
     private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys, string? directory = null)
     {
         var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var serverCpu = ServerCpu();
         var (summary, _, seconds) = await RunDcopyAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state], directory);
         Directory.Delete(state, recursive: true);
         var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
             summary.GetProperty("errors").GetInt64(), seconds,
-            summary.TryGetProperty("cpuSeconds", out var cpu) ? cpu.GetDouble() : 0, summary.TryGetProperty("peakRssBytes", out var rss) ? rss.GetInt64() : 0);
+            summary.TryGetProperty("cpuSeconds", out var cpu) ? cpu.GetDouble() : 0, summary.TryGetProperty("peakRssBytes", out var rss) ? rss.GetInt64() : 0)
+        {
+            ServerCpuSeconds = ServerCpu() - serverCpu,
+        };
         Log($"dcopy copied {figures.Keys:N0} keys in {figures.WallSeconds:F2} s wall (process start and silo start included): {figures.KeysPerSecond:N0} keys/s, {figures.CpuSeconds:F2} s CPU, peak RSS {figures.PeakRssBytes / 1e6:F0} MB");
         return figures;
     }
 
     private static string? dcopyDirectory;
+
+    /// <summary>The source's and the target's server processes, whose CPU each copy row reports.</summary>
+    private static int[] serverPids = [];
+
+    private static double ServerCpu() => serverPids.Sum(pid => File.Exists($"/proc/{pid}/stat") ? CpuSeconds(pid) : 0);
 
     /// <summary>
     /// dcopy (from <paramref name="directory"/>, else the one --dcopy-dir names, else this build's) run to its end, timed from
