@@ -11,7 +11,11 @@ public sealed partial class CoordinatorGrain
             return null;
         }
         var now = LeaseTable.Now;
-        var partition = State.Partitions.FirstOrDefault(p => !State.DonePartitions.Contains(p.Id) && _leases.IsFree(p.Id, now));
+        var open = State.Partitions.Where(p => !State.DonePartitions.Contains(p.Id)).ToList();
+        // the next partition in order on the shard fewest workers are on: partitions are planned shard by shard, and taken in
+        // that order every worker would read from one server at a time while the others had nothing to do
+        var busy = open.Where(p => !_leases.IsFree(p.Id, now)).GroupBy(p => p.Shard).ToDictionary(g => g.Key, g => g.Count());
+        var partition = open.Where(p => _leases.IsFree(p.Id, now)).MinBy(p => busy.GetValueOrDefault(p.Shard));
         if (partition is null)
         {
             return null;

@@ -12,6 +12,7 @@ public sealed partial class Topology
         IsCluster = isCluster;
         Shards = shards;
         RedisVersion = redisVersion;
+        RdbVersion = RdbVersions.ForRedisVersion(redisVersion);
         _shardOfSlot = new int[HashSlot.Count];
         Array.Fill(_shardOfSlot, -1);
         for (var i = 0; i < shards.Count; i++)
@@ -31,7 +32,7 @@ public sealed partial class Topology
     public string RedisVersion { get; }
 
     /// <summary>The RDB version this server writes in DUMP payloads and the highest it accepts in RESTORE.</summary>
-    public int RdbVersion => RdbVersions.ForRedisVersion(RedisVersion);
+    public int RdbVersion { get; }
 
     /// <summary>
     /// The shard a key of <paramref name="slot"/> lives on: the index into <see cref="Shards"/> of its master for a cluster

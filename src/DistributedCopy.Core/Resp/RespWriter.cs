@@ -81,8 +81,8 @@ public sealed class RespWriter
 
     public RespWriter Bulk(ReadOnlySpan<byte> value)
     {
+        Ensure(value.Length + 18);
         WritePrefixed((byte)'$', value.Length);
-        Ensure(value.Length + 2);
         value.CopyTo(_buffer.AsSpan(_length));
         _length += value.Length;
         _buffer[_length++] = (byte)'\r';
@@ -123,11 +123,29 @@ public sealed class RespWriter
     private void WritePrefixed(byte prefix, int number)
     {
         Ensure(16);
-        _buffer[_length++] = prefix;
-        Utf8Formatter.TryFormat(number, _buffer.AsSpan(_length), out var written);
-        _length += written;
-        _buffer[_length++] = (byte)'\r';
-        _buffer[_length++] = (byte)'\n';
+        var span = _buffer.AsSpan(_length, 16);
+        span[0] = prefix;
+        int end;
+        // most prefixes are small: a command's part count, a key's length
+        if ((uint)number < 10)
+        {
+            span[1] = (byte)('0' + number);
+            end = 2;
+        }
+        else if ((uint)number < 100)
+        {
+            span[1] = (byte)('0' + number / 10);
+            span[2] = (byte)('0' + number % 10);
+            end = 3;
+        }
+        else
+        {
+            Utf8Formatter.TryFormat(number, span[1..], out var written);
+            end = 1 + written;
+        }
+        span[end] = (byte)'\r';
+        span[end + 1] = (byte)'\n';
+        _length += end + 2;
     }
 
     private void Ensure(int extra)
