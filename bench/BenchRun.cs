@@ -190,11 +190,13 @@ internal static partial class BenchRun
             await BigKeyRowsAsync(source, target, rows, pipelines, batch);
         }
 
+        var sourceLoadLine = args.Flag("source-load") ? await SourceLoadRowsAsync(source, target, new StandardDataSet(scale), report.Total, args.Double("max-source-latency", 2)) : null;
+
         var rdbLine = args.Flag("rdb") ? await RdbRowAsync(target, scale, local.KeysPerSecond) : null;
 
         var hostsLines = args.Flag("hosts") ? string.Join("\n\n", await HostsRowsAsync(args.Double("hosts-scale", 0.2))) : null;
 
-        Write(rows, output, scale, latency, syncLine, rdbLine, hostsLines);
+        Write(rows, output, scale, latency, syncLine, sourceLoadLine, rdbLine, hostsLines);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
@@ -241,11 +243,11 @@ internal static partial class BenchRun
     }
 
     /// <summary>The whole product on one machine: dcopy as an operator runs it, timed from outside.</summary>
-    private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys, string? directory = null)
+    private static async Task<CopyFigures> DcopyAsync(RedisCluster source, RedisCluster target, long keys, string? directory = null, string[]? extra = null)
     {
         var state = Path.Combine(Path.GetTempPath(), "dcopy-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var serverCpu = ServerCpu();
-        var (summary, _, seconds) = await RunDcopyAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state], directory);
+        var (summary, _, seconds) = await RunDcopyAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json", "--progress", "none", "--state-dir", state, .. extra ?? []], directory);
         Directory.Delete(state, recursive: true);
         var figures = new CopyFigures(summary.GetProperty("keysCopied").GetInt64(), summary.GetProperty("bytesCopied").GetInt64(), summary.GetProperty("keysVanished").GetInt64(),
             summary.GetProperty("errors").GetInt64(), seconds,

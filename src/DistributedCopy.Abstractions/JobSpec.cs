@@ -89,6 +89,12 @@ public sealed record JobSpec(
     /// <summary>Keys per second the whole job reads and writes at most (shared by its workers); 0 for no limit.</summary>
     [Id(30)] public int MaxKeysPerSecond { get; init; }
 
+    /// <summary>
+    /// The adaptive rate: workers slow down while the source takes longer than this many milliseconds to answer a PING,
+    /// and speed up again below it (up to <see cref="MaxKeysPerSecond"/>); 0 for none.
+    /// </summary>
+    [Id(31)] public double MaxSourceLatencyMs { get; init; }
+
     /// <summary>The comparer's default rate: a few percent of what one source master serves.</summary>
     public const int DefaultCompareKeysPerSecond = 2000;
 }

@@ -39,5 +39,11 @@ public sealed record JobStatus(
     /// <summary>The silo the job's coordinator runs on.</summary>
     [Id(20)] public string? Coordinator { get; init; }
 
+    /// <summary>
+    /// With an adaptive rate (--max-source-latency): the worst source latency the workers measured lately, and the keys per
+    /// second they are held at together (0 while none is held back); null without one.
+    /// </summary>
+    [Id(21)] public SourceGuardReading? Guard { get; init; }
+
     public bool IsFinished => Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
 }

@@ -23,4 +23,7 @@ public sealed record ProgressReport(
 
     /// <summary>A live sync's partition, cut over: what its cutover found (with <see cref="PartitionDone"/>).</summary>
     [Id(11)] public CutoverSummary? Cutover { get; init; }
+
+    /// <summary>With an adaptive rate: the source's latency as the worker's probes see it, and the rate it holds to.</summary>
+    [Id(12)] public SourceGuardReading? Guard { get; init; }
 }

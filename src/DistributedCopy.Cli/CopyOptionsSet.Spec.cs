@@ -30,6 +30,10 @@ public sealed partial class CopyOptionsSet
         Range(parse.GetValue(Pipelines), 1, 64, "--pipelines");
         Range(parse.GetValue(Examples), 0, 1000, "--examples");
         Range(parse.GetValue(MaxRate), 0, 100_000_000, "--max-rate");
+        if (parse.GetValue(MaxSourceLatency) is var latency && (double.IsNaN(latency) || latency < 0 || latency > 60_000 || latency is > 0 and < 0.1))
+        {
+            throw new CliException(ExitCodes.BadInput, "--max-source-latency takes milliseconds, 0 (none) or 0.1 to 60000");
+        }
         if (parse.GetValue(TtlTolerance) < 0)
         {
             throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
@@ -74,6 +78,7 @@ public sealed partial class CopyOptionsSet
             Preset = rules.Preset,
             Types = rules.Types,
             MaxKeysPerSecond = parse.GetValue(MaxRate),
+            MaxSourceLatencyMs = parse.GetValue(MaxSourceLatency),
         };
         return spec.Preset.Length > 0 && spec.Mode == "dump"
             ? throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump")

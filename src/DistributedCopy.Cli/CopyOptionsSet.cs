@@ -67,6 +67,12 @@ public sealed partial class CopyOptionsSet
 
     public Option<int> MaxRate { get; } = new("--max-rate") { Description = "Keys per second the job copies (or compares) at most, shared by its workers, to spare a busy source; 0: no limit.", DefaultValueFactory = _ => 0 };
 
+    public Option<double> MaxSourceLatency { get; } = new("--max-source-latency")
+    {
+        Description = "Milliseconds the source may take to answer a PING while the job copies: above it the workers slow down, below it they speed up again (up to --max-rate); 0: no adaptive rate.",
+        DefaultValueFactory = _ => 0,
+    };
+
     public Option<bool> AllowOverMemory { get; } = new("--allow-over-memory") { Description = "Start even though the source's estimated size is above a target master's free memory." };
 
     /// <summary>--match, --exclude, --rename, --db-map.</summary>
@@ -83,7 +89,7 @@ public sealed partial class CopyOptionsSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory, MaxRate })
+        foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory, MaxRate, MaxSourceLatency })
         {
             command.Options.Add(option);
         }

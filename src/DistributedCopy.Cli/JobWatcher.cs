@@ -144,10 +144,14 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var keysPerSecond = rate.PerSecond;
         var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}");
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}{Guard(s.Guard)}");
     }
 
     /// <summary>The overall line and one bar per source shard, redrawn in place (the cursor goes back up over the last drawing).</summary>
+    /// <summary>The adaptive rate's reading: the source's latency, and the rate it holds the copy at.</summary>
+    private static string Guard(SourceGuardReading? guard) => guard is null ? ""
+        : FormattableString.Invariant($"  source {guard.LatencyMs:0.0} ms") + (guard.HeldAtKeysPerSecond > 0 ? $", held at {guard.HeldAtKeysPerSecond:N0} keys/s" : "");
+
     private static int Draw(JobStatus s, RateMeter rate, int previousLines)
     {
         var lines = new List<string> { Line(s, rate) };

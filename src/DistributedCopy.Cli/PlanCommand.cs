@@ -66,7 +66,10 @@ public static class PlanCommand
                 : $"the canary is refused on {string.Join("; ", canaries.Where(c => c.Refused is not null).Select(c => $"{c.Master.Address} ({c.Refused})"))}: allow dcopy's user to write dcopy:canary:* keys (ACL ~dcopy:canary:* +multi +set +del +exec), or sync with --no-canary (then a cutover needs --pause-writes and compares every slot)"));
             Console.Error.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
                 ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / Math.Min(spec.Workers, Math.Max(1, partitions.Count))):N0} per busy worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
-                : "no limit (--max-rate caps the keys per second read from the source)"));
+                : "no limit (--max-rate caps the keys per second read from the source)")
+                + (spec.MaxSourceLatencyMs > 0
+                    ? $"; adaptive: the workers slow down while a source node takes over {spec.MaxSourceLatencyMs:0.###} ms to answer a PING (probed every 100 ms), never below {Core.CopyOptions.AdaptiveFloorKeysPerSecond} keys/s each"
+                    : "; not adaptive (--max-source-latency MS slows the copy while the source answers slower than that)"));
             if (parse.GetValue(verbose) || partitions.Count <= 4)
             {
                 Console.Error.WriteLine($"plan    {partitions.Count} partition(s) for {spec.Workers} workers:");
@@ -93,6 +96,7 @@ public static class PlanCommand
                     syncReady,
                     canaryAllowed,
                     maxKeysPerSecond = spec.MaxKeysPerSecond,
+                    maxSourceLatencyMs = spec.MaxSourceLatencyMs,
                     targetMemory = memory.Select(m => new { node = m.Node.Address, maxMemory = m.MaxMemory, policy = m.Policy, usedMemory = m.UsedMemory, evictedKeys = m.EvictedKeys, evicts = m.Evicts }),
                     readFrom = readNodes is null ? "master" : "replica",
                     selection = selection is null ? null : new

@@ -13,12 +13,18 @@ public sealed class CopyEngine : IAsyncDisposable
     private readonly PayloadEstimate _estimate = new();
     private readonly ByteBudget _budget;
     private readonly System.Collections.Concurrent.ConcurrentBag<IBatchProcessor> _idle = [];
+    private readonly SourceGuard? _guard;
 
     private CopyEngine(EngineSides sides, CopyOptions options)
     {
         _sides = sides;
         _options = options;
-        _runner = new PipelineRunner(options, Progress);
+        if (options.MaxSourceLatency is { } latency && latency > TimeSpan.Zero)
+        {
+            // the nodes this engine reads from, each probed for how long it takes to answer while the copy runs
+            _guard = new SourceGuard([.. sides.Source.Topology.Shards.Select(s => s.ReadNode)], latency, options.MaxKeysPerSecond, Progress);
+        }
+        _runner = new PipelineRunner(_guard is null ? options : options with { Throttle = _guard.TakeAsync }, Progress);
         _budget = new ByteBudget(options.MaxBytesInFlight);
         if (options.Mode != CopyMode.Dump && options.BigKeyBytes > 0 && !sides.Source.Capabilities.MemoryUsage)
         {
@@ -79,6 +85,10 @@ public sealed class CopyEngine : IAsyncDisposable
         while (_idle.TryTake(out var pipeline))
         {
             await pipeline.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_guard is not null)
+        {
+            await _guard.DisposeAsync().ConfigureAwait(false);
         }
         _sides.Dispose();
     }

@@ -80,6 +80,16 @@ public sealed record CopyOptions
     /// <summary>At most this many keys per second are read (and written) by this engine; 0 for no limit.</summary>
     public int MaxKeysPerSecond { get; init; }
 
+    /// <summary>
+    /// An adaptive rate: the copy slows down while the source takes longer than this to answer a PING (probed every 100 ms on
+    /// a connection of its own), and speeds up again when it answers in time; null for none. <see cref="MaxKeysPerSecond"/>
+    /// stays the ceiling.
+    /// </summary>
+    public TimeSpan? MaxSourceLatency { get; init; }
+
+    /// <summary>The adaptive rate never holds an engine below this: a source slow for its own reasons slows the copy, never stops it.</summary>
+    public const int AdaptiveFloorKeysPerSecond = 200;
+
     /// <summary>Waited on before each batch a pipeline takes (with its key count): a rate limit (a live sync's comparer); null for none.</summary>
     internal Func<int, CancellationToken, ValueTask>? Throttle { get; init; }
 

@@ -123,6 +123,24 @@ public sealed class CopyProgress
         _ => error.GetType().Name,
     };
 
+    private long _sourceLatencyMicros = -1;
+    private int _heldAtKeysPerSecond;
+
+    /// <summary>
+    /// With an adaptive rate (<see cref="CopyOptions.MaxSourceLatency"/>): the worst PING round trip to the source over the
+    /// last half second, in milliseconds; null without one, or before the first probe.
+    /// </summary>
+    public double? SourceLatencyMs => Interlocked.Read(ref _sourceLatencyMicros) is var micros and >= 0 ? micros / 1000.0 : null;
+
+    /// <summary>The keys per second the adaptive rate holds the copy at; 0 while it does not hold it back.</summary>
+    public int HeldAtKeysPerSecond => Volatile.Read(ref _heldAtKeysPerSecond);
+
+    internal void SetSourceGuard(double latencyMs, int heldAt)
+    {
+        Interlocked.Exchange(ref _sourceLatencyMicros, (long)(latencyMs * 1000));
+        Volatile.Write(ref _heldAtKeysPerSecond, heldAt);
+    }
+
     /// <summary>False for a verify, whose progress is keys compared, not copied.</summary>
     internal bool CountsCopies { get; set; } = true;
 

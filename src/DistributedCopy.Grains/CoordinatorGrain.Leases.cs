@@ -74,6 +74,10 @@ public sealed partial class CoordinatorGrain
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
         TakeSync(report);
+        if (report.Guard is not null)
+        {
+            _guards[worker] = (report.Guard, LeaseTable.Now);
+        }
         if (State.Phase == JobPhase.CuttingOver && State.CutoverParts.Count >= State.Partitions.Count - State.DonePartitions.Count)
         {
             // every partition answered the cutover: the verdict

@@ -91,6 +91,16 @@ public sealed partial class CoordinatorGrain
         }
     }
 
+    /// <summary>
+    /// The adaptive rate over the workers that reported it in the last 3 s (a finished worker's last reading goes stale):
+    /// the worst latency, and the rates of those held back, summed; null without an adaptive rate or while none reports.
+    /// </summary>
+    private SourceGuardReading? GuardStatus()
+    {
+        var fresh = _guards.Values.Where(g => LeaseTable.Now - g.At < 3000 && State.Phase is JobPhase.Copying or JobPhase.Syncing).Select(g => g.Reading).ToList();
+        return fresh.Count == 0 ? null : new SourceGuardReading(fresh.Max(g => g.LatencyMs), fresh.Sum(g => g.HeldAtKeysPerSecond));
+    }
+
     private JobStatus Status() => new(
         this.GetPrimaryKeyString(), State.Phase, State.Copied, State.SlotsDone,
         State.Partitions.Where(p => !p.IsDatabase).Sum(p => p.SlotCount), State.DonePartitions.Count, State.Partitions.Count,
@@ -101,6 +111,7 @@ public sealed partial class CoordinatorGrain
         Sync = SyncStatus(),
         Cutover = State.CutoverResult,
         Coordinator = RuntimeIdentity,
+        Guard = GuardStatus(),
         Notes = State.Notes.ToList(),
         Workers = new Dictionary<int, WorkerSeen>(_workers),
         Shards = State.Partitions.GroupBy(p => p.Shard).Select(g => new ShardProgress(

@@ -19,6 +19,9 @@ public sealed partial class CoordinatorGrain(
     private const string KeepAlive = "keep-alive";
     private readonly LeaseTable _leases = new(options.Value);
     private readonly Dictionary<int, WorkerSeen> _workers = [];
+
+    /// <summary>Each worker's last reading of the adaptive rate, with when it came (this process's monotonic clock).</summary>
+    private readonly Dictionary<int, (SourceGuardReading Reading, long At)> _guards = [];
     private IGrainTimer? _timer;
     private Activity? _span;
 

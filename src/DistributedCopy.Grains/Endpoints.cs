@@ -43,6 +43,7 @@ public static class Endpoints
         Selection = KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types),
         JobTag = JobTag(spec.JobId),
         MaxKeysPerSecond = spec.MaxKeysPerSecond > 0 ? Math.Max(1, spec.MaxKeysPerSecond / BusyWorkers(spec)) : 0,
+        MaxSourceLatency = spec.MaxSourceLatencyMs > 0 ? TimeSpan.FromMilliseconds(spec.MaxSourceLatencyMs) : null,
     };
 
     /// <summary>How many workers work at once: the workers, or fewer partitions (a standalone source's databases).</summary>

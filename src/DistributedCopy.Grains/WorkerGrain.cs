@@ -193,6 +193,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             {
                 LastError = now.Errors > reported.Errors ? progress!.LastError : null,
                 Notes = progress!.TakeNotes(),
+                Guard = progress.SourceLatencyMs is { } latency ? new SourceGuardReading(latency, progress.HeldAtKeysPerSecond) : null,
             };
             reported = now;
             return report;
