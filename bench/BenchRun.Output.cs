@@ -27,7 +27,7 @@ internal static partial class BenchRun
         if (rows.FirstOrDefault(r => r.Name.StartsWith("C two-phase copier", StringComparison.Ordinal)) is { Figures: { } c } cRow)
         {
             // the goals are ratios to the C copier of the same run: keys/s, and the servers' CPU a key
-            foreach (var row in rows.Where(r => r.Figures is { Keys: > 0 } && r != cRow && !r.Name.Contains("through the", StringComparison.Ordinal) && !r.Name.Contains("standalone", StringComparison.Ordinal)))
+            foreach (var row in rows.Where(r => r.Figures is { Keys: > 0 } f2 && f2.Keys == c.Keys && r != cRow && !r.Name.Contains("through the", StringComparison.Ordinal) && !r.Name.Contains("standalone", StringComparison.Ordinal)))
             {
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"{row.Name}: {row.KeysPerSecond / cRow.KeysPerSecond:F2} × the C copier's keys/s, servers' CPU a key {row.Figures!.ServerMicrosPerKey / c.ServerMicrosPerKey:F2} × its, total CPU a key {row.Figures.CpuMicrosPerKey + row.Figures.ServerMicrosPerKey:F2} µs vs {c.CpuMicrosPerKey + c.ServerMicrosPerKey:F2} µs.");

@@ -103,10 +103,12 @@ internal static partial class BenchRun
             var typed = await CopyAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), pipelines, batch, mode: "typed");
             rows.Add(new Row("DistributedCopy engine, --mode typed (every key by type, MULTI/EXEC a key), cluster → cluster", typed, await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
         }
+        CopyFigures? dcopyFigures = null;
         if (!args.Flag("no-dcopy"))
         {
             await FlushAsync(target);
             var dcopy = await DcopyAsync(source, target, report.Total);
+            dcopyFigures = dcopy;
             var dcopyKeys = await KeyCounter.DbSizeAsync(target.Endpoint);
             if (before is not null)
             {
@@ -196,7 +198,13 @@ internal static partial class BenchRun
 
         var hostsLines = args.Flag("hosts") ? string.Join("\n\n", await HostsRowsAsync(args.Double("hosts-scale", 0.2))) : null;
 
-        Write(rows, output, scale, latency, syncLine, sourceLoadLine, rdbLine, hostsLines);
+        var wideLine = args.Int("wide", 0) is > 0 and var wide ? await WideRowsAsync(wide, scale, rows, pipelines, batch, !args.Flag("no-dcopy")) : null;
+
+        // last: it adds keys to the source
+        var marginalLine = args.Double("marginal", 0) is > 0 and var total && total > scale
+            ? await MarginalRowsAsync(source, target, scale, total, local, dcopyFigures, rows, pipelines, batch) : null;
+
+        Write(rows, output, scale, latency, syncLine, sourceLoadLine, rdbLine, hostsLines, wideLine, marginalLine);
         return rows.All(r => r.CountMatches) ? BenchExitCodes.Success : BenchExitCodes.CountMismatch;
     }
 
@@ -204,15 +212,15 @@ internal static partial class BenchRun
     /// The standard set on a 3-master source beside an empty 3-master target, kept up until standard input ends: for
     /// profiling a copier run by hand (`bench copy`, dcopy) on the same data over and over. Prints the addresses.
     /// </summary>
-    public static async Task<int> ServeAsync(double scale)
+    public static async Task<int> ServeAsync(double scale, int masters)
     {
         if (RedisBinaries.EnsureInstalled(Console.Error) is { } missing)
         {
             Console.Error.WriteLine(missing);
             return BenchExitCodes.RedisMissing;
         }
-        await using var source = await RedisCluster.StartAsync(masters: 3);
-        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await using var source = await RedisCluster.StartAsync(masters);
+        await using var target = await RedisCluster.StartAsync(masters);
         var report = await new StandardDataSet(scale).LoadAsync(source.Endpoint);
         Console.WriteLine($"source {source.Endpoint.Address} target {target.Endpoint.Address} keys {report.Total} target-masters {string.Join(",", (await target.MastersAsync()).Select(m => m.Port))} servers {string.Join(",", serverPids = [.. source.Nodes.Concat(target.Nodes).Select(n => n.Pid)])}");
         await Console.In.ReadToEndAsync();

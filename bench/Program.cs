@@ -1,9 +1,9 @@
 using System.Globalization;
 using DistributedCopy.Bench;
 
-// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--no-c] [--source-load [--max-source-latency 2]] [--sizing] [--big-keys] [--sync [--sync-writes 20000] [--sync-keys 100000]] [--out bench/results]
+// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--no-c] [--source-load [--max-source-latency 2]] [--marginal 5] [--wide 100] [--sizing] [--big-keys] [--sync [--sync-writes 20000] [--sync-keys 100000]] [--out bench/results]
 // bench copy --source host:port --target host:port [--map from=to,...]    (child: the copier alone)
-// bench serve [--scale 1]                                                   (the loaded source and an empty target kept up for profiling, until stdin ends)
+// bench serve [--scale 1] [--masters 3]                                                 (the loaded source and an empty target kept up for profiling, until stdin ends)
 // bench forward --delay-ms 1 --pairs listen=target,...                     (child: the delay forwarder)
 var options = Args.Parse(args);
 switch (options.Verb)
@@ -17,7 +17,7 @@ switch (options.Verb)
             Args.Pairs(options.Get("pairs")).Select(p => (int.Parse(p.Key, CultureInfo.InvariantCulture), int.Parse(p.Value, CultureInfo.InvariantCulture))).ToList());
         return BenchExitCodes.Success;
     case "serve":
-        return await BenchRun.ServeAsync(options.Double("scale", 1));
+        return await BenchRun.ServeAsync(options.Double("scale", 1), options.Int("masters", 3));
     case "run":
         return await BenchRun.RunAsync(options);
     default:

@@ -3,7 +3,8 @@ namespace DistributedCopy.Core.Batches;
 /// <summary>DUMP payloads and expiry times of a batch's keys, read from one side, in one reused buffer.</summary>
 internal sealed class DumpBuffer
 {
-    private readonly byte[] _initial = new byte[128 * 1024];
+    // grows to what a batch's payloads take (about 40 KB for 1,000 small keys); small to start, as a copy of many shards holds many batches
+    private readonly byte[] _initial = new byte[16 * 1024];
     private byte[] _payloads;
     private int _payloadBytes;
 

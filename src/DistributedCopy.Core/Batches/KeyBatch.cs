@@ -9,7 +9,7 @@ internal sealed class KeyBatch
     public const long NoTtl = -1;
     public const long Vanished = -2;
 
-    private byte[] _keys = new byte[32 * 1024];
+    private byte[] _keys = new byte[8 * 1024];
     private int _keyBytes;
 
     public KeyBatch(int capacity)

@@ -125,8 +125,20 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
     {
         foreach (var entry in _entries)
         {
-            entry?.Writer.Clear();
-            entry?.Connection?.Compact();
+            if (entry is null)
+            {
+                continue;
+            }
+            if (entry.Writer.Commands == 0)
+            {
+                // a shard this round did not touch (the pipeline moved on to another partition's): its buffers go back,
+                // or a pipeline of a copy between many shards would keep a batch's worth for every shard it ever wrote
+                entry.Writer.Release();
+                entry.Connection?.Release();
+                continue;
+            }
+            entry.Writer.Clear();
+            entry.Connection?.Compact();
         }
     }
 
@@ -148,7 +160,8 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
 
     private sealed class Entry
     {
-        public RespWriter Writer { get; } = new(256 * 1024);
+        // grows to what a batch for this shard takes; small to start, as a pipeline holds one per master
+        public RespWriter Writer { get; } = new(4 * 1024);
 
         public RespConnection? Connection { get; set; }
     }

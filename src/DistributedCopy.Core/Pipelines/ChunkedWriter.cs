@@ -15,7 +15,8 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     private readonly ShardConnections _source = new(source);
     private readonly ShardConnections _target = new(target);
     private readonly RespWriter _command = new(4096);
-    private readonly RespWriter _chunk = new(256 * 1024);
+    // grows with the first big key; most pipelines never see one
+    private readonly RespWriter _chunk = new(4 * 1024);
     private readonly string _writer = TempKey.Writer(options.JobTag);
     private RespConnection _from = null!;
     private RespConnection _to = null!;

@@ -7,13 +7,20 @@ namespace DistributedCopy.Core.Resp;
 /// own and go back to it when the big value is done, so a stream of big values reuses a few arrays instead of filling the
 /// large-object heap with garbage, and a buffer does not keep a big value's size for the rest of the copy. The pool keeps
 /// at most a few arrays of each size (the shared pool would keep some per thread and per core: hundreds of MB of 8 MB
-/// arrays), so what it holds between big values stays small.
+/// arrays), so what it holds between big values stays small. From 64 KB (a batch's worth, bound for the large-object heap,
+/// which only a full collection frees) they come from a second pool of many arrays: a pipeline of a copy between many
+/// shards gives back the buffers of a shard it moved away from (<see cref="Reset"/>), and the next shard's take them.
 /// </summary>
 internal static class LargeBuffers
 {
     public const int Threshold = 1024 * 1024;
 
     private static readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(maxArrayLength: 256 * 1024 * 1024, maxArraysPerBucket: 4);
+
+    /// <summary>Buffers from this size up are rented (below it they are small objects, and cheap garbage).</summary>
+    public const int PooledFrom = 64 * 1024;
+
+    private static readonly ArrayPool<byte> _batches = ArrayPool<byte>.Create(maxArrayLength: Threshold, maxArraysPerBucket: 64);
 
     /// <summary>The arrays rented here and not yet returned: only those go back, once (an owner's own initial array never does).</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], object> _rented = new();
@@ -22,7 +29,7 @@ internal static class LargeBuffers
     public static void Grow(ref byte[] buffer, int used, int needed)
     {
         var size = Math.Max(buffer.Length * 2, needed);
-        var grown = size > Threshold ? Rent(size) : new byte[size];
+        var grown = size >= PooledFrom ? Rent(size) : new byte[size];
         buffer.AsSpan(0, used).CopyTo(grown);
         Release(buffer);
         buffer = grown;
@@ -38,9 +45,19 @@ internal static class LargeBuffers
         }
     }
 
+    /// <summary>Puts <paramref name="initial"/> back in place of a buffer that grew, whatever its size (a rented one goes back to the pool).</summary>
+    public static void Reset(ref byte[] buffer, byte[] initial)
+    {
+        if (!ReferenceEquals(buffer, initial))
+        {
+            Release(buffer);
+            buffer = initial;
+        }
+    }
+
     private static byte[] Rent(int size)
     {
-        var array = _pool.Rent(size);
+        var array = (size > Threshold ? _pool : _batches).Rent(size);
         _rented.AddOrUpdate(array, _rented);
         return array;
     }
@@ -51,7 +68,7 @@ internal static class LargeBuffers
         // two owners would then write the same memory
         if (_rented.Remove(buffer))
         {
-            _pool.Return(buffer);
+            (buffer.Length > Threshold ? _pool : _batches).Return(buffer);
         }
     }
 }

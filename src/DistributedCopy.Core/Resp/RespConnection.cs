@@ -12,7 +12,9 @@ public sealed partial class RespConnection : IAsyncDisposable
     private readonly Stream _stream;
     private long _busySince;
     private volatile bool _timedOut;
-    private readonly byte[] _initial = new byte[64 * 1024];
+    // small to start: a copy holds a connection per target master in every pipeline (1,600 of them for 100 masters and 16
+    // pipelines); one that needs more grows
+    private readonly byte[] _initial = new byte[4 * 1024];
     private byte[] _buffer;
     private int _start;
     private int _end;
@@ -78,6 +80,19 @@ public sealed partial class RespConnection : IAsyncDisposable
         if (_start + _frameLength == _end && _buffer.Length > LargeBuffers.Threshold)
         {
             LargeBuffers.Shrink(ref _buffer, _initial);
+            _start = _end = _frameLength = 0;
+        }
+    }
+
+    /// <summary>
+    /// Gives a buffer that grew back whatever its size once every reply is consumed: for a connection its owner stopped
+    /// using for now (a pipeline that moved on to another shard), which would otherwise keep a batch's worth of memory.
+    /// </summary>
+    public void Release()
+    {
+        if (_start + _frameLength == _end)
+        {
+            LargeBuffers.Reset(ref _buffer, _initial);
             _start = _end = _frameLength = 0;
         }
     }

@@ -71,6 +71,13 @@ public sealed class RespWriter
         LargeBuffers.Shrink(ref _buffer, _initial);
     }
 
+    /// <summary>Clears the writer and gives back a buffer that grew, whatever its size: for a writer its owner stopped using for now.</summary>
+    public void Release()
+    {
+        Clear();
+        LargeBuffers.Reset(ref _buffer, _initial);
+    }
+
     /// <summary>Starts a command of <paramref name="parts"/> elements (name included).</summary>
     public RespWriter Command(int parts)
     {
