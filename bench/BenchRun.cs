@@ -140,6 +140,15 @@ internal static partial class BenchRun
             await FlushAsync(target);
             var nothing = await DcopyAsync(empty, target, 0);
             rows.Add(new Row("dcopy copy of an empty 3-master cluster (the fixed cost: process, silo, checks, planning)", nothing, await KeyCounter.DbSizeAsync(target.Endpoint), 0));
+            if (args.Get("dcopy-alt", "") is { Length: > 0 } alternative)
+            {
+                // another publish of this dcopy (self-contained, composite ReadyToRun, say) on the same data in the same run
+                var name = args.Get("dcopy-alt-name", alternative);
+                await FlushAsync(target);
+                rows.Add(new Row($"dcopy copy, {name}", await DcopyAsync(source, target, report.Total, alternative), await KeyCounter.DbSizeAsync(target.Endpoint), report.Total));
+                await FlushAsync(target);
+                rows.Add(new Row($"dcopy copy of an empty 3-master cluster, {name}", await DcopyAsync(empty, target, 0, alternative), await KeyCounter.DbSizeAsync(target.Endpoint), 0));
+            }
         }
         var oneKey = await Baselines.OneKeyAtATimeAsync(source.Endpoint, target.Endpoint, new Dictionary<string, string>(), (int)Math.Min(20_000, report.Total));
         rows.Add(new Row("one key at a time (DUMP, PTTL, RESTORE, each a round trip), loopback", oneKey));
@@ -280,8 +289,11 @@ internal static partial class BenchRun
     /// </summary>
     private static async Task<(JsonElement Summary, string Stderr, double Seconds)> RunDcopyAsync(string[] arguments, string? directory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])[Path.Combine(directory ?? dcopyDirectory ?? AppContext.BaseDirectory, "dcopy.dll"), .. arguments])
+        // a self-contained publish runs by its own executable (with its runtime); any other by dotnet
+        var folder = directory ?? dcopyDirectory ?? AppContext.BaseDirectory;
+        var selfContained = File.Exists(Path.Combine(folder, "libcoreclr.so"));
+        var start = new ProcessStartInfo(selfContained ? Path.Combine(folder, "dcopy") : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in selfContained ? arguments : [Path.Combine(folder, "dcopy.dll"), .. arguments])
         {
             start.ArgumentList.Add(arg);
         }
