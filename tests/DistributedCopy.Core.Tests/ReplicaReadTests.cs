@@ -66,8 +66,8 @@ public sealed class ReplicaReadTests(Xunit.Abstractions.ITestOutputHelper output
             Assert.True(cutover.InSync, cutover + ": " + string.Join("; ", cutover.Checks));
             Assert.Contains(cutover.Checks, c => c.StartsWith("ok      replicas: every replica read from holds all its master wrote before the pause", StringComparison.Ordinal));
             // counted before the comparison, which reads the master
-            Assert.Equal(0, await CallsAsync(source, "dump"));
-            Assert.True(await CallsAsync(replica, "dump") > 0);
+            Assert.Equal(0, await source.CallsAsync("dump"));
+            Assert.True(await replica.CallsAsync("dump") > 0);
             var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
             Assert.True(comparison.Identical, comparison.ToString());
         }
@@ -126,18 +126,12 @@ public sealed class ReplicaReadTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(report.Total + 200, comparison.SourceKeys);
     }
 
-    private static async Task<long> CallsAsync(RedisServer node, string command)
-    {
-        var stats = Topology.ParseInfo(await node.ExecuteAsync("INFO", "commandstats")).GetValueOrDefault("cmdstat_" + command, "calls=0,");
-        return long.Parse(stats.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     private static async Task<long> SumAsync(IEnumerable<RedisServer> nodes, string command)
     {
         long sum = 0;
         foreach (var node in nodes)
         {
-            sum += await CallsAsync(node, command);
+            sum += await node.CallsAsync(command);
         }
         return sum;
     }

@@ -90,6 +90,13 @@ public sealed partial class RedisServer : IAsyncDisposable
         };
     }
 
+    /// <summary>How many times the server ran <paramref name="command"/> (as INFO commandstats names it: "dump", "memory|usage").</summary>
+    public async Task<long> CallsAsync(string command)
+    {
+        var stats = Topology.ParseInfo(await ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)).GetValueOrDefault("cmdstat_" + command, "calls=0,");
+        return long.Parse(stats.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>
     /// SAVE, stop, and start the same configuration again on the same port: the data comes back from the RDB file, but the
     /// server is another process (a new run_id and hash seed), as after an operator's restart.

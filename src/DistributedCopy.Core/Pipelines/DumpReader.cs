@@ -129,22 +129,133 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
         }
     }
 
-    /// <summary>MEMORY USAGE of each key, one pipelined round per master; those above the big-key size are marked.</summary>
+    /// <summary>Per shard: its read node's used_memory at the last reading (-1 before any, <see cref="InfoRefused"/> when INFO is refused).</summary>
+    private long[] _usedMemory = [];
+    private long[] _readAt = [];
+    private bool[] _small = [];
+    private bool[] _asked = [];
+    private const long InfoRefused = long.MaxValue;
+
+    /// <summary>
+    /// MEMORY USAGE of each key, one pipelined round per master; those above the big-key size are marked. A node that uses
+    /// less memory in all than the big-key size cannot hold a key that big: while its last reading says so, its keys are
+    /// not sized, and the round asks it for INFO memory instead (one command where sizing costs one a key); a node found
+    /// bigger is sized in the same round from then on, its memory read again at most once a second.
+    /// </summary>
     private async Task SizeAsync(KeyBatch batch, int from, int to, DumpBuffer into, CancellationToken cancellationToken)
     {
+        var shards = Connections.Topology.Shards.Count;
+        if (_usedMemory.Length != shards)
+        {
+            (_usedMemory, _readAt, _small, _asked) = (new long[shards], new long[shards], new bool[shards], new bool[shards]);
+            Array.Fill(_usedMemory, -1);
+        }
+        var now = Environment.TickCount64;
+        for (var shard = 0; shard < shards; shard++)
+        {
+            _small[shard] = _usedMemory[shard] >= 0 && _usedMemory[shard] < bigKeyBytes;
+            _asked[shard] = false;
+        }
         for (var i = from; i < to; i++)
         {
-            if (batch.State[i] != KeyState.Excluded)
+            if (batch.State[i] == KeyState.Excluded)
             {
-                Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
+                continue;
+            }
+            var shard = _route[i];
+            if (!_small[shard])
+            {
+                Connections.Writer(shard).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
+            }
+            if (!_asked[shard] && _usedMemory[shard] != InfoRefused && (_small[shard] || now - _readAt[shard] >= 1000))
+            {
+                _asked[shard] = true;
             }
         }
-        var error = await Connections.SendAndReadEachAsync(_route, from, to, i => batch.State[i] != KeyState.Excluded,
-            (i, reply) => into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes, cancellationToken).ConfigureAwait(false);
+        for (var shard = 0; shard < shards; shard++)
+        {
+            if (_asked[shard])
+            {
+                // after the shard's sizes: read in this order below
+                Connections.Writer(shard).Command(2).Bulk("INFO"u8).Bulk("memory"u8);
+            }
+        }
+        await Connections.SendAllAsync(cancellationToken).ConfigureAwait(false);
+        string? error = null;
+        var grew = false;
+        try
+        {
+            for (var shard = 0; shard < shards; shard++)
+            {
+                if (!Connections.HasCommands(shard))
+                {
+                    continue;
+                }
+                var connection = await Connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+                for (var i = from; i < to && !_small[shard]; i++)
+                {
+                    if (_route[i] != shard || batch.State[i] == KeyState.Excluded)
+                    {
+                        continue;
+                    }
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    var reply = connection.Frame;
+                    if (RespFrame.IsError(reply))
+                    {
+                        error ??= RespFrame.ErrorText(reply);
+                    }
+                    else
+                    {
+                        into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes;
+                    }
+                }
+                if (_asked[shard])
+                {
+                    await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+                    _usedMemory[shard] = RespFrame.TryBulk(connection.Frame, out var info) && UsedMemory(info) is var used and >= 0 ? used : InfoRefused;
+                    _readAt[shard] = now;
+                    // a node believed small that is not (any more): its keys of this batch are sized after all
+                    grew |= _small[shard] && _usedMemory[shard] >= bigKeyBytes;
+                }
+            }
+        }
+        finally
+        {
+            Connections.ClearWriters();
+        }
         if (error is not null)
         {
             throw ServerErrors.Classify(error, _side);
         }
+        if (grew)
+        {
+            for (var i = from; i < to; i++)
+            {
+                if (batch.State[i] != KeyState.Excluded && _small[_route[i]] && _usedMemory[_route[i]] >= bigKeyBytes)
+                {
+                    Connections.Writer(_route[i]).Command(3).Bulk("MEMORY"u8).Bulk("USAGE"u8).Bulk(Key(batch, i));
+                }
+            }
+            error = await Connections.SendAndReadEachAsync(_route, from, to, i => batch.State[i] != KeyState.Excluded && _small[_route[i]] && _usedMemory[_route[i]] >= bigKeyBytes,
+                (i, reply) => into.Big[i] = reply[0] == (byte)':' && RespFrame.Integer(reply) > bigKeyBytes, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
+            {
+                throw ServerErrors.Classify(error, _side);
+            }
+        }
+    }
+
+    /// <summary>The used_memory field of an INFO reply; -1 when it has none.</summary>
+    private static long UsedMemory(ReadOnlySpan<byte> info)
+    {
+        var at = info.IndexOf("used_memory:"u8);
+        if (at < 0)
+        {
+            return -1;
+        }
+        var rest = info[(at + "used_memory:"u8.Length)..];
+        var end = rest.IndexOf((byte)'\r');
+        return System.Buffers.Text.Utf8Parser.TryParse(end < 0 ? rest : rest[..end], out long value, out _) ? value : -1;
     }
 
     /// <summary>The key's name on the side read.</summary>
