@@ -56,7 +56,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
     {
         var keys = status.Copied.Keys;
         Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
-        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; slots {status.SlotsDone}/{status.SlotsTotal}; {elapsed.TotalSeconds:F1} s");
+        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; {Done(status)}; {elapsed.TotalSeconds:F1} s");
         if (status.Copied.Errors > 0 && status.LastError is not null)
         {
             Console.Error.WriteLine($"  last error: {status.LastError}");
@@ -144,10 +144,13 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var keysPerSecond = rate.PerSecond;
         var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  slots {s.SlotsDone}/{s.SlotsTotal}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}{Guard(s.Guard)}");
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  {Done(s)}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}{Guard(s.Guard)}");
     }
 
     /// <summary>The overall line and one bar per source shard, redrawn in place (the cursor goes back up over the last drawing).</summary>
+    /// <summary>How far a job is in its source's unit: slots for a cluster, databases for a standalone server or an RDB file (which have no slots).</summary>
+    internal static string Done(JobStatus s) => s.SlotsTotal > 0 ? $"slots {s.SlotsDone}/{s.SlotsTotal}" : $"databases {s.PartitionsDone}/{s.PartitionsTotal}";
+
     /// <summary>The adaptive rate's reading: the source's latency, and the rate it holds the copy at.</summary>
     private static string Guard(SourceGuardReading? guard) => guard is null ? ""
         : FormattableString.Invariant($"  source {guard.LatencyMs:0.0} ms") + (guard.HeldAtKeysPerSecond > 0 ? $", held at {guard.HeldAtKeysPerSecond:N0} keys/s" : "");

@@ -24,7 +24,7 @@ public static class StatusCommand
                 Console.Error.WriteLine(SyncWatcher.Line(status) + (status.Message is null ? "" : " — " + status.Message));
                 return ExitCodes.Success;
             }
-            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, slots {status.SlotsDone}/{status.SlotsTotal}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
+            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, {JobWatcher.Done(status)}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
             return ExitCodes.Success;
         });
         return command;

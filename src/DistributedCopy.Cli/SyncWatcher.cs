@@ -50,7 +50,7 @@ public static class SyncWatcher
         ? $"sync {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}"
         : sync.Live
             ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, {Lag(sync)}, {sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled; {Comparer(sync)}; {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
-            : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, slots {status.SlotsDone}/{status.SlotsTotal}, {sync.Changes:N0} changes waiting for their slots{(sync.Unproven is { } why ? $"; feed unproven ({why})" : "")}";
+            : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, {JobWatcher.Done(status)}, {sync.Changes:N0} changes waiting for their slots{(sync.Unproven is { } why ? $"; feed unproven ({why})" : "")}";
 
     /// <summary>The lag, or "lag unknown" with why when a feed is not proven: silence is not "lag 0".</summary>
     private static string Lag(SyncProgress sync) => sync.Unproven is { } why ? $"lag unknown (feed unproven: {why})" : $"lag {sync.LagSeconds:F2} s (feeds proven)";
