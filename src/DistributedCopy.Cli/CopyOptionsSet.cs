@@ -87,13 +87,14 @@ public sealed partial class CopyOptionsSet
         ReadFrom.AcceptOnlyFromAmong("master", "replica");
     }
 
-    public void AddTo(Command command)
+    /// <summary>Adds every option to <paramref name="command"/>; <paramref name="filters"/> and <paramref name="preset"/> false leave those of the selection out.</summary>
+    public void AddTo(Command command, bool filters = true, bool preset = true)
     {
         foreach (var option in new Option[] { Source, Target, SourceMode, TargetMode, SourceCa, TargetCa, Insecure, Mode, BigKeySize, ReadFrom, Policy, Workers, BatchSize, Pipelines, JobIdOption, Databases, Timeout, RetryBudget, TtlTolerance, Examples, AllowEviction, AllowOverMemory, MaxRate, MaxSourceLatency })
         {
             command.Options.Add(option);
         }
-        Selection.AddTo(command);
+        Selection.AddTo(command, filters, databaseMap: true, preset);
         SourcePassword.AddTo(command);
         TargetPassword.AddTo(command);
     }

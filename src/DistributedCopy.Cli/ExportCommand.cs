@@ -18,7 +18,8 @@ public static class ExportCommand
             options.Source, options.SourceCa, options.Insecure, options.Timeout, options.ReadFrom, to, CliOptions.Json,
         };
         options.SourcePassword.AddTo(command);
-        options.Selection.AddTo(command);
+        // files keep the source's databases and values: no --db-map, no --preset
+        options.Selection.AddTo(command, databaseMap: false, preset: false);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (source, _) = options.SourcePassword.Apply(parse, EndpointParser.Parse(parse.GetValue(options.Source)!, "source", parse.GetValue(options.SourceCa), parse.GetValue(options.Insecure))

@@ -26,11 +26,18 @@ public sealed class SelectionOptions
         Preset.AcceptOnlyFromAmong(AspNetSessionV5.Name);
     }
 
-    public void AddTo(Command command)
+    /// <summary>
+    /// Adds the options a command takes, so its --help lists only those: the filters and renames (--match, --exclude,
+    /// --type, --rename), --db-map, --preset.
+    /// </summary>
+    public void AddTo(Command command, bool filters = true, bool databaseMap = true, bool preset = true)
     {
-        foreach (var option in new Option[] { Match, Exclude, Types, Rename, DatabaseMap, Preset })
+        foreach (var (option, takes) in new (Option, bool)[] { (Match, filters), (Exclude, filters), (Types, filters), (Rename, filters), (DatabaseMap, databaseMap), (Preset, preset) })
         {
-            command.Options.Add(option);
+            if (takes)
+            {
+                command.Options.Add(option);
+            }
         }
     }
 

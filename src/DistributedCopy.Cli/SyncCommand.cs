@@ -21,7 +21,8 @@ public static class SyncCommand
         var compareRate = new Option<int>("--compare-rate") { Description = "Keys per second the comparer compares on both sides while syncing (repairing what differs); 0 turns it off.", DefaultValueFactory = _ => JobSpec.DefaultCompareKeysPerSecond };
         var detach = new Option<bool>("--detach") { Description = "With --control: start the sync on the silos and return; `dcopy status` follows it, `dcopy cutover` ends it." };
         var command = new Command("sync", "Live sync: copy, then keep the target following the source's writes (keyspace notifications, every gap reconciled) until `dcopy cutover <job>`. Run the same command again to resume.");
-        options.AddTo(command);
+        // a sync takes no filters, renames or preset (refused below when given by another way): its --help does not list them
+        options.AddTo(command, filters: false, preset: false);
         command.Options.Add(configure);
         command.Options.Add(sweep);
         command.Options.Add(noCanary);

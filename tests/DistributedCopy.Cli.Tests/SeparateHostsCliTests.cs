@@ -25,9 +25,10 @@ public sealed class SeparateHostsCliTests
         string[] host = ["--control", controlAddress, "--cluster-id", clusterId];
         try
         {
-            // a few keys per batch, one pipeline: slow enough for the cut to land mid-job
+            // a few keys per batch, one pipeline, and a rate (21,820 keys at 2,000 keys/s: 11 s at least): slow enough for every
+            // silo to report and for the cut to land mid-job, however fast the copy itself gets
             var started = await Dcopy.RunAsync(["copy", "--source", $"{lab.RootAddress}:{source.Nodes[0].Port}", "--target", $"{lab.RootAddress}:{target.Nodes[0].Port}",
-                "--job-id", "hosts", "--workers", "3", "--batch-size", "5", "--pipelines", "1", "--detach", .. host]);
+                "--job-id", "hosts", "--workers", "3", "--batch-size", "5", "--pipelines", "1", "--max-rate", "2000", "--detach", .. host]);
             Assert.True(started.ExitCode == ExitCodes.Success, started.ToString());
             DcopyResult status;
             var deadline = DateTime.UtcNow.AddSeconds(60);
