@@ -17,8 +17,12 @@ public sealed class BigKeyCliTests
         await source.ExecuteAsync("PEXPIRE", "big:list", "3600000");
         var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
         var state = Dcopy.StateDir();
+        // the target behind a proxy that delays each chunk's round trip: 200 chunks of 1 MB take seconds, so the kill lands
+        // mid-list however fast the copier is (the resume goes through it too, undelayed)
+        await using var proxy = FaultProxy.Start(target.Port);
+        proxy.Delay = TimeSpan.FromMilliseconds(10);
 
-        using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "bigkill", "--state-dir", state,
+        using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", $"127.0.0.1:{proxy.Port}", "--job-id", "bigkill", "--state-dir", state,
             "--big-key-size", "1MB", "--progress", "none"))
         {
             var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -35,6 +39,7 @@ public sealed class BigKeyCliTests
         }
         // never half a key under its own name: the list is only in its temporary key
         Assert.Equal("0", await target.ExecuteAsync("EXISTS", "big:list"));
+        proxy.Delay = TimeSpan.Zero;
 
         var resumed = await Dcopy.RunAsync("resume", "bigkill", "--state-dir", state, "--json", "--progress", "none");
 

@@ -23,9 +23,10 @@ public sealed class FileLoadOnSilosCliTests
         string[] host = ["--control", control.Endpoint.Address, "--cluster-id", clusterId];
         try
         {
-            // a key per batch: slow enough for a silo to die while every file is being read
+            // a key per batch and a rate (32,730 keys at 3,000 keys/s: 10 s at least): slow enough for a silo to die while every
+            // file is being read, however fast the load itself gets
             var started = await Dcopy.RunAsync(["copy", "--source", "rdb:" + folder, "--target", Dcopy.Address(target), "--job-id", "files", "--workers", "3",
-                "--batch-size", "1", "--pipelines", "1", "--detach", .. host]);
+                "--batch-size", "1", "--pipelines", "1", "--max-rate", "3000", "--detach", .. host]);
             Assert.True(started.ExitCode == ExitCodes.Success, started.ToString());
             // both silos have reported keys (checkpoints of their files) before one dies
             var deadline = DateTime.UtcNow.AddSeconds(60);
