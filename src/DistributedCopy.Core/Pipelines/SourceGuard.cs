@@ -42,7 +42,15 @@ internal sealed class SourceGuard : IAsyncDisposable
     public ValueTask TakeAsync(int keys, CancellationToken cancellationToken)
     {
         Interlocked.Add(ref _taken, keys);
-        _loop ??= Task.Run(() => RunAsync(_stop.Token));
+        if (Volatile.Read(ref _loop) is null)
+        {
+            // pipelines take batches concurrently: one of them starts the probes, never two
+            var loop = new Task<Task>(() => RunAsync(_stop.Token));
+            if (Interlocked.CompareExchange(ref _loop, loop.Unwrap(), null) is null)
+            {
+                loop.Start(TaskScheduler.Default);
+            }
+        }
         return Volatile.Read(ref _holding) || _cap > 0 ? _limiter.TakeAsync(keys, cancellationToken) : ValueTask.CompletedTask;
     }
 
