@@ -15,4 +15,7 @@ public static class AppHostExitCodes
 
     /// <summary>redis-server is not installed and could not be installed here.</summary>
     public const int RedisMissing = 11;
+
+    /// <summary>The job never started: a resource it waits for failed (<see cref="DistributedCopy.Aspire.Hosting.DistributedCopyRun.JobNotStarted"/>).</summary>
+    public const int JobNotStarted = DistributedCopy.Aspire.Hosting.DistributedCopyRun.JobNotStarted;
 }

@@ -35,13 +35,13 @@ public static class SiloCommand
 
     public static readonly Option<int> SiloPort = new("--silo-port")
     {
-        Description = "Port for silo-to-silo traffic. Env: DCOPY_SILO_PORT.",
+        Description = "Port for silo-to-silo traffic (0: a free one). Env: DCOPY_SILO_PORT.",
         DefaultValueFactory = result => FromEnvironment(result, "DCOPY_SILO_PORT", 11111),
     };
 
     public static readonly Option<int> GatewayPort = new("--gateway-port")
     {
-        Description = "Port clients (dcopy --control) connect to. Env: DCOPY_GATEWAY_PORT.",
+        Description = "Port clients (dcopy --control) connect to (0: a free one; clients find it through the control Redis). Env: DCOPY_GATEWAY_PORT.",
         DefaultValueFactory = result => FromEnvironment(result, "DCOPY_GATEWAY_PORT", 30000),
     };
 

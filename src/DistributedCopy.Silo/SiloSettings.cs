@@ -52,8 +52,20 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
             return Invalid($"--advertise takes an IP address, not {advertise}");
         }
         var timings = result.GetValue(SiloCommand.Failover) == "relaxed" ? MembershipTimings.Relaxed : new MembershipTimings();
-        return new SiloSettings(parsed, result.GetValue(SiloCommand.ClusterId)!, result.GetValue(SiloCommand.SiloPort), result.GetValue(SiloCommand.GatewayPort),
-            advertise, null, timings) { DashboardPort = result.GetValue(SiloCommand.DashboardPort) };
+        return new SiloSettings(parsed, result.GetValue(SiloCommand.ClusterId)!, PortOrFree(result.GetValue(SiloCommand.SiloPort), advertise),
+            PortOrFree(result.GetValue(SiloCommand.GatewayPort), advertise), advertise, null, timings) { DashboardPort = result.GetValue(SiloCommand.DashboardPort) };
+    }
+
+    /// <summary>Port 0: a free port of the advertised address, picked now (replicas started with one environment need one each).</summary>
+    private static int PortOrFree(int port, string advertise)
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(advertise), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static SiloSettings Invalid(string error) => new(null, "", 0, 0, "", error);

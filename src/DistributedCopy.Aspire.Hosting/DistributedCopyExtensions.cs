@@ -1,0 +1,208 @@
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Eventing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistributedCopy.Aspire.Hosting;
+
+/// <summary>
+/// A migration in an AppHost:
+/// <code>
+/// builder.AddDistributedCopy("migrate").WithSource(oldCache).WithTarget(newCache).WithControl(control).WithSilos(3);
+/// </code>
+/// The job waits for its source, target, control and silos; its exit code is the migration's (see
+/// <see cref="DistributedCopyRun.RunMigrationAsync"/>).
+/// </summary>
+public static class DistributedCopyExtensions
+{
+    /// <summary>A migration run by the installed tools: dcopy and dcopy-silo on the PATH.</summary>
+    public static IResourceBuilder<DistributedCopyResource> AddDistributedCopy(this IDistributedApplicationBuilder builder, string name) =>
+        Add(builder, name, new Launcher.Tools());
+
+    /// <summary>A migration run by the solution's own projects (dcopy's and the silo host's).</summary>
+    public static IResourceBuilder<DistributedCopyResource> AddDistributedCopy<TCli, TSilo>(this IDistributedApplicationBuilder builder, string name)
+        where TCli : IProjectMetadata, new()
+        where TSilo : IProjectMetadata, new() =>
+        Add(builder, name, new Launcher.Projects<TCli, TSilo>());
+
+    public static IResourceBuilder<DistributedCopyResource> WithSource(this IResourceBuilder<DistributedCopyResource> migration, IResourceBuilder<IResourceWithConnectionString> source)
+    {
+        migration.Resource.Source = new RedisReference("source", source.Resource);
+        return WaitsFor(migration, source.Resource, migration.Resource.Job);
+    }
+
+    public static IResourceBuilder<DistributedCopyResource> WithTarget(this IResourceBuilder<DistributedCopyResource> migration, IResourceBuilder<IResourceWithConnectionString> target)
+    {
+        migration.Resource.Target = new RedisReference("target", target.Resource);
+        return WaitsFor(migration, target.Resource, migration.Resource.Job);
+    }
+
+    /// <summary>The Redis that holds the silos' membership and the job's state; without it the job runs embedded, in dcopy itself.</summary>
+    public static IResourceBuilder<DistributedCopyResource> WithControl(this IResourceBuilder<DistributedCopyResource> migration, IResourceBuilder<IResourceWithConnectionString> control)
+    {
+        migration.Resource.Control = new RedisReference("control", control.Resource);
+        WaitsFor(migration, control.Resource, migration.Resource.Job);
+        foreach (var silo in migration.Resource.Silos)
+        {
+            WaitsFor(migration, control.Resource, silo);
+        }
+        return migration;
+    }
+
+    /// <summary>Silos that run the job's workers (needs <see cref="WithControl"/>): a project with replicas, or one dcopy-silo each.</summary>
+    public static IResourceBuilder<DistributedCopyResource> WithSilos(this IResourceBuilder<DistributedCopyResource> migration, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var resource = migration.Resource;
+        if (resource.Silos.Count > 0)
+        {
+            throw new InvalidOperationException($"{resource.Name} has its silos already");
+        }
+        foreach (var silo in resource.Launcher.AddSilos(migration.ApplicationBuilder, $"{resource.Name}-silo", count))
+        {
+            resource.Silos.Add(silo);
+            silo.Annotations.Add(new ResourceRelationshipAnnotation(resource, "Parent"));
+            silo.Annotations.Add(new EnvironmentCallbackAnnotation(context => SiloEnvironmentAsync(resource, context)));
+            WaitsFor(migration, silo, resource.Job);
+            if (resource.Control is { } control)
+            {
+                WaitsFor(migration, control.Resource, silo);
+            }
+        }
+        return migration;
+    }
+
+    /// <summary>Options of dcopy copy after the endpoints (e.g. "--verify", "--workers", "6").</summary>
+    public static IResourceBuilder<DistributedCopyResource> WithCopyArgs(this IResourceBuilder<DistributedCopyResource> migration, params string[] args)
+    {
+        migration.Resource.CopyArgs.AddRange(args);
+        return migration;
+    }
+
+    private static IResourceBuilder<DistributedCopyResource> Add(IDistributedApplicationBuilder builder, string name, Launcher launcher)
+    {
+        var resource = new DistributedCopyResource(name) { Launcher = launcher };
+        resource.Job = launcher.AddJob(builder, $"{name}-job");
+        resource.Job.Annotations.Add(new ResourceRelationshipAnnotation(resource, "Parent"));
+        resource.Job.Annotations.Add(new CommandLineArgsCallbackAnnotation(context => JobArgsAsync(resource, context)));
+        resource.Job.Annotations.Add(new EnvironmentCallbackAnnotation(context => JobEnvironmentAsync(resource, context)));
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
+        {
+            Check(resource);
+            if (!builder.ExecutionContext.IsPublishMode)
+            {
+                // the migration's state in the dashboard is its job's
+                var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+                _ = MirrorJobAsync(notifications, resource);
+            }
+            return Task.CompletedTask;
+        });
+        return builder.AddResource(resource)
+            .WithInitialState(new CustomResourceSnapshot { ResourceType = "DistributedCopy", State = KnownResourceStates.NotStarted, Properties = [] })
+            .ExcludeFromManifest();
+    }
+
+    private static void Check(DistributedCopyResource resource)
+    {
+        if (resource.Source is null || resource.Target is null)
+        {
+            throw new InvalidOperationException($"{resource.Name}: a migration needs WithSource and WithTarget");
+        }
+        if (resource.Silos.Count > 0 && resource.Control is null)
+        {
+            throw new InvalidOperationException($"{resource.Name}: silos need a control Redis (WithControl)");
+        }
+    }
+
+    private static async Task JobArgsAsync(DistributedCopyResource resource, CommandLineArgsCallbackContext context)
+    {
+        var execution = context.ExecutionContext;
+        context.Args.Add("copy");
+        context.Args.Add("--source");
+        context.Args.Add(await resource.Source!.AddressAsync(execution, context.CancellationToken).ConfigureAwait(false));
+        context.Args.Add("--target");
+        context.Args.Add(await resource.Target!.AddressAsync(execution, context.CancellationToken).ConfigureAwait(false));
+        if (resource.Control is { } control)
+        {
+            context.Args.Add("--control");
+            context.Args.Add(await control.AddressAsync(execution, context.CancellationToken).ConfigureAwait(false));
+            context.Args.Add("--cluster-id");
+            context.Args.Add(resource.ClusterId);
+        }
+        foreach (var arg in resource.CopyArgs)
+        {
+            context.Args.Add(arg);
+        }
+    }
+
+    private static async Task JobEnvironmentAsync(DistributedCopyResource resource, EnvironmentCallbackContext context)
+    {
+        foreach (var reference in new[] { resource.Source, resource.Target, resource.Control })
+        {
+            await PasswordAsync(reference, context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A silo finds the control, its cluster and free ports of its own (replicas share one environment).</summary>
+    private static async Task SiloEnvironmentAsync(DistributedCopyResource resource, EnvironmentCallbackContext context)
+    {
+        if (resource.Control is { } control)
+        {
+            context.EnvironmentVariables["DCOPY_CONTROL"] = await control.AddressAsync(context.ExecutionContext, context.CancellationToken).ConfigureAwait(false);
+        }
+        context.EnvironmentVariables["DCOPY_CLUSTER_ID"] = resource.ClusterId;
+        context.EnvironmentVariables["DCOPY_SILO_PORT"] = "0";
+        context.EnvironmentVariables["DCOPY_GATEWAY_PORT"] = "0";
+        // the workers run on the silos and read the source's and target's passwords from their own environment
+        foreach (var reference in new[] { resource.Source, resource.Target, resource.Control })
+        {
+            await PasswordAsync(reference, context).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PasswordAsync(RedisReference? reference, EnvironmentCallbackContext context)
+    {
+        if (reference is not null && await reference.PasswordAsync(context.ExecutionContext, context.CancellationToken).ConfigureAwait(false) is { } password)
+        {
+            context.EnvironmentVariables[reference.PasswordVariable] = password;
+        }
+    }
+
+    private static IResourceBuilder<DistributedCopyResource> WaitsFor(IResourceBuilder<DistributedCopyResource> migration, IResource dependency, IResource waiter)
+    {
+        if (!waiter.Annotations.OfType<WaitAnnotation>().Any(w => w.Resource == dependency))
+        {
+            waiter.Annotations.Add(new WaitAnnotation(dependency, WaitType.WaitUntilHealthy));
+            waiter.Annotations.Add(new ResourceRelationshipAnnotation(dependency, "WaitFor"));
+        }
+        return migration;
+    }
+
+    private static async Task MirrorJobAsync(ResourceNotificationService notifications, DistributedCopyResource resource)
+    {
+        try
+        {
+            await foreach (var e in notifications.WatchAsync().ConfigureAwait(false))
+            {
+                if (e.Resource != resource.Job || e.Snapshot.State is null)
+                {
+                    continue;
+                }
+                var snapshot = e.Snapshot;
+                await notifications.PublishUpdateAsync(resource, s => s with
+                {
+                    State = snapshot.State,
+                    ExitCode = snapshot.ExitCode,
+                    StartTimeStamp = snapshot.StartTimeStamp,
+                    StopTimeStamp = snapshot.StopTimeStamp,
+                    Properties = [new("silos", resource.Silos.Count.ToString(CultureInfo.InvariantCulture))],
+                }).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the application stops
+        }
+    }
+}
