@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 // silos and a copy job; the dashboard shows them all with the job's traces, metrics and logs.
 //   dotnet run --project AppHost                                                   run it all, verify, stop everything
 //   dotnet run --project AppHost -- --scale 0.5                                    ten times the sample data
+//   dotnet run --project AppHost -- --keep                                         keep it all running after the job (the dashboard), until Ctrl+C
 //   dotnet run --project AppHost -- --publisher manifest --output-path <file>      write the Aspire manifest instead
 if (DemoOptions.Check(args) is { } error)
 {
@@ -36,7 +37,7 @@ if (dashboard is not null)
 }
 try
 {
-    return await app.RunMigrationAsync(migration, Console.Out, Console.Error);
+    return await app.RunMigrationAsync(migration, Console.Out, Console.Error, keepRunning: args.Contains("--keep"));
 }
 finally
 {

@@ -138,6 +138,7 @@ public static class DistributedCopyExtensions
 
     private static async Task JobEnvironmentAsync(DistributedCopyResource resource, EnvironmentCallbackContext context)
     {
+        Telemetry(context);
         foreach (var reference in new[] { resource.Source, resource.Target, resource.Control })
         {
             await PasswordAsync(reference, context).ConfigureAwait(false);
@@ -151,6 +152,7 @@ public static class DistributedCopyExtensions
         {
             context.EnvironmentVariables["DCOPY_CONTROL"] = await control.AddressAsync(context.ExecutionContext, context.CancellationToken).ConfigureAwait(false);
         }
+        Telemetry(context);
         context.EnvironmentVariables["DCOPY_CLUSTER_ID"] = resource.ClusterId;
         context.EnvironmentVariables["DCOPY_SILO_PORT"] = "0";
         context.EnvironmentVariables["DCOPY_GATEWAY_PORT"] = "0";
@@ -159,6 +161,21 @@ public static class DistributedCopyExtensions
         {
             await PasswordAsync(reference, context).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Spans and metrics reach the dashboard every second, as Aspire sets it for development only (the OTLP default is
+    /// a minute for metrics: a silo's copy would show there only after it ended). Set on the resource, the resource's value wins.
+    /// </summary>
+    private static void Telemetry(EnvironmentCallbackContext context)
+    {
+        if (context.ExecutionContext.IsPublishMode)
+        {
+            return;
+        }
+        context.EnvironmentVariables.TryAdd("OTEL_METRIC_EXPORT_INTERVAL", "1000");
+        context.EnvironmentVariables.TryAdd("OTEL_BSP_SCHEDULE_DELAY", "1000");
+        context.EnvironmentVariables.TryAdd("OTEL_BLRP_SCHEDULE_DELAY", "1000");
     }
 
     private static async Task PasswordAsync(RedisReference? reference, EnvironmentCallbackContext context)

@@ -14,8 +14,9 @@ public static partial class DistributedCopyRun
     /// The job's stdout (its JSON summary with --json) goes to <paramref name="output"/> as it is, its stderr and the
     /// silos' output to <paramref name="log"/> with the resource's name in front. When publishing, writes the manifest.
     /// </summary>
+    /// <param name="keepRunning">After the job ends, keep everything running (the dashboard to look at) until the app is stopped (Ctrl+C).</param>
     public static async Task<int> RunMigrationAsync(this DistributedApplication app, IResourceBuilder<DistributedCopyResource> migration,
-        TextWriter output, TextWriter log, CancellationToken cancellationToken = default)
+        TextWriter output, TextWriter log, bool keepRunning = false, CancellationToken cancellationToken = default)
     {
         var execution = app.Services.GetRequiredService<DistributedApplicationExecutionContext>();
         if (execution.IsPublishMode)
@@ -40,7 +41,13 @@ public static partial class DistributedCopyRun
             await Task.Delay(TimeSpan.FromSeconds(1), stopping.Token).ConfigureAwait(false);
             var state = end.Snapshot.State?.Text;
             await log.WriteLineAsync($"apphost: {job.Name} {state}, exit code {end.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}").ConfigureAwait(false);
-            return state == KnownResourceStates.FailedToStart ? JobNotStarted : end.Snapshot.ExitCode ?? JobNotStarted;
+            var exitCode = state == KnownResourceStates.FailedToStart ? JobNotStarted : end.Snapshot.ExitCode ?? JobNotStarted;
+            if (keepRunning)
+            {
+                await log.WriteLineAsync("apphost: everything keeps running until Ctrl+C").ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            return exitCode;
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -7,7 +8,7 @@ namespace DistributedCopy.Grains;
 
 /// <summary>
 /// OpenTelemetry for silos and dcopy: the project's meter and activity source with Orleans' alongside, exported by OTLP
-/// when the standard OTEL_EXPORTER_OTLP_* variables name an endpoint, and to the console on a switch.
+/// when the standard OTEL_EXPORTER_OTLP_* variables name an endpoint (logs too), and to the console on a switch.
 /// </summary>
 public static class Telemetry
 {
@@ -48,6 +49,11 @@ public static class Telemetry
                     tracing.AddConsoleExporter();
                 }
             });
+        if (otlp)
+        {
+            // the log lines too (a silo's job and partition events), to the same collector: an orchestrator's dashboard shows them beside the spans
+            services.AddOpenTelemetry().WithLogging(logging => logging.AddOtlpExporter());
+        }
         return services;
     }
 }

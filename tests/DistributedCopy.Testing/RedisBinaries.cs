@@ -3,7 +3,8 @@ namespace DistributedCopy.Testing;
 /// <summary>Finds redis-server and redis-cli. Tests skip without them when run by hand and fail under CI=true.</summary>
 public static class RedisBinaries
 {
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Under CI (CI=true or CI=1, as runners set it) a missing server or tool fails a test instead of skipping it.</summary>
+    public static bool IsCi => Environment.GetEnvironmentVariable("CI")?.Trim().ToLowerInvariant() is "true" or "1";
 
     /// <summary>Why the servers cannot be started, or null when they can.</summary>
     public static string? MissingReason =>
