@@ -34,6 +34,7 @@ public static class Demo
             .WithTarget(target)
             .WithControl(control)
             .WithSilos(3)
+            .WithSiloTls(Path.Combine(folder, "silo-tls"))
             .WithCopyArgs("--workers", "6", "--verify", "--json", "--progress", "log", "--interval", "1");
     }
 }

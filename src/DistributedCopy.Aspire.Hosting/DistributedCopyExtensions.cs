@@ -73,6 +73,17 @@ public static class DistributedCopyExtensions
         return migration;
     }
 
+    /// <summary>
+    /// Mutual TLS between the silos and from dcopy to them, on a CA made for this run (a local run only: a deployment
+    /// hands each process its certificate files through DCOPY_SILO_CERT, DCOPY_SILO_KEY and DCOPY_SILO_CA).
+    /// </summary>
+    /// <param name="folder">Where the CA and certificate are written (a temporary folder when null).</param>
+    public static IResourceBuilder<DistributedCopyResource> WithSiloTls(this IResourceBuilder<DistributedCopyResource> migration, string? folder = null)
+    {
+        migration.Resource.SiloTlsFolder = folder ?? Path.Combine(Path.GetTempPath(), "dcopy-silo-tls-" + Guid.NewGuid().ToString("N")[..8]);
+        return migration;
+    }
+
     /// <summary>Options of dcopy copy after the endpoints (e.g. "--verify", "--workers", "6").</summary>
     public static IResourceBuilder<DistributedCopyResource> WithCopyArgs(this IResourceBuilder<DistributedCopyResource> migration, params string[] args)
     {
@@ -92,6 +103,10 @@ public static class DistributedCopyExtensions
             Check(resource);
             if (!builder.ExecutionContext.IsPublishMode)
             {
+                if (resource.SiloTlsFolder is { } folder)
+                {
+                    resource.SiloTlsFiles = LocalCertificates.Create(folder);
+                }
                 // the migration's state in the dashboard is its job's
                 var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
                 _ = MirrorJobAsync(notifications, resource);
@@ -139,6 +154,7 @@ public static class DistributedCopyExtensions
     private static async Task JobEnvironmentAsync(DistributedCopyResource resource, EnvironmentCallbackContext context)
     {
         Telemetry(context);
+        SiloTls(resource, context);
         foreach (var reference in new[] { resource.Source, resource.Target, resource.Control })
         {
             await PasswordAsync(reference, context).ConfigureAwait(false);
@@ -153,6 +169,7 @@ public static class DistributedCopyExtensions
             context.EnvironmentVariables["DCOPY_CONTROL"] = await control.AddressAsync(context.ExecutionContext, context.CancellationToken).ConfigureAwait(false);
         }
         Telemetry(context);
+        SiloTls(resource, context);
         context.EnvironmentVariables["DCOPY_CLUSTER_ID"] = resource.ClusterId;
         context.EnvironmentVariables["DCOPY_SILO_PORT"] = "0";
         context.EnvironmentVariables["DCOPY_GATEWAY_PORT"] = "0";
@@ -167,6 +184,16 @@ public static class DistributedCopyExtensions
     /// Spans and metrics reach the dashboard every second, as Aspire sets it for development only (the OTLP default is
     /// a minute for metrics: a silo's copy would show there only after it ended). Set on the resource, the resource's value wins.
     /// </summary>
+    private static void SiloTls(DistributedCopyResource resource, EnvironmentCallbackContext context)
+    {
+        if (resource.SiloTlsFiles is { } files && !context.ExecutionContext.IsPublishMode)
+        {
+            context.EnvironmentVariables["DCOPY_SILO_CERT"] = files.Certificate;
+            context.EnvironmentVariables["DCOPY_SILO_KEY"] = files.Key;
+            context.EnvironmentVariables["DCOPY_SILO_CA"] = files.Authority;
+        }
+    }
+
     private static void Telemetry(EnvironmentCallbackContext context)
     {
         if (context.ExecutionContext.IsPublishMode)

@@ -23,6 +23,12 @@ public sealed class DistributedCopyResource(string name) : Resource(name)
     /// <summary>Arguments after the endpoints, e.g. --verify, --workers 6.</summary>
     public List<string> CopyArgs { get; } = [];
 
+    /// <summary>Where a local run's silo certificates go (<see cref="DistributedCopyExtensions.WithSiloTls"/>), or null for plain TCP.</summary>
+    public string? SiloTlsFolder { get; internal set; }
+
+    /// <summary>The certificate files made for this run, once made.</summary>
+    internal (string Certificate, string Key, string Authority)? SiloTlsFiles { get; set; }
+
     /// <summary>The silo cluster's id, shared by silos and job.</summary>
     public string ClusterId => Name;
 

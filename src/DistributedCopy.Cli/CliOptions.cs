@@ -19,6 +19,24 @@ public static class CliOptions
         DefaultValueFactory = _ => "dcopy",
     };
 
+    public static readonly Option<string?> SiloCert = new("--silo-cert")
+    {
+        Description = "With --control: dcopy's certificate for the silos' gateways when the silos use TLS (PEM with its key, or .pfx/.p12 with DCOPY_SILO_CERT_PASSWORD). Env: DCOPY_SILO_CERT.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_CERT"),
+    };
+
+    public static readonly Option<string?> SiloKey = new("--silo-key")
+    {
+        Description = "The PEM private key of --silo-cert, when not in the same file. Env: DCOPY_SILO_KEY.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_KEY"),
+    };
+
+    public static readonly Option<string?> SiloCa = new("--silo-ca")
+    {
+        Description = "The CA (PEM) the silos' certificates must chain to. Env: DCOPY_SILO_CA.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_CA"),
+    };
+
     public static readonly Option<string> StateDir = new("--state-dir")
     {
         Description = "Where an embedded run keeps job state and checkpoints; keep it to resume.",
@@ -52,8 +70,33 @@ public static class CliOptions
         command.Options.Add(Control);
         ControlPassword.AddTo(command);
         command.Options.Add(ClusterId);
+        command.Options.Add(SiloCert);
+        command.Options.Add(SiloKey);
+        command.Options.Add(SiloCa);
         command.Options.Add(StateDir);
         return command;
+    }
+
+    /// <summary>The TLS settings for the silos' gateways, or null when none are given; bad files are a one-line error.</summary>
+    public static Grains.SiloTls? SiloTlsOf(ParseResult parse)
+    {
+        var (cert, key, ca) = (parse.GetValue(SiloCert), parse.GetValue(SiloKey), parse.GetValue(SiloCa));
+        if (cert is null && key is null && ca is null)
+        {
+            return null;
+        }
+        if (cert is null || ca is null)
+        {
+            throw new CliException(ExitCodes.BadInput, "--silo-cert and --silo-ca go together: dcopy's certificate and the CA the silos' certificates chain to");
+        }
+        try
+        {
+            return Grains.SiloTls.Load(cert, key, ca, Environment.GetEnvironmentVariable("DCOPY_SILO_CERT_PASSWORD"));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ExitCodes.BadInput, ex.Message);
+        }
     }
 
     public static Command WithOutputOptions(this Command command)

@@ -43,11 +43,16 @@ public sealed class JobHost : IAsyncDisposable
     /// The command only looks at or steers a job: where another dcopy holds the state directory, attach to its silo
     /// instead of refusing.
     /// </param>
-    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken, bool attach = false) =>
-        StartAsync(parse.GetValue(CliOptions.Control) is { } control ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(control, "control")).Endpoint : null,
-            parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach);
+    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken, bool attach = false)
+    {
+        var control = parse.GetValue(CliOptions.Control) is { } text ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(text, "control")).Endpoint : null;
+        // TLS is for a silo cluster's gateways; an embedded silo's gateway listens on loopback for this user's dcopy only
+        var tls = control is null ? null : CliOptions.SiloTlsOf(parse);
+        return StartAsync(control, parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach, tls);
+    }
 
-    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken, bool attach = false)
+    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken, bool attach = false,
+        Grains.SiloTls? tls = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -55,7 +60,11 @@ public sealed class JobHost : IAsyncDisposable
         if (control is not null)
         {
             var options = ControlOptions(control);
-            builder.UseOrleansClient(c => c.UseControlRedis(options, clusterId));
+            builder.UseOrleansClient(c =>
+            {
+                c.UseControlRedis(options, clusterId);
+                tls?.Apply(c);
+            });
             var clientHost = builder.Build();
             try
             {
@@ -65,7 +74,8 @@ public sealed class JobHost : IAsyncDisposable
             {
                 clientHost.Dispose();
                 // Orleans' and the Redis client's messages may quote the configuration: name the address only
-                throw new CliException(ExitCodes.CannotConnect, $"cannot reach a silo through the control Redis {control.Address} ({ex.GetType().Name})");
+                throw new CliException(ExitCodes.CannotConnect, $"cannot reach a silo through the control Redis {control.Address} ({ex.GetType().Name})"
+                    + (tls is null ? "; if the silos use TLS, give --silo-cert and --silo-ca" : "; are the silos running, and is dcopy's --silo-cert signed by their --silo-ca?"));
             }
             return new JobHost(clientHost, null, embedded: false);
         }

@@ -47,7 +47,7 @@ public static class SiloCommand
 
     public static readonly Option<string> Advertise = new("--advertise")
     {
-        Description = "The address this silo listens on and tells the others (never every interface: silo traffic is not encrypted). Env: DCOPY_ADVERTISE.",
+        Description = "The address this silo listens on and tells the others (never every interface unless --silo-cert encrypts silo traffic). Env: DCOPY_ADVERTISE.",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_ADVERTISE") ?? "127.0.0.1",
     };
 
@@ -61,6 +61,25 @@ public static class SiloCommand
     {
         Description = "Serve the Orleans dashboard on http://<advertise>:N/ (0: off). Env: DCOPY_DASHBOARD_PORT.",
         DefaultValueFactory = result => FromEnvironment(result, "DCOPY_DASHBOARD_PORT", 0),
+    };
+
+    public static readonly Option<string?> SiloCert = new("--silo-cert")
+    {
+        Description = "This silo's certificate for TLS between silos and with dcopy (PEM with its key, or .pfx/.p12 with DCOPY_SILO_CERT_PASSWORD); "
+            + "with --silo-ca, every silo and client must show one signed by that CA. Env: DCOPY_SILO_CERT.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_CERT"),
+    };
+
+    public static readonly Option<string?> SiloKey = new("--silo-key")
+    {
+        Description = "The PEM private key of --silo-cert, when not in the same file. Env: DCOPY_SILO_KEY.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_KEY"),
+    };
+
+    public static readonly Option<string?> SiloCa = new("--silo-ca")
+    {
+        Description = "The CA (PEM) whose certificates silos and clients must show. Env: DCOPY_SILO_CA.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_SILO_CA"),
     };
 
     static SiloCommand()
@@ -83,7 +102,7 @@ public static class SiloCommand
     {
         var root = new RootCommand("dcopy-silo: a silo of a DistributedCopy cluster; joins through the control Redis and hosts coordinator and worker grains.")
         {
-            Control, ControlPasswordFile, ControlPasswordEnv, ClusterId, SiloPort, GatewayPort, Advertise, Failover, DashboardPort,
+            Control, ControlPasswordFile, ControlPasswordEnv, ClusterId, SiloPort, GatewayPort, Advertise, Failover, DashboardPort, SiloCert, SiloKey, SiloCa,
         };
         root.SetAction(async (result, cancellationToken) =>
         {

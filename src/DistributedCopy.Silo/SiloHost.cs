@@ -23,7 +23,7 @@ internal static class SiloHost
             Console.Error.WriteLine($"dcopy-silo: cannot start ({ex.GetType().Name}): {ServerText.Redact(ex.Message.Split('\n')[0], settings.Control?.Password)}");
             return SiloExitCodes.CannotStart;
         }
-        Console.WriteLine($"silo ready: {settings.Advertise}:{settings.SiloPort} (gateway {settings.GatewayPort}), cluster {settings.ClusterId}");
+        Console.WriteLine($"silo ready: {settings.Advertise}:{settings.SiloPort} (gateway {settings.GatewayPort}), cluster {settings.ClusterId}{(settings.Tls is null ? "" : ", mutual TLS")}");
         if (settings.DashboardPort > 0)
         {
             Console.WriteLine($"dashboard: http://{settings.Advertise}:{settings.DashboardPort}/");
@@ -57,6 +57,7 @@ internal static class SiloHost
             {
                 silo.AddDashboard();
             }
+            settings.Tls?.Apply(silo);
         });
         if (builder is WebApplicationBuilder web)
         {
