@@ -1,5 +1,6 @@
 using DistributedCopy.Grains;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -58,6 +59,7 @@ internal static class SiloHost
                 silo.AddDashboard();
             }
             settings.Tls?.Apply(silo);
+            silo.Services.AddSingleton<Orleans.Runtime.IFatalErrorHandler, SiloFatalErrorHandler>();
         });
         if (builder is WebApplicationBuilder web)
         {

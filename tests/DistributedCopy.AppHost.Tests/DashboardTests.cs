@@ -77,10 +77,20 @@ public sealed partial class DashboardTests
             Assert.Contains(logs, l => l.Contains("partitions", StringComparison.Ordinal));
 
             // the traces page, in a browser, lists the job's trace
-            await using var browser = await HeadlessBrowser.OpenAsync(dashboard + "/traces", cancellationToken: timeout.Token);
-            var page = await browser.WaitForTextAsync(TimeSpan.FromSeconds(60), timeout.Token, "copy-silo", "job");
-            await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-traces.png"), timeout.Token);
-            Assert.Contains("Traces", page, StringComparison.Ordinal);
+            await using (var browser = await HeadlessBrowser.OpenAsync(dashboard + "/traces", cancellationToken: timeout.Token))
+            {
+                var page = await browser.WaitForTextAsync(TimeSpan.FromSeconds(60), timeout.Token, "copy-silo", "job");
+                await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-traces.png"), timeout.Token);
+                Assert.Contains("Traces", page, StringComparison.Ordinal);
+            }
+
+            // a silo's metrics page lists the copy's instruments beside Orleans' own
+            await using (var browser = await HeadlessBrowser.OpenAsync($"{dashboard}/metrics/resource/{silos[0]}", cancellationToken: timeout.Token))
+            {
+                await browser.WaitForTextAsync(TimeSpan.FromSeconds(60), timeout.Token, "distributedcopy.keys.copied", "distributedcopy.bytes.copied",
+                    "distributedcopy.batch.duration", "distributedcopy.slots.completed", "Microsoft.Orleans");
+                await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-metrics.png"), timeout.Token);
+            }
 
             // Ctrl+C stops everything; the exit code is still the job's
             ProcessRegistry.Signal(process.Id, "INT");

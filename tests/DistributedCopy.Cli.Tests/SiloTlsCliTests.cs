@@ -30,7 +30,7 @@ public sealed class SiloTlsCliTests
 
             // a silo with a certificate from another CA cannot join
             var rogue = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(control, clusterId, Environment(stranger.ServerCertificate, stranger.ServerKey, stranger.CaCertificate)));
-            Assert.Contains("exited", rogue.Message, StringComparison.Ordinal);
+            Assert.Contains("exited with 3", rogue.Message, StringComparison.Ordinal);
 
             // a silo whose own certificate is not from the CA it is given refuses to start, before it joins
             var mismatched = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(control, clusterId, foreign));
@@ -46,7 +46,12 @@ public sealed class SiloTlsCliTests
             // dcopy without a certificate, or with one of another CA: one line, exit 3, nothing written
             string[] args = ["copy", "--source", source.Endpoint.Address, "--target", untouched.Endpoint.Address, "--control", control.Endpoint.Address,
                 "--cluster-id", clusterId, "--progress", "none"];
-            var refused = await Task.WhenAll(Dcopy.RunAsync(args), Dcopy.RunAsync(foreign, args));
+            var refused = await Task.WhenAll(Dcopy.RunAsync(args), Dcopy.RunAsync(Environment(stranger.ServerCertificate, stranger.ServerKey, stranger.CaCertificate), args),
+                Dcopy.RunAsync(foreign, args));
+            // a certificate that its own --silo-ca does not sign is bad input, said before anything connects
+            Assert.True(refused[2].ExitCode == ExitCodes.BadInput, refused[2].ToString());
+            Assert.Contains("is not signed by the CA", refused[2].Stderr, StringComparison.Ordinal);
+            refused = refused[..2];
             foreach (var result in refused)
             {
                 Assert.True(result.ExitCode == ExitCodes.CannotConnect, result.ToString());

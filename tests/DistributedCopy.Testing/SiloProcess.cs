@@ -58,14 +58,21 @@ public sealed class SiloProcess : IAsyncDisposable
         ProcessRegistry.Add(process);
         var log = LogFile(siloPort);
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
-        _ = Task.Run(async () => await File.WriteAllTextAsync(log, await process.StandardError.ReadToEndAsync()));
+        var errors = Task.Run(async () =>
+        {
+            var text = await process.StandardError.ReadToEndAsync();
+            await File.WriteAllTextAsync(log, text);
+            return text;
+        });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
             {
-                throw new InvalidOperationException($"the silo exited with {process.ExitCode} before it was ready");
+                // stdout closes a moment before the process is gone
+                await process.WaitForExitAsync(timeout.Token);
+                throw new InvalidOperationException($"the silo exited with {process.ExitCode} before it was ready: {(await errors.ConfigureAwait(false)).Trim()}");
             }
             if (line.StartsWith("silo ready", StringComparison.Ordinal))
             {
