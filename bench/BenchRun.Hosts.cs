@@ -76,7 +76,7 @@ internal static partial class BenchRun
                 await Task.Delay(500);
             }
             var wall = copied;
-            var bySilo = status.GetProperty("KeysBySilo").EnumerateObject().ToList();
+            var bySilo = status.GetProperty("keysBySilo").EnumerateObject().ToList();
             var shares = string.Join(", ", silos.Select((s, i) =>
                 $"host {i + 1} {bySilo.Where(b => s.Is(b.Name)).Sum(b => b.Value.GetInt64()) * 100.0 / Math.Max(1, keys):F0} % of the keys, {CpuSeconds(s) - cpu[i]:F2} s CPU"));
             var onTarget = await KeyCounter.DbSizeAsync(target.Endpoint);

@@ -62,7 +62,7 @@ public static class ExportCommand
                     files = files.Select(f => new { path = f.Path, keys = f.Keys, bytes = f.Bytes }),
                     keys = files.Sum(f => f.Keys),
                     seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                }));
+                }, CliJson.Options));
             }
             return ExitCodes.Success;
         });

@@ -62,7 +62,7 @@ public static class FileCopy
                 targetRdbVersion = targetInfo.Topology.RdbVersion,
                 notes = stats.Notes,
                 damage = stats.Damage,
-            }));
+            }, CliJson.Options));
         }
         return ExitCodes.Success;
     }
@@ -248,7 +248,7 @@ public static class FileCopy
                     kept = results.Sum(r => r.Kept),
                     examples = results.SelectMany(r => r.Examples),
                 },
-            }));
+            }, CliJson.Options));
         }
         return differences > 0 ? ExitCodes.DifferencesFound : ExitCodes.Success;
     }

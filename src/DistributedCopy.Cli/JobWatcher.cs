@@ -108,7 +108,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 cpuSeconds = Math.Round(cpuSeconds, 3),
                 peakRssBytes,
                 verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, kept = r.Kept, evictions = r.Evictions, examples = r.Examples } : null,
-            }));
+            }, CliJson.Options));
         }
         return status.Phase switch
         {

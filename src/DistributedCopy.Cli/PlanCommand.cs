@@ -111,7 +111,7 @@ public static class PlanCommand
                     bigKeysSampled = big,
                     types = probes.Select(p => new { type = p.Type, restores = p.Restores, reason = p.Reason }),
                     partitions = partitions.Select(p => new { startSlot = p.StartSlot, endSlot = p.EndSlot, keys = p.Keys, database = p.Database }),
-                }));
+                }, CliJson.Options));
             }
             return ExitCodes.Success;
         });

@@ -17,7 +17,7 @@ public static class StatusCommand
             var status = await (await host.FindJobAsync(parse)).GetStatusAsync();
             if (parse.GetValue(CliOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(status));
+                Console.WriteLine(JsonSerializer.Serialize(status, CliJson.Options));
             }
             if (status.Kind == Abstractions.JobKind.Sync)
             {

@@ -97,7 +97,7 @@ public static class SyncWatcher
         reconciles = sync.Reconciles,
         compared = sync.Compared,
         repaired = sync.Repaired,
-    });
+    }, CliJson.Options);
 
     public static void Print(CutoverSummary cutover)
     {

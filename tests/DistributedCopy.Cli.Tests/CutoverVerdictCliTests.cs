@@ -69,7 +69,7 @@ public sealed class CutoverVerdictCliTests
         }
         var unproven = await sync.WaitForAsync(s => s.Stderr.Contains("lag unknown", StringComparison.Ordinal), "an unproven feed", TimeSpan.FromSeconds(10));
         Assert.Matches("notify-keyspace-events on it lacks \"[^\"]+\"|keyspace notifications are off or lost", unproven.Stderr);
-        Assert.False(string.IsNullOrEmpty(unproven.Json.GetProperty("Sync").GetProperty("Unproven").GetString()), unproven.ToString());
+        Assert.False(string.IsNullOrEmpty(unproven.Json.GetProperty("sync").GetProperty("unproven").GetString()), unproven.ToString());
 
         var failed = await sync.CutoverAsync("--pause-writes", "--timeout", "30");
         Assert.True(failed.ExitCode == ExitCodes.Behind, failed.ToString());
@@ -108,7 +108,7 @@ public sealed class CutoverVerdictCliTests
         await target.ExecuteAsync("DEL", keys[1]);
         await target.ExecuteAsync("SET", "only-on-the-target", "stray");
 
-        await sync.WaitForAsync(s => s.Json.GetProperty("Sync").GetProperty("Repaired").GetInt64() >= 3, "the comparer's repairs", TimeSpan.FromSeconds(30));
+        await sync.WaitForAsync(s => s.Json.GetProperty("sync").GetProperty("repaired").GetInt64() >= 3, "the comparer's repairs", TimeSpan.FromSeconds(30));
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
         Assert.Equal("0", await target.ExecuteAsync("EXISTS", "only-on-the-target"));

@@ -43,11 +43,11 @@ public sealed class FencingCliTests
                 status = await Dcopy.RunAsync(["status", "fenced", "--json", .. cluster]);
                 Assert.True(DateTime.UtcNow < deadline, "the workers never all reported: " + status);
             }
-            while (status.Json.GetProperty("Workers").EnumerateObject().Count() < 3);
-            var coordinator = status.Json.GetProperty("Coordinator").GetString()!;
+            while (status.Json.GetProperty("workers").EnumerateObject().Count() < 3);
+            var coordinator = status.Json.GetProperty("coordinator").GetString()!;
             var coordinatorHost = Array.FindIndex(silos, s => s.Is(coordinator));
-            var workers = status.Json.GetProperty("Workers").EnumerateObject()
-                .Select(w => (Index: int.Parse(w.Name, CultureInfo.InvariantCulture), Host: Array.FindIndex(silos, s => s.Is(w.Value.GetProperty("Silo").GetString()!))))
+            var workers = status.Json.GetProperty("workers").EnumerateObject()
+                .Select(w => (Index: int.Parse(w.Name, CultureInfo.InvariantCulture), Host: Array.FindIndex(silos, s => s.Is(w.Value.GetProperty("silo").GetString()!))))
                 .ToList();
             var cutHost = workers.First(w => w.Host != coordinatorHost).Host;
             var cutNames = workers.Where(w => w.Host == cutHost).Select(w => $"-w{w.Index}").ToList();
@@ -72,7 +72,7 @@ public sealed class FencingCliTests
             // which was before the cut) ran out; the idle field has a resolution of a second
             Assert.True(seenBefore, "the cut-off silo's worker was not seen writing before the cut");
             Assert.True(last < cut.AddSeconds(13), $"the cut-off worker wrote {(last - cut).TotalSeconds:0.0} s after the cut");
-            Assert.True(status.Json.GetProperty("LeasesExpired").GetInt64() >= 1, "the cut-off worker's partition never moved: " + status);
+            Assert.True(status.Json.GetProperty("leasesExpired").GetInt64() >= 1, "the cut-off worker's partition never moved: " + status);
             for (var db = 0; db < 3; db++)
             {
                 var comparison = await DataComparer.CompareAsync(source.Endpoint with { Database = db }, target.Endpoint with { Database = db });

@@ -38,7 +38,7 @@ public sealed class FileLoadOnSilosCliTests
                 Assert.True(DateTime.UtcNow < deadline, "the silos never both reported: " + status);
                 Assert.DoesNotContain("job files: completed", status.Stderr, StringComparison.Ordinal);
             }
-            while (status.Json.GetProperty("KeysBySilo").EnumerateObject().Count(s => s.Value.GetInt64() > 0) < 2);
+            while (status.Json.GetProperty("keysBySilo").EnumerateObject().Count(s => s.Value.GetInt64() > 0) < 2);
             silos[0].Kill();
 
             deadline = DateTime.UtcNow.AddSeconds(120);
@@ -53,11 +53,15 @@ public sealed class FileLoadOnSilosCliTests
             var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
             Assert.True(comparison.Identical, comparison.ToString());
             // both silos loaded keys: the files were spread, and the survivor took the dead silo's over
-            var bySilo = status.Json.GetProperty("KeysBySilo").EnumerateObject().ToList();
+            var bySilo = status.Json.GetProperty("keysBySilo").EnumerateObject().ToList();
             Assert.True(bySilo.Count(s => s.Value.GetInt64() > 0) == 2, status.ToString());
             Assert.True(bySilo.Single(s => silos[1].Is(s.Name)).Value.GetInt64() > 0, status.ToString());
             // the dead silo's files were leased again (and went on from their positions: the comparison above)
-            Assert.True(status.Json.GetProperty("LeasesGranted").GetInt64() > 3, status.ToString());
+            Assert.True(status.Json.GetProperty("leasesGranted").GetInt64() > 3, status.ToString());
+            // status --json has the summaries' shape: camelCase names, phase and kind as words
+            Assert.Equal("completed", status.Json.GetProperty("phase").GetString());
+            Assert.Equal("copy", status.Json.GetProperty("kind").GetString());
+            Assert.False(status.Json.TryGetProperty("Phase", out _), status.ToString());
         }
         finally
         {

@@ -39,7 +39,7 @@ public sealed class SeparateHostsCliTests
                 Assert.True(DateTime.UtcNow < deadline, "the silos never all reported: " + status);
                 Assert.DoesNotContain("job hosts: completed", status.Stderr, StringComparison.Ordinal);
             }
-            while (status.Json.GetProperty("KeysBySilo").EnumerateObject().Count(s => s.Value.GetInt64() > 0) < 3);
+            while (status.Json.GetProperty("keysBySilo").EnumerateObject().Count(s => s.Value.GetInt64() > 0) < 3);
 
             await lab.CutAsync(0);
 

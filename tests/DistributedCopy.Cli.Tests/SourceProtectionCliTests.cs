@@ -83,9 +83,9 @@ public sealed class SourceProtectionCliTests
             Assert.True(DateTime.UtcNow < deadline, "the copy did not end within 120 s");
             await Task.Delay(500);
             var status = await Dcopy.RunAsync("status", job, "--state-dir", state, "--json");
-            if (status.ExitCode == ExitCodes.Success && status.Stdout.Length > 0 && status.Json.TryGetProperty("Guard", out var guard) && guard.ValueKind == System.Text.Json.JsonValueKind.Object)
+            if (status.ExitCode == ExitCodes.Success && status.Stdout.Length > 0 && status.Json.TryGetProperty("guard", out var guard) && guard.ValueKind == System.Text.Json.JsonValueKind.Object)
             {
-                readings.Add((guard.GetProperty("LatencyMs").GetDouble(), guard.GetProperty("HeldAtKeysPerSecond").GetInt32()));
+                readings.Add((guard.GetProperty("latencyMs").GetDouble(), guard.GetProperty("heldAtKeysPerSecond").GetInt32()));
             }
         }
         await copy.WaitForExitAsync();

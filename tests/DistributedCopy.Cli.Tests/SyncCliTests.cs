@@ -29,7 +29,7 @@ public sealed class SyncCliTests
         var status = await Dcopy.RunAsync("status", "live", "--state-dir", state, "--json");
         Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
         Assert.Contains("sync live: live, lag ", status.Stderr, StringComparison.Ordinal);
-        Assert.True(status.Json.GetProperty("Sync").GetProperty("LagSeconds").GetDouble() < 30, status.ToString());
+        Assert.True(status.Json.GetProperty("sync").GetProperty("lagSeconds").GetDouble() < 30, status.ToString());
         writer.StopShortLived();
         await Task.Delay(2500);
 

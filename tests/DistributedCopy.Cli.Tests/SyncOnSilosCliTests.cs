@@ -38,7 +38,7 @@ public sealed class SyncOnSilosCliTests
                 Assert.True(DateTime.UtcNow < deadline, "never live: " + status);
             }
             while (!status.Stderr.Contains("sync onsilos: live, lag ", StringComparison.Ordinal));
-            Assert.True(status.Json.GetProperty("Sync").GetProperty("Live").GetBoolean(), status.ToString());
+            Assert.True(status.Json.GetProperty("sync").GetProperty("live").GetBoolean(), status.ToString());
             // the same command again continues the same job (no second job, no second snapshot)
             var again = await Dcopy.RunAsync(["sync", "--source", source.Endpoint.Address, "--target", Dcopy.Address(target), "--job-id", "onsilos", "--detach", .. host]);
             Assert.True(again.ExitCode == ExitCodes.Success, again.ToString());
