@@ -20,32 +20,33 @@ public static class FileCopy
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
     public static async Task<int> PlanAsync(ParseResult parse, CopyOptionsSet options, CancellationToken cancellationToken)
     {
+        var report = PlanCommand.Report(parse);
         var (files, targetInfo, databases, _) = await OpenAsync(parse, options, options.CheckSettings(parse, JobKind.Copy), cancellationToken);
         var summaries = files.Select(f => (f.Path, Stats: RdbLoader.Summarize(f.Path))).ToList();
         RefuseSameSlots(summaries, databases);
         foreach (var (other, each) in summaries.Skip(1))
         {
-            Console.Error.WriteLine($"source  {other} (RDB version {each.Version}): {each.Keys:N0} keys, by database {string.Join(", ", each.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
+            report.WriteLine($"source  {other} (RDB version {each.Version}): {each.Keys:N0} keys, by database {string.Join(", ", each.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         }
         var (path, stats) = summaries[0];
-        Console.Error.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys ({stats.Expiring:N0} with an expiry), {stats.Expired:N0} already expired");
-        Console.Error.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
-        Console.Error.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
-        Console.Error.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
+        report.WriteLine($"source  {path} (RDB version {stats.Version}, {new FileInfo(path).Length / 1e6:F1} MB, checksum good): {stats.Keys:N0} keys ({stats.Expiring:N0} with an expiry), {stats.Expired:N0} already expired");
+        report.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
+        report.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
+        report.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
         var mode = parse.GetValue(options.Mode);
-        Console.Error.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: " + (mode == "typed"
+        report.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: " + (mode == "typed"
             ? "every value is decoded from the file and written by type (--mode typed)"
             : stats.Version > targetInfo.Topology.RdbVersion
                 ? $"the target restores RDB version {targetInfo.Topology.RdbVersion} or older: values are decoded from the file and written by type"
                 : "the file's values are restored as they are (by type where the target refuses a payload)"));
-        Console.Error.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE; loaded: {string.Join(", ", databases.Select(d => $"database {d} → {(targetInfo.Topology.IsCluster ? "the cluster" : $"database {RdbLoader.TargetDatabase(d, targetInfo.Endpoint, options.Selection.Parse(parse).Selection)}")}"))} (--db N, several allowed; 0 by default)");
+        report.WriteLine($"write   {stats.PayloadBytes / 1e6:F1} MB of payloads by RESTORE; loaded: {string.Join(", ", databases.Select(d => $"database {d} → {(targetInfo.Topology.IsCluster ? "the cluster" : $"database {RdbLoader.TargetDatabase(d, targetInfo.Endpoint, options.Selection.Parse(parse).Selection)}")}"))} (--db N, several allowed; 0 by default)");
         foreach (var note in stats.Notes)
         {
-            Console.Error.WriteLine("note    " + note);
+            report.WriteLine("note    " + note);
         }
         if (stats.Damage is not null)
         {
-            Console.Error.WriteLine($"damaged {stats.Damage}: the counts above are of the keys before it; a load writes those and pauses there");
+            report.WriteLine($"damaged {stats.Damage}: the counts above are of the keys before it; a load writes those and pauses there");
         }
         if (parse.GetValue(CliOptions.Json))
         {

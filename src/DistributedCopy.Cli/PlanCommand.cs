@@ -8,6 +8,9 @@ namespace DistributedCopy.Cli;
 /// <summary>`dcopy plan`: what a copy would do, from the same checks and planner, with nothing written anywhere.</summary>
 public static class PlanCommand
 {
+    /// <summary>Where plan's report goes: stdout, or stderr when --json puts the JSON on stdout.</summary>
+    public static TextWriter Report(ParseResult parse) => parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out;
+
     public static Command Create()
     {
         var options = new CopyOptionsSet();
@@ -22,6 +25,8 @@ public static class PlanCommand
             {
                 return await FileCopy.PlanAsync(parse, options, cancellationToken);
             }
+            // the report is the command's output (stdout, so `dcopy plan > plan.txt` keeps it); with --json, the JSON is, and the report goes to stderr
+            var report = Report(parse);
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
             var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
             var partitions = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);
@@ -29,42 +34,42 @@ public static class PlanCommand
             var bigKeyBytes = mode == "dump" ? 0 : spec.BigKeyBytes ?? 0;
             var (sampled, bytesPerKey, big) = await SampleBytesPerKeyAsync(source, bigKeyBytes, cancellationToken);
             var estimate = (long)(bytesPerKey * source.Keys);
-            Console.Error.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
-            Console.Error.WriteLine($"target  {CopyCommand.Describe(target)}, RDB version {target.Topology.RdbVersion}");
+            report.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
+            report.WriteLine($"target  {CopyCommand.Describe(target)}, RDB version {target.Topology.RdbVersion}");
             var newer = source.Topology.RdbVersion > target.Topology.RdbVersion;
-            Console.Error.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
-            Console.Error.WriteLine($"write   {WriteWay(mode, newer)}");
+            report.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
+            report.WriteLine($"write   {WriteWay(mode, newer)}");
             // what the target really restores, per type the source holds (a probe key per type, restored and deleted)
             var probes = mode == "typed" ? [] : await RestoreProbe.ProbeAsync(
                 source.Topology.IsCluster ? source.Topology.Shards.Select(s => s.Master).ToList() : [source.Endpoint], target.Topology, target.Endpoint, cancellationToken);
             foreach (var probe in probes)
             {
-                Console.Error.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
+                report.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
             }
-            Console.Error.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
-            Console.Error.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
+            report.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
+            report.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
             var memory = await MemoryCheck.ReadAsync(target, cancellationToken);
             foreach (var line in MemoryCheck.Lines(memory, estimate))
             {
-                Console.Error.WriteLine($"memory  {line}");
+                report.WriteLine($"memory  {line}");
             }
             var selection = await SelectionPlan.DescribeAsync(KeySelection.Parse(spec.Match, spec.Exclude, spec.Renames, spec.DatabaseMap, spec.Preset, spec.Types), source, cancellationToken);
             foreach (var line in selection?.Lines ?? [])
             {
-                Console.Error.WriteLine(line);
+                report.WriteLine(line);
             }
             // read from replicas: they are the nodes listed, dumped and followed (their notifications too)
             var readNodes = spec.ReadFromReplica ? await Preflight.CheckReplicasAsync(source, cancellationToken) : null;
-            Console.Error.WriteLine($"read    {(readNodes is null ? "from the masters" : "from replicas: " + string.Join(", ", readNodes.Select(r => $"{r.ReadNode.Address} (of {r.Master.Address})")))}");
+            report.WriteLine($"read    {(readNodes is null ? "from the masters" : "from replicas: " + string.Join(", ", readNodes.Select(r => $"{r.ReadNode.Address} (of {r.Master.Address})")))}");
             var notifications = await NotificationSettings.ReadAsync(readNodes is not null ? [.. readNodes.Select(r => r.ReadNode)] : source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint], cancellationToken);
             var syncReady = notifications.All(n => n.Missing == "");
-            Console.Error.WriteLine($"sync    {SyncLine(notifications)}");
+            report.WriteLine($"sync    {SyncLine(notifications)}");
             var canaries = await CanaryProbe.TryAsync(source.Topology, source.Endpoint, cancellationToken);
             var canaryAllowed = canaries.All(c => c.Refused is null);
-            Console.Error.WriteLine("canary  " + (canaryAllowed
+            report.WriteLine("canary  " + (canaryAllowed
                 ? $"dcopy sync can prove its change feeds: a canary (a dcopy:canary:* key set and deleted in one MULTI, about once a second) was written on {canaries.Count} master(s), nothing left behind"
                 : $"the canary is refused on {string.Join("; ", canaries.Where(c => c.Refused is not null).Select(c => $"{c.Master.Address} ({c.Refused})"))}: allow dcopy's user to write dcopy:canary:* keys (ACL ~dcopy:canary:* +multi +set +del +exec), or sync with --no-canary (then a cutover needs --pause-writes and compares every slot)"));
-            Console.Error.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
+            report.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
                 ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / Math.Min(spec.Workers, Math.Max(1, partitions.Count))):N0} per busy worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
                 : "no limit (--max-rate caps the keys per second read from the source)")
                 + (spec.MaxSourceLatencyMs > 0
@@ -72,16 +77,16 @@ public static class PlanCommand
                     : "; not adaptive (--max-source-latency MS slows the copy while the source answers slower than that)"));
             if (parse.GetValue(verbose) || partitions.Count <= 4)
             {
-                Console.Error.WriteLine($"plan    {partitions.Count} partition(s) for {spec.Workers} workers:");
+                report.WriteLine($"plan    {partitions.Count} partition(s) for {spec.Workers} workers:");
                 foreach (var p in partitions)
                 {
-                    Console.Error.WriteLine(p.Database >= 0 ? $"          database {p.Database}: {p.Keys:N0} keys" : $"          slots {p.StartSlot}-{p.EndSlot}: {p.Keys:N0} keys");
+                    report.WriteLine(p.Database >= 0 ? $"          database {p.Database}: {p.Keys:N0} keys" : $"          slots {p.StartSlot}-{p.EndSlot}: {p.Keys:N0} keys");
                 }
             }
             else
             {
                 var sizes = partitions.Select(p => p.Keys).Order().ToList();
-                Console.Error.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers, {sizes[0]:N0} to {sizes[^1]:N0} keys each (median {sizes[sizes.Count / 2]:N0}); --verbose lists them");
+                report.WriteLine($"plan    {partitions.Count} partitions for {spec.Workers} workers, {sizes[0]:N0} to {sizes[^1]:N0} keys each (median {sizes[sizes.Count / 2]:N0}); --verbose lists them");
             }
             if (parse.GetValue(CliOptions.Json))
             {

@@ -164,7 +164,8 @@ public sealed class FileCopyCliTests
 
         var plan = await Dcopy.RunAsync("plan", "--source", "rdb:" + file, "--target", server.Endpoint.Address, "--db", "0", "--db", "1", "--db", "2");
         Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
-        Assert.Contains("loaded: database 0 → database 0, database 1 → database 1, database 2 → database 2", plan.Stderr, StringComparison.Ordinal);
+        // plan's report is its output: on stdout (with --json, the JSON is)
+        Assert.Contains("loaded: database 0 → database 0, database 1 → database 1, database 2 → database 2", plan.Stdout, StringComparison.Ordinal);
         var all = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", server.Endpoint.Address, "--db", "0", "--db", "1", "--db", "2",
             "--verify", "--json", "--progress", "none");
         Assert.True(all.ExitCode == ExitCodes.Success, all.ToString());

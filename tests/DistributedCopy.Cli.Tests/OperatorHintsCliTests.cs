@@ -87,13 +87,15 @@ public sealed partial class OperatorHintsCliTests
 
         var summary = await Dcopy.RunAsync(plan);
         Assert.True(summary.ExitCode == ExitCodes.Success, summary.ToString());
-        var line = System.Text.RegularExpressions.Regex.Match(summary.Stderr, @"plan    (\d+) partitions for 4 workers, [\d,]+ to [\d,]+ keys each \(median [\d,]+\); --verbose lists them");
-        Assert.True(line.Success, summary.Stderr);
-        Assert.DoesNotContain("          slots ", summary.Stderr, StringComparison.Ordinal);
+        // the report is plan's output, on stdout: `dcopy plan > plan.txt` keeps it
+        var line = System.Text.RegularExpressions.Regex.Match(summary.Stdout, @"plan    (\d+) partitions for 4 workers, [\d,]+ to [\d,]+ keys each \(median [\d,]+\); --verbose lists them");
+        Assert.True(line.Success, summary.ToString());
+        Assert.StartsWith("source  ", summary.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("          slots ", summary.Stdout, StringComparison.Ordinal);
 
         var listed = await Dcopy.RunAsync([.. plan, "--verbose"]);
         Assert.True(listed.ExitCode == ExitCodes.Success, listed.ToString());
-        Assert.Equal(int.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), System.Text.RegularExpressions.Regex.Matches(listed.Stderr, "          slots ").Count);
+        Assert.Equal(int.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), System.Text.RegularExpressions.Regex.Matches(listed.Stdout, "          slots ").Count);
     }
 
     [GeneratedRegex("`(dcopy resume [^`]+)` continues")]
