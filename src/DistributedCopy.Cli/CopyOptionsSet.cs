@@ -127,6 +127,12 @@ public sealed partial class CopyOptionsSet
         if (!sourceInfo.Topology.IsCluster)
         {
             databases = await ChooseDatabasesAsync(sourceInfo, targetInfo, databases, rules.Selection, cancellationToken);
+            // the source's key count is that of the databases copied, not of the one its endpoint names
+            if (databases.Length > 1 || (databases.Length == 1 && databases[0] != sourceInfo.Endpoint.Database))
+            {
+                var held = await Topology.DatabasesAsync(sourceInfo.Endpoint, cancellationToken);
+                sourceInfo = sourceInfo with { Keys = held.Where(d => databases.Contains(d.Database)).Sum(d => d.Keys) };
+            }
         }
         Preflight.CheckNotSameServer(sourceInfo, targetInfo, databases, rules.Selection);
         var spec = NewSpec(parse, kind, settings, Endpoints.FromCore(source, sourceRef), databases, rules, verifyAfter);

@@ -46,7 +46,7 @@ public static class PlanCommand
             {
                 report.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
             }
-            report.WriteLine($"size    about {estimate / 1e6:F1} MB ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys)");
+            report.WriteLine($"size    about {estimate / 1e6:F1} MB in the source's memory ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys); the copy counts DUMP payload bytes, usually fewer");
             report.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
             var memory = await MemoryCheck.ReadAsync(target, cancellationToken);
             foreach (var line in MemoryCheck.Lines(memory, estimate))
@@ -143,7 +143,7 @@ public static class PlanCommand
 
     private static string BigKeys(string mode, long bigKeyBytes, int big, int sampled) =>
         bigKeyBytes == 0 ? (mode == "dump" ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")
-        : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of {sampled} sampled keys are";
+        : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of the {sampled} sampled keys are that big";
 
     /// <summary>MEMORY USAGE of the first 1,000 keys SCAN gives on each master, and how many are above the big-key size.</summary>
     internal static async Task<(int Sampled, double BytesPerKey, int Big)> SampleBytesPerKeyAsync(SideInfo side, long bigKeyBytes, CancellationToken cancellationToken)

@@ -30,7 +30,7 @@ public static class SelectionPlan
         if (selection.Renames.Count > 0)
         {
             lines.Add($"rename  {renamed.Count:N0} of {selected.Count:N0} sampled keys renamed by {selection.Renames.Count} rule(s); no two sampled keys get one name"
-                + (tagChanged > 0 ? $"; {tagChanged:N0} change their hash tag (slot from the new name: keys that shared a slot may not any more)" : ""));
+                + (tagChanged > 0 ? $"; {tagChanged:N0} hash to another slot under their new name (keys that shared a slot, by a hash tag or otherwise, may not any more)" : ""));
             lines.AddRange(examples.Select(e => $"          {e.Item1} → {e.Item2} (slot {e.Item3} → {e.Item4})"));
         }
         if (selection.Preset == AspNetSessionV5.Name)

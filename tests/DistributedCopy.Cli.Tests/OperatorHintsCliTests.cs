@@ -98,6 +98,32 @@ public sealed partial class OperatorHintsCliTests
         Assert.Equal(int.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), System.Text.RegularExpressions.Regex.Matches(listed.Stdout, "          slots ").Count);
     }
 
+    [RedisFact]
+    public async Task PlanQuotesTheKeysOfTheDatabasesAskedForAndSaysWhatItsSizesMeasure()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using (var connection = await source.ConnectAsync())
+        {
+            foreach (var (database, keys) in new[] { (0, 100), (1, 30), (2, 20) })
+            {
+                await connection.ExecuteAsync("SELECT", database.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                for (var i = 0; i < keys; i++)
+                {
+                    await connection.ExecuteAsync("SET", $"k:{database}:{i}", "value");
+                }
+            }
+        }
+
+        var plan = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--db", "1", "--db", "2");
+
+        Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
+        var sourceLine = plan.Stdout.Split('\n').Single(l => l.StartsWith("source  ", StringComparison.Ordinal));
+        Assert.Contains(", 50 keys)", sourceLine, StringComparison.Ordinal);
+        Assert.Contains("in the source's memory", plan.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"big     keys above 32 MB \(MEMORY USAGE\) go by type in chunks under a temporary name, renamed when complete: 0 of the \d+ sampled keys are that big", plan.Stdout);
+    }
+
     [GeneratedRegex("`(dcopy resume [^`]+)` continues")]
     private static partial Regex ResumeHint();
 }
