@@ -124,6 +124,22 @@ public sealed partial class OperatorHintsCliTests
         Assert.Matches(@"big     keys above 32 MB \(MEMORY USAGE\) go by type in chunks under a temporary name, renamed when complete: 0 of the \d+ sampled keys are that big", plan.Stdout);
     }
 
+    [RedisFact]
+    public async Task AVerifiedCopyOfAnEmptySourceSaysWhyItsVerifyIsEmpty()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+
+        var copy = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(),
+            "--verify", "--json", "--progress", "none");
+
+        Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, copy.Json.GetProperty("verify").ValueKind);
+        var note = Assert.Single(copy.Json.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("verify: nothing to compare", StringComparison.Ordinal));
+        Assert.Contains("note: " + note.GetString(), copy.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, copy.Json.GetProperty("keysCopied").GetInt64());
+    }
+
     [GeneratedRegex("`(dcopy resume [^`]+)` continues")]
     private static partial Regex ResumeHint();
 }
