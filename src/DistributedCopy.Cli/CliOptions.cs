@@ -80,18 +80,9 @@ public static class CliOptions
     /// <summary>The TLS settings for the silos' gateways, or null when none are given; bad files are a one-line error.</summary>
     public static Grains.SiloTls? SiloTlsOf(ParseResult parse)
     {
-        var (cert, key, ca) = (parse.GetValue(SiloCert), parse.GetValue(SiloKey), parse.GetValue(SiloCa));
-        if (cert is null && key is null && ca is null)
-        {
-            return null;
-        }
-        if (cert is null || ca is null)
-        {
-            throw new CliException(ExitCodes.BadInput, "--silo-cert and --silo-ca go together: dcopy's certificate and the CA the silos' certificates chain to");
-        }
         try
         {
-            return Grains.SiloTls.Load(cert, key, ca, Environment.GetEnvironmentVariable("DCOPY_SILO_CERT_PASSWORD"));
+            return Grains.SiloTls.FromOptions(parse.GetValue(SiloCert), parse.GetValue(SiloKey), parse.GetValue(SiloCa));
         }
         catch (ArgumentException ex)
         {

@@ -24,6 +24,24 @@ public sealed class SiloTls
     public X509Certificate2 Certificate { get; }
 
     /// <summary>
+    /// The TLS settings of --silo-cert, --silo-key and --silo-ca (dcopy's and the silo host's alike, the PKCS#12
+    /// password from DCOPY_SILO_CERT_PASSWORD), or null when none is given. Throws <see cref="ArgumentException"/> with
+    /// a one-line reason when only some are given or a file is not what it should be.
+    /// </summary>
+    public static SiloTls? FromOptions(string? certificateFile, string? keyFile, string? authorityFile)
+    {
+        if (certificateFile is null && keyFile is null && authorityFile is null)
+        {
+            return null;
+        }
+        if (certificateFile is null || authorityFile is null)
+        {
+            throw new ArgumentException("--silo-cert and --silo-ca go together: this process's certificate and the CA every silo's and client's certificate chains to");
+        }
+        return Load(certificateFile, keyFile, authorityFile, Environment.GetEnvironmentVariable("DCOPY_SILO_CERT_PASSWORD"));
+    }
+
+    /// <summary>
     /// The certificate (PEM with its key in the same file or in <paramref name="keyFile"/>, or PKCS#12 .pfx/.p12 with
     /// <paramref name="pfxPassword"/>) and the CA (PEM, one or more certificates). Throws <see cref="ArgumentException"/>
     /// with a one-line reason naming the file.

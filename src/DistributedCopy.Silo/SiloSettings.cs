@@ -55,22 +55,14 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
             return Invalid($"--advertise takes an IP address, not {advertise}");
         }
         var timings = result.GetValue(SiloCommand.Failover) == "relaxed" ? MembershipTimings.Relaxed : new MembershipTimings();
-        SiloTls? tls = null;
-        var (cert, key, ca) = (result.GetValue(SiloCommand.SiloCert), result.GetValue(SiloCommand.SiloKey), result.GetValue(SiloCommand.SiloCa));
-        if (cert is not null || ca is not null || key is not null)
+        SiloTls? tls;
+        try
         {
-            if (cert is null || ca is null)
-            {
-                return Invalid("--silo-cert and --silo-ca go together: this silo's certificate and the CA every silo's and client's must chain to");
-            }
-            try
-            {
-                tls = SiloTls.Load(cert, key, ca, Environment.GetEnvironmentVariable("DCOPY_SILO_CERT_PASSWORD"));
-            }
-            catch (ArgumentException ex)
-            {
-                return Invalid(ex.Message);
-            }
+            tls = SiloTls.FromOptions(result.GetValue(SiloCommand.SiloCert), result.GetValue(SiloCommand.SiloKey), result.GetValue(SiloCommand.SiloCa));
+        }
+        catch (ArgumentException ex)
+        {
+            return Invalid(ex.Message);
         }
         return new SiloSettings(parsed, result.GetValue(SiloCommand.ClusterId)!, PortOrFree(result.GetValue(SiloCommand.SiloPort), advertise),
             PortOrFree(result.GetValue(SiloCommand.GatewayPort), advertise), advertise, null, timings) { DashboardPort = result.GetValue(SiloCommand.DashboardPort), Tls = tls };
