@@ -23,9 +23,10 @@ public static class DataComparer
             var chunk = keys.Skip(offset).Take(Batch).ToList();
             var left = await DumpAsync(sourceTopology, chunk).ConfigureAwait(false);
             var right = await DumpAsync(targetTopology, chunk).ConfigureAwait(false);
+            var gone = await ExpiredSinceAsync(sourceTopology, chunk, left, right, ttlToleranceMs).ConfigureAwait(false);
             for (var i = 0; i < chunk.Count; i++)
             {
-                if (left[i].Payload is null)
+                if (left[i].Payload is null || gone.Contains(i))
                 {
                     continue; // expired meanwhile
                 }
@@ -62,6 +63,30 @@ public static class DataComparer
         var targetOnly = targetKeys.Where(k => !listed.Contains(Convert.ToBase64String(k))).ToList();
         examples.AddRange(targetOnly.Take(Math.Max(0, 5 - examples.Count)).Select(k => $"{KeyText.Printable(k)}: on the target only"));
         return new CompareResult(keys.Count, targetKeys.Count, missing, payload, ttl, typedDiffers, typedCompared, examples) { TargetOnly = targetOnly.Count };
+    }
+
+    /// <summary>
+    /// The keys the target lacks that expired (or are within the tolerance of expiring) on the source since it was read:
+    /// the source is read first, so a key expiring between the two reads is gone from the target only by the clock.
+    /// </summary>
+    private static async Task<HashSet<int>> ExpiredSinceAsync(Topology source, List<byte[]> chunk, (byte[]? Payload, long Ttl)[] left, (byte[]? Payload, long Ttl)[] right, long toleranceMs)
+    {
+        var candidates = Enumerable.Range(0, chunk.Count).Where(i => left[i].Payload is not null && left[i].Ttl >= 0 && right[i].Payload is null).ToList();
+        var gone = new HashSet<int>();
+        if (candidates.Count == 0)
+        {
+            return gone;
+        }
+        var again = await DumpAsync(source, candidates.Select(i => chunk[i]).ToList()).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var n = 0; n < candidates.Count; n++)
+        {
+            if (again[n].Payload is null || (again[n].Ttl >= 0 && again[n].Ttl <= now + toleranceMs))
+            {
+                gone.Add(candidates[n]);
+            }
+        }
+        return gone;
     }
 
     public static async Task<List<byte[]>> AllKeysAsync(Topology topology)
