@@ -13,7 +13,7 @@ internal static class Baselines
     {
         var sourceTopology = (await Topology.ReadAsync(source)).WithAddressMap(map);
         var targetTopology = (await Topology.ReadAsync(target)).WithAddressMap(map);
-        var all = await DataComparer.AllKeysAsync(await Topology.ReadAsync(Topology.MapAddress(source, map)));
+        var all = await DataComparer.AllKeysAsync(Topology.MapAddress(source, map));
         var sources = new Dictionary<int, RespConnection>();
         var targets = new Dictionary<int, RespConnection>();
         var writer = new RespWriter(4096);

@@ -52,6 +52,8 @@ public sealed class BigKeyCliTests
             "--progress", "none", "--state-dir", state);
         Assert.True(verify.ExitCode == ExitCodes.Success, verify.ToString());
         Assert.Equal(report.Total + 1, verify.Json.GetProperty("verify").GetProperty("compared").GetInt64());
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
     }
 
     [GarnetFact]

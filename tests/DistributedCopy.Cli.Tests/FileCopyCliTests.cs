@@ -19,7 +19,7 @@ public sealed class FileCopyCliTests
         Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
         Assert.Contains($"by database: 0: {report.Total:N0}, 3: ", plan.Stderr, StringComparison.Ordinal);
         Assert.Equal(10, plan.Json.GetProperty("rdbVersion").GetInt32());
-        Assert.Equal(report.StringsWithTtl + db3.StringsWithTtl, plan.Json.GetProperty("expiring").GetInt64());
+        Assert.Equal(report.Expiring + db3.Expiring, plan.Json.GetProperty("expiring").GetInt64());
         Assert.Equal("0", await cluster.Nodes[0].ExecuteAsync("DBSIZE"));
 
         var toCluster = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(cluster), "--json", "--progress", "none");

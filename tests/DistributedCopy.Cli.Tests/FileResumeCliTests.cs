@@ -97,19 +97,5 @@ public sealed class FileResumeCliTests
         throw new InvalidOperationException("no hash key in the second half of the file");
     }
 
-    /// <summary>RESTOREs every master of the target has run.</summary>
-    private static async Task<long> RestoresAsync(RedisCluster target)
-    {
-        long total = 0;
-        foreach (var node in target.Nodes)
-        {
-            var stats = await node.ExecuteAsync("INFO", "commandstats");
-            var line = stats.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_restore:", StringComparison.Ordinal));
-            if (line is not null)
-            {
-                total += long.Parse(line.Split(',')[0]["cmdstat_restore:calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-        return total;
-    }
+    private static Task<long> RestoresAsync(RedisCluster target) => CommandStats.CallsAsync(target, "restore");
 }

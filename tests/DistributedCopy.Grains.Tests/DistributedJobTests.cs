@@ -50,6 +50,8 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             Assert.Equal(0, done.Verify.Differences);
             Assert.True(done.Copied.Keys >= report.Total);
             Assert.Equal(report.ByType, await KeyCounter.CountByTypeAsync(target.Endpoint));
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
+            Assert.True(comparison.Identical, comparison.ToString());
 
             // a verify job of its own finds what is planted in the target, and nothing else
             await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(target.Endpoint));

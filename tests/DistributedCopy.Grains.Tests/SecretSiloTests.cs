@@ -50,6 +50,8 @@ public sealed class SecretSiloTests
             Assert.Equal(0, done.Verify.Differences);
             Assert.Equal(await KeyCounter.DbSizeAsync(source.Endpoint), await KeyCounter.DbSizeAsync(target.Endpoint));
             Assert.Equal(report.ByType, await KeyCounter.CountByTypeAsync(target.Endpoint));
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+            Assert.True(comparison.Identical, comparison.ToString());
             Assert.Empty(await SecretScanner.ScanRedisAsync(control.Endpoint, _fragments));
             // the scan reads stored values: it finds the references the spec holds instead
             Assert.NotEmpty(await SecretScanner.ScanRedisAsync(control.Endpoint, ["env:" + SourceVariable]));

@@ -1,6 +1,3 @@
-using DistributedCopy.Core.Resp;
-using StackExchange.Redis;
-
 namespace DistributedCopy.Testing;
 
 /// <summary>How a target differs from its source, key by key.</summary>
@@ -12,8 +9,11 @@ public sealed record CompareResult(long SourceKeys, long TargetKeys, long Missin
     /// </summary>
     public long TargetOnly { get; init; } = -1;
 
-    public bool Identical => (TargetOnly < 0 ? SourceKeys == TargetKeys : TargetOnly == 0) && Missing == 0 && ValueDiffers == 0 && TtlDrift == 0 && TypedDiffers == 0;
+    /// <summary>Keys without an expiry that the source's masters hold (DBSIZE less INFO keyspace's expires) but the listing missed.</summary>
+    public long Unlisted { get; init; }
+
+    public bool Identical => (TargetOnly < 0 ? SourceKeys == TargetKeys : TargetOnly == 0) && Missing == 0 && ValueDiffers == 0 && TtlDrift == 0 && TypedDiffers == 0 && Unlisted == 0;
 
     public override string ToString() =>
-        $"source={SourceKeys} target={TargetKeys} target-only={TargetOnly} missing={Missing} value={ValueDiffers} ttl={TtlDrift} typed={TypedDiffers}/{TypedCompared} e.g. {string.Join("; ", Examples)}";
+        $"source={SourceKeys} target={TargetKeys} target-only={TargetOnly} unlisted={Unlisted} missing={Missing} value={ValueDiffers} ttl={TtlDrift} typed={TypedDiffers}/{TypedCompared} e.g. {string.Join("; ", Examples)}";
 }

@@ -1,87 +1,122 @@
-using DistributedCopy.Core.Resp;
 using StackExchange.Redis;
 
 namespace DistributedCopy.Testing;
 
 /// <summary>
-/// Compares a target with its source: every key's DUMP payload and TTL (within a tolerance) through pipelined reads, and a
-/// sample of each type by value (hash fields, list order, set members, scores, stream entries and consumer groups).
+/// The independent oracle: compares a target with its source through <see cref="OracleDeployment"/> (StackExchange.Redis,
+/// nothing of the copier's own code). Every key's DUMP payload, compared by value where the bytes differ (a hash table's
+/// order, another server's encoding), and every key's expiry: the target's no later than the source's and no earlier
+/// than the tolerance the test names. A sample of each type is compared by value too (<see cref="TypedValue"/>), and the
+/// source's listing is checked against its masters' DBSIZE (every key without an expiry must be listed).
 /// </summary>
 public static class DataComparer
 {
     public static async Task<CompareResult> CompareAsync(RedisEndpoint source, RedisEndpoint target, long ttlToleranceMs = 1000, int typedSamplePerType = 50)
     {
-        var sourceTopology = await Topology.ReadAsync(source).ConfigureAwait(false);
-        var targetTopology = await Topology.ReadAsync(target).ConfigureAwait(false);
-        var keys = await AllKeysAsync(sourceTopology).ConfigureAwait(false);
-        long missing = 0, payload = 0, ttl = 0;
+        await using var left = await OracleDeployment.OpenAsync(source).ConfigureAwait(false);
+        await using var right = await OracleDeployment.OpenAsync(target).ConfigureAwait(false);
+        var (_, persistent) = await left.SizeAsync().ConfigureAwait(false);
+        var keys = await left.ListKeysAsync().ConfigureAwait(false);
+        var exact = await left.HasExpireTimeAsync().ConfigureAwait(false) && await right.HasExpireTimeAsync().ConfigureAwait(false);
+        long missing = 0, payload = 0, ttl = 0, listedPersistent = 0;
         var examples = new List<string>();
         var payloadMismatch = new List<byte[]>();
         const int Batch = 1000;
         for (var offset = 0; offset < keys.Count; offset += Batch)
         {
             var chunk = keys.Skip(offset).Take(Batch).ToList();
-            var left = await DumpAsync(sourceTopology, chunk).ConfigureAwait(false);
-            var right = await DumpAsync(targetTopology, chunk).ConfigureAwait(false);
-            var gone = await ExpiredSinceAsync(sourceTopology, chunk, left, right, ttlToleranceMs).ConfigureAwait(false);
+            var sourceReads = await left.ReadAsync(chunk).ConfigureAwait(false);
+            var targetReads = await right.ReadAsync(chunk).ConfigureAwait(false);
+            var gone = await ExpiredSinceAsync(left, chunk, sourceReads, targetReads, ttlToleranceMs).ConfigureAwait(false);
             for (var i = 0; i < chunk.Count; i++)
             {
-                if (left[i].Payload is null || gone.Contains(i))
+                var (sourcePayload, sourceExpiry) = sourceReads[i];
+                var (targetPayload, targetExpiry) = targetReads[i];
+                if (sourcePayload is not null && sourceExpiry < 0)
+                {
+                    listedPersistent++;
+                }
+                if (sourcePayload is null || gone.Contains(i))
                 {
                     continue; // expired meanwhile
                 }
                 string? problem = null;
-                if (right[i].Payload is null)
+                if (targetPayload is null)
                 {
                     missing++;
                     problem = "missing";
                 }
                 else
                 {
-                    if (!left[i].Payload.AsSpan().SequenceEqual(right[i].Payload))
+                    if (!sourcePayload.AsSpan().SequenceEqual(targetPayload))
                     {
                         // hashtable-encoded sets and hashes serialize in iteration order, which a RESTORE may change: compared by value below
                         payloadMismatch.Add(chunk[i]);
                     }
-                    // the expiry of every key, whatever its payload's bytes (a key written by type has other bytes and its own expiry)
-                    if ((left[i].Ttl < 0) != (right[i].Ttl < 0) || Math.Abs(left[i].Ttl - right[i].Ttl) > ttlToleranceMs)
+                    // the expiry of every key, whatever its payload's bytes: never later than the source's, never earlier than the tolerance
+                    var drift = ExpiryProblem(sourceExpiry, targetExpiry, exact, ttlToleranceMs);
+                    if (drift is not null)
                     {
                         ttl++;
-                        problem = $"ttl {left[i].Ttl} vs {right[i].Ttl}";
+                        problem = drift;
                     }
                 }
                 if (problem is not null && examples.Count < 5)
                 {
-                    examples.Add($"{KeyText.Printable(chunk[i])}: {problem}");
+                    examples.Add($"{Printable(chunk[i])}: {problem}");
                 }
             }
         }
-        var (typedDiffers, typedCompared) = await CompareTypedSampleAsync(source, target, keys, typedSamplePerType, examples).ConfigureAwait(false);
-        (payload, _) = await CompareTypedSampleAsync(source, target, payloadMismatch, int.MaxValue, examples).ConfigureAwait(false);
-        var targetKeys = await AllKeysAsync(targetTopology).ConfigureAwait(false);
+        var (typedDiffers, typedCompared) = await CompareTypedSampleAsync(left.Database, right.Database, keys, typedSamplePerType, examples).ConfigureAwait(false);
+        (payload, _) = await CompareTypedSampleAsync(left.Database, right.Database, payloadMismatch, int.MaxValue, examples).ConfigureAwait(false);
+        var targetKeys = await right.ListKeysAsync().ConfigureAwait(false);
         var listed = keys.Select(Convert.ToBase64String).ToHashSet(StringComparer.Ordinal);
         var targetOnly = targetKeys.Where(k => !listed.Contains(Convert.ToBase64String(k))).ToList();
-        examples.AddRange(targetOnly.Take(Math.Max(0, 5 - examples.Count)).Select(k => $"{KeyText.Printable(k)}: on the target only"));
-        return new CompareResult(keys.Count, targetKeys.Count, missing, payload, ttl, typedDiffers, typedCompared, examples) { TargetOnly = targetOnly.Count };
+        examples.AddRange(targetOnly.Take(Math.Max(0, 5 - examples.Count)).Select(k => $"{Printable(k)}: on the target only"));
+        var unlisted = Math.Max(0, persistent - listedPersistent);
+        if (unlisted > 0)
+        {
+            examples.Insert(0, $"the source's masters hold {persistent} keys without an expiry (DBSIZE less INFO keyspace expires), the listing found {listedPersistent}");
+        }
+        return new CompareResult(keys.Count, targetKeys.Count, missing, payload, ttl, typedDiffers, typedCompared, examples) { TargetOnly = targetOnly.Count, Unlisted = unlisted };
+    }
+
+    /// <summary>What is wrong with a target key's expiry against its source's (absolute Unix ms, -1 none); null when nothing.</summary>
+    public static string? ExpiryProblem(long source, long target, bool exact, long toleranceMs)
+    {
+        if ((source < 0) != (target < 0))
+        {
+            return source < 0 ? $"expiry {target} on the target, none on the source" : $"no expiry on the target, {source} on the source";
+        }
+        if (source < 0)
+        {
+            return null;
+        }
+        // read by PEXPIRETIME on both sides the expiries are exact: a target key may not outlive its source's by a millisecond
+        if (exact ? target > source : target - source > toleranceMs)
+        {
+            return $"expires {target - source} ms after the source's ({source} vs {target})";
+        }
+        return source - target > toleranceMs ? $"expires {source - target} ms before the source's, more than the {toleranceMs} ms allowed" : null;
     }
 
     /// <summary>
     /// The keys the target lacks that expired (or are within the tolerance of expiring) on the source since it was read:
     /// the source is read first, so a key expiring between the two reads is gone from the target only by the clock.
     /// </summary>
-    private static async Task<HashSet<int>> ExpiredSinceAsync(Topology source, List<byte[]> chunk, (byte[]? Payload, long Ttl)[] left, (byte[]? Payload, long Ttl)[] right, long toleranceMs)
+    private static async Task<HashSet<int>> ExpiredSinceAsync(OracleDeployment source, List<byte[]> chunk, (byte[]? Payload, long Expiry)[] left, (byte[]? Payload, long Expiry)[] right, long toleranceMs)
     {
-        var candidates = Enumerable.Range(0, chunk.Count).Where(i => left[i].Payload is not null && left[i].Ttl >= 0 && right[i].Payload is null).ToList();
+        var candidates = Enumerable.Range(0, chunk.Count).Where(i => left[i].Payload is not null && left[i].Expiry >= 0 && right[i].Payload is null).ToList();
         var gone = new HashSet<int>();
         if (candidates.Count == 0)
         {
             return gone;
         }
-        var again = await DumpAsync(source, candidates.Select(i => chunk[i]).ToList()).ConfigureAwait(false);
+        var again = await source.ReadAsync(candidates.Select(i => chunk[i]).ToList()).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var n = 0; n < candidates.Count; n++)
         {
-            if (again[n].Payload is null || (again[n].Ttl >= 0 && again[n].Ttl <= now + toleranceMs))
+            if (again[n].Payload is null || (again[n].Expiry >= 0 && again[n].Expiry <= now + toleranceMs))
             {
                 gone.Add(candidates[n]);
             }
@@ -89,87 +124,18 @@ public static class DataComparer
         return gone;
     }
 
-    public static async Task<List<byte[]>> AllKeysAsync(Topology topology)
+    /// <summary>Every key of the endpoint's database, listed by the oracle (SCAN on each master).</summary>
+    public static async Task<List<byte[]>> AllKeysAsync(RedisEndpoint endpoint)
     {
-        var keys = new List<byte[]>();
-        foreach (var shard in topology.Shards)
-        {
-            await using var connection = await RespConnection.ConnectAsync(shard.Master).ConfigureAwait(false);
-            var cursor = "0";
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            do
-            {
-                var reply = RespFrame.Array(await connection.ExecuteAsync("SCAN", cursor, "COUNT", "1000").ConfigureAwait(false));
-                cursor = RespFrame.String(reply.Next());
-                var batch = RespFrame.Array(reply.Next());
-                while (batch.MoveNext(out var frame))
-                {
-                    RespFrame.TryBulk(frame, out var key);
-                    if (seen.Add(Convert.ToBase64String(key)))
-                    {
-                        keys.Add(key.ToArray());
-                    }
-                }
-            }
-            while (cursor != "0");
-        }
-        return keys;
+        await using var deployment = await OracleDeployment.OpenAsync(endpoint).ConfigureAwait(false);
+        return await deployment.ListKeysAsync().ConfigureAwait(false);
     }
 
-    private static async Task<(byte[]? Payload, long Ttl)[]> DumpAsync(Topology topology, List<byte[]> keys)
-    {
-        var result = new (byte[]? Payload, long Ttl)[keys.Count];
-        for (var shard = 0; shard < topology.Shards.Count; shard++)
-        {
-            var mine = Enumerable.Range(0, keys.Count).Where(i => topology.ShardFor(HashSlot.Of(keys[i])) == shard).ToList();
-            if (mine.Count == 0)
-            {
-                continue;
-            }
-            await using var connection = await RespConnection.ConnectAsync(topology.Shards[shard].Master).ConfigureAwait(false);
-            // absolute expiry where the server has PEXPIRETIME (7.0+): source and target read seconds apart on a busy
-            // machine still compare exactly; else PTTL made absolute at the moment of reading
-            var absolute = await HasExpireTimeAsync(connection).ConfigureAwait(false);
-            var writer = new RespWriter();
-            foreach (var i in mine)
-            {
-                writer.Command(2).Bulk("DUMP"u8).Bulk(keys[i]).Command(2).Bulk(absolute ? "PEXPIRETIME"u8 : "PTTL"u8).Bulk(keys[i]);
-            }
-            await connection.SendAsync(writer).ConfigureAwait(false);
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            foreach (var i in mine)
-            {
-                await connection.ReadFrameAsync().ConfigureAwait(false);
-                RespConnection.ThrowIfError(connection.Frame);
-                var payload = RespFrame.TryBulk(connection.Frame, out var bytes) ? bytes.ToArray() : null;
-                await connection.ReadFrameAsync().ConfigureAwait(false);
-                var expiry = RespFrame.Integer(connection.Frame);
-                result[i] = (payload, absolute || expiry < 0 ? expiry : now + expiry);
-            }
-        }
-        return result;
-    }
+    /// <summary>A key for a message: as text where printable, else hex.</summary>
+    public static string Printable(byte[] key) => key.All(b => b is >= 0x20 and < 0x7F) ? System.Text.Encoding.ASCII.GetString(key) : "0x" + Convert.ToHexString(key);
 
-    private static async Task<bool> HasExpireTimeAsync(RespConnection connection)
+    private static async Task<(long Differs, long Compared)> CompareTypedSampleAsync(IDatabase ldb, IDatabase rdb, List<byte[]> keys, int perType, List<string> examples)
     {
-        try
-        {
-            // one entry, nil for a command the server does not have
-            var reply = RespFrame.Array(await connection.ExecuteAsync("COMMAND", "INFO", "PEXPIRETIME").ConfigureAwait(false));
-            return reply.MoveNext(out var entry) && !RespFrame.IsNull(entry);
-        }
-        catch (RedisErrorException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<(long Differs, long Compared)> CompareTypedSampleAsync(RedisEndpoint source, RedisEndpoint target, List<byte[]> keys, int perType, List<string> examples)
-    {
-        await using var left = await ConnectionMultiplexer.ConnectAsync(ToConfiguration(source)).ConfigureAwait(false);
-        await using var right = await ConnectionMultiplexer.ConnectAsync(ToConfiguration(target)).ConfigureAwait(false);
-        var ldb = left.GetDatabase(source.Database);
-        var rdb = right.GetDatabase(target.Database);
         var taken = new Dictionary<RedisType, int>();
         long differs = 0, compared = 0;
         foreach (var key in keys)
@@ -181,46 +147,22 @@ public static class DataComparer
             }
             taken[type] = taken.GetValueOrDefault(type) + 1;
             compared++;
-            var a = await ReadTypedAsync(ldb, key, type).ConfigureAwait(false);
-            var b = await ReadTypedAsync(rdb, key, await rdb.KeyTypeAsync(key).ConfigureAwait(false)).ConfigureAwait(false);
+            var a = await TypedValue.ReadAsync(ldb, key, type).ConfigureAwait(false);
+            var b = await TypedValue.ReadAsync(rdb, key, await rdb.KeyTypeAsync(key).ConfigureAwait(false)).ConfigureAwait(false);
             if (a != b)
             {
                 differs++;
                 if (examples.Count < 5)
                 {
-                    examples.Add($"{KeyText.Printable(key)}: {a} vs {b}");
+                    examples.Add($"{Printable(key)}: {a} vs {b}");
                 }
             }
         }
         return (differs, compared);
     }
 
-    /// <summary>A canonical text of a key's value by type: unordered collections sorted, streams with groups and pending counts.</summary>
-    public static async Task<string> ReadTypedAsync(IDatabase db, RedisKey key, RedisType type)
-    {
-        switch (type)
-        {
-            case RedisType.String:
-                return "string:" + Convert.ToBase64String((byte[]?)await db.StringGetAsync(key).ConfigureAwait(false) ?? []);
-            case RedisType.Hash:
-                var fields = await db.HashGetAllAsync(key).ConfigureAwait(false);
-                return "hash:" + string.Join(",", fields.Select(f => $"{f.Name}={f.Value}").Order(StringComparer.Ordinal));
-            case RedisType.List:
-                return "list:" + string.Join(",", await db.ListRangeAsync(key).ConfigureAwait(false));
-            case RedisType.Set:
-                return "set:" + string.Join(",", (await db.SetMembersAsync(key).ConfigureAwait(false)).Select(m => m.ToString()).Order(StringComparer.Ordinal));
-            case RedisType.SortedSet:
-                var entries = await db.SortedSetRangeByRankWithScoresAsync(key).ConfigureAwait(false);
-                return "zset:" + string.Join(",", entries.Select(e => $"{e.Element}@{e.Score:R}"));
-            case RedisType.Stream:
-                var stream = await db.StreamRangeAsync(key).ConfigureAwait(false);
-                var groups = await db.StreamGroupInfoAsync(key).ConfigureAwait(false);
-                return "stream:" + string.Join(",", stream.Select(e => e.Id + "{" + string.Join(",", e.Values.Select(v => $"{v.Name}={v.Value}")) + "}"))
-                    + " groups:" + string.Join(",", groups.Select(g => $"{g.Name}/{g.PendingMessageCount}/{g.LastDeliveredId}"));
-            default:
-                return type.ToString();
-        }
-    }
+    /// <summary>A canonical text of a key's value by type (<see cref="TypedValue"/>).</summary>
+    public static Task<string> ReadTypedAsync(IDatabase db, RedisKey key, RedisType type) => TypedValue.ReadAsync(db, key, type);
 
     public static ConfigurationOptions ToConfiguration(RedisEndpoint endpoint)
     {

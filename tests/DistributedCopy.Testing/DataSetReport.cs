@@ -9,6 +9,10 @@ public sealed record DataSetReport(long Strings, long StringsWithTtl, long Hashe
 {
     public long Total => Strings + Hashes + Lists + Sets + SortedSets + Streams;
 
+    /// <summary>Keys with an expiry: the TTL strings and every tenth key of each aggregate type.</summary>
+    public long Expiring => StringsWithTtl + StandardDataSet.ExpiringOf(Hashes) + StandardDataSet.ExpiringOf(Lists) + StandardDataSet.ExpiringOf(Sets)
+        + StandardDataSet.ExpiringOf(SortedSets) + StandardDataSet.ExpiringOf(Streams);
+
     /// <summary>Counts keyed by the names TYPE returns.</summary>
     public IReadOnlyDictionary<string, long> ByType => new Dictionary<string, long>
     {

@@ -120,6 +120,7 @@ public sealed class StandardDataSet
                 {
                     w.Bulk(Field(f)).Bulk(Encoding.ASCII.GetBytes($"{i * 10 + f:D8}"[^8..]));
                 }
+                ExpireIfChosen(w, k, i);
             }).ConfigureAwait(false);
         }
         for (long i = 0; i < e.Lists; i++)
@@ -131,6 +132,7 @@ public sealed class StandardDataSet
                 {
                     w.Bulk(i * 100 + f);
                 }
+                ExpireIfChosen(w, k, i);
             }).ConfigureAwait(false);
         }
         for (long i = 0; i < e.Sets; i++)
@@ -142,6 +144,7 @@ public sealed class StandardDataSet
                 {
                     w.Bulk(Field(f));
                 }
+                ExpireIfChosen(w, k, i);
             }).ConfigureAwait(false);
         }
         for (long i = 0; i < e.SortedSets; i++)
@@ -153,6 +156,7 @@ public sealed class StandardDataSet
                 {
                     w.Bulk((f + (i % 1000) / 1000.0 + 0.125).ToString("R", CultureInfo.InvariantCulture)).Bulk(Field(f));
                 }
+                ExpireIfChosen(w, k, i);
             }).ConfigureAwait(false);
         }
         for (long i = 0; i < e.Streams; i++)
@@ -165,7 +169,22 @@ public sealed class StandardDataSet
                 }
                 w.Command(5).Bulk("XGROUP"u8).Bulk("CREATE"u8).Bulk(k).Bulk("g1"u8).Bulk("0"u8);
                 w.Command(9).Bulk("XREADGROUP"u8).Bulk("GROUP"u8).Bulk("g1"u8).Bulk("c1"u8).Bulk("COUNT"u8).Bulk(StreamPending).Bulk("STREAMS"u8).Bulk(k).Bulk(">"u8);
+                ExpireIfChosen(w, k, i);
             }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every tenth key of each aggregate type (hash, list, set, sorted set, stream) expires, as the TTL strings do.</summary>
+    public static bool AggregateExpires(long i) => i % 10 == 3;
+
+    /// <summary>How many of <paramref name="count"/> keys of an aggregate type expire.</summary>
+    public static long ExpiringOf(long count) => (count + 6) / 10;
+
+    private static void ExpireIfChosen(RespWriter w, byte[] key, long i)
+    {
+        if (AggregateExpires(i))
+        {
+            w.Command(3).Bulk("PEXPIRE"u8).Bulk(key).Bulk(TtlMilliseconds);
         }
     }
 

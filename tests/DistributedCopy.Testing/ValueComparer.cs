@@ -10,8 +10,8 @@ public static class ValueComparer
 {
     public static async Task<CompareResult> CompareAsync(RedisEndpoint source, RedisEndpoint target, long ttlToleranceMs = 2000)
     {
-        var keys = await DataComparer.AllKeysAsync(await Topology.ReadAsync(source).ConfigureAwait(false)).ConfigureAwait(false);
-        var targetKeys = (await DataComparer.AllKeysAsync(await Topology.ReadAsync(target).ConfigureAwait(false)).ConfigureAwait(false)).Count;
+        var keys = await DataComparer.AllKeysAsync(source).ConfigureAwait(false);
+        var targetKeys = (await DataComparer.AllKeysAsync(target).ConfigureAwait(false)).Count;
         await using var left = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(source)).ConfigureAwait(false);
         await using var right = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(target)).ConfigureAwait(false);
         var ldb = left.GetDatabase(source.Database);

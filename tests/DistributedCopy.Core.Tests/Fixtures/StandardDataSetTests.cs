@@ -24,6 +24,13 @@ public sealed class StandardDataSetTests
         var counts = await KeyCounter.CountByTypeAsync(cluster.Endpoint);
         Assert.Equal(report.ByType, counts);
         Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(cluster.Endpoint));
+        // every type has keys with an expiry: the TTL strings and every tenth hash, list, set, sorted set and stream
+        await using (var oracle = await OracleDeployment.OpenAsync(cluster.Endpoint))
+        {
+            var (keys, persistent) = await oracle.SizeAsync();
+            Assert.Equal(report.Expiring, keys - persistent);
+            Assert.True(report.Expiring > report.StringsWithTtl);
+        }
 
         var topology = await Topology.ReadAsync(cluster.Endpoint);
         var hotOwner = topology.Shards[topology.ShardFor(StandardDataSet.HotSlot)].Master;
