@@ -50,7 +50,7 @@ public sealed class EmbeddedJobTests
         var status = await Dcopy.RunAsync("status", "crash", "--state-dir", state, "--json");
         var committed = status.Json.GetProperty("copied").GetProperty("keys").GetInt64();
         Assert.InRange(committed, 1, atKill);
-        var restoresAtKill = await CommandStats.CallsAsync(target, "restore");
+        var restoresAtKill = await target.SucceededCallsAsync("restore");
 
         var resumed = await Dcopy.RunAsync("resume", "crash", "--state-dir", state, "--json", "--progress", "none");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
@@ -58,7 +58,7 @@ public sealed class EmbeddedJobTests
         // the resume wrote every key the target lacked and no more than the keys of the slots not committed at the kill
         // (plus the one RESTORE a master with which the target is probed, and one batch a worker in flight): a copy
         // started over would write the committed keys again
-        var restored = await CommandStats.CallsAsync(target, "restore") - restoresAtKill;
+        var restored = await target.SucceededCallsAsync("restore") - restoresAtKill;
         Assert.True(restored >= report.Total - atKill && restored <= report.Total - committed + 3 + 2 * 20,
             $"{restored:N0} RESTOREs on resume; {report.Total:N0} keys, {atKill:N0} on the target at the kill, {committed:N0} committed");
 

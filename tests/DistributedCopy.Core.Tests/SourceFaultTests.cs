@@ -71,25 +71,89 @@ public sealed class SourceFaultTests
         await using var target = await RedisCluster.StartAsync(masters: 3);
         var report = await new StandardDataSet(0.05).LoadAsync(source.Endpoint);
         var masters = await source.MastersAsync();
-        var from = (await Topology.ReadAsync(masters[0].Endpoint)).Shards.First(s => s.Master.Port == masters[0].Port);
-        var to = (await Topology.ReadAsync(masters[1].Endpoint)).Shards.First(s => s.Master.Port == masters[1].Port);
+        var topology = await Topology.ReadAsync(source.Endpoint);
+        var fromShard = topology.Shards.First(s => s.Master.Port == masters[0].Port);
+        var from = masters[0];
+        var to = masters.First(m => m.Port != from.Port);
+        var (fromId, toId) = (await from.ExecuteAsync("CLUSTER", "MYID"), await to.ExecuteAsync("CLUSTER", "MYID"));
+        // the reshard moves the last 100 slots of the first master, one by one; the last of them is half moved before the
+        // copy starts, so the copy is certain to meet a slot in the middle of its migration
+        var moving = Enumerable.Range(fromShard.Slots.Max(r => r.End) - 99, 100).ToList();
+        Assert.All(moving, slot => Assert.Equal(fromShard.Master.Port, topology.Shards[topology.ShardFor(slot)].Master.Port));
+        var first = moving[^1];
+        // 20 keys of its own in that slot, so that half of them can have moved
+        var tag = Enumerable.Range(0, 1_000_000).Select(n => $"r{n}").First(t => HashSlot.Of(Encoding.ASCII.GetBytes(t)) == first);
+        for (var n = 0; n < 20; n++)
+        {
+            await from.ExecuteAsync("SET", $"{{{tag}}}:{n}", $"moving-{n}");
+        }
+        var firstKeys = await KeysInSlotAsync(from, first);
+        await StartMigrationAsync(from, to, fromId, toId, first);
+        await MigrateKeysAsync(from, to, firstKeys.Take(firstKeys.Count / 2).ToList());
 
-        // slow, so the reshard moves slots while they are listed and copied
         await using var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 50, PipelinesPerShard = 1, SlotWindow = 8 });
         var copy = engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], null);
-        while (engine.Progress.KeysCopied < report.Total / 10 && !copy.IsCompleted)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(engine.Progress.LastError ?? "").Contains($"source slot {first} moved or is migrating", StringComparison.Ordinal))
         {
+            Assert.False(copy.IsCompleted, "the copy ended with a slot half migrated: " + engine.Progress.LastError);
+            Assert.True(DateTime.UtcNow < deadline, "the half-migrated slot was never met: " + engine.Progress.LastError);
             await Task.Delay(20);
         }
-        Assert.False(copy.IsCompleted, "the copy ended before the reshard began");
-        await source.RunCliAsync(["--cluster", "reshard", $"127.0.0.1:{masters[0].Port}", "--cluster-from", from.NodeId, "--cluster-to", to.NodeId,
-            "--cluster-slots", "2000", "--cluster-yes", "--cluster-pipeline", "10"]);
+        // met: the migration of that slot ends and the other 99 move while the copy runs
+        Assert.False(copy.IsCompleted);
+        await MigrateKeysAsync(from, to, await KeysInSlotAsync(from, first));
+        await EndMigrationAsync(masters, toId, first);
+        foreach (var slot in moving[..^1])
+        {
+            await StartMigrationAsync(from, to, fromId, toId, slot);
+            await MigrateKeysAsync(from, to, await KeysInSlotAsync(from, slot));
+            await EndMigrationAsync(masters, toId, slot);
+        }
         await copy.WaitAsync(TimeSpan.FromSeconds(120));
 
         Assert.Equal(HashSlot.Count, engine.Progress.SlotsCompleted);
         var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
         Assert.True(compared.Identical, compared.ToString());
-        // the reshard really happened while the copy ran
-        Assert.True((await Topology.ReadAsync(masters[1].Endpoint)).Shards.First(s => s.NodeId == to.NodeId).Slots.Sum(r => r.Count) > 5461 + 1000);
+        Assert.Equal(report.Total + 20, compared.SourceKeys);
+        // the slots are the second master's now
+        var after = await Topology.ReadAsync(source.Endpoint);
+        Assert.All(moving, slot => Assert.Equal(to.Port, after.Shards[after.ShardFor(slot)].Master.Port));
+    }
+
+    private static string Text(int slot) => slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<List<string>> KeysInSlotAsync(RedisServer node, int slot)
+    {
+        await using var connection = await node.ConnectAsync();
+        var reply = Resp.RespFrame.Array(await connection.ExecuteAsync("CLUSTER", "GETKEYSINSLOT", Text(slot), "100000"));
+        var keys = new List<string>();
+        while (reply.MoveNext(out var key))
+        {
+            keys.Add(Resp.RespFrame.String(key));
+        }
+        return keys;
+    }
+
+    private static async Task StartMigrationAsync(RedisServer from, RedisServer to, string fromId, string toId, int slot)
+    {
+        await to.ExecuteAsync("CLUSTER", "SETSLOT", Text(slot), "IMPORTING", fromId);
+        await from.ExecuteAsync("CLUSTER", "SETSLOT", Text(slot), "MIGRATING", toId);
+    }
+
+    private static async Task MigrateKeysAsync(RedisServer from, RedisServer to, List<string> keys)
+    {
+        if (keys.Count > 0)
+        {
+            await from.ExecuteAsync(["MIGRATE", "127.0.0.1", to.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys]);
+        }
+    }
+
+    private static async Task EndMigrationAsync(IReadOnlyList<RedisServer> masters, string toId, int slot)
+    {
+        foreach (var master in masters)
+        {
+            await master.ExecuteAsync("CLUSTER", "SETSLOT", Text(slot), "NODE", toId);
+        }
     }
 }

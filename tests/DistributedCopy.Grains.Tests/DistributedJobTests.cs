@@ -23,7 +23,8 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
         try
         {
             await using var client = await JobClient.ConnectAsync(control, clusterId);
-            var spec = Spec("kill-one", source, target) with { VerifyAfterCopy = true };
+            // held to 12,000 keys/s (25 s for the set): the victim's leases (11 s) must run out while there is work left
+            var spec = Spec("kill-one", source, target) with { VerifyAfterCopy = true, MaxKeysPerSecond = 12_000 };
             await client.Job(spec.JobId).StartAsync(spec);
 
             // every silo has copied keys before one of them dies
@@ -43,8 +44,13 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             output.WriteLine($"keys by silo before the kill: {string.Join(", ", before.KeysBySilo.Select(kv => $"{kv.Key}={kv.Value}"))}");
             output.WriteLine($"kill -9 to a re-activated worker's report: {failover.TotalSeconds:F1} s; leases expired {done.LeasesExpired}; copied {done.Copied.Keys} of {report.Total}");
 
-            Assert.False(moved.IsFinished && moved.Phase != JobPhase.Completed, moved.Message);
+            // the fault happened: the victim's workers report again from survivors before the job ends, and the leases
+            // the victim held ran out and were granted again (each lease granted once more than there are partitions)
+            Assert.False(moved.IsFinished, $"the job ended before the victim's workers moved: {moved.Phase} {moved.Message}");
+            Assert.All(orphans, w => Assert.False(victim.Is(moved.Workers[w].Silo)));
             Assert.Equal(JobPhase.Completed, done.Phase);
+            Assert.True(done.LeasesExpired >= 1, $"no lease expired after the kill: {done.LeasesExpired}");
+            Assert.True(done.LeasesGranted >= done.PartitionsTotal + done.LeasesExpired, $"granted {done.LeasesGranted} for {done.PartitionsTotal} partitions, {done.LeasesExpired} expired");
             Assert.NotNull(done.Verify);
             Assert.Equal(report.Total, done.Verify.Compared);
             Assert.Equal(0, done.Verify.Differences);
@@ -105,6 +111,9 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             }
         }
         Assert.Equal(JobPhase.Copying, atKill.Phase);
+        // every writer is dead: what the target ran until now was written before the kill
+        var restoresAtKill = await target.SucceededCallsAsync("restore");
+        var onTargetAtKill = await KeyCounter.DbSizeAsync(target.Endpoint);
 
         // no one calls the job: the reminder in the control Redis brings it back once silos run again
         var second = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SiloProcess.StartAsync(control, clusterId)));
@@ -117,6 +126,11 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             var recopied = (double)(done.Copied.Keys - report.Total) / report.Total;
             output.WriteLine($"slots done at the kill: {atKill.SlotsDone}; keys copied in all {done.Copied.Keys} for {report.Total} keys: {recopied:P1} copied again");
             Assert.InRange(done.Copied.Keys, report.Total, (long)(report.Total * 1.5));
+            // the job went on from its checkpoints: it wrote every key the target lacked, and no more than the keys not
+            // committed when the status before the kill was read (plus a RESTORE probe per worker and target master)
+            var restored = await target.SucceededCallsAsync("restore") - restoresAtKill;
+            Assert.True(restored >= report.Total - onTargetAtKill && restored <= report.Total - atKill.Copied.Keys + 6 * 3 * 2,
+                $"{restored:N0} RESTOREs after the kill; {report.Total:N0} keys, {onTargetAtKill:N0} on the target at the kill, {atKill.Copied.Keys:N0} committed before it");
             var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
             Assert.True(compared.Identical, compared.ToString());
         }

@@ -63,4 +63,111 @@ public sealed class TelemetryTests
         Assert.NotEmpty(batches);
         Assert.All(batches, b => Assert.Contains(partitions, p => p.SpanId == b.ParentSpanId));
     }
+
+    /// <summary>
+    /// What an OTLP collector would receive from a live sync on an embedded silo (the in-memory exporter in its place): every
+    /// sync instrument, each with the value the job's own status gives, read while the sync follows the source.
+    /// </summary>
+    [RedisFact]
+    public async Task EverySyncInstrumentReachesTheExporterWithTheJobsOwnFigures()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        for (var i = 0; i < 300; i++)
+        {
+            await source.ExecuteAsync("SET", $"k:{i}", "first");
+        }
+        var metrics = new List<MetricSnapshot>();
+        var state = Path.Combine(Path.GetTempPath(), "dcopy-tests", "otel-sync-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo => silo.UseEmbedded(state, SiloSetup.FreeLoopbackPort()));
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Instruments.Name).AddInMemoryExporter(metrics));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICoordinatorGrain>("otel-sync");
+        await job.StartAsync(new JobSpec("otel-sync", JobKind.Sync, Endpoints.FromCore(source.Endpoint), Endpoints.FromCore(target.Endpoint))
+        {
+            Workers = 1,
+            ConfigureNotifications = true,
+            SweepMs = 1000,
+            CompareKeysPerSecond = 5000,
+        });
+        await WaitAsync(job, s => s.Sync is { Live: true, Unproven: null }, "the sync following its source");
+
+        // writes the feed carries, a value changed on the target behind the sync's back (the comparer repairs it), and a
+        // subscription cut (a gap the sync reconciles)
+        for (var i = 0; i < 100; i++)
+        {
+            await source.ExecuteAsync("SET", $"k:{i}", "second");
+        }
+        await target.ExecuteAsync("SET", "k:250", "changed on the target");
+        await WaitAsync(job, s => s.Sync is { Applied: >= 100, Repaired: >= 1 }, "changes applied and the comparer's repair");
+        // after the repair: a reconcile copies the database again, which would put the value right by itself
+        await source.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        var status = await WaitAsync(job, s => s.Sync is { Reconciles: >= 1, Compared: >= 300, Live: true, Unproven: null }, "a reconcile after the cut subscription");
+
+        // gauges are read when collected: collected while the sync runs
+        host.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        var sync = status.Sync!;
+        // the snapshot's 300 keys, and the reconcile's copy of the database again
+        Assert.Equal(300 * (1 + sync.Reconciles), Sum(metrics, "distributedcopy.keys.copied"));
+        Assert.True(Sum(metrics, "distributedcopy.leases.granted") >= 1);
+        Assert.True(Sum(metrics, "distributedcopy.sync.changes") >= 100);
+        Assert.True(Sum(metrics, "distributedcopy.sync.applied") >= 100);
+        Assert.True(Sum(metrics, "distributedcopy.sync.reconciles") >= 1);
+        Assert.True(Sum(metrics, "distributedcopy.sync.compared") >= 300);
+        Assert.True(Sum(metrics, "distributedcopy.sync.repaired") >= 1);
+        foreach (var gauge in new[] { "distributedcopy.sync.lag", "distributedcopy.sync.feeds.unproven", "distributedcopy.sync.pending" })
+        {
+            Assert.Contains(metrics, m => m.Name == gauge && m.MetricPoints.Count > 0);
+        }
+        Assert.Equal(0, GaugeLast(metrics, "distributedcopy.sync.feeds.unproven"));
+        Assert.True(sync.Applied <= Sum(metrics, "distributedcopy.sync.applied"), $"status {sync.Applied} applied, the counter less");
+
+        await job.CutoverAsync(new CutoverOrder(PauseWrites: true, HoldSeconds: 0, TimeoutSeconds: 60));
+        var done = await WaitAsync(job, s => s.IsFinished, "the cutover");
+        await host.StopAsync();
+        Assert.True(done.Phase == JobPhase.Completed, done.Message);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
+    private static async Task<JobStatus> WaitAsync(ICoordinatorGrain job, Func<JobStatus, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var status = await job.GetStatusAsync();
+            if (done(status))
+            {
+                return status;
+            }
+            Assert.False(status.IsFinished || DateTime.UtcNow > deadline, $"waited for {what}: {status.Phase} {status.Message} {status.Sync}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static long Sum(List<MetricSnapshot> metrics, string name)
+    {
+        var snapshot = metrics.LastOrDefault(m => m.Name == name);
+        Assert.True(snapshot is not null, $"{name} never exported");
+        long sum = 0;
+        foreach (ref readonly var point in snapshot.MetricPoints.ToArray().AsSpan())
+        {
+            sum += point.GetSumLong();
+        }
+        return sum;
+    }
+
+    private static double GaugeLast(List<MetricSnapshot> metrics, string name)
+    {
+        var snapshot = metrics.Last(m => m.Name == name);
+        double value = 0;
+        foreach (ref readonly var point in snapshot.MetricPoints.ToArray().AsSpan())
+        {
+            value = point.GetGaugeLastValueLong();
+        }
+        return value;
+    }
 }

@@ -149,7 +149,7 @@ public static class DataComparer
             compared++;
             var a = await TypedValue.ReadAsync(ldb, key, type).ConfigureAwait(false);
             var b = await TypedValue.ReadAsync(rdb, key, await rdb.KeyTypeAsync(key).ConfigureAwait(false)).ConfigureAwait(false);
-            if (a != b)
+            if (!TypedValue.Same(a, b))
             {
                 differs++;
                 if (examples.Count < 5)

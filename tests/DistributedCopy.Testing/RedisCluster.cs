@@ -129,6 +129,17 @@ public sealed partial class RedisCluster : IAsyncDisposable
     }
 
     /// <summary>The current masters, read from the cluster.</summary>
+    /// <summary>Calls of <paramref name="command"/> that did not fail, summed over every node (writes counted where they land).</summary>
+    public async Task<long> SucceededCallsAsync(string command)
+    {
+        long total = 0;
+        foreach (var node in Nodes)
+        {
+            total += await node.SucceededCallsAsync(command).ConfigureAwait(false);
+        }
+        return total;
+    }
+
     public async Task<IReadOnlyList<RedisServer>> MastersAsync()
     {
         var topology = await Topology.ReadAsync(Endpoint).ConfigureAwait(false);

@@ -91,10 +91,20 @@ public sealed partial class RedisServer : IAsyncDisposable
     }
 
     /// <summary>How many times the server ran <paramref name="command"/> (as INFO commandstats names it: "dump", "memory|usage").</summary>
-    public async Task<long> CallsAsync(string command)
+    public async Task<long> CallsAsync(string command) => (await CommandStatsAsync(command).ConfigureAwait(false)).GetValueOrDefault("calls");
+
+    /// <summary>Calls of <paramref name="command"/> that did not fail: writes that landed (a probe RESTORE made to be refused is not one).</summary>
+    public async Task<long> SucceededCallsAsync(string command)
     {
-        var stats = Topology.ParseInfo(await ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)).GetValueOrDefault("cmdstat_" + command, "calls=0,");
-        return long.Parse(stats.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+        var stats = await CommandStatsAsync(command).ConfigureAwait(false);
+        return stats.GetValueOrDefault("calls") - stats.GetValueOrDefault("failed_calls");
+    }
+
+    private async Task<Dictionary<string, long>> CommandStatsAsync(string command)
+    {
+        var line = Topology.ParseInfo(await ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)).GetValueOrDefault("cmdstat_" + command, "calls=0");
+        return line.Split(',').Select(f => f.Split('=')).Where(f => f.Length == 2 && long.TryParse(f[1], CultureInfo.InvariantCulture, out _))
+            .ToDictionary(f => f[0], f => long.Parse(f[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public static class ValueComparer
                     missing++;
                     problem = "missing";
                 }
-                else if (pair.Left != pair.Right)
+                else if (!TypedValue.Same(pair.Left, pair.Right))
                 {
                     differs++;
                     problem = $"{Short(pair.Left)} vs {Short(pair.Right)}";

@@ -33,7 +33,7 @@ public sealed class OracleDeployment : IAsyncDisposable
         var connection = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(endpoint)).ConfigureAwait(false);
         try
         {
-            var masters = await MastersAsync(connection).ConfigureAwait(false);
+            var masters = await MastersAsync(connection, endpoint).ConfigureAwait(false);
             return new OracleDeployment(connection, endpoint.Database, masters);
         }
         catch
@@ -43,22 +43,29 @@ public sealed class OracleDeployment : IAsyncDisposable
         }
     }
 
-    private static async Task<IReadOnlyList<IServer>> MastersAsync(ConnectionMultiplexer connection)
+    private static async Task<IReadOnlyList<IServer>> MastersAsync(ConnectionMultiplexer connection, RedisEndpoint endpoint)
     {
-        // nodes discovered from CLUSTER NODES connect in the background: a few seconds for every one to answer
+        var given = connection.GetServer(endpoint.Host, endpoint.Port);
+        if (given.ServerType != ServerType.Cluster)
+        {
+            // a standalone server is read as given, master or replica (a test may ask what a replica holds); the client
+            // may know its master or replicas too, which are not this deployment
+            return given.IsConnected ? [given] : throw new InvalidOperationException($"oracle: {endpoint.Host}:{endpoint.Port} does not answer");
+        }
+        // nodes discovered from CLUSTER NODES connect in the background: a few seconds for every master to answer
+        // (a replica that does not answer is no part of the listing)
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             var servers = connection.GetServers();
-            if (servers.All(s => s.IsConnected) || DateTime.UtcNow > deadline)
+            var owners = servers.FirstOrDefault(s => s.IsConnected)?.ClusterConfiguration?.Nodes
+                .Where(n => !n.IsReplica && n.Slots.Count > 0).Select(n => n.EndPoint?.ToString() ?? "").ToList() ?? [];
+            var answering = servers.Where(s => s.IsConnected).Select(s => s.EndPoint.ToString()).ToHashSet(StringComparer.Ordinal);
+            if ((owners.Count > 0 && owners.All(answering.Contains)) || DateTime.UtcNow > deadline)
             {
                 var masters = new List<IServer>();
-                foreach (var server in servers)
+                foreach (var server in servers.Where(s => s.IsConnected))
                 {
-                    if (!server.IsConnected)
-                    {
-                        throw new InvalidOperationException($"oracle: node {server.EndPoint} does not answer");
-                    }
                     var replication = await server.InfoRawAsync("replication").ConfigureAwait(false) ?? "";
                     if (replication.Contains("role:master", StringComparison.Ordinal))
                     {
@@ -72,17 +79,13 @@ public sealed class OracleDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>On a cluster, the masters found must own all 16384 slots between them (no master left out of the listing).</summary>
+    /// <summary>The masters found must own all 16384 slots between them (no master left out of the listing).</summary>
     private static void CheckSlotsCovered(ConnectionMultiplexer connection, List<IServer> masters)
     {
-        var cluster = masters.Count > 0 && masters[0].ServerType == ServerType.Cluster ? masters[0].ClusterConfiguration : null;
+        var cluster = masters.Count > 0 ? masters[0].ClusterConfiguration : null;
         if (cluster is null)
         {
-            if (masters.Count != 1)
-            {
-                throw new InvalidOperationException($"oracle: {masters.Count} masters found where one standalone server was expected");
-            }
-            return;
+            throw new InvalidOperationException($"oracle: no master of the cluster answers ({masters.Count} found)");
         }
         var found = masters.Select(m => m.EndPoint.ToString()).ToHashSet(StringComparer.Ordinal);
         long owned = 0;
