@@ -58,13 +58,21 @@ public static partial class DistributedCopyRun
         finally
         {
             await stopping.CancelAsync().ConfigureAwait(false);
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.WhenAll(streams.Append(running).Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            // the stop has a deadline too: the orchestrator stops what is left of its resources once this process has ended
+            using var deadline = new CancellationTokenSource(StopDeadline);
+            var teardown = Task.WhenAll(streams.Append(running).Append(app.StopAsync(deadline.Token)).Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
+            if (await Task.WhenAny(teardown, Task.Delay(StopDeadline + TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false) != teardown)
+            {
+                await log.WriteLineAsync($"apphost: the resources did not all stop within {StopDeadline.TotalSeconds:0} s; the orchestrator stops the rest").ConfigureAwait(false);
+            }
         }
     }
 
     /// <summary>The exit code when the run was stopped from outside before the job ended.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>How long the stop of every resource may take once the job has ended or the app was stopped.</summary>
+    public static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(30);
 
     /// <summary>Streams the output of the job and of every silo replica, each from when the orchestrator names it.</summary>
     private static async Task FollowAsync(ResourceNotificationService notifications, ResourceLoggerService loggers, DistributedCopyResource migration,

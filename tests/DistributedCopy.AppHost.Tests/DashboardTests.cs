@@ -87,7 +87,7 @@ public sealed partial class DashboardTests
             // a silo's metrics page lists the copy's instruments beside Orleans' own
             await using (var browser = await HeadlessBrowser.OpenAsync($"{dashboard}/metrics/resource/{silos[0]}", cancellationToken: timeout.Token))
             {
-                await browser.WaitForTextAsync(TimeSpan.FromSeconds(60), timeout.Token, "distributedcopy.keys.copied", "distributedcopy.bytes.copied",
+                await browser.WaitForTextAsync(TimeSpan.FromSeconds(90), timeout.Token, "distributedcopy.keys.copied", "distributedcopy.bytes.copied",
                     "distributedcopy.batch.duration", "distributedcopy.slots.completed", "Microsoft.Orleans");
                 await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-metrics.png"), timeout.Token);
             }

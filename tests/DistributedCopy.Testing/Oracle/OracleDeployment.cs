@@ -64,15 +64,24 @@ public sealed class OracleDeployment : IAsyncDisposable
             if ((owners.Count > 0 && owners.All(answering.Contains)) || DateTime.UtcNow > deadline)
             {
                 var masters = new List<IServer>();
+                var addresses = new HashSet<string>(StringComparer.Ordinal);
+                var nodes = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var server in servers.Where(s => s.IsConnected))
                 {
                     var replication = await server.InfoRawAsync("replication").ConfigureAwait(false) ?? "";
-                    if (replication.Contains("role:master", StringComparison.Ordinal))
+                    // one node known under two addresses (the seed's, and the one it announces) is one master
+                    var runId = (await server.InfoRawAsync("server").ConfigureAwait(false) ?? "").Split('\n').FirstOrDefault(l => l.StartsWith("run_id:", StringComparison.Ordinal))?.Trim();
+                    if (!replication.Contains("role:master", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    addresses.Add(server.EndPoint.ToString()!);
+                    if (nodes.Add(runId ?? server.EndPoint.ToString()!))
                     {
                         masters.Add(server);
                     }
                 }
-                CheckSlotsCovered(connection, masters);
+                CheckSlotsCovered(connection, masters, addresses);
                 return masters;
             }
             await Task.Delay(100).ConfigureAwait(false);
@@ -80,14 +89,13 @@ public sealed class OracleDeployment : IAsyncDisposable
     }
 
     /// <summary>The masters found must own all 16384 slots between them (no master left out of the listing).</summary>
-    private static void CheckSlotsCovered(ConnectionMultiplexer connection, List<IServer> masters)
+    private static void CheckSlotsCovered(ConnectionMultiplexer connection, List<IServer> masters, HashSet<string> found)
     {
         var cluster = masters.Count > 0 ? masters[0].ClusterConfiguration : null;
         if (cluster is null)
         {
             throw new InvalidOperationException($"oracle: no master of the cluster answers ({masters.Count} found)");
         }
-        var found = masters.Select(m => m.EndPoint.ToString()).ToHashSet(StringComparer.Ordinal);
         long owned = 0;
         foreach (var node in cluster.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0))
         {
