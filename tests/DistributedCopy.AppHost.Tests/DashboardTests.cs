@@ -97,8 +97,9 @@ public sealed partial class DashboardTests
                 await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-metrics.png"), timeout.Token);
             }
 
-            // Ctrl+C stops everything; the exit code is still the job's
-            ProcessRegistry.Signal(process.Id, "INT");
+            // a stop signal (Ctrl+C's SIGINT, or SIGTERM as here: a runner started in the background passes SIGINT on
+            // ignored, and .NET keeps an inherited ignore) stops everything; the exit code is still the job's
+            ProcessRegistry.Signal(process.Id, "TERM");
             await process.WaitForExitAsync(timeout.Token);
             Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {Text(stderr)}");
             var summary = JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement;

@@ -65,6 +65,50 @@ public sealed class SourceFaultTests
     }
 
     [RedisFact]
+    public async Task ACopyStoppedAtACommittedCursorResumesOnTheSameServerWritingOnlyWhatWasNotCommitted()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
+        var options = new CopyOptions { BatchSize = 100, PipelinesPerShard = 1, ScanCount = 200 };
+        // the copy stops (as a killed process would) right after its fifth committed position
+        string? committed = null;
+        using var stop = new CancellationTokenSource();
+        await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, options))
+        {
+            var commits = 0;
+            var copy = engine.CopyDatabaseAsync(0, ScanPosition.Start, c =>
+            {
+                committed = c;
+                if (++commits == 5)
+                {
+                    stop.Cancel();
+                }
+            }, stop.Token);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => copy);
+        }
+        Assert.NotNull(committed);
+        Assert.NotEqual(ScanPosition.Start, committed);
+        var onTarget = long.Parse(await target.ExecuteAsync("DBSIZE"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(onTarget, 1, report.Total - 1);
+        var restoresAtStop = await target.SucceededCallsAsync("restore");
+
+        // resumed from that position on the same server process: no note (the cursor is still valid), every key there,
+        // and no more written than the keys the stop left to do plus what was in flight past the committed position (the
+        // SCAN pages after it: COUNT 200, a page may hold a few more)
+        await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, options))
+        {
+            await engine.CopyDatabaseAsync(0, committed!, null);
+            Assert.Empty(engine.Progress.TakeNotes());
+        }
+        var restored = await target.SucceededCallsAsync("restore") - restoresAtStop;
+        Assert.True(restored >= report.Total - onTarget && restored <= report.Total - onTarget + 3 * options.ScanCount,
+            $"{restored:N0} RESTOREs on resume; {report.Total:N0} keys, {onTarget:N0} on the target at the stop");
+        var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(compared.Identical, compared.ToString());
+    }
+
+    [RedisFact]
     public async Task ALiveReshardOfTheSourceDuringTheCopyLosesNoKey()
     {
         await using var source = await RedisCluster.StartAsync(masters: 3);
