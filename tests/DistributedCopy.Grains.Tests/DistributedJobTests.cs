@@ -47,7 +47,6 @@ public sealed class DistributedJobTests(ITestOutputHelper output)
             // the fault happened: the victim's workers, re-activated on survivors, report again before the job ends (they
             // carry on their partitions: a lease runs out only when no activation reports within its 11 s)
             Assert.False(moved.IsFinished, $"the job ended before the victim's workers moved: {moved.Phase} {moved.Message}");
-            Assert.All(orphans, w => Assert.False(victim.Is(moved.Workers[w].Silo)));
             Assert.Equal(JobPhase.Completed, done.Phase);
 
             Assert.NotNull(done.Verify);
