@@ -86,8 +86,8 @@ public static class CutoverCommand
     private static async Task<int> ReleaseAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
-        var job = await host.FindJobAsync(parse);
-        var spec = (await job.GetSpecAsync())!;
+        // the spec only: the sync's own dcopy may be stopping (its job ended with the hold this ends)
+        var (_, spec) = await host.FindJobWithSpecAsync(parse);
         if (spec.Kind != JobKind.Sync)
         {
             throw new CliException(ExitCodes.BadInput, $"job {spec.JobId} is a {spec.Kind.ToString().ToLowerInvariant()}, not a sync");

@@ -14,9 +14,9 @@ namespace DistributedCopy.Cli;
 public sealed class JobHost : IAsyncDisposable
 {
     private const string GatewayFile = "gateway";
-    private readonly IHost _host;
-    private readonly FileStream? _lock;
-    private readonly string? _gatewayFile;
+    private IHost _host;
+    private FileStream? _lock;
+    private string? _gatewayFile;
 
     private JobHost(IHost host, FileStream? stateLock, bool embedded, string? gatewayFile = null, bool attached = false)
     {
@@ -28,10 +28,10 @@ public sealed class JobHost : IAsyncDisposable
     }
 
     /// <summary>The job runs in this process (its silo stops when this process does).</summary>
-    public bool Embedded { get; }
+    public bool Embedded { get; private set; }
 
     /// <summary>A client of the embedded silo another dcopy on this machine runs (the state directory's holder).</summary>
-    public bool Attached { get; }
+    public bool Attached { get; private set; }
 
     /// <summary>Where the job lives, for messages: "in the state directory …", "in the dcopy running on …", "on the silo cluster".</summary>
     public string Where(string stateDirectory) => Embedded ? "in the state directory " + stateDirectory
@@ -54,9 +54,7 @@ public sealed class JobHost : IAsyncDisposable
     public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken, bool attach = false,
         Grains.SiloTls? tls = null)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddDistributedCopyTelemetry("dcopy", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
+        var builder = NewBuilder();
         if (control is not null)
         {
             var options = ControlOptions(control);
@@ -79,11 +77,49 @@ public sealed class JobHost : IAsyncDisposable
             }
             return new JobHost(clientHost, null, embedded: false);
         }
-        var stateLock = LockStateDirectory(stateDirectory, attach);
-        if (stateLock is null)
+        // a holder that is stopping (its job ended) deletes its gateway file first: an attacher then waits for the lock
+        var giveUpAt = DateTime.UtcNow + AttachWait;
+        string? why = null;
+        while (true)
         {
-            return await AttachAsync(builder, stateDirectory, cancellationToken);
+            var stateLock = LockStateDirectory(stateDirectory, attach);
+            if (stateLock is not null)
+            {
+                return await HostAsync(builder, stateDirectory, stateLock, attach, cancellationToken);
+            }
+            var port = GatewayPort(stateDirectory);
+            if (port is not null)
+            {
+                (var attached, why) = await TryAttachAsync(port.Value, giveUpAt, cancellationToken);
+                if (attached is not null)
+                {
+                    return attached;
+                }
+            }
+            if (DateTime.UtcNow >= giveUpAt)
+            {
+                var inUse = $"the state directory {stateDirectory} is in use by another dcopy";
+                throw port is null
+                    ? new CliException(ExitCodes.BadInput, inUse + " that does not say how to reach its jobs (it is starting or stopping): try again in a moment")
+                    : new CliException(ExitCodes.CannotConnect, $"{inUse}, and its silo does not answer on 127.0.0.1:{port} ({why})");
+            }
+            await Task.Delay(250, cancellationToken);
         }
+    }
+
+    private static HostApplicationBuilder NewBuilder()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDistributedCopyTelemetry("dcopy", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
+        return builder;
+    }
+
+    /// <summary>How long a command that attaches waits for the state directory's holder to answer, or to let go of it.</summary>
+    private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
+
+    private static async Task<JobHost> HostAsync(HostApplicationBuilder builder, string stateDirectory, FileStream stateLock, bool attach, CancellationToken cancellationToken)
+    {
         var gateway = SiloSetup.FreeLoopbackPort();
         // a command that only looks at jobs starts none (a job its dcopy left behind waits for `dcopy resume`)
         builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, gateway, runsJobs: !attach));
@@ -104,30 +140,47 @@ public sealed class JobHost : IAsyncDisposable
         return new JobHost(host, stateLock, embedded: true, gatewayFile);
     }
 
-    /// <summary>A client of the silo the state directory's holder runs, through the gateway port it wrote there.</summary>
-    private static async Task<JobHost> AttachAsync(HostApplicationBuilder builder, string stateDirectory, CancellationToken cancellationToken)
+    private static int? GatewayPort(string stateDirectory)
+        => int.TryParse(TryRead(Path.Combine(stateDirectory, GatewayFile)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is >= 1 and <= 65535 ? port : null;
+
+    /// <summary>
+    /// A client of the silo the state directory's holder runs, through the gateway port it wrote there; null when that silo
+    /// does not take the client and answer a first call (it may be stopping: the caller looks at the lock again).
+    /// </summary>
+    private static async Task<(JobHost? Host, string? Why)> TryAttachAsync(int port, DateTime giveUpAt, CancellationToken cancellationToken)
     {
-        var inUse = $"the state directory {stateDirectory} is in use by another dcopy";
-        if (!int.TryParse(TryRead(Path.Combine(stateDirectory, GatewayFile)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            || port is < 1 or > 65535)
-        {
-            throw new CliException(ExitCodes.BadInput, inUse + " that does not say how to reach its jobs (it is starting or stopping): try again in a moment");
-        }
+        var builder = NewBuilder();
         builder.UseOrleansClient(c => c.UseEmbeddedGateway(port));
         var clientHost = builder.Build();
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // a silo busy with a job (a cutover, a hold) on a loaded machine can take a while to take a new client
-            deadline.CancelAfter(TimeSpan.FromSeconds(30));
+            deadline.CancelAfter(giveUpAt - DateTime.UtcNow + TimeSpan.FromSeconds(1));
             await clientHost.StartAsync(deadline.Token);
+            var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
+            await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), deadline.Token);
+            return (new JobHost(clientHost, null, embedded: false, attached: true), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            clientHost.Dispose();
-            throw new CliException(ExitCodes.CannotConnect, $"{inUse}, and its silo does not answer on 127.0.0.1:{port} ({ex.GetType().Name})");
+            await StopQuietlyAsync(clientHost);
+            return (null, ex.GetType().Name);
         }
-        return new JobHost(clientHost, null, embedded: false, attached: true);
+    }
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        try
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception)
+        {
+            // a client that never connected has nothing to stop cleanly
+        }
+        host.Dispose();
     }
 
     private static string? TryRead(string path)
@@ -171,6 +224,11 @@ public sealed class JobHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // no new client attaches to a silo about to stop: one that finds no gateway file waits for the lock instead
+        if (_gatewayFile is not null)
+        {
+            File.Delete(_gatewayFile);
+        }
         try
         {
             await _host.StopAsync(TimeSpan.FromSeconds(10));
@@ -178,10 +236,6 @@ public sealed class JobHost : IAsyncDisposable
         finally
         {
             _host.Dispose();
-            if (_gatewayFile is not null)
-            {
-                File.Delete(_gatewayFile);
-            }
             _lock?.Dispose();
             PhaseClock.Mark("silo stopped");
         }
@@ -224,13 +278,33 @@ public sealed class JobHost : IAsyncDisposable
         }
     }
 
-    /// <summary>The job the command names, or a bad-input error saying where it was looked for.</summary>
-    public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse)
+    /// <summary>
+    /// The job the command names, or a bad-input error saying where it was looked for. Attached to another dcopy's silo that
+    /// stops meanwhile (its job ended), this looks again: at the silo of whoever holds the state directory now, or its own.
+    /// </summary>
+    public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse) => (await FindJobWithSpecAsync(parse)).Job;
+
+    /// <inheritdoc cref="FindJobAsync"/>
+    public async Task<(ICoordinatorGrain Job, JobSpec Spec)> FindJobWithSpecAsync(System.CommandLine.ParseResult parse)
     {
         var id = parse.GetValue(CliOptions.JobId)!;
-        var job = Grains.GetGrain<ICoordinatorGrain>(id);
-        return await job.GetSpecAsync() is null
-            ? throw new CliException(ExitCodes.BadInput, $"no job {id} {Where(parse.GetValue(CliOptions.StateDir)!)}")
-            : job;
+        var stateDirectory = parse.GetValue(CliOptions.StateDir)!;
+        var giveUpAt = DateTime.UtcNow + AttachWait;
+        while (true)
+        {
+            var job = Grains.GetGrain<ICoordinatorGrain>(id);
+            try
+            {
+                return await job.GetSpecAsync() is { } spec
+                    ? (job, spec)
+                    : throw new CliException(ExitCodes.BadInput, $"no job {id} {Where(stateDirectory)}");
+            }
+            catch (Exception ex) when (Attached && ex is TimeoutException or OrleansException && DateTime.UtcNow < giveUpAt)
+            {
+                var again = await StartAsync(null, stateDirectory, "", CancellationToken.None, attach: true);
+                await StopQuietlyAsync(_host);
+                (_host, _lock, _gatewayFile, Embedded, Attached) = (again._host, again._lock, again._gatewayFile, again.Embedded, again.Attached);
+            }
+        }
     }
 }

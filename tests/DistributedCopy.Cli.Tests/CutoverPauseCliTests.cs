@@ -50,7 +50,14 @@ public sealed class CutoverPauseCliTests
         var held = await second.CutoverAsync("--pause-writes", "--hold", "60", "--timeout", "60");
         Assert.True(held.ExitCode == ExitCodes.Success, held.ToString());
         var release = await Dcopy.RunAsync("cutover", second.Job, "--state-dir", second.State, "--release");
-        Assert.True(release.ExitCode == ExitCodes.Success, release.ToString());
+        if (release.ExitCode != ExitCodes.Success)
+        {
+            // what the sync's own dcopy (the state directory's holder the release attached to) was doing meanwhile
+            var alive = !second.Process.HasExited;
+            second.Process.Kill();
+            var (_, holder) = await second.EndedAsync(TimeSpan.FromSeconds(10));
+            Assert.Fail($"{release}; the sync's dcopy was {(alive ? "still running" : "gone")}, its stderr: {holder}");
+        }
         Assert.Contains("writes released on 1 of 1 source master(s)", release.Stderr, StringComparison.Ordinal);
         Assert.True(await LiveSyncRun.TimeOneWriteAsync(standalone) < TimeSpan.FromSeconds(1));
         Assert.Equal("v", await other.ExecuteAsync("GET", "k"));

@@ -57,4 +57,63 @@ public sealed class CoordinatorTests
         var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
         Assert.True(compared.Identical, compared.ToString());
     }
+
+    [RedisFact]
+    public async Task AStaleHoldersReportAfterItsPartitionWasLeasedAgainIsRefusedAndCountsNothing()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
+        var state = Path.Combine(Path.GetTempPath(), "dcopy-tests", "coordinator-" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseEmbedded(state, SiloSetup.FreeLoopbackPort());
+            // a silent holder's partition goes back to the pool after 3 + 1 s (the defaults are 11 + 4)
+            silo.Configure<JobOptions>(o => (o.LeaseValidFor, o.WriteGrace, o.TickPeriod) = (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250)));
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICoordinatorGrain>("stale-holder");
+
+        // no worker of the job's own: this test is every holder there is
+        var started = await job.StartAsync(new JobSpec("stale-holder", JobKind.Copy, Endpoints.FromCore(source.Endpoint), Endpoints.FromCore(target.Endpoint)) { Workers = 0 });
+        Assert.Equal(JobPhase.Copying, started.Phase);
+        var stale = await job.LeaseAsync(9);
+        Assert.NotNull(stale);
+
+        // the holder falls silent (a silo cut off, a long pause) until its lease runs out and the partition is leased again
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Lease? again = null;
+        while (again is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            if ((await job.GetStatusAsync()).LeasesExpired >= 1)
+            {
+                again = await job.LeaseAsync(10);
+            }
+        }
+        Assert.NotNull(again);
+        Assert.Equal(stale.Partition.Id, again.Partition.Id);
+        Assert.True(again.Token > stale.Token);
+
+        // the stale holder wakes and reports the partition done, with counters: refused, and nothing of it counts
+        var slots = Enumerable.Range(stale.Partition.StartSlot, stale.Partition.SlotCount).ToArray();
+        var directive = await job.ReportAsync(9, new ProgressReport(stale.Partition.Id, stale.Token, slots, "96", new Counters(Keys: 1_000_000), true, "stale-silo"));
+        var after = await job.GetStatusAsync();
+        Assert.Equal(Directive.LeaseLost, directive);
+        Assert.Equal((0L, 0, 0), (after.Copied.Keys, after.SlotsDone, after.PartitionsDone));
+        Assert.Empty(after.KeysBySilo);
+        Assert.Equal(JobPhase.Copying, after.Phase);
+
+        // the partition's holder now reports, and it counts: the refusal was the stale token's, not the partition's
+        var current = await job.ReportAsync(10, new ProgressReport(again.Partition.Id, again.Token, [slots[0]], "0", new Counters(Keys: 5), false, "holder-silo"));
+        var counted = await job.GetStatusAsync();
+        Assert.Equal(Directive.Continue, current);
+        Assert.Equal((5L, 1), (counted.Copied.Keys, counted.SlotsDone));
+        Assert.Equal(5, counted.KeysBySilo["holder-silo"]);
+        Assert.Equal(JobPhase.Cancelled, (await job.CancelAsync()).Phase);
+        await host.StopAsync();
+    }
 }
