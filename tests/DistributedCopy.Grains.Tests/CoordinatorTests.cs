@@ -3,6 +3,7 @@ using DistributedCopy.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace DistributedCopy.Grains.Tests;
 
@@ -73,6 +74,8 @@ public sealed class CoordinatorTests
             // a silent holder's partition goes back to the pool after 3 + 1 s (the defaults are 11 + 4)
             silo.Configure<JobOptions>(o => (o.LeaseValidFor, o.WriteGrace, o.TickPeriod) = (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250)));
         });
+        var metrics = new List<MetricSnapshot>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Instruments.Name).AddInMemoryExporter(metrics));
         using var host = builder.Build();
         await host.StartAsync();
         var job = host.Services.GetRequiredService<IGrainFactory>().GetGrain<ICoordinatorGrain>("stale-holder");
@@ -114,6 +117,11 @@ public sealed class CoordinatorTests
         Assert.Equal((5L, 1), (counted.Copied.Keys, counted.SlotsDone));
         Assert.Equal(5, counted.KeysBySilo["holder-silo"]);
         Assert.Equal(JobPhase.Cancelled, (await job.CancelAsync()).Phase);
+
+        // what a collector receives: the expiry and both grants
+        host.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        Assert.Equal((1L, 2L), (counted.LeasesExpired, counted.LeasesGranted));
+        Assert.Equal((1L, 2L), (TelemetryTests.Sum(metrics, "distributedcopy.leases.expired"), TelemetryTests.Sum(metrics, "distributedcopy.leases.granted")));
         await host.StopAsync();
     }
 }

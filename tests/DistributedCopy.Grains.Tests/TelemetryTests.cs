@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Testing;
+using DistributedCopy.Testing.Otlp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -133,6 +134,68 @@ public sealed class TelemetryTests
         Assert.True(comparison.Identical, comparison.ToString());
     }
 
+    /// <summary>
+    /// What an OTLP collector receives from a silo process (dcopy-silo, joined through the control Redis) that runs a copy:
+    /// every copy instrument, each equal to the job's own figure, decoded from the protobuf the silo POSTs.
+    /// </summary>
+    [RedisFact]
+    public async Task ASiloProcessExportsEveryCopyInstrumentByOtlpWithTheJobsOwnFigures()
+    {
+        await using var control = await RedisServer.StartAsync();
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.02).LoadAsync(source.Endpoint);
+        // 50 keys on the target already, as on the source: a skip-existing copy leaves them and counts them skipped
+        var keys = await DataComparer.AllKeysAsync(source.Endpoint);
+        await using (var from = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(source.Endpoint)))
+        await using (var to = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(target.Endpoint)))
+        {
+            foreach (var key in keys.Take(50))
+            {
+                // the expiry exact (ABSTTL): a TTL rounded to the client's clock would outlive the source's
+                var expiresAt = (long)await from.GetDatabase().ExecuteAsync("PEXPIRETIME", key);
+                await to.GetDatabase().ExecuteAsync("RESTORE", key, Math.Max(expiresAt, 0), (await from.GetDatabase().KeyDumpAsync(key))!, "ABSTTL");
+            }
+        }
+        await using var collector = OtlpReceiver.Start();
+        var clusterId = "o" + Guid.NewGuid().ToString("N")[..8];
+        await using var silo = await SiloProcess.StartAsync(control, clusterId, collector.Environment());
+        await using var client = await JobClient.ConnectAsync(control, clusterId);
+        var spec = new JobSpec("otlp", JobKind.Copy, Endpoints.FromCore(source.Endpoint), Endpoints.FromCore(target.Endpoint))
+        {
+            Policy = Policy.SkipExisting,
+            Workers = 2,
+            MaxKeysPerSecond = 5_000,
+        };
+        await client.Job(spec.JobId).StartAsync(spec);
+
+        // the target drops every client once mid-copy: writes fail, are retried, and are counted as errors
+        await client.WaitAsync(spec.JobId, s => s.IsFinished || s.Copied.Keys > 3_000, TimeSpan.FromSeconds(60));
+        foreach (var master in await target.MastersAsync())
+        {
+            await master.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal");
+        }
+        var done = await client.WaitAsync(spec.JobId, s => s.IsFinished, TimeSpan.FromSeconds(120));
+        Assert.True(done.Phase == JobPhase.Completed, done.Message);
+
+        // the silo exports every 500 ms, and once more as it stops
+        await silo.DisposeAsync();
+        const string service = "dcopy-silo";
+        double Received(string metric) => collector.Last(service, metric) ?? throw new Xunit.Sdk.XunitException($"{metric} never received from {service} ({collector.MetricPayloads} payloads: {string.Join(", ", collector.Metrics(service))})");
+        Assert.Equal(report.Total - 50, done.Copied.Keys);
+        Assert.Equal(done.Copied.Keys, Received("distributedcopy.keys.copied"));
+        Assert.Equal(done.Copied.Bytes, Received("distributedcopy.bytes.copied"));
+        Assert.Equal((50L, 50.0), (done.Copied.Skipped, Received("distributedcopy.keys.skipped")));
+        Assert.Equal(done.Copied.Vanished, Received("distributedcopy.keys.vanished"));
+        Assert.Equal(16_384, Received("distributedcopy.slots.completed"));
+        Assert.True(done.Copied.Errors >= 1, "the clients killed on the target cost no retry");
+        Assert.Equal(done.Copied.Errors, Received("distributedcopy.errors"));
+        Assert.Equal(done.LeasesGranted, Received("distributedcopy.leases.granted"));
+        Assert.True(Received("distributedcopy.batch.duration") > 0);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
     private static async Task<JobStatus> WaitAsync(ICoordinatorGrain job, Func<JobStatus, bool> done, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -148,7 +211,8 @@ public sealed class TelemetryTests
         }
     }
 
-    private static long Sum(List<MetricSnapshot> metrics, string name)
+    /// <summary>The last exported sum of a counter over its data points.</summary>
+    internal static long Sum(List<MetricSnapshot> metrics, string name)
     {
         var snapshot = metrics.LastOrDefault(m => m.Name == name);
         Assert.True(snapshot is not null, $"{name} never exported");
