@@ -1,4 +1,5 @@
 using DistributedCopy.Testing;
+using DistributedCopy.Testing.Otlp;
 
 namespace DistributedCopy.Cli.Tests;
 
@@ -14,7 +15,9 @@ public sealed class SyncOnSilosCliTests
         var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
-        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(control, clusterId)));
+        // both silos export by OTLP to a collector of the test's own: the sync's instruments as an operator's collector gets them
+        await using var collector = OtlpReceiver.Start();
+        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(control, clusterId, collector.Environment())));
         string[] host = ["--control", control.Endpoint.Address, "--cluster-id", clusterId];
         try
         {
@@ -46,6 +49,7 @@ public sealed class SyncOnSilosCliTests
 
             writer.StopShortLived();
             await Task.Delay(2500);
+            AssertSyncExported(collector, status, report.Total);
             var cutover = await Dcopy.RunAsync(["cutover", "onsilos", "--pause-writes", "--hold", "60", "--timeout", "60", "--json", .. host]);
             try
             {
@@ -75,5 +79,25 @@ public sealed class SyncOnSilosCliTests
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Every sync instrument arrived from the silos, live and proven, with at least what the status said.</summary>
+    private static void AssertSyncExported(OtlpReceiver collector, DcopyResult status, long keys)
+    {
+        const string service = "dcopy-silo";
+        double Received(string metric) => collector.Last(service, metric) ?? throw new Xunit.Sdk.XunitException($"{metric} never received ({collector.MetricPayloads} payloads: {string.Join(", ", collector.Metrics(service))})");
+        var sync = status.Json.GetProperty("sync");
+        Assert.True(Received("distributedcopy.keys.copied") >= keys / 2, $"keys.copied {Received("distributedcopy.keys.copied")}");
+        Assert.True(Received("distributedcopy.leases.granted") >= 1);
+        Assert.True(Received("distributedcopy.sync.changes") >= sync.GetProperty("changes").GetInt64());
+        Assert.True(Received("distributedcopy.sync.applied") >= sync.GetProperty("applied").GetInt64());
+        Assert.True(Received("distributedcopy.sync.applied") > 100, "the writer's changes were not applied");
+        Assert.True(Received("distributedcopy.sync.compared") >= 0);
+        Assert.True(Received("distributedcopy.sync.reconciles") >= 0);
+        Assert.True(Received("distributedcopy.sync.repaired") >= 0);
+        Assert.True(Received("distributedcopy.sync.lag") >= 0);
+        Assert.True(Received("distributedcopy.sync.pending") >= 0);
+        Assert.Equal(0, Received("distributedcopy.sync.feeds.unproven"));
+        Assert.True(Received("distributedcopy.batch.duration") > 0);
     }
 }

@@ -55,6 +55,10 @@ public sealed class TelemetryTests
         }
         Assert.Equal(report.Total, sum);
         Assert.Contains(metrics, m => m.Name == "distributedcopy.batch.duration");
+        Assert.Equal(done.Copied.Bytes, Sum(metrics, "distributedcopy.bytes.copied"));
+        Assert.Equal(16_384, Sum(metrics, "distributedcopy.slots.completed"));
+        Assert.Equal(done.LeasesGranted, Sum(metrics, "distributedcopy.leases.granted"));
+        Assert.Equal((0L, 0L), (Sum(metrics, "distributedcopy.keys.skipped"), Sum(metrics, "distributedcopy.keys.vanished")));
 
         var jobSpan = Assert.Single(spans, s => s.DisplayName == "job");
         var partitions = spans.Where(s => s.DisplayName == "partition").ToList();
@@ -182,6 +186,7 @@ public sealed class TelemetryTests
         await silo.DisposeAsync();
         const string service = "dcopy-silo";
         double Received(string metric) => collector.Last(service, metric) ?? throw new Xunit.Sdk.XunitException($"{metric} never received from {service} ({collector.MetricPayloads} payloads: {string.Join(", ", collector.Metrics(service))})");
+        Assert.Equal(1, collector.Processes(service));
         Assert.Equal(report.Total - 50, done.Copied.Keys);
         Assert.Equal(done.Copied.Keys, Received("distributedcopy.keys.copied"));
         Assert.Equal(done.Copied.Bytes, Received("distributedcopy.bytes.copied"));

@@ -4,14 +4,15 @@ namespace DistributedCopy.Testing.Otlp;
 
 /// <summary>
 /// An OTLP/HTTP collector on a free loopback port, as far as a test needs one: it takes what exporters POST to
-/// <c>/v1/metrics</c> (protobuf) and keeps, per service and metric, the last value received. Sums and gauges: the sum of
-/// their data points (every attribute set); histograms: the sum of their counts. Traces and logs are taken and dropped.
+/// <c>/v1/metrics</c> (protobuf) and keeps, per process (service.instance.id) and metric, the last value received. Sums and
+/// gauges: the sum of their data points (every attribute set); histograms: the sum of their counts. A service's value is
+/// the sum over its processes. Traces and logs are taken and dropped.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
-    private readonly Dictionary<(string Service, string Metric), double> _last = [];
+    private readonly Dictionary<(string Service, string Instance, string Metric), double> _last = [];
     private readonly Lock _lock = new();
 
     private OtlpReceiver(int port)
@@ -38,12 +39,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
         ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
     };
 
-    /// <summary>The last value of <paramref name="metric"/> received from <paramref name="service"/>; null if none came.</summary>
+    /// <summary>The last value of <paramref name="metric"/> received from each process of <paramref name="service"/>, summed; null if none came.</summary>
     public double? Last(string service, string metric)
     {
         lock (_lock)
         {
-            return _last.TryGetValue((service, metric), out var value) ? value : null;
+            var values = _last.Where(l => l.Key.Service == service && l.Key.Metric == metric).Select(l => l.Value).ToList();
+            return values.Count == 0 ? null : values.Sum();
+        }
+    }
+
+    /// <summary>How many processes of <paramref name="service"/> sent metrics.</summary>
+    public int Processes(string service)
+    {
+        lock (_lock)
+        {
+            return _last.Keys.Where(k => k.Service == service).Select(k => k.Instance).Distinct().Count();
         }
     }
 
@@ -51,7 +62,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     {
         lock (_lock)
         {
-            return [.. _last.Keys.Where(k => k.Service == service).Select(k => k.Metric).Order()];
+            return [.. _last.Keys.Where(k => k.Service == service).Select(k => k.Metric).Distinct().Order()];
         }
     }
 
@@ -91,10 +102,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
             MetricPayloads++;
             foreach (var resourceMetrics in ProtoReader.Messages(payload, 1))
             {
-                var service = ProtoReader.Messages(resourceMetrics, 1).SelectMany(r => ProtoReader.Messages(r, 1))
-                    .Where(kv => ProtoReader.Text(kv, 1) == "service.name")
-                    .Select(kv => ProtoReader.Messages(kv, 2).Select(v => ProtoReader.Text(v, 1)).FirstOrDefault())
-                    .FirstOrDefault() ?? "";
+                var attributes = ProtoReader.Messages(resourceMetrics, 1).SelectMany(r => ProtoReader.Messages(r, 1))
+                    .Select(kv => (Key: ProtoReader.Text(kv, 1), Value: ProtoReader.Messages(kv, 2).Select(v => ProtoReader.Text(v, 1)).FirstOrDefault()))
+                    .ToList();
+                var service = attributes.FirstOrDefault(a => a.Key == "service.name").Value ?? "";
+                var instance = attributes.FirstOrDefault(a => a.Key == "service.instance.id").Value ?? "";
                 foreach (var metric in ProtoReader.Messages(resourceMetrics, 2).SelectMany(s => ProtoReader.Messages(s, 2)))
                 {
                     var name = ProtoReader.Text(metric, 1) ?? "";
@@ -108,7 +120,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
                     }
                     if (value is not null)
                     {
-                        _last[(service, name)] = value.Value;
+                        _last[(service, instance, name)] = value.Value;
                     }
                 }
             }
