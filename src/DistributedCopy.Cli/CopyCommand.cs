@@ -65,7 +65,7 @@ public static class CopyCommand
     }
 
     /// <summary>Starts <paramref name="spec"/> on this process's silo or the silo cluster and follows it to its end (or detaches).</summary>
-    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool? json = null, Task<JobHost>? hosting = null)
+    public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool jsonLine = true, Task<JobHost>? hosting = null)
     {
         await using var host = await (hosting ?? JobHost.StartAsync(parse, cancellationToken));
         PhaseClock.Mark("silo started");
@@ -78,14 +78,14 @@ public static class CopyCommand
         PhaseClock.Mark("job started");
         if (started.Phase is JobPhase.Failed or JobPhase.Paused)
         {
-            return JobWatcher.Summarize(started, TimeSpan.Zero, json ?? parse.GetValue(CliOptions.Json), Hints.Where(parse));
+            return JobWatcher.Summarize(started, PhaseClock.Elapsed, parse.GetValue(CliOptions.Json), Hints.Where(parse), parse.CommandResult.Command.Name, jsonLine);
         }
         if (detach && !host.Embedded)
         {
             Console.Error.WriteLine($"job {spec.JobId} started on the silos");
             return ExitCodes.Success;
         }
-        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), json ?? parse.GetValue(CliOptions.Json), Hints.Where(parse))
+        return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json), Hints.Where(parse), parse.CommandResult.Command.Name, jsonLine)
             .WatchAsync(host.Embedded, cancellationToken);
     }
 

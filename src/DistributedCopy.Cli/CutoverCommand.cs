@@ -71,10 +71,10 @@ public static class CutoverCommand
         }
         if (status.Cutover is { } result && result.Attempt > before)
         {
-            SyncWatcher.Print(result);
+            SyncWatcher.Print(result, parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out);
             if (parse.GetValue(CliOptions.Json))
             {
-                Console.WriteLine(SyncWatcher.ReportJson(result, status.Copied.Keys, status.Sync ?? new SyncProgress()));
+                Console.WriteLine(JobJson.Of("cutover", status, ran: null));
             }
             return result.Passed ? ExitCodes.Success : ExitCodes.Behind;
         }

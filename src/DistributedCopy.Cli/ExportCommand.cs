@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
+using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
 using DistributedCopy.Core.Files;
 
@@ -49,20 +49,19 @@ public static class ExportCommand
                 Console.Error.WriteLine($"export stopped: {ex.Message} (files not finished are left as *.partial)");
                 return ExitCodes.JobFailed;
             }
+            // the summary is the command's output (stdout); with --json, the JSON line is, and the summary goes to stderr
+            var report = parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out;
             foreach (var (path, keys, bytes) in files)
             {
-                Console.Error.WriteLine($"  {Path.GetFileName(path)}: {keys:N0} keys, {bytes / 1e6:F1} MB");
+                report.WriteLine($"  {Path.GetFileName(path)}: {keys:N0} keys, {bytes / 1e6:F1} MB");
             }
-            Console.Error.WriteLine($"exported {files.Sum(f => f.Keys):N0} keys into {files.Count} file(s) in {clock.Elapsed.TotalSeconds:F1} s");
+            report.WriteLine($"exported {files.Sum(f => f.Keys):N0} keys into {files.Count} file(s) in {clock.Elapsed.TotalSeconds:F1} s");
             if (parse.GetValue(CliOptions.Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    folder,
-                    files = files.Select(f => new { path = f.Path, keys = f.Keys, bytes = f.Bytes }),
-                    keys = files.Sum(f => f.Keys),
-                    seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                }, CliJson.Options));
+                var keys = files.Sum(f => f.Keys);
+                var done = JobJson.Local(JobKind.Copy, JobPhase.Completed, new Counters(Keys: keys, Bytes: files.Sum(f => f.Bytes)), files.Count, files.Count, keys, null);
+                Console.WriteLine(JobJson.Of("export", done, clock.Elapsed, files.Select(f => (object)new { path = f.Path, keys = f.Keys, bytes = f.Bytes }),
+                    [$"the files are in {folder}"], local: "export"));
             }
             return ExitCodes.Success;
         });

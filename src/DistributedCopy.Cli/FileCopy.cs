@@ -176,7 +176,7 @@ public static class FileCopy
             return await CopyCommand.RunJobAsync(parse, spec, detach, cancellationToken, hosting: hosting);
         }
         // --verify: the load, then every key of the files compared with the target (the JSON is the verify's)
-        var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, json: false, hosting: hosting);
+        var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, jsonLine: false, hosting: hosting);
         return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, databases, cancellationToken) : loaded;
     }
 
@@ -219,37 +219,28 @@ public static class FileCopy
     private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int[] databases, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // the verify's report is the command's output (stdout); with --json, the JSON line is, and the report goes to stderr
+        var report = PlanCommand.Report(parse);
         var results = new List<VerifyResult>();
         foreach (var (path, loader, database) in files.SelectMany(f => databases.Select(d => (f.Path, f.Loader, d))))
         {
             var result = await loader.VerifyAsync(database, parse.GetValue(options.TtlTolerance), parse.GetValue(options.Examples), cancellationToken);
-            Console.Error.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}"
+            report.WriteLine($"verify {path}, database {database}: compared {result.Compared:N0} keys: missing {result.Missing}, type {result.TypeMismatch}, value {result.ValueMismatch}, ttl {result.TtlDrift}"
                 + (result.Kept > 0 ? $"; kept {result.Kept:N0} (the target's own value, left in place under skip-existing; not differences)" : ""));
             foreach (var example in result.Examples)
             {
-                Console.Error.WriteLine("    " + example);
+                report.WriteLine("    " + example);
             }
             results.Add(result);
         }
         var differences = results.Sum(r => r.Differences);
-        Console.Error.WriteLine($"verified {results.Sum(r => r.Compared):N0} keys of {files.Count} file(s) against the target: {(differences == 0 ? "identical" : $"{differences:N0} differences")} (keys the target holds beyond the files are not looked for); {clock.Elapsed.TotalSeconds:F1} s");
+        report.WriteLine($"verified {results.Sum(r => r.Compared):N0} keys of {files.Count} file(s) against the target: {(differences == 0 ? "identical" : $"{differences:N0} differences")} (keys the target holds beyond the files are not looked for); {clock.Elapsed.TotalSeconds:F1} s");
         if (parse.GetValue(CliOptions.Json))
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                phase = "completed",
-                seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                verify = new
-                {
-                    compared = results.Sum(r => r.Compared),
-                    missing = results.Sum(r => r.Missing),
-                    typeMismatch = results.Sum(r => r.TypeMismatch),
-                    valueMismatch = results.Sum(r => r.ValueMismatch),
-                    ttlDrift = results.Sum(r => r.TtlDrift),
-                    kept = results.Sum(r => r.Kept),
-                    examples = results.SelectMany(r => r.Examples),
-                },
-            }, CliJson.Options));
+            var verify = new VerifyReport(results.Sum(r => r.Compared), results.Sum(r => r.Missing), results.Sum(r => r.TypeMismatch), results.Sum(r => r.ValueMismatch),
+                results.Sum(r => r.TtlDrift), [.. results.SelectMany(r => r.Examples)]) { Kept = results.Sum(r => r.Kept) };
+            var done = JobJson.Local(JobKind.Verify, JobPhase.Completed, new Counters(), files.Count, files.Count, verify.Compared, verify);
+            Console.WriteLine(JobJson.Of("verify", done, clock.Elapsed, notes: ["verify.extra is 0: keys the target holds beyond the files are not looked for"], local: "verify"));
         }
         return differences > 0 ? ExitCodes.DifferencesFound : ExitCodes.Success;
     }

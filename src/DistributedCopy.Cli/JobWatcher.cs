@@ -6,7 +6,7 @@ using DistributedCopy.Abstractions;
 namespace DistributedCopy.Cli;
 
 /// <summary>Follows a job to its end: a live line on a terminal or a log line per interval, then a summary and the exit code.</summary>
-public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan interval, bool json, string where = "")
+public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan interval, bool json, string where = "", string command = "copy", bool jsonLine = true)
 {
     public async Task<int> WatchAsync(bool embedded, CancellationToken cancellationToken)
     {
@@ -48,67 +48,54 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
         }
         PhaseClock.Mark("job finished");
-        return Summarize(status, clock.Elapsed, json, where);
+        return Summarize(status, clock.Elapsed, json, where, command, jsonLine);
     }
 
     /// <summary>Prints the job's summary; <paramref name="where"/> (<see cref="Hints.Where"/>) goes with every follow-up command printed.</summary>
-    public static int Summarize(JobStatus status, TimeSpan elapsed, bool json, string where = "")
+    /// <param name="json">--json: the summary goes to stderr, and the JSON line to stdout unless <paramref name="jsonLine"/> is false (another report's JSON follows).</param>
+    public static int Summarize(JobStatus status, TimeSpan? elapsed, bool json, string where = "", string command = "copy", bool jsonLine = true)
     {
+        // the summary is the command's output (stdout); with --json, the JSON line is, and the summary goes to stderr
+        var report = json ? Console.Error : Console.Out;
         var keys = status.Copied.Keys;
-        Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
-        Console.Error.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; {Done(status)}; {elapsed.TotalSeconds:F1} s");
+        report.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
+        if (!(status.Kind == JobKind.Verify && keys == 0))
+        {
+            // a verify job of its own copies nothing: its line is the verify's below
+            report.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; {Done(status)}; {(elapsed ?? TimeSpan.Zero).TotalSeconds:F1} s");
+        }
         if (status.Copied.Errors > 0 && status.LastError is not null)
         {
-            Console.Error.WriteLine($"  last error: {status.LastError}");
+            report.WriteLine($"  last error: {status.LastError}");
         }
         foreach (var note in status.Notes)
         {
-            Console.Error.WriteLine("  note: " + note);
+            report.WriteLine("  note: " + note);
         }
         if (status.Phase == JobPhase.Paused)
         {
-            Console.Error.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}{where}` continues once the cause is gone");
+            report.WriteLine($"  checkpoints kept: `dcopy resume {status.JobId}{where}` continues once the cause is gone");
         }
         if (status.Verify is { } v && (v.Compared > 0 || v.Extra > 0))
         {
-            Console.Error.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}; extra on the target {v.Extra} (not counted as differences)"
+            report.WriteLine($"  verified {v.Compared:N0} keys: missing {v.Missing}, type {v.TypeMismatch}, value {v.ValueMismatch}, ttl {v.TtlDrift}; extra on the target {v.Extra} (not counted as differences)"
                 + (v.Kept > 0 ? $"; kept {v.Kept:N0} (the target's own value, left in place under skip-existing; not differences)" : ""));
             foreach (var example in v.Examples ?? [])
             {
-                Console.Error.WriteLine("    " + example);
+                report.WriteLine("    " + example);
             }
+        }
+        else if (status.Verify is { Compared: 0 } && status.IsFinished)
+        {
+            report.WriteLine("  verified 0 keys: the source had none to compare");
         }
         foreach (var eviction in status.Verify?.Evictions ?? [])
         {
-            Console.Error.WriteLine("  evicted: " + eviction);
+            report.WriteLine("  evicted: " + eviction);
         }
-        if (json)
+        if (json && jsonLine)
         {
-            var (cpuSeconds, peakRssBytes) = PhaseClock.Resources();
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                jobId = status.JobId,
-                phase = status.Phase.ToString().ToLowerInvariant(),
-                message = status.Message,
-                keysPlanned = status.KeysPlanned,
-                keysCopied = keys,
-                bytesCopied = status.Copied.Bytes,
-                keysTyped = status.Copied.Typed,
-                keysChunked = status.Copied.Chunked,
-                keysSkipped = status.Copied.Skipped,
-                keysExcluded = status.Copied.Excluded,
-                keysVanished = status.Copied.Vanished,
-                errors = status.Copied.Errors,
-                lastError = status.LastError,
-                notes = status.Notes,
-                slotsDone = status.SlotsDone,
-                slotsTotal = status.SlotsTotal,
-                seconds = Math.Round(elapsed.TotalSeconds, 3),
-                // this process so far (an embedded run: the silo's work included), for sizing and the benchmark
-                cpuSeconds = Math.Round(cpuSeconds, 3),
-                peakRssBytes,
-                verify = status.Verify is { } r && (r.Compared > 0 || r.Extra > 0) ? new { compared = r.Compared, missing = r.Missing, typeMismatch = r.TypeMismatch, valueMismatch = r.ValueMismatch, ttlDrift = r.TtlDrift, extra = r.Extra, kept = r.Kept, evictions = r.Evictions, examples = r.Examples } : null,
-            }, CliJson.Options));
+            Console.WriteLine(JobJson.Of(command, status, elapsed));
         }
         return status.Phase switch
         {

@@ -23,6 +23,16 @@ public static class PhaseClock
         return (self.TotalProcessorTime.TotalSeconds, peak);
     }
 
+    /// <summary>Wall time since this process started.</summary>
+    public static TimeSpan Elapsed
+    {
+        get
+        {
+            using var self = Process.GetCurrentProcess();
+            return DateTime.Now - self.StartTime;
+        }
+    }
+
     public static void Mark(string phase)
     {
         if (On)

@@ -14,8 +14,8 @@ public static class ResumeCommand
             await using var host = await JobHost.StartAsync(parse, cancellationToken);
             var job = await host.FindJobAsync(parse);
             var status = await job.ResumeAsync();
-            Console.Error.WriteLine($"job {status.JobId}: resuming at {status.SlotsDone}/{status.SlotsTotal} slots, {status.Copied.Keys:N0} keys copied");
-            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json), Hints.Where(parse))
+            Console.Error.WriteLine($"job {status.JobId}: resuming at {JobWatcher.Done(status)}, {status.Copied.Keys:N0} keys copied");
+            return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json), Hints.Where(parse), "resume")
                 .WatchAsync(host.Embedded, cancellationToken);
         });
         return command;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace DistributedCopy.Cli;
 
@@ -15,16 +14,19 @@ public static class StatusCommand
         {
             await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
             var status = await (await host.FindJobAsync(parse)).GetStatusAsync();
-            if (parse.GetValue(CliOptions.Json))
+            var json = parse.GetValue(CliOptions.Json);
+            if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(status, CliJson.Options));
+                Console.WriteLine(JobJson.Of("status", status, ran: null));
             }
+            // the status line is the command's output (stdout); with --json, the JSON line is, and the status line goes to stderr
+            var report = json ? Console.Error : Console.Out;
             if (status.Kind == Abstractions.JobKind.Sync)
             {
-                Console.Error.WriteLine(SyncWatcher.Line(status) + (status.Message is null ? "" : " — " + status.Message));
+                report.WriteLine(SyncWatcher.Line(status) + (status.Message is null ? "" : " — " + status.Message));
                 return ExitCodes.Success;
             }
-            Console.Error.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, {JobWatcher.Done(status)}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
+            report.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}, {status.Kind.ToString().ToLowerInvariant()}, {JobWatcher.Done(status)}, partitions {status.PartitionsDone}/{status.PartitionsTotal}, keys {status.Copied.Keys:N0}/{status.KeysPlanned:N0}{(status.Message is null ? "" : " — " + status.Message)}");
             return ExitCodes.Success;
         });
         return command;

@@ -15,13 +15,13 @@ public static class SyncWatcher
             var status = await job.GetStatusAsync();
             if (status.IsFinished || status.Phase == JobPhase.Paused)
             {
-                return Finish(status, json, where);
+                return Finish(status, json, where, embedded ? PhaseClock.Elapsed : null);
             }
             if (status.Phase == JobPhase.Syncing && status.Cutover is { } earlier && earlier.Attempt > told)
             {
                 // a cutover (or dry run) that did not end the sync: what it found, here too
                 told = earlier.Attempt;
-                Print(earlier);
+                Print(earlier, Console.Error);
             }
             if (!quiet)
             {
@@ -59,52 +59,27 @@ public static class SyncWatcher
         $"comparer: {sync.Compared:N0} keys compared, {sync.Repaired:N0} repaired, pass {sync.ComparePasses + 1} at {sync.PassShare:P0}{(sync.LastPassAt is { } at ? $", last full pass {at:HH:mm:ss} UTC" : "")}";
 
     /// <summary>The sync's end: the cutover's report and exit 0 (every check passed); else why it stopped.</summary>
-    public static int Finish(JobStatus status, bool json, string where = "")
+    public static int Finish(JobStatus status, bool json, string where = "", TimeSpan? ran = null)
     {
         if (status.Phase == JobPhase.Completed && status.Cutover is { } cutover)
         {
-            Print(cutover);
+            Print(cutover, json ? Console.Error : Console.Out);
             if (json)
             {
-                Console.WriteLine(ReportJson(cutover, status.Copied.Keys, status.Sync ?? new SyncProgress()));
+                Console.WriteLine(JobJson.Of("sync", status, ran));
             }
             return cutover.Passed ? ExitCodes.Success : ExitCodes.Behind;
         }
-        return JobWatcher.Summarize(status, TimeSpan.Zero, json, where);
+        return JobWatcher.Summarize(status, ran, json, where, "sync");
     }
 
-    /// <summary>The cutover's JSON line (`--json`), the same for a sync run here or on silos.</summary>
-    public static string ReportJson(CutoverSummary cutover, long keysCopied, SyncProgress sync) => JsonSerializer.Serialize(new
+    /// <summary>The cutover's report, to <paramref name="report"/>: stdout as a command's output, stderr with --json or while the sync goes on.</summary>
+    public static void Print(CutoverSummary cutover, TextWriter report)
     {
-        inSync = cutover.InSync,
-        passed = cutover.Passed,
-        dryRun = cutover.DryRun,
-        attempt = cutover.Attempt,
-        heldUntil = cutover.HeldUntil,
-        failed = cutover.Checks.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)).ToList(),
-        inSyncAt = cutover.InSyncAt,
-        lagSeconds = cutover.LagSeconds,
-        pendingKeys = cutover.PendingKeys,
-        sourceKeys = cutover.SourceKeys,
-        targetKeys = cutover.TargetKeys,
-        writesPaused = cutover.WritesPaused,
-        checks = cutover.Checks,
-        text = cutover.ToString(),
-        keysCopied,
-        changes = sync.Changes,
-        applied = sync.Applied,
-        deleted = sync.Deleted,
-        reconciles = sync.Reconciles,
-        compared = sync.Compared,
-        repaired = sync.Repaired,
-    }, CliJson.Options);
-
-    public static void Print(CutoverSummary cutover)
-    {
-        Console.Error.WriteLine(cutover.ToString());
+        report.WriteLine(cutover.ToString());
         foreach (var check in cutover.Checks)
         {
-            Console.Error.WriteLine("  " + check);
+            report.WriteLine("  " + check);
         }
     }
 }

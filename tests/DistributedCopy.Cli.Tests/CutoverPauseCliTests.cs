@@ -21,7 +21,7 @@ public sealed class CutoverPauseCliTests
             var returned = Stopwatch.StartNew();
             Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
             Assert.Contains("the source's writes stay paused until", cutover.Stderr, StringComparison.Ordinal);
-            Assert.True(cutover.Json.GetProperty("heldUntil").ValueKind == System.Text.Json.JsonValueKind.String, cutover.ToString());
+            Assert.True(cutover.Json.GetProperty("cutover").GetProperty("heldUntil").ValueKind == System.Text.Json.JsonValueKind.String, cutover.ToString());
             // held: a write waits; released by the server when the hold ends, within 5 s of the cutover's return
             var waited = await LiveSyncRun.TimeOneWriteAsync(source);
             Assert.True(returned.Elapsed < TimeSpan.FromSeconds(5), $"a write was held {waited.TotalSeconds:F1} s, accepted {returned.Elapsed.TotalSeconds:F1} s after the cutover returned");

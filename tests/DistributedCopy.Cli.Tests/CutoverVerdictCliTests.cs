@@ -28,7 +28,7 @@ public sealed class CutoverVerdictCliTests
             Assert.True(dry.ExitCode == ExitCodes.Success, dry.ToString());
             Assert.Contains("dry run: a cutover now would pass", dry.Stderr, StringComparison.Ordinal);
             Assert.DoesNotContain("FAILED", dry.Stderr, StringComparison.Ordinal);
-            Assert.True(dry.Json.GetProperty("passed").GetBoolean(), dry.ToString());
+            Assert.True(dry.Json.GetProperty("cutover").GetProperty("passed").GetBoolean(), dry.ToString());
             await Task.Delay(700);
         }
         Assert.False(sync.Process.HasExited);

@@ -48,7 +48,7 @@ public sealed class EmbeddedJobTests
         var atKill = await KeyCounter.DbSizeAsync(target.Endpoint);
         Assert.InRange(atKill, report.Total / 4, report.Total - 1);
         var status = await Dcopy.RunAsync("status", "crash", "--state-dir", state, "--json");
-        var committed = status.Json.GetProperty("copied").GetProperty("keys").GetInt64();
+        var committed = status.Json.GetProperty("keysCopied").GetInt64();
         Assert.InRange(committed, 1, atKill);
         var restoresAtKill = await target.SucceededCallsAsync("restore");
 

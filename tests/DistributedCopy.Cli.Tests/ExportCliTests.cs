@@ -15,7 +15,7 @@ public sealed class ExportCliTests
 
         var export = await Dcopy.RunAsync("export", "--source", Dcopy.Address(source), "--to", folder, "--json");
         Assert.True(export.ExitCode == ExitCodes.Success, export.ToString());
-        Assert.Equal(report.Total, export.Json.GetProperty("keys").GetInt64());
+        Assert.Equal(report.Total, export.Json.GetProperty("keysCopied").GetInt64());
         var files = Directory.GetFiles(folder, "*.rdb");
         Assert.Equal(3, files.Length);
 

@@ -37,8 +37,8 @@ public sealed class SyncCliTests
         try
         {
             Assert.True(cutover.ExitCode == ExitCodes.Success, cutover + " sync: " + await stderr);
-            Assert.True(cutover.Json.GetProperty("inSync").GetBoolean(), cutover.ToString());
-            Assert.True(cutover.Json.GetProperty("reconciles").GetInt64() > 0, cutover.ToString());
+            Assert.True(cutover.Json.GetProperty("cutover").GetProperty("inSync").GetBoolean(), cutover.ToString());
+            Assert.True(cutover.Json.GetProperty("sync").GetProperty("reconciles").GetInt64() > 0, cutover.ToString());
             Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
             await second.WaitForExitAsync();
             Assert.Equal(ExitCodes.Success, second.ExitCode);
@@ -116,7 +116,7 @@ public sealed class SyncCliTests
                 Assert.Fail($"the sync stopped (exit {sync.ExitCode})");
             }
             var status = await Dcopy.RunAsync("status", "live", "--state-dir", state);
-            if (status.ExitCode == ExitCodes.Success && status.Stderr.Contains($"sync live: {phase}", StringComparison.Ordinal))
+            if (status.ExitCode == ExitCodes.Success && status.Stdout.Contains($"sync live: {phase}", StringComparison.Ordinal))
             {
                 return;
             }

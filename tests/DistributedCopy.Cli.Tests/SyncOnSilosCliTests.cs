@@ -54,12 +54,12 @@ public sealed class SyncOnSilosCliTests
             try
             {
                 Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
-                Assert.True(cutover.Json.GetProperty("inSync").GetBoolean(), cutover.ToString());
-                Assert.True(cutover.Json.GetProperty("writesPaused").GetBoolean(), cutover.ToString());
+                Assert.True(cutover.Json.GetProperty("cutover").GetProperty("inSync").GetBoolean(), cutover.ToString());
+                Assert.True(cutover.Json.GetProperty("cutover").GetProperty("writesPaused").GetBoolean(), cutover.ToString());
                 Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
                 var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
                 Assert.True(comparison.Identical, comparison.ToString());
-                Assert.Equal(cutover.Json.GetProperty("sourceKeys").GetInt64(), comparison.SourceKeys);
+                Assert.Equal(cutover.Json.GetProperty("cutover").GetProperty("sourceKeys").GetInt64(), comparison.SourceKeys);
                 Assert.True(comparison.SourceKeys >= report.Total / 2, comparison.ToString());
             }
             finally
@@ -67,8 +67,8 @@ public sealed class SyncOnSilosCliTests
                 await source.ExecuteAsync("CLIENT", "UNPAUSE");
             }
             var done = await Dcopy.RunAsync(["status", "onsilos", .. host]);
-            Assert.Contains("sync onsilos", done.Stderr, StringComparison.Ordinal);
-            Assert.Contains("target in sync at", done.Stderr, StringComparison.Ordinal);
+            Assert.Contains("sync onsilos", done.Stdout, StringComparison.Ordinal);
+            Assert.Contains("target in sync at", done.Stdout, StringComparison.Ordinal);
             await writer.StopAsync();
             Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
         }
