@@ -92,7 +92,7 @@ public sealed class FileCopyCliTests
 
         var without = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(target), "--progress", "none");
         Assert.True(without.ExitCode == ExitCodes.Success, without.ToString());
-        Assert.Contains("--functions loads them", without.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--functions loads them", without.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("dcopylib", await target.Nodes[0].ExecuteAsync("FUNCTION", "LIST"), StringComparison.Ordinal);
 
         var with = await Dcopy.RunAsync("copy", "--state-dir", Dcopy.StateDir(), "--source", "rdb:" + file, "--target", Dcopy.Address(target), "--functions", "--progress", "none");

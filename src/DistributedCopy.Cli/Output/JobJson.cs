@@ -27,7 +27,7 @@ internal static class JobJson
         {
             explained.Add("verify is null: no verify ran (--verify compares after a copy; `dcopy verify` compares on its own)");
         }
-        else if (verify is { Compared: 0 } && status.IsFinished)
+        else if (verify is { Compared: 0 } && status.IsFinished && !explained.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
         {
             explained.Add("verify compared 0 keys: the source had none to compare");
         }
