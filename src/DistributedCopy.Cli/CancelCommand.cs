@@ -11,7 +11,7 @@ public static class CancelCommand
         command.WithHostOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
+            await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
             var job = await host.FindJobAsync(parse);
             var before = await job.GetStatusAsync();
             if (before.IsFinished)

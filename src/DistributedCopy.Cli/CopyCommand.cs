@@ -39,7 +39,7 @@ public static class CopyCommand
             }
             PhaseClock.Mark("parsed");
             // the silo starts while both sides are checked and the slots planned: most of a small job's fixed cost
-            var hosting = Task.Run(() => JobHost.StartAsync(parse, cancellationToken), cancellationToken);
+            var hosting = Task.Run(() => JobHost.StartAsync(parse, options.JobIdOf(parse, kind), cancellationToken), cancellationToken);
             JobSpec spec;
             try
             {
@@ -67,7 +67,7 @@ public static class CopyCommand
     /// <summary>Starts <paramref name="spec"/> on this process's silo or the silo cluster and follows it to its end (or detaches).</summary>
     public static async Task<int> RunJobAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken, bool jsonLine = true, Task<JobHost>? hosting = null)
     {
-        await using var host = await (hosting ?? JobHost.StartAsync(parse, cancellationToken));
+        await using var host = await (hosting ?? JobHost.StartAsync(parse, spec.JobId, cancellationToken));
         PhaseClock.Mark("silo started");
         var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
         if (await job.GetSpecAsync() is not null)

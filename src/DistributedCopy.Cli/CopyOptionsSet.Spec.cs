@@ -8,6 +8,16 @@ namespace DistributedCopy.Cli;
 public sealed partial class CopyOptionsSet
 {
     /// <summary>The target, the job's id and the numbers of the command line, checked: bad input before any connection.</summary>
+    /// <summary>
+    /// The job's id: --job-id, else one made of the kind and the time this process started (the same whenever asked, so the
+    /// silo, started beside the checks, locks the job the checks then name).
+    /// </summary>
+    public string JobIdOf(ParseResult parse, JobKind kind)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{self.StartTime.ToUniversalTime():yyyyMMdd-HHmmss}";
+    }
+
     public JobSettings CheckSettings(ParseResult parse, JobKind kind)
     {
         var timeout = parse.GetValue(Timeout);
@@ -38,7 +48,7 @@ public sealed partial class CopyOptionsSet
         {
             throw new CliException(ExitCodes.BadInput, "--ttl-tolerance takes milliseconds, 0 or more");
         }
-        var jobId = parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        var jobId = JobIdOf(parse, kind);
         if (jobId.Length is 0 or > 100 || jobId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
         {
             throw new CliException(ExitCodes.BadInput, "--job-id takes 1 to 100 letters, digits, '-', '_' or '.'");

@@ -46,7 +46,7 @@ public static class CutoverCommand
     /// </summary>
     private static async Task<int> RunAsync(ParseResult parse, CutoverOrder order, CancellationToken cancellationToken)
     {
-        await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
+        await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
         var job = await host.FindJobAsync(parse);
         var status = await job.GetStatusAsync();
         if (status.Kind != JobKind.Sync)
@@ -85,7 +85,7 @@ public static class CutoverCommand
     /// <summary>`--release`: ends a hold early (CLIENT UNPAUSE on every master of the sync's source).</summary>
     private static async Task<int> ReleaseAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
+        await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
         // the spec only: the sync's own dcopy may be stopping (its job ended with the hold this ends)
         var (_, spec) = await host.FindJobWithSpecAsync(parse);
         if (spec.Kind != JobKind.Sync)

@@ -137,7 +137,7 @@ public static class FileCopy
     {
         var settings = options.CheckSettings(parse, JobKind.Copy);
         // the silo starts while the files are checked
-        var hosting = Task.Run(() => JobHost.StartAsync(parse, cancellationToken), cancellationToken);
+        var hosting = Task.Run(() => JobHost.StartAsync(parse, settings.JobId, cancellationToken), cancellationToken);
         List<(string Path, RdbLoader Loader)> files;
         int[] databases;
         JobSpec spec;

@@ -9,11 +9,10 @@ namespace DistributedCopy.Cli;
 /// <summary>
 /// Where jobs run: an in-process silo with its state in files (embedded, the default), or a silo cluster reached through
 /// its control Redis (<c>--control</c>). A command that only looks at or steers a job (status, cutover, cancel) attaches
-/// to the embedded silo of the dcopy that holds the state directory, through that silo's gateway on loopback.
+/// to the embedded silo of the dcopy that holds the job (its lock in the state directory), through that silo's gateway on loopback.
 /// </summary>
 public sealed class JobHost : IAsyncDisposable
 {
-    private const string GatewayFile = "gateway";
     private IHost _host;
     private FileStream? _lock;
     private string? _gatewayFile;
@@ -30,7 +29,7 @@ public sealed class JobHost : IAsyncDisposable
     /// <summary>The job runs in this process (its silo stops when this process does).</summary>
     public bool Embedded { get; private set; }
 
-    /// <summary>A client of the embedded silo another dcopy on this machine runs (the state directory's holder).</summary>
+    /// <summary>A client of the embedded silo another dcopy on this machine runs (the job's holder).</summary>
     public bool Attached { get; private set; }
 
     /// <summary>Where the job lives, for messages: "in the state directory …", "in the dcopy running on …", "on the silo cluster".</summary>
@@ -40,18 +39,18 @@ public sealed class JobHost : IAsyncDisposable
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <param name="attach">
-    /// The command only looks at or steers a job: where another dcopy holds the state directory, attach to its silo
+    /// The command only looks at or steers a job: where another dcopy holds the job, attach to its silo
     /// instead of refusing.
     /// </param>
-    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken, bool attach = false)
+    public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, string jobId, CancellationToken cancellationToken, bool attach = false)
     {
         var control = parse.GetValue(CliOptions.Control) is { } text ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(text, "control")).Endpoint : null;
         // TLS is for a silo cluster's gateways; an embedded silo's gateway listens on loopback for this user's dcopy only
         var tls = control is null ? null : CliOptions.SiloTlsOf(parse);
-        return StartAsync(control, parse.GetValue(CliOptions.StateDir)!, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach, tls);
+        return StartAsync(control, parse.GetValue(CliOptions.StateDir)!, jobId, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach, tls);
     }
 
-    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string clusterId, CancellationToken cancellationToken, bool attach = false,
+    public static async Task<JobHost> StartAsync(Core.Cluster.RedisEndpoint? control, string stateDirectory, string jobId, string clusterId, CancellationToken cancellationToken, bool attach = false,
         Grains.SiloTls? tls = null)
     {
         var builder = NewBuilder();
@@ -82,12 +81,12 @@ public sealed class JobHost : IAsyncDisposable
         string? why = null;
         while (true)
         {
-            var stateLock = LockStateDirectory(stateDirectory, attach);
+            var stateLock = JobLock.Take(stateDirectory, jobId, attach);
             if (stateLock is not null)
             {
-                return await HostAsync(builder, stateDirectory, stateLock, attach, cancellationToken);
+                return await HostAsync(builder, stateDirectory, jobId, stateLock, attach, cancellationToken);
             }
-            var port = GatewayPort(stateDirectory);
+            var port = JobLock.GatewayPort(stateDirectory, jobId);
             if (port is not null)
             {
                 (var attached, why) = await TryAttachAsync(port.Value, giveUpAt, cancellationToken);
@@ -98,7 +97,7 @@ public sealed class JobHost : IAsyncDisposable
             }
             if (DateTime.UtcNow >= giveUpAt)
             {
-                var inUse = $"the state directory {stateDirectory} is in use by another dcopy";
+                var inUse = $"job {jobId} is running in another dcopy on the state directory {stateDirectory}";
                 throw port is null
                     ? new CliException(ExitCodes.BadInput, inUse + " that does not say how to reach its jobs (it is starting or stopping): try again in a moment")
                     : new CliException(ExitCodes.CannotConnect, $"{inUse}, and its silo does not answer on 127.0.0.1:{port} ({why})");
@@ -115,10 +114,10 @@ public sealed class JobHost : IAsyncDisposable
         return builder;
     }
 
-    /// <summary>How long a command that attaches waits for the state directory's holder to answer, or to let go of it.</summary>
+    /// <summary>How long a command that attaches waits for the job's holder to answer, or to let go of it.</summary>
     private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
 
-    private static async Task<JobHost> HostAsync(HostApplicationBuilder builder, string stateDirectory, FileStream stateLock, bool attach, CancellationToken cancellationToken)
+    private static async Task<JobHost> HostAsync(HostApplicationBuilder builder, string stateDirectory, string jobId, FileStream stateLock, bool attach, CancellationToken cancellationToken)
     {
         var gateway = SiloSetup.FreeLoopbackPort();
         // a command that only looks at jobs starts none (a job its dcopy left behind waits for `dcopy resume`)
@@ -135,17 +134,12 @@ public sealed class JobHost : IAsyncDisposable
             throw;
         }
         // the port only: the state directory is the user's own (0700), and the gateway listens on loopback
-        var gatewayFile = Path.Combine(stateDirectory, GatewayFile);
-        File.WriteAllText(gatewayFile, gateway.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new JobHost(host, stateLock, embedded: true, gatewayFile);
+        JobLock.WriteGateway(stateDirectory, jobId, gateway, runs: !attach);
+        return new JobHost(host, stateLock, embedded: true, JobLock.GatewayFile(stateDirectory, jobId));
     }
 
-    private static int? GatewayPort(string stateDirectory)
-        => int.TryParse(TryRead(Path.Combine(stateDirectory, GatewayFile)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            && port is >= 1 and <= 65535 ? port : null;
-
     /// <summary>
-    /// A client of the silo the state directory's holder runs, through the gateway port it wrote there; null when that silo
+    /// A client of the silo the job's holder runs, through the gateway port it wrote there; null when that silo
     /// does not take the client and answer a first call (it may be stopping: the caller looks at the lock again).
     /// </summary>
     private static async Task<(JobHost? Host, string? Why)> TryAttachAsync(int port, DateTime giveUpAt, CancellationToken cancellationToken)
@@ -181,18 +175,6 @@ public sealed class JobHost : IAsyncDisposable
             // a client that never connected has nothing to stop cleanly
         }
         host.Dispose();
-    }
-
-    private static string? TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path).Trim();
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.Cluster.RedisEndpoint endpoint)
@@ -242,45 +224,8 @@ public sealed class JobHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// One dcopy at a time per state directory: two would overwrite each other's checkpoints (null: held, and
-    /// <paramref name="attach"/>). A command that runs jobs waits a few seconds for one that only looked at them.
-    /// </summary>
-    private static FileStream? LockStateDirectory(string directory, bool attach)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(attach ? 0 : 8);
-        while (true)
-        {
-            try
-            {
-                Directory.CreateDirectory(directory);
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
-                return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attach)
-            {
-                return null;
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(200);
-            }
-            catch (IOException)
-            {
-                throw new CliException(ExitCodes.BadInput, $"the state directory {directory} is in use by another dcopy");
-            }
-            catch (UnauthorizedAccessException)
-            {
-                throw new CliException(ExitCodes.BadInput, $"the state directory {directory} cannot be written");
-            }
-        }
-    }
-
-    /// <summary>
     /// The job the command names, or a bad-input error saying where it was looked for. Attached to another dcopy's silo that
-    /// stops meanwhile (its job ended), this looks again: at the silo of whoever holds the state directory now, or its own.
+    /// stops meanwhile (its job ended), this looks again: at the silo of whoever holds the job now, or its own.
     /// </summary>
     public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse) => (await FindJobWithSpecAsync(parse)).Job;
 
@@ -301,7 +246,7 @@ public sealed class JobHost : IAsyncDisposable
             }
             catch (Exception ex) when (Attached && ex is TimeoutException or OrleansException && DateTime.UtcNow < giveUpAt)
             {
-                var again = await StartAsync(null, stateDirectory, "", CancellationToken.None, attach: true);
+                var again = await StartAsync(null, stateDirectory, id, "", CancellationToken.None, attach: true);
                 await StopQuietlyAsync(_host);
                 (_host, _lock, _gatewayFile, Embedded, Attached) = (again._host, again._lock, again._gatewayFile, again.Embedded, again.Attached);
             }

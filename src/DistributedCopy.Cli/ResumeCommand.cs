@@ -11,7 +11,7 @@ public static class ResumeCommand
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var host = await JobHost.StartAsync(parse, cancellationToken);
+            await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken);
             var job = await host.FindJobAsync(parse);
             var status = await job.ResumeAsync();
             Console.Error.WriteLine($"job {status.JobId}: resuming at {JobWatcher.Done(status)}, {status.Copied.Keys:N0} keys copied");

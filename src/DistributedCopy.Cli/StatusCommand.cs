@@ -12,7 +12,7 @@ public static class StatusCommand
         command.Options.Add(CliOptions.Json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var host = await JobHost.StartAsync(parse, cancellationToken, attach: true);
+            await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
             var status = await (await host.FindJobAsync(parse)).GetStatusAsync();
             var json = parse.GetValue(CliOptions.Json);
             if (json)

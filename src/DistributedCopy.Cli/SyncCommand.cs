@@ -82,7 +82,7 @@ public static class SyncCommand
     /// </summary>
     private static async Task<int> RunAsync(ParseResult parse, JobSpec spec, bool detach, CancellationToken cancellationToken)
     {
-        await using var host = await JobHost.StartAsync(parse, cancellationToken);
+        await using var host = await JobHost.StartAsync(parse, spec.JobId, cancellationToken);
         var where = host.Embedded ? "in this dcopy" : "on the silos";
         var job = host.Grains.GetGrain<ICoordinatorGrain>(spec.JobId);
         JobStatus status;
