@@ -49,6 +49,9 @@ public sealed class CutoverPauseCliTests
         await using var second = await LiveSyncRun.StartAsync(standalone.Endpoint.Address, other.Endpoint.Address);
         var held = await second.CutoverAsync("--pause-writes", "--hold", "60", "--timeout", "60");
         Assert.True(held.ExitCode == ExitCodes.Success, held.ToString());
+        // the sync's own dcopy ends with the cutover that passed (the hold goes on in the server): release from another terminal
+        var (ended, _) = await second.EndedAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(ExitCodes.Success, ended);
         var release = await Dcopy.RunAsync("cutover", second.Job, "--state-dir", second.State, "--release");
         if (release.ExitCode != ExitCodes.Success)
         {

@@ -20,7 +20,10 @@ internal static class JobLock
                 {
                     File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 }
-                return new FileStream(Path.Combine(directory, FileName(jobId) + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var taken = new FileStream(Path.Combine(directory, FileName(jobId) + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // a gateway file left by a holder that was killed names a silo that is gone
+                File.Delete(GatewayFile(directory, jobId));
+                return taken;
             }
             catch (IOException) when (attach)
             {
