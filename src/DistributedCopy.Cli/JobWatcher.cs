@@ -85,7 +85,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 report.WriteLine("    " + example);
             }
         }
-        else if (status.Verify is { Compared: 0 } && status.IsFinished && !status.Notes.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
+        else if (status.Kind == JobKind.Verify && status.Verify is null or { Compared: 0 } && status.IsFinished && !status.Notes.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
         {
             report.WriteLine("  verified 0 keys: the source had none to compare");
         }

@@ -22,7 +22,8 @@ internal static class JobJson
         {
             explained.Add($"jobId is null: `dcopy {command}` runs in this process, not as a job (nothing to resume or look at later)");
         }
-        var verify = status.Verify;
+        // a copy's status carries an empty verify report until its verify phase (if any) begins
+        var verify = status.Kind == JobKind.Verify ? status.Verify ?? new VerifyReport() : null;
         if (verify is null && status.Kind != JobKind.Sync)
         {
             explained.Add("verify is null: no verify ran (--verify compares after a copy; `dcopy verify` compares on its own)");
