@@ -7,4 +7,8 @@ public sealed record ShardProgress(
     [property: Id(2)] int SlotsTotal,
     [property: Id(3)] int PartitionsDone,
     [property: Id(4)] int PartitionsTotal,
-    [property: Id(5)] long KeysPlanned);
+    [property: Id(5)] long KeysPlanned)
+{
+    /// <summary>Keys copied so far in this shard's partitions (a standalone database's progress, which has no slots).</summary>
+    [Id(6)] public long KeysCopied { get; init; }
+}

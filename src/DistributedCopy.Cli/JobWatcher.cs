@@ -129,9 +129,11 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var done = verifying ? s.Verify?.Compared ?? 0 : s.Copied.Keys;
         var share = s.KeysPlanned > 0 ? Math.Min(1.0, (double)done / s.KeysPlanned) : s.PartitionsTotal > 0 ? (double)s.PartitionsDone / s.PartitionsTotal : 0;
         var keysPerSecond = rate.PerSecond;
-        var eta = keysPerSecond > 0 && s.KeysPlanned > done ? TimeSpan.FromSeconds((s.KeysPlanned - done) / keysPerSecond) : TimeSpan.Zero;
+        // an ETA from under two seconds of progress (the first reports) says nothing yet
+        var eta = rate.Seconds < 2 ? "--:--:--"
+            : keysPerSecond > 0 && s.KeysPlanned > done ? Clock(TimeSpan.FromSeconds(Math.Min((s.KeysPlanned - done) / keysPerSecond, 359_999))) : "00:00:00";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  {Done(s)}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta:hh\\:mm\\:ss}{Guard(s.Guard)}");
+            $"{s.Phase.ToString().ToLowerInvariant(),-9} {share,6:P1} {Bar(share)} {done:N0}/{s.KeysPlanned:N0} keys  {keysPerSecond:N0} keys/s  {rate.BytesPerSecond / 1e6:F1} MB/s  {Done(s)}  errors {s.Copied.Errors}{(s.Copied.Errors > 0 && s.LastError is not null ? $" (last: {Shorten(s.LastError)})" : "")}  ETA {eta}{Guard(s.Guard)}");
     }
 
     /// <summary>The overall line and one bar per source shard, redrawn in place (the cursor goes back up over the last drawing).</summary>
@@ -147,8 +149,12 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         var lines = new List<string> { Line(s, rate) };
         foreach (var shard in s.Shards)
         {
-            var share = shard.SlotsTotal > 0 ? (double)shard.SlotsDone / shard.SlotsTotal : shard.PartitionsTotal > 0 ? (double)shard.PartitionsDone / shard.PartitionsTotal : 0;
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {shard.Shard,-22} {share,6:P1} {Bar(share)} slots {shard.SlotsDone}/{shard.SlotsTotal}  partitions {shard.PartitionsDone}/{shard.PartitionsTotal}  {shard.KeysPlanned:N0} keys"));
+            // a cluster's shard in slots; a database (or a file) in keys, as it has no slots
+            var share = shard.PartitionsTotal > 0 && shard.PartitionsDone == shard.PartitionsTotal ? 1.0
+                : shard.SlotsTotal > 0 ? (double)shard.SlotsDone / shard.SlotsTotal
+                : shard.KeysPlanned > 0 ? Math.Min(1.0, (double)shard.KeysCopied / shard.KeysPlanned) : 0;
+            var unit = shard.SlotsTotal > 0 ? $"slots {shard.SlotsDone}/{shard.SlotsTotal}" : $"keys {shard.KeysCopied:N0}/{shard.KeysPlanned:N0}";
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {shard.Shard,-22} {share,6:P1} {Bar(share)} {unit}  partitions {shard.PartitionsDone}/{shard.PartitionsTotal}{(shard.SlotsTotal > 0 ? $"  {shard.KeysPlanned:N0} keys" : "")}"));
         }
         var width = Console.IsErrorRedirected ? 160 : Math.Max(20, Console.WindowWidth - 1);
         var text = new System.Text.StringBuilder();
@@ -163,6 +169,8 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         Console.Error.Write(text.ToString());
         return lines.Count;
     }
+
+    private static string Clock(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours:00}:{span.Minutes:00}:{span.Seconds:00}");
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
@@ -181,6 +189,9 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
 
         public double BytesPerSecond { get; private set; }
 
+        /// <summary>How many seconds of samples the rates are measured over.</summary>
+        public double Seconds { get; private set; }
+
         public void Add(TimeSpan at, long keys, long bytes)
         {
             _samples.Enqueue((at, keys, bytes));
@@ -190,6 +201,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
             var first = _samples.Peek();
             var seconds = (at - first.At).TotalSeconds;
+            Seconds = seconds;
             PerSecond = seconds > 0 ? (keys - first.Keys) / seconds : 0;
             BytesPerSecond = seconds > 0 ? (bytes - first.Bytes) / seconds : 0;
         }

@@ -72,6 +72,7 @@ public sealed partial class CoordinatorGrain
             }
         }
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
+        State.PartitionKeys[report.PartitionId] = State.PartitionKeys.GetValueOrDefault(report.PartitionId) + report.Counters.Keys;
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
         TakeSync(report);
         if (report.Guard is not null)

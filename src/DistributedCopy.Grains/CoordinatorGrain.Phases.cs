@@ -120,6 +120,9 @@ public sealed partial class CoordinatorGrain
             g.Sum(p => p.SlotCount),
             g.Count(p => State.DonePartitions.Contains(p.Id)),
             g.Count(),
-            g.Sum(p => p.Keys))).ToList(),
+            g.Sum(p => p.Keys))
+        {
+            KeysCopied = g.Sum(p => State.PartitionKeys.GetValueOrDefault(p.Id)),
+        }).ToList(),
     };
 }

@@ -79,6 +79,9 @@ public sealed class CoordinatorState
     /// <summary>Each target master's evicted_keys (by address) when the job or its last resume began.</summary>
     [Id(25)] public Dictionary<string, long> EvictedAtStart { get; set; } = [];
 
+    /// <summary>Keys copied (or compared, in a verify phase) per partition: a shard's progress in keys, where it has no slots.</summary>
+    [Id(26)] public Dictionary<int, long> PartitionKeys { get; set; } = [];
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));
@@ -91,6 +94,7 @@ public sealed class CoordinatorState
         DoneSlots = new byte[2048];
         DonePartitions.Clear();
         Cursors.Clear();
+        PartitionKeys.Clear();
         LeasedBefore.Clear();
     }
 }
