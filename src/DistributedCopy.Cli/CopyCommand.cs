@@ -78,7 +78,7 @@ public static class CopyCommand
         PhaseClock.Mark("job started");
         if (started.Phase is JobPhase.Failed or JobPhase.Paused)
         {
-            return JobWatcher.Summarize(started, PhaseClock.Elapsed, parse.GetValue(CliOptions.Json), Hints.Where(parse), parse.CommandResult.Command.Name, jsonLine);
+            return JobWatcher.Summarize(started, PhaseClock.Elapsed, parse.GetValue(CliOptions.Json), Hints.Where(parse), parse.CommandResult.Command.Name, jsonLine, host.Embedded);
         }
         if (detach && !host.Embedded)
         {

@@ -9,14 +9,12 @@ public sealed partial class CopyOptionsSet
 {
     /// <summary>The target, the job's id and the numbers of the command line, checked: bad input before any connection.</summary>
     /// <summary>
-    /// The job's id: --job-id, else one made of the kind and the time this process started (the same whenever asked, so the
-    /// silo, started beside the checks, locks the job the checks then name).
+    /// The job's id: --job-id, else one made of the kind, the time and this process's id, taken once per process (the silo,
+    /// started beside the checks, locks the job the checks then name; two dcopy started in one second get two ids).
     /// </summary>
-    public string JobIdOf(ParseResult parse, JobKind kind)
-    {
-        using var self = System.Diagnostics.Process.GetCurrentProcess();
-        return parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{self.StartTime.ToUniversalTime():yyyyMMdd-HHmmss}";
-    }
+    public string JobIdOf(ParseResult parse, JobKind kind) => parse.GetValue(JobIdOption) ?? $"{kind.ToString().ToLowerInvariant()}-{DefaultStamp}";
+
+    private static readonly string DefaultStamp = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
 
     public JobSettings CheckSettings(ParseResult parse, JobKind kind)
     {

@@ -53,9 +53,11 @@ public static class CutoverCommand
         {
             throw new CliException(ExitCodes.BadInput, $"job {status.JobId} is a {status.Kind.ToString().ToLowerInvariant()}, not a sync");
         }
-        if (status.Phase is not (JobPhase.Syncing or JobPhase.CuttingOver) || host.Embedded)
+        // embedded here, or attached to a dcopy that only looks at it (a `status`): no dcopy runs the sync to cut over
+        var stopped = host.Embedded || (host.Attached && !host.HolderRuns);
+        if (status.Phase is not (JobPhase.Syncing or JobPhase.CuttingOver) || stopped)
         {
-            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is {(host.Embedded && status.Phase == JobPhase.Syncing ? "not running (its dcopy stopped)" : status.Phase.ToString().ToLowerInvariant())}{(host.Embedded || status.Phase == JobPhase.Paused ? ": start it again with the same `dcopy sync` command (it resumes), then cut over" : "")}");
+            throw new CliException(ExitCodes.BadInput, $"sync {status.JobId} is {(stopped && status.Phase == JobPhase.Syncing ? "not running (its dcopy stopped)" : status.Phase.ToString().ToLowerInvariant())}{(stopped || status.Phase == JobPhase.Paused ? ": start it again with the same `dcopy sync` command (it resumes), then cut over" : "")}");
         }
         if (status.Phase == JobPhase.CuttingOver)
         {

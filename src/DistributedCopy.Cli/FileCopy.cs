@@ -177,7 +177,7 @@ public static class FileCopy
         }
         // --verify: the load, then every key of the files compared with the target (the JSON is the verify's)
         var loaded = await CopyCommand.RunJobAsync(parse, spec, detach: false, cancellationToken, jsonLine: false, hosting: hosting);
-        return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, databases, cancellationToken) : loaded;
+        return loaded == ExitCodes.Success ? await CompareAsync(parse, options, files, databases, cancellationToken, loadedBy: spec.JobId) : loaded;
     }
 
     /// <summary>`dcopy verify --source rdb:PATH`: every key of the files compared with the target; nothing written.</summary>
@@ -216,7 +216,8 @@ public static class FileCopy
         }
     }
 
-    private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int[] databases, CancellationToken cancellationToken)
+    /// <param name="loadedBy">The job that loaded the files just before (copy --verify): its counts are its own report's.</param>
+    private static async Task<int> CompareAsync(ParseResult parse, CopyOptionsSet options, List<(string Path, RdbLoader Loader)> files, int[] databases, CancellationToken cancellationToken, string? loadedBy = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // the verify's report is the command's output (stdout); with --json, the JSON line is, and the report goes to stderr
@@ -240,7 +241,12 @@ public static class FileCopy
             var verify = new VerifyReport(results.Sum(r => r.Compared), results.Sum(r => r.Missing), results.Sum(r => r.TypeMismatch), results.Sum(r => r.ValueMismatch),
                 results.Sum(r => r.TtlDrift), [.. results.SelectMany(r => r.Examples)]) { Kept = results.Sum(r => r.Kept) };
             var done = JobJson.Local(JobKind.Verify, JobPhase.Completed, new Counters(), files.Count, files.Count, verify.Compared, verify);
-            Console.WriteLine(JobJson.Of("verify", done, clock.Elapsed, notes: ["verify.extra is 0: keys the target holds beyond the files are not looked for"], local: "verify"));
+            List<string> notes = ["verify.extra is 0: keys the target holds beyond the files are not looked for"];
+            if (loadedBy is not null)
+            {
+                notes.Add($"the files were loaded by job {loadedBy} before this verify (`dcopy status {loadedBy}{Hints.Where(parse)}` gives its keys copied); keysCopied here is the verify's, 0");
+            }
+            Console.WriteLine(JobJson.Of("verify", done, clock.Elapsed, notes: notes, local: "verify"));
         }
         return differences > 0 ? ExitCodes.DifferencesFound : ExitCodes.Success;
     }

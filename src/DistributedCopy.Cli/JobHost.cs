@@ -14,10 +14,10 @@ namespace DistributedCopy.Cli;
 public sealed class JobHost : IAsyncDisposable
 {
     private IHost _host;
-    private FileStream? _lock;
+    private JobLock.Held? _lock;
     private string? _gatewayFile;
 
-    private JobHost(IHost host, FileStream? stateLock, bool embedded, string? gatewayFile = null, bool attached = false)
+    private JobHost(IHost host, JobLock.Held? stateLock, bool embedded, string? gatewayFile = null, bool attached = false)
     {
         _host = host;
         _lock = stateLock;
@@ -31,6 +31,9 @@ public sealed class JobHost : IAsyncDisposable
 
     /// <summary>A client of the embedded silo another dcopy on this machine runs (the job's holder).</summary>
     public bool Attached { get; private set; }
+
+    /// <summary>Attached to a dcopy that runs the job (not one that only looks at it, as a `status` does).</summary>
+    public bool HolderRuns { get; private set; }
 
     /// <summary>Where the job lives, for messages: "in the state directory …", "in the dcopy running on …", "on the silo cluster".</summary>
     public string Where(string stateDirectory) => Embedded ? "in the state directory " + stateDirectory
@@ -89,9 +92,10 @@ public sealed class JobHost : IAsyncDisposable
             var port = JobLock.GatewayPort(stateDirectory, jobId);
             if (port is not null)
             {
-                (var attached, why) = await TryAttachAsync(port.Value, giveUpAt, cancellationToken);
+                (var attached, why) = await TryAttachAsync(port.Value, SiloSetup.EmbeddedClusterOf(jobId), giveUpAt, cancellationToken);
                 if (attached is not null)
                 {
+                    attached.HolderRuns = JobLock.Runs(stateDirectory, jobId);
                     return attached;
                 }
             }
@@ -117,11 +121,11 @@ public sealed class JobHost : IAsyncDisposable
     /// <summary>How long a command that attaches waits for the job's holder to answer, or to let go of it.</summary>
     private static readonly TimeSpan AttachWait = TimeSpan.FromSeconds(30);
 
-    private static async Task<JobHost> HostAsync(HostApplicationBuilder builder, string stateDirectory, string jobId, FileStream stateLock, bool attach, CancellationToken cancellationToken)
+    private static async Task<JobHost> HostAsync(HostApplicationBuilder builder, string stateDirectory, string jobId, JobLock.Held stateLock, bool attach, CancellationToken cancellationToken)
     {
         var gateway = SiloSetup.FreeLoopbackPort();
         // a command that only looks at jobs starts none (a job its dcopy left behind waits for `dcopy resume`)
-        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, gateway, runsJobs: !attach));
+        builder.UseOrleans(silo => silo.UseEmbedded(stateDirectory, gateway, runsJobs: !attach, SiloSetup.EmbeddedClusterOf(jobId)));
         var host = builder.Build();
         try
         {
@@ -130,7 +134,7 @@ public sealed class JobHost : IAsyncDisposable
         catch
         {
             host.Dispose();
-            await stateLock.DisposeAsync();
+            stateLock.Dispose();
             throw;
         }
         // the port only: the state directory is the user's own (0700), and the gateway listens on loopback
@@ -142,10 +146,10 @@ public sealed class JobHost : IAsyncDisposable
     /// A client of the silo the job's holder runs, through the gateway port it wrote there; null when that silo
     /// does not take the client and answer a first call (it may be stopping: the caller looks at the lock again).
     /// </summary>
-    private static async Task<(JobHost? Host, string? Why)> TryAttachAsync(int port, DateTime giveUpAt, CancellationToken cancellationToken)
+    private static async Task<(JobHost? Host, string? Why)> TryAttachAsync(int port, string clusterId, DateTime giveUpAt, CancellationToken cancellationToken)
     {
         var builder = NewBuilder();
-        builder.UseOrleansClient(c => c.UseEmbeddedGateway(port));
+        builder.UseOrleansClient(c => c.UseEmbeddedGateway(port, clusterId));
         var clientHost = builder.Build();
         try
         {
@@ -207,9 +211,16 @@ public sealed class JobHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // no new client attaches to a silo about to stop: one that finds no gateway file waits for the lock instead
-        if (_gatewayFile is not null)
+        try
         {
-            File.Delete(_gatewayFile);
+            if (_gatewayFile is not null)
+            {
+                File.Delete(_gatewayFile);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // the state directory went away: the silo stops all the same
         }
         try
         {
@@ -248,7 +259,7 @@ public sealed class JobHost : IAsyncDisposable
             {
                 var again = await StartAsync(null, stateDirectory, id, "", CancellationToken.None, attach: true);
                 await StopQuietlyAsync(_host);
-                (_host, _lock, _gatewayFile, Embedded, Attached) = (again._host, again._lock, again._gatewayFile, again.Embedded, again.Attached);
+                (_host, _lock, _gatewayFile, Embedded, Attached, HolderRuns) = (again._host, again._lock, again._gatewayFile, again.Embedded, again.Attached, again.HolderRuns);
             }
         }
     }

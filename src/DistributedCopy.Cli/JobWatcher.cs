@@ -48,12 +48,13 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
             }
         }
         PhaseClock.Mark("job finished");
-        return Summarize(status, clock.Elapsed, json, where, command, jsonLine);
+        return Summarize(status, clock.Elapsed, json, where, command, jsonLine, measuredHere: embedded);
     }
 
     /// <summary>Prints the job's summary; <paramref name="where"/> (<see cref="Hints.Where"/>) goes with every follow-up command printed.</summary>
     /// <param name="json">--json: the summary goes to stderr, and the JSON line to stdout unless <paramref name="jsonLine"/> is false (another report's JSON follows).</param>
-    public static int Summarize(JobStatus status, TimeSpan? elapsed, bool json, string where = "", string command = "copy", bool jsonLine = true)
+    /// <param name="measuredHere">The job ran in this process (embedded), so its CPU and memory are this process's.</param>
+    public static int Summarize(JobStatus status, TimeSpan? elapsed, bool json, string where = "", string command = "copy", bool jsonLine = true, bool measuredHere = true)
     {
         // the summary is the command's output (stdout); with --json, the JSON line is, and the summary goes to stderr
         var report = json ? Console.Error : Console.Out;
@@ -85,7 +86,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
                 report.WriteLine("    " + example);
             }
         }
-        else if (status.Kind == JobKind.Verify && status.Verify is null or { Compared: 0 } && status.IsFinished && !status.Notes.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
+        else if (status.Kind == JobKind.Verify && status.Verify is null or { Compared: 0 } && status.Phase == JobPhase.Completed && !status.Notes.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
         {
             report.WriteLine("  verified 0 keys: the source had none to compare");
         }
@@ -93,9 +94,10 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         {
             report.WriteLine("  evicted: " + eviction);
         }
-        if (json && jsonLine)
+        // a report whose JSON another one follows (an RDB load's verify) prints its own when it did not complete
+        if (json && (jsonLine || status.Phase != JobPhase.Completed))
         {
-            Console.WriteLine(JobJson.Of(command, status, elapsed));
+            Console.WriteLine(JobJson.Of(command, status, elapsed, measuredHere: measuredHere));
         }
         return status.Phase switch
         {

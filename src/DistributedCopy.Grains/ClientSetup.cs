@@ -31,9 +31,9 @@ public static class ClientSetup
     public static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(20);
 
     /// <summary>A client of the embedded silo another dcopy on this machine hosts: its gateway on a loopback port.</summary>
-    public static IClientBuilder UseEmbeddedGateway(this IClientBuilder client, int gatewayPort)
+    public static IClientBuilder UseEmbeddedGateway(this IClientBuilder client, int gatewayPort, string clusterId = SiloSetup.EmbeddedClusterId)
     {
-        client.UseLocalhostClustering(gatewayPort, SiloSetup.ServiceId, SiloSetup.EmbeddedClusterId);
+        client.UseLocalhostClustering(gatewayPort, SiloSetup.ServiceId, clusterId);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         return client;
     }

@@ -79,7 +79,7 @@ public sealed class CoordinatorState
     /// <summary>Each target master's evicted_keys (by address) when the job or its last resume began.</summary>
     [Id(25)] public Dictionary<string, long> EvictedAtStart { get; set; } = [];
 
-    /// <summary>Keys copied (or compared, in a verify phase) per partition: a shard's progress in keys, where it has no slots.</summary>
+    /// <summary>Keys copied per partition: a shard's progress in keys, where it has no slots (a verify phase reports its counts at each partition's end).</summary>
     [Id(26)] public Dictionary<int, long> PartitionKeys { get; set; } = [];
 
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;

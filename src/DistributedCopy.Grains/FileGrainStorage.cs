@@ -49,8 +49,9 @@ public sealed class FileGrainStorage(string directory, Serializer serializer) : 
 
     private string PathOf(string stateName, GrainId grainId)
     {
-        var key = grainId.Key.ToString() ?? "";
-        var safe = string.Concat(key.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        return Path.Combine(directory, grainId.Type.ToString() ?? "grain", $"{safe}.{stateName}.bin");
+        return Path.Combine(directory, grainId.Type.ToString() ?? "grain", $"{SafeName(grainId.Key.ToString() ?? "")}.{stateName}.bin");
     }
+
+    /// <summary>A grain key as a file name (what else a key holds becomes '_'): a job's lock is named the same way, so keys that share a state file share a lock.</summary>
+    public static string SafeName(string key) => string.Concat(key.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 }

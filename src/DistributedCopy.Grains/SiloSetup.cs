@@ -34,16 +34,20 @@ public static class SiloSetup
     /// <summary>The cluster id of an embedded silo (and of the clients that attach to it through its gateway).</summary>
     public const string EmbeddedClusterId = "embedded";
 
+    /// <summary>The cluster id of the embedded silo that holds job <paramref name="jobId"/>.</summary>
+    public static string EmbeddedClusterOf(string jobId) => EmbeddedClusterId + "-" + FileGrainStorage.SafeName(jobId);
+
     /// <summary>
     /// Embedded mode: one silo in this process on free loopback ports (Orleans refuses port 0), job state in files under
     /// <paramref name="stateDirectory"/>; its gateway on <paramref name="gatewayPort"/> lets another dcopy on this machine
     /// reach its jobs (status, cutover, cancel). <paramref name="runsJobs"/> false: a silo to look at jobs, which starts none.
     /// </summary>
-    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int gatewayPort, bool runsJobs = true)
+    /// <param name="clusterId">The job's own (<see cref="EmbeddedClusterOf"/>) where several dcopy share a state directory: a client that reaches another job's silo (a port used again) is turned away.</param>
+    public static ISiloBuilder UseEmbedded(this ISiloBuilder silo, string stateDirectory, int gatewayPort, bool runsJobs = true, string clusterId = EmbeddedClusterId)
     {
         silo.Configure<JobOptions>(o => (o.RunsJobs, o.SoleSilo) = (runsJobs, true));
         Directory.CreateDirectory(stateDirectory);
-        silo.UseLocalhostClustering(FreeLoopbackPort(), gatewayPort, serviceId: ServiceId, clusterId: EmbeddedClusterId);
+        silo.UseLocalhostClustering(FreeLoopbackPort(), gatewayPort, serviceId: ServiceId, clusterId: clusterId);
         silo.Services.AddGrainStorage(JobStorage.Name, (sp, _) => new FileGrainStorage(stateDirectory, sp.GetRequiredService<Serializer>()));
         silo.UseInMemoryReminderService();
         silo.Services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();

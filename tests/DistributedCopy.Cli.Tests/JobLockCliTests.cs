@@ -62,4 +62,25 @@ public sealed class JobLockCliTests
             Assert.True(comparison.Identical, comparison.ToString());
         }
     }
+
+    [RedisFact]
+    public async Task AStateDirectoryHeldWholeByAnOlderDcopyIsRefusedNamingIt()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await source.ExecuteAsync("SET", "k", "v");
+        var state = Dcopy.StateDir();
+        Directory.CreateDirectory(state);
+        // what a dcopy before locks per job held: the directory's own lock, alone
+        using (new FileStream(Path.Combine(state, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var refused = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", state, "--job-id", "late", "--progress", "none");
+            Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
+            Assert.Contains($"the state directory {state} is held whole by an older dcopy", refused.Stderr, StringComparison.Ordinal);
+            Assert.Equal("0", await target.ExecuteAsync("DBSIZE"));
+        }
+        var copied = await Dcopy.RunAsync("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", state, "--job-id", "late", "--progress", "none");
+        Assert.True(copied.ExitCode == ExitCodes.Success, copied.ToString());
+        Assert.Equal("v", await target.ExecuteAsync("GET", "k"));
+    }
 }

@@ -7,8 +7,33 @@ namespace DistributedCopy.Cli;
 /// </summary>
 internal static class JobLock
 {
+    /// <summary>A job's lock, held with the state directory's shared one.</summary>
+    public sealed class Held(FileStream job, FileStream directory) : IDisposable
+    {
+        public void Dispose()
+        {
+            job.Dispose();
+            directory.Dispose();
+        }
+    }
+
     /// <summary>The job's lock (null: another dcopy holds it, and <paramref name="attach"/>). A command that runs jobs waits a few seconds for one that only looked.</summary>
-    public static FileStream? Take(string directory, string jobId, bool attach)
+    public static Held? Take(string directory, string jobId, bool attach)
+    {
+        var job = TakeJob(directory, jobId, attach);
+        if (job is null)
+        {
+            return null;
+        }
+        if (ShareDirectory(directory) is { } shared)
+        {
+            return new Held(job, shared);
+        }
+        job.Dispose();
+        throw new CliException(ExitCodes.BadInput, $"the state directory {directory} is held whole by an older dcopy (one lock for the directory): let it end, or give this one another --state-dir");
+    }
+
+    private static FileStream? TakeJob(string directory, string jobId, bool attach)
     {
         var deadline = DateTime.UtcNow.AddSeconds(attach ? 0 : 8);
         while (true)
@@ -49,7 +74,8 @@ internal static class JobLock
     public static void WriteGateway(string directory, string jobId, int port, bool runs) =>
         File.WriteAllText(GatewayFile(directory, jobId), port.ToString(System.Globalization.CultureInfo.InvariantCulture) + (runs ? "\nruns" : ""));
 
-    private static bool Runs(string directory, string jobId) => Read(directory, jobId)?.EndsWith("\nruns", StringComparison.Ordinal) == true;
+    /// <summary>The job's holder runs it (not only looks at it), by what it wrote beside its lock.</summary>
+    public static bool Runs(string directory, string jobId) => Read(directory, jobId)?.EndsWith("\nruns", StringComparison.Ordinal) == true;
 
     private static string? Read(string directory, string jobId)
     {
@@ -73,9 +99,22 @@ internal static class JobLock
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535 ? port : null;
     }
 
-    /// <summary>A job id as a file name: as it is where it can be (--job-id takes letters, digits, '-', '_', '.'), else hex.</summary>
-    private static string FileName(string jobId) =>
-        jobId.Length is > 0 and <= 100 && jobId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && jobId.Trim('.').Length > 0
-            ? "job." + jobId
-            : "job.x" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(jobId));
+    /// <summary>A job id as a file name, as the grain storage names the job's state file (ids that share a state file share a lock).</summary>
+    private static string FileName(string jobId) => "job." + Grains.FileGrainStorage.SafeName(jobId);
+
+    /// <summary>
+    /// The state directory's own lock, as dcopy before locks per job took it whole: held here shared for as long as a job's
+    /// lock is, so an older dcopy (which wants it alone) cannot run in the directory beside this one, nor this one beside it.
+    /// </summary>
+    private static FileStream? ShareDirectory(string directory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

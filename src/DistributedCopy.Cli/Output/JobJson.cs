@@ -15,7 +15,8 @@ internal static class JobJson
     /// <param name="ran">How long this process ran the job; null where it did not run it (status, cutover: another process did).</param>
     /// <param name="files">Export: the files written.</param>
     /// <param name="local">Work this process did without a job (export, an RDB file's verify): its kind ("export", "verify"), and no job id.</param>
-    public static string Of(string command, JobStatus status, TimeSpan? ran, IEnumerable<object>? files = null, IEnumerable<string>? notes = null, string? local = null)
+    /// <param name="measuredHere">This process did the work (embedded): its CPU and peak memory are the job's; false on a silo cluster.</param>
+    public static string Of(string command, JobStatus status, TimeSpan? ran, IEnumerable<object>? files = null, IEnumerable<string>? notes = null, string? local = null, bool measuredHere = true)
     {
         var explained = status.Notes.Concat(notes ?? []).Distinct().ToList();
         if (local is not null)
@@ -28,7 +29,7 @@ internal static class JobJson
         {
             explained.Add("verify is null: no verify ran (--verify compares after a copy; `dcopy verify` compares on its own)");
         }
-        else if (verify is { Compared: 0 } && status.IsFinished && !explained.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
+        else if (verify is { Compared: 0 } && status.Phase == JobPhase.Completed && !explained.Any(n => n.StartsWith("verify:", StringComparison.Ordinal)))
         {
             explained.Add("verify compared 0 keys: the source had none to compare");
         }
@@ -41,6 +42,10 @@ internal static class JobJson
         if (ran is null)
         {
             explained.Add($"seconds, cpuSeconds and peakRssBytes are null: `dcopy {command}` did not run the job (the dcopy or the silos that ran it did)");
+        }
+        else if (!measuredHere)
+        {
+            explained.Add("cpuSeconds and peakRssBytes are null: the silos ran the job (their telemetry measures them); seconds is the job's time as this dcopy watched it");
         }
         else
         {
