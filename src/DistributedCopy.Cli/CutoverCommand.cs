@@ -73,7 +73,7 @@ public static class CutoverCommand
         }
         if (status.Cutover is { } result && result.Attempt > before)
         {
-            SyncWatcher.Print(result, parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out);
+            SyncWatcher.Print(result, ReportOutput.To(parse.GetValue(CliOptions.Json)));
             if (parse.GetValue(CliOptions.Json))
             {
                 Console.WriteLine(JobJson.Of("cutover", status, ran: null));

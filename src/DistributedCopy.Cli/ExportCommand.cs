@@ -50,7 +50,7 @@ public static class ExportCommand
                 return ExitCodes.JobFailed;
             }
             // the summary is the command's output (stdout); with --json, the JSON line is, and the summary goes to stderr
-            var report = parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out;
+            var report = ReportOutput.To(parse.GetValue(CliOptions.Json));
             foreach (var (path, keys, bytes) in files)
             {
                 report.WriteLine($"  {Path.GetFileName(path)}: {keys:N0} keys, {bytes / 1e6:F1} MB");

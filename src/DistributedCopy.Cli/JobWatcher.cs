@@ -57,7 +57,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
     public static int Summarize(JobStatus status, TimeSpan? elapsed, bool json, string where = "", string command = "copy", bool jsonLine = true, bool measuredHere = true)
     {
         // the summary is the command's output (stdout); with --json, the JSON line is, and the summary goes to stderr
-        var report = json ? Console.Error : Console.Out;
+        var report = ReportOutput.To(json);
         var keys = status.Copied.Keys;
         report.WriteLine($"job {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}{(status.Message is null ? "" : " — " + status.Message)}");
         if (!(status.Kind == JobKind.Verify && keys == 0))

@@ -9,7 +9,7 @@ namespace DistributedCopy.Cli;
 public static class PlanCommand
 {
     /// <summary>Where plan's report goes: stdout, or stderr when --json puts the JSON on stdout.</summary>
-    public static TextWriter Report(ParseResult parse) => parse.GetValue(CliOptions.Json) ? Console.Error : Console.Out;
+    public static TextWriter Report(ParseResult parse) => ReportOutput.To(parse.GetValue(CliOptions.Json));
 
     public static Command Create()
     {

@@ -20,7 +20,7 @@ public static class StatusCommand
                 Console.WriteLine(JobJson.Of("status", status, ran: null));
             }
             // the status line is the command's output (stdout); with --json, the JSON line is, and the status line goes to stderr
-            var report = json ? Console.Error : Console.Out;
+            var report = ReportOutput.To(json);
             if (status.Kind == Abstractions.JobKind.Sync)
             {
                 report.WriteLine(SyncWatcher.Line(status) + (status.Message is null ? "" : " — " + status.Message));

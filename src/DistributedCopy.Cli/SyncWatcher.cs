@@ -63,7 +63,7 @@ public static class SyncWatcher
     {
         if (status.Phase == JobPhase.Completed && status.Cutover is { } cutover)
         {
-            Print(cutover, json ? Console.Error : Console.Out);
+            Print(cutover, ReportOutput.To(json));
             if (json)
             {
                 Console.WriteLine(JobJson.Of("sync", status, ran));

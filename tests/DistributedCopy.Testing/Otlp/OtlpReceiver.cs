@@ -79,15 +79,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
             {
                 return;
             }
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            if (context.Request.Url?.AbsolutePath == "/v1/metrics")
+            try
             {
-                Take(body.ToArray());
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                if (context.Request.Url?.AbsolutePath == "/v1/metrics")
+                {
+                    Take(body.ToArray());
+                }
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/x-protobuf";
+                context.Response.Close();
             }
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "application/x-protobuf";
-            context.Response.Close();
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+            {
+                // a request cut off by the exporter or by this receiver's stop: what arrived whole is kept
+            }
         }
     }
 
