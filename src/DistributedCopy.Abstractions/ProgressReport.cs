@@ -26,4 +26,10 @@ public sealed record ProgressReport(
 
     /// <summary>With an adaptive rate: the source's latency as the worker's probes see it, and the rate it holds to.</summary>
     [Id(12)] public SourceGuardReading? Guard { get; init; }
+
+    /// <summary>
+    /// Of the keys this lease reported so far (all its reports, not only this one), those its checkpoint does not cover yet
+    /// (keys, skipped and vanished): a lease taken again from the checkpoint goes over them once more.
+    /// </summary>
+    [Id(13)] public Counters? Unsettled { get; init; }
 }

@@ -63,7 +63,7 @@ public sealed class JobWatcher(ICoordinatorGrain job, string progress, TimeSpan 
         if (!(status.Kind == JobKind.Verify && keys == 0))
         {
             // a verify job of its own copies nothing: its line is the verify's below
-            report.WriteLine($"  copied {keys:N0} keys ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; {Done(status)}; {(elapsed ?? TimeSpan.Zero).TotalSeconds:F1} s");
+            report.WriteLine($"  copied {keys:N0} keys{(status.Copied.Recopied > 0 ? $" (and {status.Copied.Recopied:N0} written again by a resume)" : "")} ({status.Copied.Bytes / 1e6:F1} MB{(status.Copied.Typed > 0 ? $"; {status.Copied.Typed:N0} of them by type" : "")}{(status.Copied.Chunked > 0 ? $", {status.Copied.Chunked:N0} big ones in chunks" : "")}), skipped {status.Copied.Skipped:N0},{(status.Copied.Excluded > 0 ? $" excluded by the filters {status.Copied.Excluded:N0}," : "")} vanished {status.Copied.Vanished:N0}, errors {status.Copied.Errors:N0}; {Done(status)}; {(elapsed ?? TimeSpan.Zero).TotalSeconds:F1} s");
         }
         if (status.Copied.Errors > 0 && status.LastError is not null)
         {

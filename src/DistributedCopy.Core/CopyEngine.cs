@@ -46,19 +46,26 @@ public sealed class CopyEngine : IAsyncDisposable
 
     /// <summary>Copies everything: every slot of a cluster source, or every database of a standalone one that holds keys.</summary>
     public Task CopyAllAsync(CancellationToken cancellationToken = default) =>
-        _sides.AllAsync(slots => CopySlotsAsync(slots, null, cancellationToken), database => CopyDatabaseAsync(database, ScanPosition.Start, null, cancellationToken), cancellationToken);
+        _sides.AllAsync(slots => CopySlotsAsync(slots, slotCompleted: null, cancellationToken), database => CopyDatabaseAsync(database, ScanPosition.Start, cursorCommitted: null, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Copies the keys of <paramref name="slots"/> from a cluster source. <paramref name="slotCompleted"/> is called (from any
     /// thread) once per slot whose keys are all written; a slot of a batch that failed is never reported.
     /// </summary>
-    public Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CancellationToken cancellationToken = default)
+    public Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CancellationToken cancellationToken = default) =>
+        CopySlotsAsync(slots, slotCompleted, null, cancellationToken);
+
+    /// <summary>Copies the keys of <paramref name="slots"/>, each slot done and the keys of each counted in <paramref name="ledger"/>.</summary>
+    public Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, CheckpointLedger ledger, CancellationToken cancellationToken = default) =>
+        CopySlotsAsync(slots, ledger.SlotDone, ledger, cancellationToken);
+
+    private Task CopySlotsAsync(IReadOnlyList<SlotRange> slots, Action<int>? slotCompleted, CheckpointLedger? ledger, CancellationToken cancellationToken)
     {
         var tracker = new SlotTracker(slot =>
         {
             Progress.AddSlotCompleted();
             slotCompleted?.Invoke(slot);
-        });
+        }, ledger);
         // pipelines (their connections, buffers and learned sizes) outlive a call: a worker copies many slot ranges in turn
         return _runner.RunAsync(SlotSource.ForShards(Source, slots, tracker, _options, Progress), () => _idle.TryTake(out var idle) ? idle : NewPipeline(Source, Target),
             cancellationToken, _options.Selection, pipeline =>
@@ -73,11 +80,18 @@ public sealed class CopyEngine : IAsyncDisposable
     /// <paramref name="cursorCommitted"/> gets, in order, cursors from which a resumed copy loses nothing; "0" last.
     /// Keys go to the same database of a standalone target (or to the one its endpoint names), or to a cluster target.
     /// </summary>
-    public async Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default)
+    public Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default) =>
+        CopyDatabaseAsync(database, cursor, cursorCommitted, null, cancellationToken);
+
+    /// <summary>Copies one database from <paramref name="cursor"/>, each cursor committed and the keys it covers counted in <paramref name="ledger"/>.</summary>
+    public Task CopyDatabaseAsync(int database, string cursor, CheckpointLedger ledger, CancellationToken cancellationToken = default) =>
+        CopyDatabaseAsync(database, cursor, null, ledger, cancellationToken);
+
+    private async Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CheckpointLedger? ledger, CancellationToken cancellationToken)
     {
         var (source, target) = await _sides.ForDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress)], () => NewPipeline(source, target), cancellationToken, _options.Selection)
-            .ConfigureAwait(false);
+        await _runner.RunAsync([new ScanSource(source, database, cursor, cursorCommitted, _options, Progress, ledger)], () => NewPipeline(source, target), cancellationToken,
+            _options.Selection).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -24,6 +24,12 @@ public sealed partial class CoordinatorGrain
         Core.Diagnostics.Instruments.LeasesGranted.Add(1);
         _leases.Grant(partition.Id, worker, token, now);
         var resumed = !State.LeasedBefore.Add(partition.Id);
+        if (State.Unsettled.Remove(partition.Id, out var again))
+        {
+            // the keys the last lease wrote beyond its checkpoint: this lease writes and counts them again
+            State.Copied = State.Copied.WriteAgain(again);
+            State.PartitionKeys[partition.Id] = State.PartitionKeys.GetValueOrDefault(partition.Id) - again.Keys;
+        }
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
         var cursor = State.Cursors.GetValueOrDefault(partition.Id, "0");
         // the lease is state: a later activation of this grain waits it out unless its worker reports or releases it
@@ -57,6 +63,14 @@ public sealed partial class CoordinatorGrain
             State.Cursors[report.PartitionId] = report.Cursor;
         }
         State.Copied = State.Copied.Add(report.Counters);
+        if (report.PartitionDone)
+        {
+            State.Unsettled.Remove(report.PartitionId);
+        }
+        else if (report.Unsettled is { } unsettled)
+        {
+            State.Unsettled[report.PartitionId] = unsettled;
+        }
         if (report.LastError is not null)
         {
             State.LastError = report.LastError;

@@ -82,6 +82,12 @@ public sealed class CoordinatorState
     /// <summary>Keys copied per partition: a shard's progress in keys, where it has no slots (a verify phase reports its counts at each partition's end).</summary>
     [Id(26)] public Dictionary<int, long> PartitionKeys { get; set; } = [];
 
+    /// <summary>
+    /// Per partition, what its current lease reported written beyond its checkpoint: taken out of <see cref="Copied"/> (into
+    /// its re-copied keys) when the partition is leased again, since the next lease writes and counts those keys once more.
+    /// </summary>
+    [Id(27)] public Dictionary<int, Counters> Unsettled { get; set; } = [];
+
     public bool IsSlotDone(int slot) => (DoneSlots[slot >> 3] & (1 << (slot & 7))) != 0;
 
     public void MarkSlotDone(int slot) => DoneSlots[slot >> 3] |= (byte)(1 << (slot & 7));
@@ -96,5 +102,6 @@ public sealed class CoordinatorState
         Cursors.Clear();
         PartitionKeys.Clear();
         LeasedBefore.Clear();
+        Unsettled.Clear();
     }
 }

@@ -175,9 +175,10 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
         var ended = false;
-        var done = new ConcurrentQueue<int>();
-        string? cursor = null;
+        // the lease's checkpoint (slots done, position) and the keys it covers, read together for each report
+        var ledger = new CheckpointLedger();
         var reported = new Counters();
+        var written = default(KeysWritten);
         CopyEngine? engine = null;
         Verifier? verifier = null;
         RdbLoader? loader = null;
@@ -188,14 +189,24 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         {
             var verifying = lease.Kind == JobKind.Verify;
             var now = Snapshot(progress!);
-            var report = new ProgressReport(lease.Partition.Id, lease.Token, verifying && !finished ? [] : Drain(done), verifying && !finished ? null : Volatile.Read(ref cursor),
-                verifying ? new Counters() : Minus(now, reported), finished, RuntimeIdentity, verifying && finished ? ToReport(verifier!.Result) : null)
+            var taken = verifying && !finished ? null : ledger.Take();
+            // keys, skipped and vanished as the ledger counted them with the checkpoint; the rest as the engine counts them
+            var counters = verifying ? new Counters() : Minus(now, reported) with
+            {
+                Keys = taken!.Written.Copied - written.Copied,
+                Skipped = taken.Written.Skipped - written.Skipped,
+                Vanished = taken.Written.Vanished - written.Vanished,
+            };
+            var report = new ProgressReport(lease.Partition.Id, lease.Token, taken?.SlotsDone ?? [], taken?.Position, counters, finished, RuntimeIdentity,
+                verifying && finished ? ToReport(verifier!.Result) : null)
             {
                 LastError = now.Errors > reported.Errors ? progress!.LastError : null,
                 Notes = progress!.TakeNotes(),
                 Guard = progress.SourceLatencyMs is { } latency ? new SourceGuardReading(latency, progress.HeldAtKeysPerSecond) : null,
+                Unsettled = verifying ? null : new Counters(Keys: taken!.Unsettled.Copied, Skipped: taken.Unsettled.Skipped, Vanished: taken.Unsettled.Vanished),
             };
             reported = now;
+            written = taken?.Written ?? written;
             return report;
         }
 
@@ -210,20 +221,19 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             var source = Named(Endpoints.ToCore(spec.Source), spec);
             var target = Named(Endpoints.ToCore(spec.Target), spec);
             var partition = lease.Partition;
-            Action<string> reached = c => Volatile.Write(ref cursor, c);
             if (lease.Kind == JobKind.Verify)
             {
                 verifier = await Verifier.OpenAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token);
                 work = partition.IsDatabase
-                    ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
-                    : verifier.VerifySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
+                    ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, ledger.Committed, linked.Token)
+                    : verifier.VerifySlotsAsync(SlotRange.Of(lease.Slots), ledger.SlotDone, linked.Token);
             }
             else if (partition.FileIndex >= 0)
             {
                 // an RDB file: this silo reads it at the path the job names, if it is the file the job started with
                 var file = spec.Files[partition.FileIndex];
                 loader = await RdbLoader.OpenAsync(file.Path, target, copyOptions, linked.Token, file.Fingerprint);
-                work = loader.LoadAsync(partition.Database, lease.Cursor, reached, linked.Token, spec.Databases);
+                work = loader.LoadAsync(partition.Database, lease.Cursor, ledger, linked.Token, spec.Databases);
             }
             else
             {
@@ -232,8 +242,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
                 // before the work starts, which counts from its first step)
                 reported = Snapshot(engine.Progress);
                 work = partition.IsDatabase
-                    ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, reached, linked.Token)
-                    : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), done.Enqueue, linked.Token);
+                    ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, ledger, linked.Token)
+                    : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), ledger, linked.Token);
             }
             progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
             while (true)

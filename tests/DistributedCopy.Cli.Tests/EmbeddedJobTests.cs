@@ -55,6 +55,9 @@ public sealed class EmbeddedJobTests
         var resumed = await Dcopy.RunAsync("resume", "crash", "--state-dir", state, "--json", "--progress", "none");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal("completed", resumed.Json.GetProperty("phase").GetString());
+        // counted once each over both runs: keys the killed run wrote past its checkpoint are the resume's, and re-copied
+        Assert.Equal(report.Total, resumed.Json.GetProperty("keysCopied").GetInt64());
+        Assert.InRange(resumed.Json.GetProperty("keysRecopied").GetInt64(), 0, report.Total - committed);
         // the resume wrote every key the target lacked and no more than the keys of the slots not committed at the kill
         // (plus the one RESTORE a master with which the target is probed, and one batch a worker in flight): a copy
         // started over would write the committed keys again
@@ -68,6 +71,42 @@ public sealed class EmbeddedJobTests
         Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("missing").GetInt64());
         Assert.Equal(0, verify.Json.GetProperty("verify").GetProperty("valueMismatch").GetInt64());
         // and the oracle's own look, not only dcopy's
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
+    [RedisFact]
+    public async Task AStandaloneCopyKilledMidScanCountsEachKeyOnceOverItsResume()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.02).LoadAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+
+        // four pipelines of small batches at a held rate: batches past the committed SCAN cursor are written when it is killed
+        using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "scankill", "--state-dir", state,
+            "--batch-size", "50", "--pipelines", "4", "--max-rate", "4000", "--progress", "none"))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 2 && DateTime.UtcNow < deadline && !copy.HasExited)
+            {
+                await Task.Delay(50);
+            }
+            Assert.False(copy.HasExited, "the copy ended before it could be killed");
+            copy.Kill();
+            await copy.WaitForExitAsync();
+        }
+        var atKill = await KeyCounter.DbSizeAsync(target.Endpoint);
+        var restoresAtKill = await target.SucceededCallsAsync("restore");
+
+        var resumed = await Dcopy.RunAsync("resume", "scankill", "--state-dir", state, "--json", "--progress", "none");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        // every key once in keysCopied; the ones written both before the kill and by the resume counted apart, and no more
+        // than the resume wrote of what was on the target already
+        Assert.Equal(report.Total, resumed.Json.GetProperty("keysCopied").GetInt64());
+        var again = resumed.Json.GetProperty("keysRecopied").GetInt64();
+        var restored = await target.SucceededCallsAsync("restore") - restoresAtKill;
+        Assert.True(again <= restored - (report.Total - atKill), $"{again:N0} re-copied; {restored:N0} RESTOREs on resume, {atKill:N0} of {report.Total:N0} on the target at the kill");
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
     }

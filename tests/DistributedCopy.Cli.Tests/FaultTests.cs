@@ -27,6 +27,7 @@ public sealed class FaultTests
         var resumed = await Dcopy.RunAsync("resume", "oom", "--state-dir", state, "--json", "--progress", "none");
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
         Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(target.Endpoint));
+        Assert.Equal(report.Total, resumed.Json.GetProperty("keysCopied").GetInt64());
         var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, typedSamplePerType: 5);
         Assert.True(compared.Identical, compared.ToString());
     }

@@ -38,6 +38,8 @@ public sealed class FileResumeCliTests
         var resumed = await Dcopy.RunAsync("resume", "rdbkill", "--state-dir", state, "--json", "--progress", "none");
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
         Assert.Equal("completed", resumed.Json.GetProperty("phase").GetString());
+        // each key of the file counted once over both runs
+        Assert.Equal(report.Total, resumed.Json.GetProperty("keysCopied").GetInt64());
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000);
         Assert.True(comparison.Identical, comparison.ToString());
         // the resume sought its position: a load started over would have restored every key killed-in-time once more

@@ -39,6 +39,9 @@ public sealed partial class OperatorHintsCliTests
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
         Assert.Equal(5000, comparison.SourceKeys);
+        // a standalone database paused midway: each key counted once over both runs, those written twice counted apart
+        Assert.Equal(5000, resumed.Json.GetProperty("keysCopied").GetInt64());
+        Assert.Equal(0, resumed.Json.GetProperty("keysSkipped").GetInt64());
 
         var cancel = await Dcopy.RunAsync("cancel", "hinted", "--state-dir", state);
         Assert.True(cancel.ExitCode == ExitCodes.AlreadyEnded, cancel.ToString());

@@ -39,7 +39,7 @@ public sealed class SourceFaultTests
         await source.RestartAsync();
         await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { Resuming = true }))
         {
-            await engine.CopyDatabaseAsync(0, position, null);
+            await engine.CopyDatabaseAsync(0, position, cursorCommitted: null);
             Assert.Contains(engine.Progress.TakeNotes(), n => n.Contains("run_id", StringComparison.Ordinal));
         }
         var compared = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
@@ -98,7 +98,7 @@ public sealed class SourceFaultTests
         // SCAN pages after it: COUNT 200, a page may hold a few more)
         await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, options))
         {
-            await engine.CopyDatabaseAsync(0, committed!, null);
+            await engine.CopyDatabaseAsync(0, committed!, cursorCommitted: null);
             Assert.Empty(engine.Progress.TakeNotes());
         }
         var restored = await target.SucceededCallsAsync("restore") - restoresAtStop;
@@ -136,7 +136,7 @@ public sealed class SourceFaultTests
         await MigrateKeysAsync(from, to, firstKeys.Take(firstKeys.Count / 2).ToList());
 
         await using var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 50, PipelinesPerShard = 1, SlotWindow = 8 });
-        var copy = engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], null);
+        var copy = engine.CopySlotsAsync([new SlotRange(0, HashSlot.Count - 1)], slotCompleted: null);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!(engine.Progress.LastError ?? "").Contains($"source slot {first} moved or is migrating", StringComparison.Ordinal))
         {

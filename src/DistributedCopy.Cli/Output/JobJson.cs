@@ -63,6 +63,7 @@ internal static class JobJson
             progress = new { unit, done = unit == "slots" ? status.SlotsDone : status.PartitionsDone, total = unit == "slots" ? status.SlotsTotal : status.PartitionsTotal },
             keysPlanned = status.KeysPlanned,
             keysCopied = status.Copied.Keys,
+            keysRecopied = status.Copied.Recopied,
             bytesCopied = status.Copied.Bytes,
             keysTyped = status.Copied.Typed,
             keysChunked = status.Copied.Chunked,

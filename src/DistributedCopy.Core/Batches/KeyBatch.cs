@@ -61,6 +61,12 @@ internal sealed class KeyBatch
 
     public bool IsFull => Count == Capacity;
 
+    /// <summary>
+    /// Keys listed before the last checkpoint position reached while the batch was open (a SCAN cursor returned before
+    /// the batch was full): those keys are before the position, the rest after it; -1: none was reached while it was open.
+    /// </summary>
+    public int Covered { get; set; } = -1;
+
     /// <summary>Keep <see cref="Slots"/> (cluster sources, whose keys arrive slot by slot).</summary>
     public bool TrackSlots { get; set; }
 
@@ -121,6 +127,7 @@ internal sealed class KeyBatch
         _keyBytes = 0;
         Slots.Clear();
         Sequence = 0;
+        Covered = -1;
         Dumps.Clear(shrink: true);
     }
 }

@@ -6,9 +6,11 @@ namespace DistributedCopy.Core.Files;
 /// <c>maxBatchBytes</c> of payloads, so a file of big values holds a few batches' worth in memory, not a thousand values each.
 /// Reading starts at a saved <see cref="RdbPosition"/>; a position is committed once every key before it is written.
 /// </summary>
-internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes, string position, Action<string>? committed) : IKeySource
+internal sealed class RdbFileSource(string path, int database, RdbFileStats stats, long maxBatchBytes, string position, Action<string>? committed,
+    CheckpointLedger? ledger = null) : IKeySource
 {
-    private readonly CursorTracker _positions = new(p => committed?.Invoke(p));
+    // positions are taken at batch boundaries: each covers whole batches
+    private readonly CursorTracker _positions = new(committed, ledger);
     // the position after the last entry read (offset -1: none yet), made text only when a batch boundary commits it
     private (long Offset, int Database) _last = (-1, 0);
 
@@ -45,7 +47,7 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
     /// <summary>Where the file turned out damaged (a key whose bytes are not RDB), after every key before it; null if none.</summary>
     public RdbFileException? Damage { get; private set; }
 
-    public void Completed(KeyBatch batch) => _positions.BatchDone(batch.Sequence);
+    public void Completed(KeyBatch batch) => _positions.BatchDone(batch);
 
     private async Task ListEntriesAsync(RdbFileReader reader, int selected, BatchBuilder output, CancellationToken cancellationToken)
     {

@@ -97,14 +97,21 @@ public sealed class RdbLoader
         selection.TargetDatabase(database) ?? (target.NamesDatabase ? target.Database : database);
 
     /// <summary>Writes the keys of <paramref name="database"/>; keys of other databases are counted in <see cref="Stats"/>.</summary>
-    public Task LoadAsync(int database = 0, CancellationToken cancellationToken = default) => LoadAsync(database, RdbPosition.Start, null, cancellationToken);
+    public Task LoadAsync(int database = 0, CancellationToken cancellationToken = default) => LoadAsync(database, RdbPosition.Start, committed: null, cancellationToken);
 
     /// <summary>
     /// Writes the keys of <paramref name="database"/> from <paramref name="position"/> on; <paramref name="committed"/> gets,
     /// in order, positions from which a resumed load loses nothing. Keys of other databases and what the file holds that is
     /// not copied become notes of <see cref="Progress"/>.
     /// </summary>
-    public async Task LoadAsync(int database, string position, Action<string>? committed, CancellationToken cancellationToken = default, IReadOnlyCollection<int>? alsoLoaded = null)
+    public Task LoadAsync(int database, string position, Action<string>? committed, CancellationToken cancellationToken = default, IReadOnlyCollection<int>? alsoLoaded = null) =>
+        LoadAsync(database, position, committed, null, cancellationToken, alsoLoaded);
+
+    /// <summary>Writes the keys of <paramref name="database"/> from <paramref name="position"/> on, each position committed and the keys it covers counted in <paramref name="ledger"/>.</summary>
+    public Task LoadAsync(int database, string position, CheckpointLedger ledger, CancellationToken cancellationToken = default, IReadOnlyCollection<int>? alsoLoaded = null) =>
+        LoadAsync(database, position, null, ledger, cancellationToken, alsoLoaded);
+
+    private async Task LoadAsync(int database, string position, Action<string>? committed, CheckpointLedger? ledger, CancellationToken cancellationToken, IReadOnlyCollection<int>? alsoLoaded)
     {
         var target = await TargetForAsync(database, cancellationToken).ConfigureAwait(false);
         var runner = new PipelineRunner(_options, Progress);
@@ -114,7 +121,7 @@ public sealed class RdbLoader
         {
             await LoadFunctionsAsync(cancellationToken).ConfigureAwait(false);
         }
-        var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed);
+        var source = new RdbFileSource(_path, database, Stats, _options.MaxBatchBytes, position, committed, ledger);
         // auto: by RESTORE as the file holds each value, decoded and by type where the target refuses the payload (a newer
         // RDB version, a type it lacks); typed: every value decoded; dump: RESTORE only
         await runner.RunAsync([source], () => new CopyPipeline(null, _options.Mode == CopyMode.Dump ? new RestoreWriter(target, _options) : new RoutingWriter(target, _options, Progress, new PayloadDecoder()),

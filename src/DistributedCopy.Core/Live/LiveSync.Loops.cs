@@ -64,11 +64,11 @@ public sealed partial class LiveSync
             Stats.AddReconciles(buckets.Length);
             if (_cluster)
             {
-                await _engine.CopySlotsAsync(SlotRange.Of(buckets), null, cancellationToken).ConfigureAwait(false);
+                await _engine.CopySlotsAsync(SlotRange.Of(buckets), slotCompleted: null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+                await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, cursorCommitted: null, cancellationToken).ConfigureAwait(false);
             }
             await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
             foreach (var bucket in buckets)

@@ -228,7 +228,7 @@ public sealed partial class LiveSync : IAsyncDisposable
         }
         else
         {
-            await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, null, cancellationToken).ConfigureAwait(false);
+            await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, cursorCommitted: null, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _evidence[0], started);
             _sync.SlotCopied?.Invoke(0);
         }

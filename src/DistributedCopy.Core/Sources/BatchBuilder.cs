@@ -33,6 +33,20 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
     public long LastSequence => _current is { Count: > 0 } ? _sequence : _sequence - 1;
 
     /// <summary>
+    /// A checkpoint position is reached: every key listed so far is before it. Returns the batch holding the last of them,
+    /// and whether that batch is still open (it will hold keys after the position too).
+    /// </summary>
+    public (long Sequence, bool Partial) MarkPosition()
+    {
+        if (_current is { Count: > 0 } open)
+        {
+            open.Covered = open.Count;
+            return (_sequence, true);
+        }
+        return (_sequence - 1, false);
+    }
+
+    /// <summary>
     /// Adds the keys of an array reply; <paramref name="slot"/> is theirs when known (-1: each key's own), keys of slots
     /// outside <paramref name="filter"/> (when given) are passed over, and each batch that takes a slot's first key is
     /// counted by <paramref name="tracker"/>.

@@ -1,31 +1,51 @@
+using DistributedCopy.Core.Checkpoints;
+
 namespace DistributedCopy.Core.Sources;
 
 /// <summary>
 /// For standalone sources: a SCAN cursor may be checkpointed once every batch holding keys returned before it is written.
-/// Batches finish out of order; this keeps the highest cursor whose batches are all done.
+/// Batches finish out of order; this keeps the highest cursor whose batches are all done. With a ledger, each batch's keys
+/// are settled with the cursor that covers them: a batch still open when SCAN returned a cursor holds keys on both sides
+/// of it (<see cref="KeyBatch.Covered"/> of them before).
 /// </summary>
-internal sealed class CursorTracker(Action<string> committed)
+internal sealed class CursorTracker(Action<string>? committed, CheckpointLedger? ledger = null)
 {
     private readonly Lock _gate = new();
-    private readonly Queue<(string Cursor, long NeedsSequence)> _cursors = new();
+    private readonly Queue<(string Cursor, long NeedsSequence, bool Partial)> _cursors = new();
     private readonly SortedSet<long> _doneAhead = [];
+    private readonly Dictionary<long, (KeysWritten Head, KeysWritten Tail)> _unsettled = [];
+    private long _settleFrom;
     private long _doneThrough = -1;
 
-    /// <summary>SCAN returned <paramref name="cursor"/>; all its keys are in batches up to <paramref name="needsSequence"/>.</summary>
-    public void Reached(string cursor, long needsSequence)
+    /// <summary>
+    /// SCAN returned <paramref name="cursor"/>; all its keys are in batches up to <paramref name="needsSequence"/>, which
+    /// holds keys after it too when <paramref name="partial"/>.
+    /// </summary>
+    public void Reached(string cursor, long needsSequence, bool partial = false)
     {
         lock (_gate)
         {
-            _cursors.Enqueue((cursor, needsSequence));
+            _cursors.Enqueue((cursor, needsSequence, partial));
         }
         Publish();
     }
 
-    public void BatchDone(long sequence)
+    public void BatchDone(KeyBatch batch)
     {
+        if (ledger is not null)
+        {
+            var covered = batch.Covered < 0 ? batch.Count : batch.Covered;
+            var head = KeysWritten.Of(batch, 0, covered);
+            var tail = KeysWritten.Of(batch, covered, batch.Count);
+            ledger.Wrote(head + tail);
+            lock (_gate)
+            {
+                _unsettled[batch.Sequence] = (head, tail);
+            }
+        }
         lock (_gate)
         {
-            _doneAhead.Add(sequence);
+            _doneAhead.Add(batch.Sequence);
             while (_doneAhead.Count > 0 && _doneAhead.Min == _doneThrough + 1)
             {
                 _doneThrough++;
@@ -41,14 +61,48 @@ internal sealed class CursorTracker(Action<string> committed)
         lock (_gate)
         {
             string? latest = null;
+            var settled = default(KeysWritten);
             while (_cursors.Count > 0 && _cursors.Peek().NeedsSequence <= _doneThrough)
             {
-                latest = _cursors.Dequeue().Cursor;
+                var (cursor, needs, partial) = _cursors.Dequeue();
+                settled += SettleThrough(needs, partial);
+                latest = cursor;
             }
             if (latest is not null)
             {
-                committed(latest);
+                committed?.Invoke(latest);
+                ledger?.Settle(latest, settled);
             }
         }
+    }
+
+    /// <summary>The keys a cursor covers that no earlier cursor did: batches before <paramref name="sequence"/>, and that batch's head or all of it.</summary>
+    private KeysWritten SettleThrough(long sequence, bool partial)
+    {
+        var keys = default(KeysWritten);
+        for (; _settleFrom < sequence; _settleFrom++)
+        {
+            if (_unsettled.Remove(_settleFrom, out var done))
+            {
+                keys += done.Head + done.Tail;
+            }
+        }
+        if (partial)
+        {
+            if (_unsettled.TryGetValue(sequence, out var open))
+            {
+                keys += open.Head;
+                _unsettled[sequence] = (default, open.Tail);
+            }
+        }
+        else if (sequence >= _settleFrom)
+        {
+            if (_unsettled.Remove(sequence, out var done))
+            {
+                keys += done.Head + done.Tail;
+            }
+            _settleFrom = sequence + 1;
+        }
+        return keys;
     }
 }

@@ -5,10 +5,10 @@ namespace DistributedCopy.Core.Sources;
 /// once every batch listed before it is written. A SCAN cursor means something only to the server process that returned it:
 /// after a restart or a failover (another run_id) the database is scanned again from the start, and the progress says so.
 /// </summary>
-internal sealed class ScanSource(ClusterView view, int database, string position, Action<string>? committed, CopyOptions options, CopyProgress progress)
-    : IKeySource
+internal sealed class ScanSource(ClusterView view, int database, string position, Action<string>? committed, CopyOptions options, CopyProgress progress,
+    CheckpointLedger? ledger = null) : IKeySource
 {
-    private readonly CursorTracker _cursors = new(c => committed?.Invoke(c));
+    private readonly CursorTracker _cursors = new(committed, ledger);
 
     public async Task ListAsync(BatchBuilder output, CancellationToken cancellationToken)
     {
@@ -30,12 +30,13 @@ internal sealed class ScanSource(ClusterView view, int database, string position
                 await nodes.ScanAsync(connection, cursor, output, filter: null, tracker: null, c =>
                 {
                     cursor = c;
-                    _cursors.Reached(ScanPosition.Format(current, c), output.LastSequence);
+                    var (needs, partial) = output.MarkPosition();
+                    _cursors.Reached(ScanPosition.Format(current, c), needs, partial);
                 }, cancellationToken).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public void Completed(KeyBatch batch) => _cursors.BatchDone(batch.Sequence);
+    public void Completed(KeyBatch batch) => _cursors.BatchDone(batch);
 }

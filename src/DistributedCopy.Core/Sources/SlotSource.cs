@@ -28,6 +28,8 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
     /// <summary>A batch is written: each slot it holds keys of has one reference less.</summary>
     public static void Release(KeyBatch batch, SlotTracker tracker)
     {
+        // counted before a slot can complete, so the slot's keys are settled with it
+        tracker.Ledger?.WroteSlots(batch);
         foreach (var slot in batch.Slots)
         {
             tracker.Release(slot);

@@ -2,10 +2,14 @@ namespace DistributedCopy.Core.Sources;
 
 /// <summary>
 /// Knows when a slot is done: its enumeration holds one reference, every batch holding its keys another; the slot is
-/// complete when the count drops to zero. Lock-free, so batches finishing out of order cost nothing.
+/// complete when the count drops to zero. Lock-free, so batches finishing out of order cost nothing. With a ledger, a
+/// batch's keys count with their slots until each slot is done.
 /// </summary>
-internal sealed class SlotTracker(Action<int> completed)
+internal sealed class SlotTracker(Action<int> completed, CheckpointLedger? ledger = null)
 {
+    /// <summary>Where the keys of each batch are counted by slot (null: not counted).</summary>
+    public CheckpointLedger? Ledger => ledger;
+
     private readonly int[] _references = new int[HashSlot.Count];
 
     /// <summary>Enumeration of <paramref name="slot"/> starts.</summary>

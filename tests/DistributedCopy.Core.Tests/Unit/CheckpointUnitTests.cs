@@ -34,12 +34,12 @@ public sealed class CheckpointUnitTests
         cursors.Reached("a/42", needsSequence: 2);
         cursors.Reached("0", needsSequence: 3);
 
-        cursors.BatchDone(1);
-        cursors.BatchDone(2);
+        cursors.BatchDone(Batch(1));
+        cursors.BatchDone(Batch(2));
         Assert.Empty(committed); // batch 0 is still being written
-        cursors.BatchDone(0);
+        cursors.BatchDone(Batch(0));
         Assert.Equal(["a/42"], committed); // the highest cursor whose batches are all done; a/17 is passed over
-        cursors.BatchDone(3);
+        cursors.BatchDone(Batch(3));
         Assert.Equal(["a/42", "0"], committed);
     }
 
@@ -53,6 +53,79 @@ public sealed class CheckpointUnitTests
         cursors.Reached("a/5", needsSequence: -1);
 
         Assert.Equal(["a/5"], committed);
+    }
+
+    [Fact]
+    public void AKeyWrittenPastTheCommittedCursorIsUnsettledUntilACursorCoversItEvenInsideABatch()
+    {
+        var ledger = new CheckpointLedger();
+        var cursors = new CursorTracker(null, ledger);
+        // batch 0: SCAN returned a/1 after its first two keys (it stayed open), then a/2 after batch 1 closed
+        cursors.Reached("a/1", needsSequence: 0, partial: true);
+        cursors.Reached("a/2", needsSequence: 1);
+
+        cursors.BatchDone(Batch(1, KeyState.Copied, KeyState.Copied, KeyState.Vanished));
+        Assert.Equal(new KeysWritten(2, 0, 1), ledger.Take().Unsettled); // written before batch 0: nothing covers it
+        cursors.BatchDone(Batch(0, covered: 2, KeyState.Copied, KeyState.Skipped, KeyState.Copied, KeyState.Copied));
+        var taken = ledger.Take();
+        Assert.Equal("a/2", taken.Position);
+        Assert.Equal(new KeysWritten(5, 1, 1), taken.Written);
+        Assert.Equal(default, taken.Unsettled);
+    }
+
+    [Fact]
+    public void AnOpenBatchsKeysAfterTheCursorStayUnsettledUntilTheNextCursor()
+    {
+        var ledger = new CheckpointLedger();
+        var cursors = new CursorTracker(null, ledger);
+        cursors.Reached("a/1", needsSequence: 0, partial: true);
+        cursors.BatchDone(Batch(0, covered: 1, KeyState.Copied, KeyState.Copied, KeyState.Skipped));
+
+        // a resume from a/1 lists the second and third keys again: they are not settled
+        var taken = ledger.Take();
+        Assert.Equal("a/1", taken.Position);
+        Assert.Equal(new KeysWritten(1, 1, 0), taken.Unsettled);
+        cursors.Reached("0", needsSequence: 0);
+        Assert.Equal(default, ledger.Take().Unsettled);
+    }
+
+    [Fact]
+    public void ASlotsKeysAreSettledWhenTheSlotIsDoneAndItComesInTheSameTake()
+    {
+        var ledger = new CheckpointLedger();
+        var tracker = new SlotTracker(ledger.SlotDone, ledger);
+        tracker.Hold(5);
+        tracker.Hold(6);
+        tracker.AddBatch(5);
+        tracker.AddBatch(6);
+        var batch = Batch(0, KeyState.Copied, KeyState.Copied, KeyState.Copied);
+        batch.SourceSlot[0] = batch.SourceSlot[1] = 5;
+        batch.SourceSlot[2] = 6;
+        batch.Slots.AddRange([5, 6]);
+
+        SlotSource.Release(batch, tracker);
+        tracker.Release(5); // slot 5's listing ends; slot 6's goes on
+        var taken = ledger.Take();
+        Assert.Equal([5], taken.SlotsDone);
+        Assert.Equal(new KeysWritten(3, 0, 0), taken.Written);
+        Assert.Equal(new KeysWritten(1, 0, 0), taken.Unsettled);
+        tracker.Release(6);
+        taken = ledger.Take();
+        Assert.Equal([6], taken.SlotsDone);
+        Assert.Equal(default, taken.Unsettled);
+    }
+
+    private static KeyBatch Batch(long sequence, params KeyState[] states) => Batch(sequence, -1, states);
+
+    private static KeyBatch Batch(long sequence, int covered, params KeyState[] states)
+    {
+        var batch = new KeyBatch(Math.Max(1, states.Length)) { Sequence = sequence, Covered = covered };
+        for (var i = 0; i < states.Length; i++)
+        {
+            batch.Add([(byte)'k', (byte)i], 0);
+            batch.State[i] = states[i];
+        }
+        return batch;
     }
 
     public static TheoryData<string?, string?, string> Positions => new()

@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+
+namespace DistributedCopy.Core.Checkpoints;
+
+/// <summary>
+/// One lease's checkpoint and the keys it covers, read together by <see cref="Take"/>: the slots done and the position
+/// committed, the keys written so far, and of those the keys a resume from that checkpoint writes again (keys of slots not
+/// done, keys after the position). One lock for all, so a report never counts a key as settled whose slot or position it
+/// does not carry, nor the other way round: counters that stay exact when the lease ends midway and is taken again.
+/// </summary>
+public sealed class CheckpointLedger
+{
+    private readonly Lock _gate = new();
+    private readonly List<int> _slotsDone = [];
+    private readonly Dictionary<int, KeysWritten> _bySlot = [];
+    private string? _position;
+    private KeysWritten _written;
+    private KeysWritten _unsettled;
+
+    /// <summary>Every key of <paramref name="slot"/> is written (or compared): the checkpoint may carry it.</summary>
+    public void SlotDone(int slot)
+    {
+        lock (_gate)
+        {
+            if (_bySlot.Remove(slot, out var keys))
+            {
+                _unsettled -= keys;
+            }
+            _slotsDone.Add(slot);
+        }
+    }
+
+    /// <summary>A position (a SCAN cursor, an offset in a file) from which a resume loses nothing.</summary>
+    public void Committed(string position) => Settle(position, default);
+
+    /// <summary>The slots done since the last take, the position last committed, the keys written and those not yet settled.</summary>
+    public CheckpointTaken Take()
+    {
+        lock (_gate)
+        {
+            var slots = _slotsDone.ToList();
+            _slotsDone.Clear();
+            return new(slots, _position, _written, _unsettled);
+        }
+    }
+
+    /// <summary><paramref name="position"/> is committed, and <paramref name="keys"/> written before it are settled with it.</summary>
+    internal void Settle(string position, KeysWritten keys)
+    {
+        lock (_gate)
+        {
+            _position = position;
+            _unsettled -= keys;
+        }
+    }
+
+    /// <summary>Keys written that a later <see cref="Settle"/> settles.</summary>
+    internal void Wrote(KeysWritten keys)
+    {
+        lock (_gate)
+        {
+            _written += keys;
+            _unsettled += keys;
+        }
+    }
+
+    /// <summary>A batch of slot-listed keys is written: each key counts with its slot until the slot is done.</summary>
+    internal void WroteSlots(KeyBatch batch)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var keys = KeysWritten.Of(batch.State[i]);
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySlot, batch.SourceSlot[i], out _);
+                slot += keys;
+                _written += keys;
+                _unsettled += keys;
+            }
+        }
+    }
+}
+
+/// <summary>What <see cref="CheckpointLedger.Take"/> read: slots done since the last take, the last position, keys written, keys not settled.</summary>
+public sealed record CheckpointTaken(IReadOnlyList<int> SlotsDone, string? Position, KeysWritten Written, KeysWritten Unsettled);
