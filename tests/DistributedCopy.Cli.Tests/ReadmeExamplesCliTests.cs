@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using DistributedCopy.Testing;
+using StackExchange.Redis;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>
+/// Every dcopy command line of README's bash examples, run as written: through bash, with a `dcopy` on the PATH as the tool
+/// install puts it, the default state directory under a HOME of the test's own, and the names the examples use (S, T, C,
+/// `redis://old:6379`, `mycache…:6380`, `rdb:/backups/dump.rdb`, …) standing for real servers started here. An example
+/// added or changed that this test does not know fails it, so README cannot drift from the CLI.
+/// </summary>
+public sealed partial class ReadmeExamplesCliTests
+{
+    /// <summary>Example lines run by another test instead, and why not here.</summary>
+    private static readonly Dictionary<string, string> RunElsewhere = new(StringComparer.Ordinal)
+    {
+        ["dcopy-silo --control ctl:6379 --advertise 10.0.0.5 --silo-cert silo.pem --silo-key silo.key --silo-ca ca.pem"] =
+            "SiloTlsCliTests (a silo advertising another host's address cannot be started on loopback)",
+        ["dcopy copy --source … --target … --control ctl:6379 --silo-cert dcopy.pem --silo-key dcopy.key --silo-ca ca.pem"] =
+            "SiloTlsCliTests (silos with certificates of a CA of their own)",
+    };
+
+    [RedisFact]
+    public async Task EveryDcopyExampleInReadmeRunsAsWrittenAgainstRealServers()
+    {
+        var examples = ReadExamples();
+        var unknown = examples.Where(e => !Known(e) && !RunElsewhere.ContainsKey(e)).ToList();
+        Assert.True(unknown.Count == 0, "README examples this test does not run:\n" + string.Join("\n", unknown));
+        Assert.All(RunElsewhere.Keys, k => Assert.Contains(k, examples));
+
+        await using var s = await RedisServer.StartAsync();
+        await using var old = await RedisServer.StartAsync();
+        await using var t = await RedisCluster.StartAsync(masters: 3);
+        await using var cache = await RedisServer.StartAsync(new RedisServerOptions { Tls = true, Password = "access-key-1", AclUser = "copier", AclPassword = "copier-pw-1" });
+        await using var oldCache = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
+        await using var newCache = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
+        await using var control = await RedisServer.StartAsync();
+        await LoadAsync(s, old, cache, oldCache);
+        var file = await s.SaveToFileAsync();
+
+        var home = Path.Combine(Path.GetTempPath(), "dcopy-tests", "readme-" + Guid.NewGuid().ToString("N")[..10]);
+        var bin = Path.Combine(home, "bin");
+        Directory.CreateDirectory(bin);
+        var wrapper = Path.Combine(bin, "dcopy");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "dcopy.dll")}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        // the three TLS servers' CAs as the machine's trust store: `ssl=True` without --source-ca trusts them, as a public CA
+        var trusted = Path.Combine(home, "trusted.pem");
+        await File.WriteAllTextAsync(trusted, string.Concat(await Task.WhenAll(new[] { cache, oldCache, newCache }.Select(c => File.ReadAllTextAsync(c.Endpoint.CaCertificatePath!)))));
+        var shell = new Shell(home, bin, trusted);
+
+        var at = (RedisServer server) => $"127.0.0.1:{server.Port}";
+        var bindings = new List<(string Name, string Value)>
+        {
+            ("mycache.redis.cache.windows.net:6380,password=<access-key>", $"{at(cache)},password=access-key-1"),
+            ("rediss://copier:<password>@10.1.0.4:6380", $"rediss://copier:copier-pw-1@{at(cache)}"),
+            ("--source-ca ca.pem", $"--source-ca {cache.Endpoint.CaCertificatePath}"),
+            ("redis://10.0.0.5:7000", $"redis://{t.Endpoint.Address}"),
+            ("redis://new-cluster:7000", $"redis://{t.Endpoint.Address}"),
+            ("redis://old:6379", $"redis://{at(old)}"),
+            ("cluster:7000", t.Endpoint.Address),
+            ("old-cache:6380", at(oldCache)),
+            ("new-cache:6380", at(newCache)),
+            ("rdb:/backups/dump.rdb", "rdb:" + file),
+            ("--source … --target …", $"--source {at(oldCache)},ssl=True --target {at(newCache)},ssl=True"),
+            ("--target ...", $"--target {t.Endpoint.Address}"),
+            ("--source S", $"--source {at(s)}"),
+            ("--target T", $"--target {t.Endpoint.Address}"),
+            ("--control C", $"--control {at(control)}"),
+        };
+        string Bound(string example) => bindings.Aggregate(example, (line, b) => line.Replace(b.Name, b.Value, StringComparison.Ordinal));
+        async Task<DcopyResult> RunAsync(string example, params int[] exitCodes)
+        {
+            var result = await shell.RunAsync(Bound(example));
+            Assert.True(exitCodes.Length == 0 ? result.ExitCode == ExitCodes.Success : exitCodes.Contains(result.ExitCode), $"{example}\n{result}");
+            return result;
+        }
+
+        foreach (var example in examples.Where(e => !RunElsewhere.ContainsKey(e)))
+        {
+            if (example.StartsWith("dcopy sync", StringComparison.Ordinal) || example.StartsWith("dcopy status", StringComparison.Ordinal)
+                || example.StartsWith("dcopy cutover", StringComparison.Ordinal))
+            {
+                continue; // the live migration's steps run below, in their order
+            }
+            if (example.StartsWith("dcopy copy", StringComparison.Ordinal))
+            {
+                await FlushAsync(t, newCache);
+            }
+            var result = await RunAsync(example);
+            if (example.StartsWith("dcopy copy", StringComparison.Ordinal))
+            {
+                Assert.Contains(": completed", result.Stdout + result.Stderr, StringComparison.Ordinal);
+                await CheckCopyAsync(example);
+            }
+        }
+
+        // what each copy example promises, looked at on the servers themselves
+        async Task CheckCopyAsync(string example)
+        {
+            if (example.Contains("mycache", StringComparison.Ordinal) || example.Contains("10.1.0.4", StringComparison.Ordinal))
+            {
+                var copied = await DataComparer.CompareAsync(cache.Endpoint, t.Endpoint);
+                Assert.True(copied.Identical && copied.SourceKeys == 100, $"{example}\n{copied}");
+            }
+            else if (example.Contains("--rename", StringComparison.Ordinal))
+            {
+                var keys = (await DataComparer.AllKeysAsync(t.Endpoint)).Select(DataComparer.Printable).ToList();
+                Assert.True(keys.Count == 200 && keys.All(k => k.StartsWith("store:item:", StringComparison.Ordinal)), $"{example}\n{keys.Count} keys: {string.Join(' ', keys.Take(5))}");
+            }
+            else if (example.Contains("--db-map", StringComparison.Ordinal))
+            {
+                Assert.Equal(100, await KeyCounter.DbSizeAsync(t.Endpoint));
+            }
+            else if (example.Contains("aspnet-session-v5", StringComparison.Ordinal))
+            {
+                // six sessions, each a _SessionStateItemCollection and a _SessionTimeout
+                Assert.Equal(12, await KeyCounter.DbSizeAsync(newCache.Endpoint));
+            }
+            else if (example.Contains("rdb:", StringComparison.Ordinal))
+            {
+                var loaded = await DataComparer.CompareAsync(s.Endpoint, t.Endpoint);
+                Assert.True(loaded.Identical && loaded.SourceKeys == 320, $"{example}\n{loaded}");
+            }
+            else
+            {
+                Assert.Fail("no check for the copy example " + example);
+            }
+        }
+
+        // the live migration, embedded: sync left running, status and a dry run from "another terminal", the cutover
+        await FlushAsync(t);
+        var steps = examples.Where(e => e.StartsWith("dcopy sync", StringComparison.Ordinal) || e.StartsWith("dcopy status", StringComparison.Ordinal)
+            || e.StartsWith("dcopy cutover", StringComparison.Ordinal)).ToList();
+        var embedded = steps.Where(e => !e.Contains("--control", StringComparison.Ordinal)).ToList();
+        var onSilos = steps.Where(e => e.Contains("--control", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["sync", "status", "cutover", "cutover"], embedded.Select(e => e.Split(' ')[1]));
+        Assert.Equal(["sync", "status", "cutover"], onSilos.Select(e => e.Split(' ')[1]));
+        using (var sync = shell.Start(Bound(embedded[0])))
+        {
+            await EventuallyAsync(async () => (await shell.RunAsync(Bound(embedded[1]))).Stdout.Contains("live", StringComparison.Ordinal), "status says live");
+            await EventuallyAsync(async () => (await shell.RunAsync(Bound(embedded[2]))).ExitCode == ExitCodes.Success, "the dry run passes");
+            var cutover = await RunAsync(embedded[3]);
+            Assert.Contains("target in sync", cutover.Stdout, StringComparison.Ordinal);
+            await sync.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+            Assert.Equal(ExitCodes.Success, sync.ExitCode);
+        }
+        await RunAsync("dcopy cutover move --release");
+        var comparison = await DataComparer.CompareAsync(s.Endpoint, t.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+
+        // the same on a silo cluster: one silo joined to the control Redis (the default cluster id), the CLI only starts and ends it
+        await FlushAsync(t);
+        await using var silo = await SiloProcess.StartAsync(control, "dcopy");
+        await RunAsync(onSilos[0]);
+        await EventuallyAsync(async () => (await shell.RunAsync(Bound(onSilos[1]))).Stdout.Contains("live", StringComparison.Ordinal), "status on silos says live");
+        DcopyResult? last = null;
+        await EventuallyAsync(async () => (last = await shell.RunAsync(Bound(onSilos[2]))).ExitCode == ExitCodes.Success, "the cutover on silos passes");
+        Assert.Contains("target in sync", last!.Stdout, StringComparison.Ordinal);
+        await RunAsync(Bound("dcopy cutover move --release --control C"));
+        comparison = await DataComparer.CompareAsync(s.Endpoint, t.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
+
+    /// <summary>The example lines: each line of a bash block that starts with dcopy, continuation lines joined.</summary>
+    private static List<string> ReadExamples()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var lines = new List<string>();
+        foreach (Match block in BashBlock().Matches(readme))
+        {
+            var joined = block.Groups[1].Value.Replace("\\\n", " ", StringComparison.Ordinal);
+            foreach (var raw in joined.Split('\n'))
+            {
+                var line = MultipleSpaces().Replace(raw.Trim(), " ");
+                if (line.StartsWith("dcopy", StringComparison.Ordinal))
+                {
+                    // a comment after the command is bash's to drop; kept out of the line the test knows it by
+                    var comment = line.IndexOf(" # ", StringComparison.Ordinal);
+                    lines.Add(comment > 0 ? line[..comment].TrimEnd() : line);
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static bool Known(string example) => example.StartsWith("dcopy ", StringComparison.Ordinal);
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "DistributedCopy.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("the repository's root (DistributedCopy.sln) is not above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task LoadAsync(RedisServer s, RedisServer old, RedisServer cache, RedisServer oldCache)
+    {
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(s.Endpoint)))
+        {
+            var db = mux.GetDatabase();
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(i => db.StringSetAsync($"shop:item:{i}", $"v{i}")));
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(i => db.StringSetAsync($"shop:tmp:{i}", "scratch", TimeSpan.FromHours(1))));
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => db.HashSetAsync($"user:{i}", [new HashEntry("name", $"u{i}"), new HashEntry("visits", i)])));
+        }
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(old.Endpoint)))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(i => mux.GetDatabase(1).StringSetAsync($"one:{i}", "1")));
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(i => mux.GetDatabase(2).ListRightPushAsync($"two:{i}", ["a", "b"])));
+        }
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(cache.Endpoint)))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => mux.GetDatabase().StringSetAsync($"cached:{i}", $"c{i}", TimeSpan.FromHours(2))));
+        }
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(DataComparer.ToConfiguration(oldCache.Endpoint)))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await OldSessions.WriteAsync(mux.GetDatabase(), "/Shop", $"s{i}", [("count", OldSessions.Int32(i)), ("name", OldSessions.String($"user-{i}"))], timeoutSeconds: 1200, locked: false);
+            }
+        }
+    }
+
+    private static async Task FlushAsync(RedisCluster cluster, params RedisServer[] servers)
+    {
+        foreach (var master in await cluster.MastersAsync())
+        {
+            await master.ExecuteAsync("FLUSHALL");
+        }
+        foreach (var server in servers)
+        {
+            await server.ExecuteAsync("FLUSHALL");
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "within 90 s: " + what);
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>bash with dcopy on the PATH, a HOME of its own (the default state directory) and the test CAs as the trust store.</summary>
+    private sealed class Shell(string home, string bin, string trusted)
+    {
+        public Process Start(string line)
+        {
+            var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("exec " + line);
+            start.Environment["HOME"] = home;
+            start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+            start.Environment["SSL_CERT_FILE"] = trusted;
+            start.Environment.Remove("DCOPY_STATE_DIR");
+            var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start bash");
+            ProcessRegistry.Add(process);
+            return process;
+        }
+
+        public async Task<DcopyResult> RunAsync(string line)
+        {
+            using var process = Start(line);
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+            return new DcopyResult(process.ExitCode, await stdout, await stderr);
+        }
+    }
+
+    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex BashBlock();
+
+    [GeneratedRegex(" {2,}")]
+    private static partial Regex MultipleSpaces();
+}
