@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection.PortableExecutable;
 using DistributedCopy.Testing;
 using StackExchange.Redis;
 
@@ -29,6 +30,16 @@ public sealed class ToolInstallCliTests
             }
 
             Assert.StartsWith("0.9.0", (await RunAsync(Path.Combine(tools, "dcopy"), ["--version"], TimeSpan.FromMinutes(1))).Trim(), StringComparison.Ordinal);
+            // dcopy is packed for linux-x64 compiled ReadyToRun (it starts faster), beside a portable package for any other
+            // platform and the package that points to both; installed here, the linux-x64 one is chosen
+            Assert.Equal(["DistributedCopy.Cli.0.9.0.nupkg", "DistributedCopy.Cli.any.0.9.0.nupkg", "DistributedCopy.Cli.linux-x64.0.9.0.nupkg"],
+                Directory.GetFiles(packages, "DistributedCopy.Cli*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var installed = Directory.EnumerateFiles(Path.Combine(tools, ".store"), "dcopy.dll", SearchOption.AllDirectories).Single();
+            Assert.Contains("linux-x64", installed, StringComparison.Ordinal);
+            using (var pe = new PEReader(File.OpenRead(installed)))
+            {
+                Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, installed + " is not compiled ReadyToRun");
+            }
             Assert.StartsWith("0.9.0", (await RunAsync(Path.Combine(tools, "dcopy-silo"), ["--version"], TimeSpan.FromMinutes(1))).Trim(), StringComparison.Ordinal);
 
             await using var source = await RedisServer.StartAsync();
