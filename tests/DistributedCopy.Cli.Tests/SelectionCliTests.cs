@@ -28,6 +28,11 @@ public sealed class SelectionCliTests
         Assert.Matches(@"user:\{u\d+\}:name → member:\{u\d+\}:name \(slot (\d+) → \1\)", plan.Stderr);
         Assert.Equal(300, plan.Json.GetProperty("selection").GetProperty("selected").GetInt32());
         Assert.Equal(0, plan.Json.GetProperty("selection").GetProperty("hashTagChanged").GetInt32());
+        // keys without a hash tag renamed: the plan says they hash elsewhere, not that a tag changed
+        var untagged = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--match", "cache:*", "--rename", "^cache:(.*)$=c2:$1");
+        Assert.True(untagged.ExitCode == ExitCodes.Success, untagged.ToString());
+        Assert.Contains("100 hash to another slot under their new name (keys that shared a slot, by a hash tag or otherwise, may not any more)", untagged.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("change their hash tag", untagged.Stdout, StringComparison.Ordinal);
 
         var copy = await Dcopy.RunAsync(["copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--state-dir", Dcopy.StateDir(), "--progress", "none", "--json", .. rules]);
         Assert.True(copy.ExitCode == ExitCodes.Success, copy.ToString());
