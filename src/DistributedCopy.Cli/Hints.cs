@@ -13,7 +13,10 @@ public static class Hints
         if (parse.GetValue(CliOptions.Control) is { Length: > 0 } control)
         {
             var id = parse.GetValue(CliOptions.ClusterId);
-            return $" --control {Address(control)}" + (id is null or "dcopy" ? "" : $" --cluster-id {id}");
+            // where the control's password comes from is no secret (a file's path, a variable's name): it goes along
+            var password = parse.GetValue(CliOptions.ControlPassword.File) is { } file ? $" --control-password-file {Quoted(file)}"
+                : parse.GetValue(CliOptions.ControlPassword.Env) is { } variable ? $" --control-password-env {variable}" : "";
+            return $" --control {Address(control)}" + (id is null or "dcopy" ? "" : $" --cluster-id {id}") + password;
         }
         return parse.GetResult(CliOptions.StateDir) is { Implicit: false } ? $" --state-dir {Quoted(parse.GetValue(CliOptions.StateDir)!)}" : "";
     }

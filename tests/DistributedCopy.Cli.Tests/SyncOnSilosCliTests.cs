@@ -29,6 +29,13 @@ public sealed class SyncOnSilosCliTests
                 "--configure-notifications", "--sweep-seconds", "1", "--detach", .. host]);
             Assert.True(started.ExitCode == ExitCodes.Success, started.ToString());
             Assert.Contains("sync onsilos runs on the silos", started.Stderr, StringComparison.Ordinal);
+            // the follow-up it prints reaches the job pasted as it is: it names the silo cluster
+            var hint = System.Text.RegularExpressions.Regex.Match(started.Stderr, "`dcopy (status onsilos[^`]*)` follows it");
+            Assert.True(hint.Success, started.ToString());
+            Assert.Equal($"status onsilos --control {control.Endpoint.Address} --cluster-id {clusterId}", hint.Groups[1].Value);
+            var pasted = await Dcopy.RunAsync(hint.Groups[1].Value.Split(' '));
+            Assert.True(pasted.ExitCode == ExitCodes.Success, pasted.ToString());
+            Assert.Contains("sync onsilos: ", pasted.Stdout, StringComparison.Ordinal);
 
             // live: the status says so, with its lag
             DcopyResult status;
