@@ -69,13 +69,20 @@ public sealed class CheckpointLedger
     {
         lock (_gate)
         {
-            for (var i = 0; i < batch.Count; i++)
+            // keys come slot by slot: one count a run of keys of one slot
+            for (var from = 0; from < batch.Count;)
             {
-                var keys = KeysWritten.Of(batch.State[i]);
-                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySlot, batch.SourceSlot[i], out _);
+                var to = from + 1;
+                while (to < batch.Count && batch.SourceSlot[to] == batch.SourceSlot[from])
+                {
+                    to++;
+                }
+                var keys = KeysWritten.Of(batch, from, to);
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySlot, batch.SourceSlot[from], out _);
                 slot += keys;
                 _written += keys;
                 _unsettled += keys;
+                from = to;
             }
         }
     }

@@ -28,12 +28,4 @@ public readonly record struct KeysWritten(long Copied, long Skipped, long Vanish
         }
         return new(copied, skipped, vanished);
     }
-
-    internal static KeysWritten Of(KeyState state) => state switch
-    {
-        KeyState.Copied => new(1, 0, 0),
-        KeyState.Skipped => new(0, 1, 0),
-        KeyState.Vanished => new(0, 0, 1),
-        _ => default,
-    };
 }
