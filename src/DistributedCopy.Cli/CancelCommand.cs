@@ -12,7 +12,7 @@ public static class CancelCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
-            var job = await host.FindJobAsync(parse);
+            var job = await host.FindJobAsync(parse, cancellationToken);
             var before = await job.GetStatusAsync();
             if (before.IsFinished)
             {

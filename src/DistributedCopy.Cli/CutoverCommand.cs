@@ -47,7 +47,7 @@ public static class CutoverCommand
     private static async Task<int> RunAsync(ParseResult parse, CutoverOrder order, CancellationToken cancellationToken)
     {
         await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
-        var job = await host.FindJobAsync(parse);
+        var job = await host.FindJobAsync(parse, cancellationToken);
         var status = await job.GetStatusAsync();
         if (status.Kind != JobKind.Sync)
         {
@@ -89,7 +89,7 @@ public static class CutoverCommand
     {
         await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
         // the spec only: the sync's own dcopy may be stopping (its job ended with the hold this ends)
-        var (_, spec) = await host.FindJobWithSpecAsync(parse);
+        var (_, spec) = await host.FindJobWithSpecAsync(parse, cancellationToken);
         if (spec.Kind != JobKind.Sync)
         {
             throw new CliException(ExitCodes.BadInput, $"job {spec.JobId} is a {spec.Kind.ToString().ToLowerInvariant()}, not a sync");

@@ -238,10 +238,11 @@ public sealed class JobHost : IAsyncDisposable
     /// The job the command names, or a bad-input error saying where it was looked for. Attached to another dcopy's silo that
     /// stops meanwhile (its job ended), this looks again: at the silo of whoever holds the job now, or its own.
     /// </summary>
-    public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse) => (await FindJobWithSpecAsync(parse)).Job;
+    public async Task<ICoordinatorGrain> FindJobAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken) =>
+        (await FindJobWithSpecAsync(parse, cancellationToken)).Job;
 
     /// <inheritdoc cref="FindJobAsync"/>
-    public async Task<(ICoordinatorGrain Job, JobSpec Spec)> FindJobWithSpecAsync(System.CommandLine.ParseResult parse)
+    public async Task<(ICoordinatorGrain Job, JobSpec Spec)> FindJobWithSpecAsync(System.CommandLine.ParseResult parse, CancellationToken cancellationToken)
     {
         var id = parse.GetValue(CliOptions.JobId)!;
         var stateDirectory = parse.GetValue(CliOptions.StateDir)!;
@@ -257,7 +258,8 @@ public sealed class JobHost : IAsyncDisposable
             }
             catch (Exception ex) when (Attached && ex is TimeoutException or OrleansException && DateTime.UtcNow < giveUpAt)
             {
-                var again = await StartAsync(null, stateDirectory, id, "", CancellationToken.None, attach: true);
+                // Ctrl+C ends the looking (the attach waits up to 30 s for a holder that is stopping)
+                var again = await StartAsync(null, stateDirectory, id, "", cancellationToken, attach: true);
                 await StopQuietlyAsync(_host);
                 (_host, _lock, _gatewayFile, Embedded, Attached, HolderRuns) = (again._host, again._lock, again._gatewayFile, again.Embedded, again.Attached, again.HolderRuns);
             }

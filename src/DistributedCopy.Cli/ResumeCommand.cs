@@ -12,7 +12,7 @@ public static class ResumeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken);
-            var job = await host.FindJobAsync(parse);
+            var job = await host.FindJobAsync(parse, cancellationToken);
             var status = await job.ResumeAsync();
             Console.Error.WriteLine($"job {status.JobId}: resuming at {JobWatcher.Done(status)}, {status.Copied.Keys:N0} keys copied");
             return await new JobWatcher(job, parse.GetValue(CliOptions.Progress)!, TimeSpan.FromSeconds(parse.GetValue(CliOptions.Interval)), parse.GetValue(CliOptions.Json), Hints.Where(parse), "resume")

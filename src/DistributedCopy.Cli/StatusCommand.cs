@@ -13,7 +13,7 @@ public static class StatusCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var host = await JobHost.StartAsync(parse, parse.GetValue(CliOptions.JobId)!, cancellationToken, attach: true);
-            var status = await (await host.FindJobAsync(parse)).GetStatusAsync();
+            var status = await (await host.FindJobAsync(parse, cancellationToken)).GetStatusAsync();
             var json = parse.GetValue(CliOptions.Json);
             if (json)
             {
