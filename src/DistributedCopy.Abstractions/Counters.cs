@@ -25,8 +25,9 @@ public sealed record Counters(
 
     /// <summary>
     /// The keys of <paramref name="again"/> (written beyond a checkpoint, by a lease that ended) taken out of the counts, as
-    /// the lease that resumes from the checkpoint counts them again; the keys copied among them counted as re-copied.
+    /// the lease that resumes from the checkpoint counts them again; the keys copied among them counted as re-copied when
+    /// the resume <paramref name="rewrites"/> them (it replaces keys), else it finds them on the target and counts them skipped.
     /// </summary>
-    public Counters WriteAgain(Counters again) =>
-        this with { Keys = Keys - again.Keys, Skipped = Skipped - again.Skipped, Vanished = Vanished - again.Vanished, Recopied = Recopied + again.Keys };
+    public Counters WriteAgain(Counters again, bool rewrites = true) =>
+        this with { Keys = Keys - again.Keys, Skipped = Skipped - again.Skipped, Vanished = Vanished - again.Vanished, Recopied = Recopied + (rewrites ? again.Keys : 0) };
 }

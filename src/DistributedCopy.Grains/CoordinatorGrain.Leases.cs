@@ -27,7 +27,7 @@ public sealed partial class CoordinatorGrain
         if (State.Unsettled.Remove(partition.Id, out var again))
         {
             // the keys the last lease wrote beyond its checkpoint: this lease writes and counts them again
-            State.Copied = State.Copied.WriteAgain(again);
+            State.Copied = State.Copied.WriteAgain(again, rewrites: State.Spec!.Policy == Policy.Replace);
             State.PartitionKeys[partition.Id] = State.PartitionKeys.GetValueOrDefault(partition.Id) - again.Keys;
         }
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
@@ -133,6 +133,11 @@ public sealed partial class CoordinatorGrain
         if (State.ActiveKind == JobKind.Copy)
         {
             await CleanUpTempKeysAsync();
+            if (!IsActive(State.Phase))
+            {
+                // the timer found evictions (paused, every slot to copy again) or the job was cancelled meanwhile
+                return;
+            }
         }
         if (State.ActiveKind == JobKind.Copy && State.Spec!.VerifyAfterCopy)
         {
@@ -150,6 +155,10 @@ public sealed partial class CoordinatorGrain
         if (State.ActiveKind == JobKind.Verify)
         {
             State.Verify = State.Verify with { Evictions = await EvictionsSinceStartAsync() };
+            if (!IsActive(State.Phase))
+            {
+                return;
+            }
         }
         await SetPhaseAsync(JobPhase.Completed, State.ActiveKind == JobKind.Verify && State.Verify.Differences > 0
             ? $"verify found {State.Verify.Differences} differences"

@@ -189,6 +189,8 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         {
             var verifying = lease.Kind == JobKind.Verify;
             var now = Snapshot(progress!);
+            // taken (slots, counts) as the report is made: a report that is not applied ends the lease, so none is lost that
+            // a later report of the lease would have to carry
             var taken = verifying && !finished ? null : ledger.Take();
             // keys, skipped and vanished as the ledger counted them with the checkpoint; the rest as the engine counts them
             var counters = verifying ? new Counters() : Minus(now, reported) with

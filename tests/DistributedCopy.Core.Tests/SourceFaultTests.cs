@@ -7,6 +7,31 @@ namespace DistributedCopy.Core.Tests;
 public sealed class SourceFaultTests
 {
     [RedisFact]
+    public async Task ADatabaseWhoseScanEndWasCommittedIsNotCopiedAgainFromThatPosition()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        var committed = new List<string>();
+        await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 100 }))
+        {
+            await engine.CopyDatabaseAsync(0, ScanPosition.Start, c => { lock (committed) { committed.Add(c); } });
+        }
+        Assert.Equal(ScanPosition.End, committed[^1]);
+        await target.ExecuteAsync("FLUSHALL");
+
+        // resumed at the last position committed: nothing is listed, read or written again
+        await using (var engine = await CopyEngine.OpenAsync(source.Endpoint, target.Endpoint, new CopyOptions { BatchSize = 100 }))
+        {
+            var (scans, dumps) = (await source.CallsAsync("scan"), await source.CallsAsync("dump"));
+            await engine.CopyDatabaseAsync(0, committed[^1], cursorCommitted: null);
+            Assert.Equal(0, engine.Progress.KeysCopied);
+            Assert.Equal((scans, dumps), (await source.CallsAsync("scan"), await source.CallsAsync("dump")));
+        }
+        Assert.Equal(0, await KeyCounter.DbSizeAsync(target.Endpoint));
+    }
+
+    [RedisFact]
     public async Task AStandaloneSourceRestartedBetweenACrashAndTheResumeLosesNoKey()
     {
         await using var source = await RedisServer.StartAsync();
@@ -58,10 +83,10 @@ public sealed class SourceFaultTests
             await engine.CopyDatabaseAsync(0, ScanPosition.Start, c => { lock (committed) { committed.Add(c); } });
             Assert.Empty(engine.Progress.TakeNotes());
         }
-        // every committed position but the last ("0": the end) carries the server's run_id
+        // every committed position but the last (the end) carries the server's run_id
         var runId = Topology.ParseInfo(await source.ExecuteAsync("INFO", "server"))["run_id"];
         Assert.All(committed[..^1], c => Assert.StartsWith(runId + "/", c, StringComparison.Ordinal));
-        Assert.Equal(ScanPosition.Start, committed[^1]);
+        Assert.Equal(ScanPosition.End, committed[^1]);
     }
 
     [RedisFact]

@@ -69,7 +69,7 @@ public sealed class CheckpointLedger
     {
         lock (_gate)
         {
-            // keys come slot by slot: one count a run of keys of one slot
+            // one count a run of keys of one slot (keys listed slot by slot come in runs; a SCAN of a node, key by key)
             for (var from = 0; from < batch.Count;)
             {
                 var to = from + 1;

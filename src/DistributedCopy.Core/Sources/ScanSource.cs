@@ -13,6 +13,11 @@ internal sealed class ScanSource(ClusterView view, int database, string position
     public async Task ListAsync(BatchBuilder output, CancellationToken cancellationToken)
     {
         output.TrackSlots = false;
+        if (position == ScanPosition.End)
+        {
+            // done before: every key of the database is written (the lease that finished it ended before its last report)
+            return;
+        }
         var (runId, cursor) = ScanPosition.Parse(position);
         await using (var nodes = new SourceNodes(view, options, progress))
         {

@@ -149,8 +149,10 @@ public sealed class CheckpointUnitTests
     }
 
     [Fact]
-    public void TheEndOfAScanIsTheStartWhateverTheProcess()
+    public void TheEndOfAScanIsAPositionOfItsOwnNotTheStart()
     {
-        Assert.Equal(ScanPosition.Start, ScanPosition.Format("3f2a9c", "0"));
+        // a lease ended after its scan's last cursor was committed resumes at the end, not from the start
+        Assert.Equal(ScanPosition.End, ScanPosition.Format("3f2a9c", "0"));
+        Assert.NotEqual(ScanPosition.Start, ScanPosition.End);
     }
 }
