@@ -25,6 +25,7 @@ public sealed partial class TerminalCliTests
         var seen = new List<string>();
         DateTime? firstBar = null;
         DateTime? moving = null;
+        var ended = false;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -41,13 +42,16 @@ public sealed partial class TerminalCliTests
                     moving = DateTime.UtcNow;
                 }
             }
-            if (screen.Any(l => l.StartsWith("job bar: completed", StringComparison.Ordinal)))
+            // the summary's first line can be on the screen before the line under it is drawn: read again until both are
+            if (screen.Any(l => l.StartsWith("job bar: completed", StringComparison.Ordinal)) && screen.Any(l => l.StartsWith("  copied ", StringComparison.Ordinal)))
             {
                 Assert.Contains(screen, l => l.Contains("copied 20,000 keys", StringComparison.Ordinal));
+                ended = true;
                 break;
             }
             await Task.Delay(200);
         }
+        Assert.True(ended, "no summary within 60 s: " + string.Join(" | ", seen.TakeLast(5)));
         Assert.True(firstBar is not null && moving is not null, "the bar never showed keys copied: " + string.Join(" | ", seen.TakeLast(5)));
         Assert.True(moving - firstBar < TimeSpan.FromSeconds(3), $"the bar sat at 0 for {(moving - firstBar)?.TotalSeconds:F1} s: {string.Join(" | ", seen.Take(5))}");
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
