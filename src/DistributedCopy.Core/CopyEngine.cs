@@ -77,7 +77,7 @@ public sealed class CopyEngine : IAsyncDisposable
 
     /// <summary>
     /// Copies one database of a standalone source, walking it with SCAN from <paramref name="cursor"/> ("0" for the start).
-    /// <paramref name="cursorCommitted"/> gets, in order, cursors from which a resumed copy loses nothing; "0" last.
+    /// <paramref name="cursorCommitted"/> gets, in order, cursors from which a resumed copy loses nothing; <see cref="ScanPosition.End"/> last.
     /// Keys go to the same database of a standalone target (or to the one its endpoint names), or to a cluster target.
     /// </summary>
     public Task CopyDatabaseAsync(int database, string cursor, Action<string>? cursorCommitted, CancellationToken cancellationToken = default) =>

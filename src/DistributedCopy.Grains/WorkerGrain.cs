@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core;
