@@ -15,4 +15,10 @@ public sealed record Lease(
 
     /// <summary>How long the worker may write after the last report its coordinator answered was sent (the lease's fence).</summary>
     [Id(7)] public TimeSpan ValidFor { get; init; } = TimeSpan.FromSeconds(11);
+
+    /// <summary>
+    /// A database's keys copied, skipped and vanished by earlier leases (settled by their checkpoints): a SCAN that starts
+    /// over from the start writes them again, and the lease then reports them as written again.
+    /// </summary>
+    [Id(8)] public Counters? Before { get; init; }
 }

@@ -28,13 +28,18 @@ public sealed partial class CoordinatorGrain
         {
             // the keys the last lease wrote beyond its checkpoint: this lease writes and counts them again
             State.Copied = State.Copied.WriteAgain(again, rewrites: State.Spec!.Policy == Policy.Replace);
-            State.PartitionKeys[partition.Id] = State.PartitionKeys.GetValueOrDefault(partition.Id) - again.Keys;
+            State.PartitionWritten[partition.Id] = Written(partition.Id).WriteAgain(again) with { Recopied = 0 };
         }
         var slots = partition.IsDatabase ? [] : Enumerable.Range(partition.StartSlot, partition.SlotCount).Where(s => !State.IsSlotDone(s)).ToList();
         var cursor = State.Cursors.GetValueOrDefault(partition.Id, "0");
         // the lease is state: a later activation of this grain waits it out unless its worker reports or releases it
         await SaveAsync();
-        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed) { TraceParent = State.TraceParent, ValidFor = options.Value.LeaseValidFor };
+        return new Lease(partition, slots, cursor, token, State.ActiveKind, resumed)
+        {
+            TraceParent = State.TraceParent,
+            ValidFor = options.Value.LeaseValidFor,
+            Before = partition.IsDatabase ? Written(partition.Id) : null,
+        };
     }
 
     public async Task<Directive> ReportAsync(int worker, ProgressReport report)
@@ -62,7 +67,10 @@ public sealed partial class CoordinatorGrain
         {
             State.Cursors[report.PartitionId] = report.Cursor;
         }
-        State.Copied = State.Copied.Add(report.Counters);
+        // keys written again (a SCAN started over, slots listed again) are re-copied when they replace; else the listing
+        // that counts finds them on the target and counts them skipped
+        var counters = State.Spec!.Policy == Policy.Replace ? report.Counters : report.Counters with { Recopied = 0 };
+        State.Copied = State.Copied.Add(counters);
         if (report.PartitionDone)
         {
             State.Unsettled.Remove(report.PartitionId);
@@ -86,7 +94,7 @@ public sealed partial class CoordinatorGrain
             }
         }
         State.KeysBySilo[report.Silo] = State.KeysBySilo.GetValueOrDefault(report.Silo) + report.Counters.Keys;
-        State.PartitionKeys[report.PartitionId] = State.PartitionKeys.GetValueOrDefault(report.PartitionId) + report.Counters.Keys;
+        State.PartitionWritten[report.PartitionId] = Written(report.PartitionId).Add(new Counters(Keys: counters.Keys, Skipped: counters.Skipped, Vanished: counters.Vanished));
         _workers[worker] = new WorkerSeen(report.Silo, DateTime.UtcNow, (_workers.GetValueOrDefault(worker)?.Keys ?? 0) + report.Counters.Keys);
         TakeSync(report);
         if (report.Guard is not null)
@@ -236,4 +244,7 @@ public sealed partial class CoordinatorGrain
             // a worker on a dying silo: the next tick tries again, once membership has moved it
         }
     }
+
+    /// <summary>The keys copied, skipped and vanished counted for <paramref name="partition"/> so far.</summary>
+    private Counters Written(int partition) => State.PartitionWritten.GetValueOrDefault(partition) ?? new Counters();
 }

@@ -79,8 +79,11 @@ public sealed class CoordinatorState
     /// <summary>Each target master's evicted_keys (by address) when the job or its last resume began.</summary>
     [Id(25)] public Dictionary<string, long> EvictedAtStart { get; set; } = [];
 
-    /// <summary>Keys copied per partition: a shard's progress in keys, where it has no slots (a verify phase reports its counts at each partition's end).</summary>
-    [Id(26)] public Dictionary<int, long> PartitionKeys { get; set; } = [];
+    /// <summary>
+    /// Keys copied, skipped and vanished per partition: a shard's progress in keys, where it has no slots (a verify phase
+    /// reports its counts at each partition's end); a lease whose SCAN starts over from the start writes them all again.
+    /// </summary>
+    [Id(28)] public Dictionary<int, Counters> PartitionWritten { get; set; } = [];
 
     /// <summary>
     /// Per partition, what its current lease reported written beyond its checkpoint: taken out of <see cref="Copied"/> (into
@@ -100,7 +103,7 @@ public sealed class CoordinatorState
         DoneSlots = new byte[2048];
         DonePartitions.Clear();
         Cursors.Clear();
-        PartitionKeys.Clear();
+        PartitionWritten.Clear();
         LeasedBefore.Clear();
         Unsettled.Clear();
     }

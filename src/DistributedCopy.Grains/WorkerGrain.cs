@@ -175,9 +175,12 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
         var ended = false;
         // the lease's checkpoint (slots done, position) and the keys it covers, read together for each report
-        var ledger = new CheckpointLedger();
+        // (with the keys earlier leases counted for a database, which a SCAN that starts over from the start writes again)
+        var before = lease.Before is { } b ? new KeysWritten(b.Keys, b.Skipped, b.Vanished) : default;
+        var ledger = new CheckpointLedger(before);
         var reported = new Counters();
-        var written = default(KeysWritten);
+        var written = before;
+        var rewritten = default(KeysWritten);
         CopyEngine? engine = null;
         Verifier? verifier = null;
         RdbLoader? loader = null;
@@ -191,12 +194,14 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             // taken (slots, counts) as the report is made: a report that is not applied ends the lease, so none is lost that
             // a later report of the lease would have to carry
             var taken = verifying && !finished ? null : ledger.Take();
-            // keys, skipped and vanished as the ledger counted them with the checkpoint; the rest as the engine counts them
+            // keys, skipped and vanished as the ledger counted them with the checkpoint (less, when a listing started over
+            // moved them to the keys written again); the rest as the engine counts them
             var counters = verifying ? new Counters() : Minus(now, reported) with
             {
                 Keys = taken!.Written.Copied - written.Copied,
                 Skipped = taken.Written.Skipped - written.Skipped,
                 Vanished = taken.Written.Vanished - written.Vanished,
+                Recopied = taken.Rewritten.Copied - rewritten.Copied,
             };
             var report = new ProgressReport(lease.Partition.Id, lease.Token, taken?.SlotsDone ?? [], taken?.Position, counters, finished, RuntimeIdentity,
                 verifying && finished ? ToReport(verifier!.Result) : null)
@@ -208,6 +213,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
             };
             reported = now;
             written = taken?.Written ?? written;
+            rewritten = taken?.Rewritten ?? rewritten;
             return report;
         }
 

@@ -110,4 +110,46 @@ public sealed class EmbeddedJobTests
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
     }
+
+    [RedisFact]
+    public async Task AStandaloneSourceRestartedDuringTheCopyAndBeforeItsResumeCountsEachKeyOnce()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        var report = await new StandardDataSet(0.02).LoadAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+
+        using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "restarted", "--state-dir", state,
+            "--batch-size", "50", "--pipelines", "4", "--max-rate", "4000", "--progress", "none"))
+        {
+            async Task WaitForAsync(long keys)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (await KeyCounter.DbSizeAsync(target.Endpoint) < keys && DateTime.UtcNow < deadline && !copy.HasExited)
+                {
+                    await Task.Delay(50);
+                }
+                Assert.False(copy.HasExited, "the copy ended before the fault");
+            }
+            // a restart during the lease: its SCAN cursor means nothing to the new process, the scan starts over
+            await WaitForAsync(report.Total / 3);
+            await source.RestartAsync();
+            await WaitForAsync(report.Total * 3 / 4);
+            copy.Kill();
+            await copy.WaitForExitAsync();
+        }
+        var status = await Dcopy.RunAsync("status", "restarted", "--state-dir", state, "--json");
+        Assert.Contains(status.Json.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("run_id changed", StringComparison.Ordinal));
+        Assert.InRange(status.Json.GetProperty("keysCopied").GetInt64(), 0, report.Total);
+        // and a restart between the kill and the resume: the committed cursor belongs to the old process
+        await source.RestartAsync();
+
+        var resumed = await Dcopy.RunAsync("resume", "restarted", "--state-dir", state, "--json", "--progress", "none");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        // each key once in keysCopied, from the scan that finished; every key written before it counted as written again
+        Assert.Equal(report.Total, resumed.Json.GetProperty("keysCopied").GetInt64());
+        Assert.InRange(resumed.Json.GetProperty("keysRecopied").GetInt64(), report.Total * 3 / 4, 2 * report.Total);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+    }
 }

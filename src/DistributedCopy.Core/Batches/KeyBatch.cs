@@ -59,6 +59,12 @@ internal sealed class KeyBatch
     /// <summary>Order in which the enumerator produced the batch (standalone sources checkpoint by it).</summary>
     public long Sequence { get; set; }
 
+    /// <summary>
+    /// The listing the keys came from: a source that lists keys again (a SCAN started over, slots listed once more after a
+    /// failure) starts a new one, and the keys of batches of an earlier listing are written again, not counted as new.
+    /// </summary>
+    public int Epoch { get; set; }
+
     public bool IsFull => Count == Capacity;
 
     /// <summary>
@@ -127,6 +133,7 @@ internal sealed class KeyBatch
         _keyBytes = 0;
         Slots.Clear();
         Sequence = 0;
+        Epoch = 0;
         Covered = -1;
         Dumps.Clear(shrink: true);
     }

@@ -13,6 +13,7 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
     private readonly List<KeyBatch> _ready = [];
     private KeyBatch? _current;
     private long _sequence;
+    private int _epoch;
 
     /// <summary>Keep each batch's distinct slots (sources whose checkpoints are slots).</summary>
     public bool TrackSlots { get; set; }
@@ -125,6 +126,16 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
     }
 
     /// <summary>Hands every batch, the last partial one too, to the channel.</summary>
+    /// <summary>
+    /// The source lists keys again that it listed before (<see cref="KeyBatch.Epoch"/>): the open batch is closed, and every
+    /// batch from here is of the returned listing.
+    /// </summary>
+    public async ValueTask<int> ListAgainAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return ++_epoch;
+    }
+
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_current is { Count: > 0 })
@@ -138,6 +149,7 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
     {
         var batch = _current!;
         batch.Sequence = _sequence++;
+        batch.Epoch = _epoch;
         _ready.Add(batch);
         _current = null;
     }

@@ -16,6 +16,7 @@ internal sealed class CursorTracker(Action<string>? committed, CheckpointLedger?
     private readonly Dictionary<long, (KeysWritten Head, KeysWritten Tail)> _unsettled = [];
     private long _settleFrom;
     private long _doneThrough = -1;
+    private int _epoch;
 
     /// <summary>
     /// SCAN returned <paramref name="cursor"/>; all its keys are in batches up to <paramref name="needsSequence"/>, which
@@ -30,21 +31,40 @@ internal sealed class CursorTracker(Action<string>? committed, CheckpointLedger?
         Publish();
     }
 
-    public void BatchDone(KeyBatch batch)
+    /// <summary>
+    /// SCAN starts over from the start in listing <paramref name="epoch"/>: cursors of the earlier listing are never
+    /// committed, and its batches' keys are counted as written again.
+    /// </summary>
+    public void Restart(int epoch)
     {
-        if (ledger is not null)
-        {
-            var covered = batch.Covered < 0 ? batch.Count : batch.Covered;
-            var head = KeysWritten.Of(batch, 0, covered);
-            var tail = KeysWritten.Of(batch, covered, batch.Count);
-            ledger.Wrote(head + tail);
-            lock (_gate)
-            {
-                _unsettled[batch.Sequence] = (head, tail);
-            }
-        }
         lock (_gate)
         {
+            _epoch = epoch;
+            _cursors.Clear();
+            _unsettled.Clear();
+            ledger?.Restarted();
+        }
+    }
+
+    public void BatchDone(KeyBatch batch)
+    {
+        lock (_gate)
+        {
+            if (ledger is not null)
+            {
+                if (batch.Epoch < _epoch)
+                {
+                    ledger.Rewrote(KeysWritten.Of(batch, 0, batch.Count));
+                }
+                else
+                {
+                    var covered = batch.Covered < 0 ? batch.Count : batch.Covered;
+                    var head = KeysWritten.Of(batch, 0, covered);
+                    var tail = KeysWritten.Of(batch, covered, batch.Count);
+                    ledger.Wrote(head + tail);
+                    _unsettled[batch.Sequence] = (head, tail);
+                }
+            }
             _doneAhead.Add(batch.Sequence);
             while (_doneAhead.Count > 0 && _doneAhead.Min == _doneThrough + 1)
             {

@@ -30,6 +30,8 @@ internal sealed class ScanSource(ClusterView view, int database, string position
                 {
                     progress.AddNote($"{master.Address} database {database}: the saved SCAN position belongs to another server process (run_id changed by a restart or failover); scanning it again from the start");
                     cursor = "0";
+                    // every key counted so far is listed and written again: counted once, by this listing
+                    _cursors.Restart(await output.ListAgainAsync(cancellationToken).ConfigureAwait(false));
                 }
                 runId = current;
                 await nodes.ScanAsync(connection, cursor, output, filter: null, tracker: null, c =>

@@ -51,8 +51,13 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
             {
                 // slots leave the list as they are listed, so a retried window lists each slot's keys once more at most
                 var pending = slots.Skip(offset).Take(options.SlotWindow).ToList();
+                var attempt = 0;
                 await nodes.RunStepAsync(async () =>
                 {
+                    if (attempt++ > 0)
+                    {
+                        await ListAgainAsync(output, pending, cancellationToken).ConfigureAwait(false);
+                    }
                     foreach (var (master, readNode, owned) in ByOwner(pending))
                     {
                         var connection = await nodes.ConnectionAsync(readNode, cancellationToken).ConfigureAwait(false);
@@ -69,9 +74,14 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
             }
             if (large.Count > 0)
             {
-                // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
+                // a retried scan starts again from 0: keys met twice are copied twice (idempotent) and counted once, none is missed
+                var attempt = 0;
                 await nodes.RunStepAsync(async () =>
                 {
+                    if (attempt++ > 0)
+                    {
+                        await ListAgainAsync(output, large, cancellationToken).ConfigureAwait(false);
+                    }
                     foreach (var (master, readNode, owned) in ByOwner(large))
                     {
                         var connection = await nodes.ConnectionAsync(readNode, cancellationToken).ConfigureAwait(false);
@@ -94,6 +104,13 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
     }
 
     public void Completed(KeyBatch batch) => Release(batch, tracker);
+
+    /// <summary>A retried step lists <paramref name="again"/> once more: the keys counted for them so far are written again.</summary>
+    private async Task ListAgainAsync(BatchBuilder output, List<int> again, CancellationToken cancellationToken)
+    {
+        var epoch = await output.ListAgainAsync(cancellationToken).ConfigureAwait(false);
+        tracker.Ledger?.Relisted(again, epoch);
+    }
 
     /// <summary>The slots grouped by the master that serves them now, with the node they are read from (the master, or its replica).</summary>
     private List<(RedisEndpoint Master, RedisEndpoint ReadNode, List<int> Slots)> ByOwner(List<int> pending)

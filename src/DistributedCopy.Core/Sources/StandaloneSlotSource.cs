@@ -16,9 +16,14 @@ internal sealed class StandaloneSlotSource(ClusterView view, IReadOnlyList<int> 
         }
         await using (var nodes = new SourceNodes(view, options, progress))
         {
-            // a retried scan starts again from 0: keys met twice are copied twice (idempotent), none is missed
+            // a retried scan starts again from 0: keys met twice are copied twice (idempotent) and counted once, none is missed
+            var attempt = 0;
             await nodes.RunStepAsync(async () =>
             {
+                if (attempt++ > 0)
+                {
+                    tracker.Ledger?.Relisted(slots, await output.ListAgainAsync(cancellationToken).ConfigureAwait(false));
+                }
                 var connection = await nodes.ConnectionAsync(view.Topology.Shards[0].ReadNode, cancellationToken).ConfigureAwait(false);
                 await nodes.ScanAsync(connection, ScanPosition.Start, output, [.. slots], tracker, reached: null, cancellationToken).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);

@@ -115,6 +115,59 @@ public sealed class CheckpointUnitTests
         Assert.Equal(default, taken.Unsettled);
     }
 
+    [Fact]
+    public void AScanStartedOverCountsEveryKeyOnceFromTheNewListingAndTheRestAsWrittenAgain()
+    {
+        // earlier leases counted 10 copied and 2 skipped of the database
+        var ledger = new CheckpointLedger(new KeysWritten(10, 2, 0));
+        var cursors = new CursorTracker(null, ledger);
+        cursors.Reached("a/1", needsSequence: 0);
+        cursors.BatchDone(Batch(0, KeyState.Copied, KeyState.Copied));
+        cursors.Reached("a/2", needsSequence: 1);
+
+        // the server restarted: SCAN starts over in listing 1; batch 1 (listing 0) is written after that
+        cursors.Restart(epoch: 1);
+        cursors.BatchDone(Batch(1, KeyState.Copied, KeyState.Skipped));
+        cursors.Reached("b/7", needsSequence: 2);
+        var again = Batch(2, KeyState.Copied, KeyState.Copied, KeyState.Copied);
+        again.Epoch = 1;
+        cursors.BatchDone(again);
+
+        var taken = ledger.Take();
+        Assert.Equal("b/7", taken.Position); // a/2 of the old listing is never committed
+        Assert.Equal(new KeysWritten(3, 0, 0), taken.Written);
+        Assert.Equal(new KeysWritten(13, 3, 0), taken.Rewritten);
+        Assert.Equal(default, taken.Unsettled);
+    }
+
+    [Fact]
+    public void SlotsListedAgainCountTheirKeysOnceAndOnlyThoseSlots()
+    {
+        var ledger = new CheckpointLedger();
+        var tracker = new SlotTracker(ledger.SlotDone, ledger);
+        tracker.Hold(5);
+        tracker.Hold(6);
+        var first = Batch(0, KeyState.Copied, KeyState.Copied, KeyState.Copied);
+        first.SourceSlot[0] = first.SourceSlot[1] = 5;
+        first.SourceSlot[2] = 6;
+        SlotSource.Release(first, tracker);
+        // a batch of the first listing of slot 5 still being written when the retried step lists slot 5 again
+        var late = Batch(1, KeyState.Copied);
+        late.SourceSlot[0] = 5;
+
+        ledger.Relisted([5], epoch: 1);
+        SlotSource.Release(late, tracker);
+        var relisted = Batch(2, KeyState.Copied, KeyState.Copied, KeyState.Copied);
+        relisted.Epoch = 1;
+        relisted.SourceSlot[0] = relisted.SourceSlot[1] = relisted.SourceSlot[2] = 5;
+        SlotSource.Release(relisted, tracker);
+
+        var taken = ledger.Take();
+        Assert.Equal(new KeysWritten(4, 0, 0), taken.Written); // slot 5's three of the new listing, slot 6's one
+        Assert.Equal(new KeysWritten(3, 0, 0), taken.Rewritten);
+        Assert.Equal(new KeysWritten(4, 0, 0), taken.Unsettled);
+    }
+
     private static KeyBatch Batch(long sequence, params KeyState[] states) => Batch(sequence, -1, states);
 
     private static KeyBatch Batch(long sequence, int covered, params KeyState[] states)
