@@ -60,7 +60,7 @@ public sealed partial class CoordinatorGrain
         if (State.ActiveKind != JobKind.Sync)
         {
             // every slot is copied again: what was counted so far is counted as re-copied, each key once more by the resume
-            State.Copied = State.Copied.WriteAgain(State.Copied);
+            State.Copied = State.Copied.WriteAgain(State.Copied, rewrites: State.Spec!.Policy == Policy.Replace);
             State.ResetProgress();
         }
         await SetPhaseAsync(JobPhase.Paused, $"the target evicts keys: {string.Join("; ", evicted)}; keys written may be gone. Raise maxmemory or set maxmemory-policy noeviction on the target, then `dcopy resume {spec.JobId}` copies every slot again");

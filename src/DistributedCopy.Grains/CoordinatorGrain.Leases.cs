@@ -246,5 +246,5 @@ public sealed partial class CoordinatorGrain
     }
 
     /// <summary>The keys copied, skipped and vanished counted for <paramref name="partition"/> so far.</summary>
-    private Counters Written(int partition) => State.PartitionWritten.GetValueOrDefault(partition) ?? new Counters();
+    internal Counters Written(int partition) => State.PartitionWritten.GetValueOrDefault(partition) ?? new Counters(Keys: State.PartitionKeys.GetValueOrDefault(partition));
 }

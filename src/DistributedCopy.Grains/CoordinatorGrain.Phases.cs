@@ -122,7 +122,7 @@ public sealed partial class CoordinatorGrain
             g.Count(),
             g.Sum(p => p.Keys))
         {
-            KeysCopied = g.Sum(p => State.PartitionWritten.GetValueOrDefault(p.Id)?.Keys ?? 0),
+            KeysCopied = g.Sum(p => Written(p.Id).Keys),
         }).ToList(),
     };
 }

@@ -85,6 +85,9 @@ public sealed class CoordinatorState
     /// </summary>
     [Id(28)] public Dictionary<int, Counters> PartitionWritten { get; set; } = [];
 
+    /// <summary>Keys copied per partition, as jobs saved before <see cref="PartitionWritten"/> counted them (read where that has no entry).</summary>
+    [Id(26)] public Dictionary<int, long> PartitionKeys { get; set; } = [];
+
     /// <summary>
     /// Per partition, what its current lease reported written beyond its checkpoint: taken out of <see cref="Copied"/> (into
     /// its re-copied keys) when the partition is leased again, since the next lease writes and counts those keys once more.
@@ -104,6 +107,7 @@ public sealed class CoordinatorState
         DonePartitions.Clear();
         Cursors.Clear();
         PartitionWritten.Clear();
+        PartitionKeys.Clear();
         LeasedBefore.Clear();
         Unsettled.Clear();
     }

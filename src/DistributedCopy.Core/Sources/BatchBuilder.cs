@@ -125,7 +125,6 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
         _ready.Clear();
     }
 
-    /// <summary>Hands every batch, the last partial one too, to the channel.</summary>
     /// <summary>
     /// The source lists keys again that it listed before (<see cref="KeyBatch.Epoch"/>): the open batch is closed, and every
     /// batch from here is of the returned listing.
@@ -136,6 +135,7 @@ internal sealed class BatchBuilder(BatchPool pool, ChannelWriter<KeyBatch> outpu
         return ++_epoch;
     }
 
+    /// <summary>Hands every batch, the last partial one too, to the channel.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_current is { Count: > 0 })

@@ -56,6 +56,9 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
                 {
                     if (attempt++ > 0)
                     {
+                        // a slot set aside as large by the failed attempt is looked at again with the rest: listed small now, it
+                        // must not be scanned again with the large ones
+                        large.RemoveAll(pending.Contains);
                         await ListAgainAsync(output, pending, cancellationToken).ConfigureAwait(false);
                     }
                     foreach (var (master, readNode, owned) in ByOwner(pending))
