@@ -116,6 +116,16 @@ public sealed class RespWriter
         return Bulk(Encoding.UTF8.GetBytes(value));
     }
 
+    /// <summary>A whole command already in RESP (as a master sends it on its replication stream), copied as it is.</summary>
+    public RespWriter Raw(ReadOnlySpan<byte> command)
+    {
+        Commands++;
+        Ensure(command.Length);
+        command.CopyTo(_buffer.AsSpan(_length));
+        _length += command.Length;
+        return this;
+    }
+
     /// <summary>Writes a whole command of string parts; for the cold path (handshakes, admin commands).</summary>
     public RespWriter Command(params ReadOnlySpan<string> parts)
     {

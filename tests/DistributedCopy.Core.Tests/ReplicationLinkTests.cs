@@ -1,0 +1,192 @@
+using DistributedCopy.Core.Replication;
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Core.Tests;
+
+/// <summary>dcopy as a replica of a real redis-server: the snapshot in both forms, the command stream applied, a link resumed by its offset.</summary>
+public sealed class ReplicationLinkTests
+{
+    [RedisFact]
+    public async Task ADisklessSnapshotAndTheStreamAfterItMakeTheTargetIdentical()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        // the diskless form (Redis 7's default, set for older ones): the snapshot streamed with an end mark instead of a length
+        await source.ExecuteAsync("CONFIG", "SET", "repl-diskless-sync", "yes");
+        await source.ExecuteAsync("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+
+        await using var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token);
+        Assert.True(link.StartedOver);
+        await LoadSnapshotAsync(link, target, deadline.Token);
+        Assert.True(link.Diskless);
+        Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(target.Endpoint));
+
+        await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var applier = new ReplicationApplier(link, writes);
+        var running = applier.RunAsync(stop.Token);
+        await using (var writer = await SourceWriter.StartAsync(source.Endpoint))
+        {
+            await WriteWhatAReplicaMustKeepAsync(source);
+            await Task.Delay(1500);
+            writer.StopShortLived();
+            await writer.StopAsync();
+        }
+        await CaughtUpAsync(source, applier, running);
+
+        Assert.Equal(0, applier.Errors);
+        Assert.True(applier.Commands > 100, $"{applier.Commands} commands applied");
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        var other = await DataComparer.CompareAsync(source.Endpoint with { Database = 1 }, target.Endpoint with { Database = 1 });
+        Assert.True(other.Identical, other.ToString());
+        Assert.Equal(3, await KeyCounter.DbSizeAsync(target.Endpoint with { Database = 1 }));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [RedisFact]
+    public async Task ALinkResumedFromItsAppliedOffsetContinuesWithoutASecondSnapshot()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        // the sized form: the snapshot written to the master's disk first, then sent with its length (Redis 7 streams by default)
+        await source.ExecuteAsync("CONFIG", "SET", "repl-diskless-sync", "no");
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        ReplicationPosition stopped;
+        await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token))
+        {
+            Assert.True(link.StartedOver);
+            await LoadSnapshotAsync(link, target, deadline.Token);
+            Assert.False(link.Diskless); // the sized form: the master's RDB file
+            await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            var applier = new ReplicationApplier(link, writes);
+            var running = applier.RunAsync(stop.Token);
+            await Task.Delay(1500);
+            // stopped between pipelines: the offset applied is exactly what the target holds
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+            Assert.True(applier.Commands > 0, $"nothing applied: the link at {link.Position}, the master at {await MasterOffsetAsync(source)}");
+            stopped = new ReplicationPosition(link.Position.ReplicationId, applier.Applied);
+        }
+        var before = await StatsAsync(source);
+        await Task.Delay(1000); // the application goes on writing while no link is up
+
+        await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, stopped, deadline.Token))
+        {
+            Assert.False(link.StartedOver);
+            Assert.Equal(stopped, link.Position);
+            await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            var applier = new ReplicationApplier(link, writes);
+            var running = applier.RunAsync(stop.Token);
+            await Task.Delay(1000);
+            writer.StopShortLived();
+            await writer.StopAsync();
+            await CaughtUpAsync(source, applier, running);
+            Assert.Equal(0, applier.Errors);
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+        var after = await StatsAsync(source);
+        // one partial resynchronisation, no second full one
+        Assert.Equal((before.Full, before.Partial + 1), (after.Full, after.Partial));
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.True(await KeyCounter.DbSizeAsync(target.Endpoint) >= report.Total);
+    }
+
+    [RedisFact]
+    public async Task APositionTheBacklogNoLongerHoldsStartsOverWithASnapshot()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await source.ExecuteAsync("CONFIG", "SET", "repl-backlog-size", "16384");
+        await source.ExecuteAsync("SET", "k", "v");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        ReplicationPosition stopped;
+        await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token))
+        {
+            await link.ReceiveSnapshotAsync(Stream.Null, deadline.Token);
+            stopped = link.Position;
+        }
+        // more than the backlog holds, written while no link is up
+        for (var i = 0; i < 100; i++)
+        {
+            await source.ExecuteAsync("SET", "big" + i, new string('x', 1000));
+        }
+
+        await using var again = await ReplicationLink.OpenAsync(source.Endpoint, stopped, deadline.Token);
+        Assert.True(again.StartedOver, $"continued from {stopped}: {await source.ExecuteAsync("INFO", "replication")}");
+        // a new snapshot, taken after the writes: it starts past them
+        Assert.True(again.Position.Offset > stopped.Offset + 100_000, $"{again.Position} after {stopped}");
+        Assert.True(await again.ReceiveSnapshotAsync(Stream.Null, deadline.Token) > 0);
+    }
+
+    /// <summary>What only a replica that applies the stream as sent keeps right: a transaction, a script, other databases, relative expiries.</summary>
+    private static async Task WriteWhatAReplicaMustKeepAsync(RedisServer source)
+    {
+        await using var connection = await RespConnection.ConnectAsync(source.Endpoint);
+        string[][] commands =
+        [
+            ["MULTI"], ["SET", "tx:a", "1"], ["INCRBY", "tx:a", "41"], ["LPUSH", "tx:list", "x", "y"], ["EXEC"],
+            ["EVAL", "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])", "2", "lua:a", "lua:n", "v"],
+            ["SET", "ttl:ex", "v", "EX", "3600"], ["EXPIRE", "ttl:later", "3600"], ["SET", "ttl:later", "v"], ["EXPIRE", "ttl:later", "1800"],
+            ["SELECT", "1"], ["SET", "db1:a", "1"], ["HSET", "db1:h", "f", "v"], ["SADD", "db1:s", "m"], ["SELECT", "0"],
+            ["SELECT", "2"], ["SET", "db2:a", "1"], ["FLUSHDB"], ["SELECT", "0"],
+            ["APPEND", "tx:a", "!"],
+        ];
+        foreach (var command in commands)
+        {
+            await connection.ExecuteAsync(command);
+        }
+    }
+
+    private static async Task LoadSnapshotAsync(ReplicationLink link, RedisServer target, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"dcopy-snapshot-{Guid.NewGuid():N}.rdb");
+        try
+        {
+            await using (var stream = File.Create(file))
+            {
+                await link.ReceiveSnapshotAsync(stream, cancellationToken);
+            }
+            var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions(), cancellationToken);
+            await loader.LoadAsync(0, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Waits until the target has applied everything the source's master offset says it wrote.</summary>
+    private static async Task CaughtUpAsync(RedisServer source, ReplicationApplier applier, Task running)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        long master;
+        while ((master = await MasterOffsetAsync(source)) > applier.Applied && DateTime.UtcNow < until && !running.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+        if (running.IsFaulted)
+        {
+            await running;
+        }
+        Assert.True(applier.Applied >= master, $"applied {applier.Applied:N0} of the master's {master:N0}");
+    }
+
+    private static async Task<long> MasterOffsetAsync(RedisServer source) =>
+        long.Parse(Topology.ParseInfo(await source.ExecuteAsync("INFO", "replication"))["master_repl_offset"], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<(long Full, long Partial)> StatsAsync(RedisServer source)
+    {
+        var stats = Topology.ParseInfo(await source.ExecuteAsync("INFO", "stats"));
+        return (long.Parse(stats["sync_full"], System.Globalization.CultureInfo.InvariantCulture), long.Parse(stats["sync_partial_ok"], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
