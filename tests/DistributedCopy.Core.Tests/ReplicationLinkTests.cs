@@ -23,9 +23,8 @@ public sealed class ReplicationLinkTests
         Assert.True(link.Diskless);
         Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(target.Endpoint));
 
-        await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var applier = new ReplicationApplier(link, writes);
+        await using var applier = await OpenApplierAsync(link, target.Endpoint);
         var running = applier.RunAsync(stop.Token);
         await using (var writer = await SourceWriter.StartAsync(source.Endpoint))
         {
@@ -48,7 +47,41 @@ public sealed class ReplicationLinkTests
     }
 
     [RedisFact]
-    public async Task ALinkResumedFromItsAppliedOffsetContinuesWithoutASecondSnapshot()
+    public async Task AStandaloneSourcesStreamIsRoutedBySlotToAClusterTarget()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+
+        await using var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token);
+        await LoadSnapshotAsync(link, target.Endpoint, deadline.Token);
+        Assert.Equal(report.Total, await KeyCounter.DbSizeAsync(target.Endpoint));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        await using var applier = await OpenApplierAsync(link, target.Endpoint);
+        var running = applier.RunAsync(stop.Token);
+        await using (var writer = await SourceWriter.StartAsync(source.Endpoint))
+        {
+            await WriteWhatAReplicaMustKeepAsync(source);
+            await Task.Delay(1500);
+            writer.StopShortLived();
+            await writer.StopAsync();
+        }
+        await CaughtUpAsync(source, applier, running);
+
+        Assert.True(applier.Errors == 0, applier.LastError);
+        // database 1's three writes and database 2's write and FLUSHDB: a cluster has database 0 only
+        Assert.Equal(5, applier.OtherDatabases);
+        // the transaction over tx:a and tx:list, and the script's effects over lua:a and lua:n
+        Assert.Equal(2, applier.SplitTransactions);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [RedisFact]
+    public async Task ALinkResumedFromItsAppliedPositionContinuesWithoutASecondSnapshot()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -56,7 +89,7 @@ public sealed class ReplicationLinkTests
         await source.ExecuteAsync("CONFIG", "SET", "repl-diskless-sync", "no");
         var report = await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var databaseOne = source.Endpoint with { Database = 1 };
 
         ReplicationPosition stopped;
         await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token))
@@ -64,31 +97,45 @@ public sealed class ReplicationLinkTests
             Assert.True(link.StartedOver);
             await LoadSnapshotAsync(link, target, deadline.Token);
             Assert.False(link.Diskless); // the sized form: the master's RDB file
-            await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-            var applier = new ReplicationApplier(link, writes);
+            await using var applier = await OpenApplierAsync(link, target.Endpoint);
             var running = applier.RunAsync(stop.Token);
-            await Task.Delay(1500);
-            // stopped between pipelines: the offset applied is exactly what the target holds
+            await using (var writer = await SourceWriter.StartAsync(source.Endpoint))
+            {
+                await Task.Delay(1500);
+                writer.StopShortLived();
+                await writer.StopAsync();
+            }
+            // the stream's last SELECT is database 1's
+            await using (var one = await RespConnection.ConnectAsync(databaseOne))
+            {
+                await one.ExecuteAsync("SET", "one:a", "1");
+                await one.ExecuteAsync("RPUSH", "one:list", "a");
+            }
+            await CaughtUpAsync(source, applier, running);
+            // stopped between pipelines: the position applied is exactly what the target holds
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-            Assert.True(applier.Commands > 0, $"nothing applied: the link at {link.Position}, the master at {await MasterOffsetAsync(source)}");
-            stopped = new ReplicationPosition(link.Position.ReplicationId, applier.Applied);
+            Assert.True(applier.Commands > 100, $"{applier.Commands} commands applied");
+            stopped = applier.Position;
         }
+        Assert.Equal(1, stopped.Database);
         var before = await StatsAsync(source);
-        await Task.Delay(1000); // the application goes on writing while no link is up
+        // written while no link is up: the master continues in database 1 without saying SELECT again
+        await using (var one = await RespConnection.ConnectAsync(databaseOne))
+        {
+            await one.ExecuteAsync("SET", "one:b", "2");
+            await one.ExecuteAsync("RPUSH", "one:list", "b");
+            await one.ExecuteAsync("INCR", "one:n");
+        }
 
         await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, stopped, deadline.Token))
         {
             Assert.False(link.StartedOver);
             Assert.Equal(stopped, link.Position);
-            await using var writes = await RespConnection.ConnectAsync(target.Endpoint);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-            var applier = new ReplicationApplier(link, writes);
+            await using var applier = await OpenApplierAsync(link, target.Endpoint);
             var running = applier.RunAsync(stop.Token);
-            await Task.Delay(1000);
-            writer.StopShortLived();
-            await writer.StopAsync();
             await CaughtUpAsync(source, applier, running);
             Assert.Equal(0, applier.Errors);
             await stop.CancelAsync();
@@ -99,6 +146,9 @@ public sealed class ReplicationLinkTests
         Assert.Equal((before.Full, before.Partial + 1), (after.Full, after.Partial));
         var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
+        var other = await DataComparer.CompareAsync(databaseOne, target.Endpoint with { Database = 1 });
+        Assert.True(other.Identical, other.ToString());
+        Assert.Equal(4, await KeyCounter.DbSizeAsync(target.Endpoint with { Database = 1 }));
         Assert.True(await KeyCounter.DbSizeAsync(target.Endpoint) >= report.Total);
     }
 
@@ -147,7 +197,13 @@ public sealed class ReplicationLinkTests
         }
     }
 
-    private static async Task LoadSnapshotAsync(ReplicationLink link, RedisServer target, CancellationToken cancellationToken)
+    private static async Task<ReplicationApplier> OpenApplierAsync(ReplicationLink link, RedisEndpoint target) =>
+        await ReplicationApplier.OpenAsync(link, await ClusterView.OpenAsync(target, new Dictionary<string, string>(), CancellationToken.None));
+
+    private static Task LoadSnapshotAsync(ReplicationLink link, RedisServer target, CancellationToken cancellationToken) =>
+        LoadSnapshotAsync(link, target.Endpoint, cancellationToken);
+
+    private static async Task LoadSnapshotAsync(ReplicationLink link, RedisEndpoint target, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"dcopy-snapshot-{Guid.NewGuid():N}.rdb");
         try
@@ -156,7 +212,7 @@ public sealed class ReplicationLinkTests
             {
                 await link.ReceiveSnapshotAsync(stream, cancellationToken);
             }
-            var loader = await RdbLoader.OpenAsync(file, target.Endpoint, new CopyOptions(), cancellationToken);
+            var loader = await RdbLoader.OpenAsync(file, target, new CopyOptions(), cancellationToken);
             await loader.LoadAsync(0, cancellationToken);
         }
         finally

@@ -3,30 +3,84 @@ using System.Text;
 namespace DistributedCopy.Core.Replication;
 
 /// <summary>
-/// Applies a <see cref="ReplicationLink"/>'s command stream to one standalone target, in order and pipelined, each command
-/// as the master sent it (SELECT, MULTI/EXEC, expiries as the master made them absolute). The master's PINGs and REPLCONFs
-/// are the link's own: a GETACK is answered with the offset applied. An offset counts as applied (<see cref="Applied"/>,
-/// and the master's ACK) once the target has answered every command up to it.
+/// Applies a <see cref="ReplicationLink"/>'s command stream to the target, in order and pipelined, each command as the
+/// master sent it (expiries as the master made them absolute). A standalone target takes the stream whole (SELECT and
+/// MULTI/EXEC included). A cluster target gets each command on the master serving its keys' slot
+/// (<see cref="CommandKeys"/>); a transaction over one slot stays one, a transaction over several is applied command by
+/// command (<see cref="SplitTransactions"/>); FLUSHALL, FLUSHDB and keyless writes (FUNCTION, SCRIPT) go to every master;
+/// commands of databases other than 0 are passed over and counted (<see cref="OtherDatabases"/>). The master's PINGs
+/// and REPLCONFs are the link's own: a GETACK is answered with the offset applied. An offset counts as applied
+/// (<see cref="Applied"/>, and the master's ACK) once the target has answered every command up to it.
 /// </summary>
-public sealed class ReplicationApplier(ReplicationLink link, RespConnection target)
+public sealed class ReplicationApplier : IAsyncDisposable
 {
     /// <summary>Commands a pipeline to the target holds at most (or 1 MB of them).</summary>
     private const int PipelineCommands = 1000;
 
-    private long _applied = link.Position.Offset;
+    private readonly ReplicationLink _link;
+    private readonly ShardConnections _target;
+    private readonly CommandKeys _keys;
+    private readonly List<(byte[] Command, int Slot)> _transaction = [];
+    private readonly List<int> _route = [];
+    private bool _inTransaction;
+    private int _database;
+    private int _appliedDatabase;
+    private long _applied;
     private long _commands;
     private long _errors;
+    private long _otherDatabases;
+    private long _splitTransactions;
+
+    private ReplicationApplier(ReplicationLink link, ShardConnections target, CommandKeys keys)
+    {
+        _link = link;
+        _target = target;
+        _keys = keys;
+        _applied = link.Position.Offset;
+        _database = _appliedDatabase = link.Position.Database;
+        if (_database != 0 && !target.Topology.IsCluster)
+        {
+            // a continued stream does not say its database again: the target's connection selects it first
+            var writer = new RespWriter(64);
+            writer.Command("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Write(0, writer.Written.ToArray());
+        }
+    }
+
+    /// <summary>The database the stream has selected at <see cref="Applied"/> (it goes into the checkpointed position).</summary>
+    public int Database => Volatile.Read(ref _appliedDatabase);
+
+    /// <summary>Where the target stands: the link's replication id, <see cref="Applied"/> and <see cref="Database"/>.</summary>
+    public ReplicationPosition Position => new(_link.Position.ReplicationId, Applied, Database);
+
 
     /// <summary>The master's offset up to which the target has answered every command.</summary>
     public long Applied => Volatile.Read(ref _applied);
 
-    /// <summary>Commands written to the target (the link's own PINGs and REPLCONFs not counted).</summary>
+    /// <summary>Commands written to the target (the link's own PINGs and REPLCONFs not counted; a broadcast once per master).</summary>
     public long Commands => Volatile.Read(ref _commands);
 
-    /// <summary>Commands the target answered with an error; the last one in <see cref="LastError"/>.</summary>
+    /// <summary>
+    /// Pipelines in which the target answered a command with an error, commands of a transaction that failed, and commands
+    /// that cannot be applied to a cluster; the last one's text in <see cref="LastError"/>.
+    /// </summary>
     public long Errors => Volatile.Read(ref _errors);
 
     public string? LastError { get; private set; }
+
+    /// <summary>Commands of databases other than 0 passed over (a cluster target has database 0 only).</summary>
+    public long OtherDatabases => Volatile.Read(ref _otherDatabases);
+
+    /// <summary>Transactions over keys of several slots, applied command by command (a cluster runs MULTI within one slot).</summary>
+    public long SplitTransactions => Volatile.Read(ref _splitTransactions);
+
+    public static async Task<ReplicationApplier> OpenAsync(ReplicationLink link, ClusterView target, CancellationToken cancellationToken = default)
+    {
+        var connections = new ShardConnections(target);
+        await connections.SyncAsync().ConfigureAwait(false);
+        var keys = await CommandKeys.ReadAsync(await connections.ConnectionAsync(0, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return new ReplicationApplier(link, connections, keys);
+    }
 
     /// <summary>
     /// Applies the stream until <paramref name="cancellationToken"/> ends it (between two pipelines) or the link or the
@@ -35,58 +89,186 @@ public sealed class ReplicationApplier(ReplicationLink link, RespConnection targ
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var writer = new RespWriter();
         while (true)
         {
-            var asked = Add(writer, (await link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).Span);
-            while (writer.Commands < PipelineCommands && writer.Length < 1 << 20 && link.TryReadCommand(out var next))
+            var asked = await AddAsync((await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ToArray()).ConfigureAwait(false);
+            while (true)
             {
-                asked |= Add(writer, next.Span);
-            }
-            var sent = writer.Commands;
-            if (sent > 0)
-            {
-                // not cancelled halfway: a stop comes between pipelines, so the offset applied is exactly what the target holds
-                // (the target's deadline still bounds the wait)
-                await target.SendAsync(writer, CancellationToken.None).ConfigureAwait(false);
-                for (var i = 0; i < sent; i++)
+                if (_inTransaction)
                 {
-                    await target.ReadFrameAsync(CancellationToken.None).ConfigureAwait(false);
-                    if (RespFrame.IsError(target.Frame))
-                    {
-                        LastError = RespFrame.ErrorText(target.Frame);
-                        Interlocked.Increment(ref _errors);
-                    }
+                    // a pipeline ends between transactions: the offset applied never falls inside one
+                    asked |= await AddAsync((await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ToArray()).ConfigureAwait(false);
+                    continue;
                 }
-                writer.Clear();
-                Interlocked.Add(ref _commands, sent);
+                if (_route.Count >= PipelineCommands || !_link.TryReadCommand(out var next))
+                {
+                    break;
+                }
+                asked |= await AddAsync(next.ToArray()).ConfigureAwait(false);
             }
-            Volatile.Write(ref _applied, link.Position.Offset);
+            if (_route.Count > 0)
+            {
+                // not cancelled halfway: a stop comes between pipelines, so the offset applied is what the target holds (the
+                // target's deadline still bounds the wait)
+                var error = await _target.SendAndReadEachAsync([.. _route], 0, _route.Count, _ => true, (_, reply) => CountExecErrors(reply), CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (error is not null)
+                {
+                    // SendAndReadEachAsync keeps the first error of the pipeline
+                    LastError = error;
+                    Interlocked.Increment(ref _errors);
+                }
+                Interlocked.Add(ref _commands, _route.Count);
+                _route.Clear();
+            }
+            Volatile.Write(ref _appliedDatabase, _database);
+            Volatile.Write(ref _applied, _link.Position.Offset);
             // the link acknowledges every second; a GETACK is answered at once
-            link.Applied = Applied;
+            _link.Applied = Applied;
             if (asked)
             {
-                await link.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                await _link.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Adds a command for the target, unless it is the link's own; true for a GETACK (the master asks for an ACK).</summary>
-    private static bool Add(RespWriter writer, ReadOnlySpan<byte> command)
+    public ValueTask DisposeAsync() => _target.DisposeAsync();
+
+    /// <summary>Routes a command to the target; true for a GETACK (the master asks for an ACK).</summary>
+    private async Task<bool> AddAsync(byte[] command)
     {
         var parts = RespFrame.Array(command);
-        if (parts.Count > 0 && RespFrame.TryBulk(parts.Next(), out var name))
+        RespFrame.TryBulk(parts.Next(), out var nameBytes);
+        var name = Encoding.ASCII.GetString(nameBytes).ToUpperInvariant();
+        switch (name)
         {
-            if (name.Length == 4 && Ascii.EqualsIgnoreCase(name, "PING"u8))
-            {
+            case "PING":
                 return false;
-            }
-            if (name.Length == 8 && Ascii.EqualsIgnoreCase(name, "REPLCONF"u8))
-            {
+            case "REPLCONF":
                 return parts.Count > 1 && RespFrame.TryBulk(parts.Next(), out var sub) && Ascii.EqualsIgnoreCase(sub, "GETACK"u8);
+        }
+        if (name == "SELECT")
+        {
+            RespFrame.TryBulk(parts.Next(), out var database);
+            _database = int.Parse(Encoding.ASCII.GetString(database), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (!_target.Topology.IsCluster)
+        {
+            // the stream as it is; a transaction is followed only so that no pipeline ends inside one
+            _inTransaction = name == "MULTI" || (_inTransaction && name != "EXEC");
+            Write(0, command);
+            return false;
+        }
+        switch (name)
+        {
+            case "SELECT":
+                return false;
+            case "FLUSHALL":
+                Broadcast(command);
+                return false;
+            case "MULTI":
+                _inTransaction = true;
+                _transaction.Clear();
+                return false;
+            case "EXEC":
+                EndTransaction();
+                return false;
+        }
+        if (_database != 0)
+        {
+            Interlocked.Increment(ref _otherDatabases);
+            return false;
+        }
+        var slot = _keys.SlotOf(command) ?? await CommandKeys.GetKeysSlotAsync(await _target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false), command).ConfigureAwait(false);
+        if (_inTransaction)
+        {
+            _transaction.Add((command, slot));
+        }
+        else if (slot >= 0)
+        {
+            Write(_target.Topology.ShardFor(slot), command);
+        }
+        else if (slot == CommandKeys.Keyless)
+        {
+            // FLUSHDB, FUNCTION LOAD, SCRIPT FLUSH: every master
+            Broadcast(command);
+        }
+        else
+        {
+            Interlocked.Increment(ref _errors);
+            LastError = $"a {name} over keys of several slots cannot be applied to a cluster";
+        }
+        return false;
+    }
+
+    /// <summary>EXEC: the transaction as one where all its keys are in one slot (a cluster's rule for MULTI), else command by command.</summary>
+    private void EndTransaction()
+    {
+        _inTransaction = false;
+        var slots = _transaction.Select(c => c.Slot).Distinct().ToList();
+        if (slots is [>= 0])
+        {
+            var shard = _target.Topology.ShardFor(slots[0]);
+            Write(shard, Multi);
+            foreach (var (command, _) in _transaction)
+            {
+                Write(shard, command);
+            }
+            Write(shard, Exec);
+        }
+        else
+        {
+            if (slots.Count(s => s >= 0) > 1)
+            {
+                Interlocked.Increment(ref _splitTransactions);
+            }
+            foreach (var (command, slot) in _transaction)
+            {
+                if (slot >= 0)
+                {
+                    Write(_target.Topology.ShardFor(slot), command);
+                }
+                else if (slot == CommandKeys.Keyless)
+                {
+                    Broadcast(command);
+                }
             }
         }
-        writer.Raw(command);
-        return false;
+        _transaction.Clear();
+    }
+
+    private static readonly byte[] Multi = "*1\r\n$5\r\nMULTI\r\n"u8.ToArray();
+    private static readonly byte[] Exec = "*1\r\n$4\r\nEXEC\r\n"u8.ToArray();
+
+    private void Write(int shard, byte[] command)
+    {
+        _target.Writer(shard).Raw(command);
+        _route.Add(shard);
+    }
+
+    private void Broadcast(byte[] command)
+    {
+        for (var shard = 0; shard < _target.Topology.Shards.Count; shard++)
+        {
+            Write(shard, command);
+        }
+    }
+
+    /// <summary>An EXEC's reply holds its commands' errors.</summary>
+    private void CountExecErrors(ReadOnlySpan<byte> reply)
+    {
+        if (reply.Length == 0 || reply[0] != (byte)'*' || RespFrame.IsNull(reply))
+        {
+            return;
+        }
+        var results = RespFrame.Array(reply);
+        while (results.MoveNext(out var result))
+        {
+            if (RespFrame.IsError(result))
+            {
+                LastError = RespFrame.ErrorText(result);
+                Interlocked.Increment(ref _errors);
+            }
+        }
     }
 }

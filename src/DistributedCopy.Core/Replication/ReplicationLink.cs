@@ -12,8 +12,11 @@ namespace DistributedCopy.Core.Replication;
 /// </summary>
 public sealed class ReplicationLink : IAsyncDisposable
 {
-    /// <summary>Three of a master's default pings (repl-ping-replica-period 10 s): a link silent for longer is lost.</summary>
-    public static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Longer than a master's default repl-timeout (60 s), which bounds its own silences: it pings every 10 s, but a
+    /// diskless snapshot shared with a slow replica may stall for up to repl-timeout. A link silent for longer is lost.
+    /// </summary>
+    public static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(70);
 
     private const int MarkLength = 40;
 
@@ -31,8 +34,13 @@ public sealed class ReplicationLink : IAsyncDisposable
 
     private ReplicationLink(RespConnection connection) => _connection = connection;
 
-    /// <summary>The master's replication id and the offset of the stream's last byte read (the last command returned).</summary>
-    public ReplicationPosition Position => new(_replicationId, _offset);
+    /// <summary>
+    /// The master's replication id and the offset of the stream's last byte read (the last command returned); the database
+    /// is the applier's to follow (<see cref="ReplicationApplier.Database"/>).
+    /// </summary>
+    public ReplicationPosition Position => new(_replicationId, _offset, _database);
+
+    private int _database;
 
     /// <summary>The master could not continue from the position asked for (or none was given): its snapshot comes first.</summary>
     public bool StartedOver { get; private set; }
@@ -69,7 +77,7 @@ public sealed class ReplicationLink : IAsyncDisposable
             }
             catch (RedisErrorException ex)
             {
-                throw new CopyException($"{master.Address} does not take a replica ({ex.Message}): managed caches refuse replication; follow it by keyspace notifications instead");
+                throw new CopyException($"{master.Address} does not take a replica ({ex.Message}): managed caches refuse replication, and so does an ACL user without the admin commands; follow it by keyspace notifications instead");
             }
             var writer = new RespWriter(256);
             writer.Command("PSYNC", from?.ReplicationId ?? "?", from is { } position ? (position.Offset + 1).ToString(CultureInfo.InvariantCulture) : "-1");
@@ -83,7 +91,7 @@ public sealed class ReplicationLink : IAsyncDisposable
             else if (parts[0] == "+CONTINUE" && from is { } continued)
             {
                 // psync2: a master that took over from another announces its own id; the offsets go on
-                (link._replicationId, link._offset) = (parts.Length > 1 ? parts[1] : continued.ReplicationId, continued.Offset);
+                (link._replicationId, link._offset, link._database) = (parts.Length > 1 ? parts[1] : continued.ReplicationId, continued.Offset, continued.Database);
                 link.StartHeartbeat();
             }
             else
