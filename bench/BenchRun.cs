@@ -204,6 +204,11 @@ internal static partial class BenchRun
         var sourceLoadLine = args.Flag("source-load") ? await SourceLoadRowsAsync(source, target, new StandardDataSet(scale), report.Total, args.Double("max-source-latency", 2)) : null;
 
         var rdbLine = args.Flag("rdb") ? await RdbRowAsync(target, scale, local.KeysPerSecond) : null;
+        if (args.Flag("replication"))
+        {
+            var replicationLine = await ReplicationRowAsync(target, scale, pipelines, batch);
+            rdbLine = rdbLine is null ? replicationLine : rdbLine + "\n\n" + replicationLine;
+        }
 
         var hostsLines = args.Flag("hosts") ? string.Join("\n\n", await HostsRowsAsync(args.Double("hosts-scale", 0.2))) : null;
 
