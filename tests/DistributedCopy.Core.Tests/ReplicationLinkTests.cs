@@ -125,6 +125,45 @@ public sealed class ReplicationLinkTests
     }
 
     [RedisFact]
+    public async Task WritesWhileTheSnapshotLoadsWaitInDcopyNotInTheMastersOutputBuffer()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        // a master that drops a replica holding more than 4 MB of its stream unread (the default is 256 MB, 64 MB for 60 s)
+        await source.ExecuteAsync("CONFIG", "SET", "client-output-buffer-limit", "replica 4194304 4194304 0");
+        await source.ExecuteAsync("SET", "before", "1");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var link = await ReplicationLink.OpenAsync(source.Endpoint, from: null, deadline.Token);
+        await LoadSnapshotAsync(link, target, deadline.Token);
+        // the stream starts on an ACK the master counts (it ignores one that comes before it has reaped its child): within
+        // a few of the link's first ACKs, 100 ms apart
+        await Task.Delay(500);
+
+        // 24 MB written while nothing applies the stream yet (a long snapshot load): more than the limit and the socket buffers
+        await using (var writes = await RespConnection.ConnectAsync(source.Endpoint))
+        {
+            var value = new string('v', 64 * 1024);
+            for (var i = 0; i < 384; i++)
+            {
+                await writes.ExecuteAsync("SET", "big:" + i, value + i);
+            }
+        }
+        await Task.Delay(1000);
+        var replicas = Topology.ParseInfo(await source.ExecuteAsync("INFO", "replication"))["connected_slaves"];
+        Assert.True(replicas == "1", File.ReadAllText(Path.Combine(source.DataDirectory, "redis.log")));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        await using var applier = await OpenApplierAsync(link, target.Endpoint);
+        var running = applier.RunAsync(stop.Token);
+        await CaughtUpAsync(source, applier, running);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.Equal(385, await KeyCounter.DbSizeAsync(target.Endpoint));
+    }
+
+    [RedisFact]
     public async Task APositionTheBacklogNoLongerHoldsStartsOverWithASnapshot()
     {
         await using var source = await RedisServer.StartAsync();

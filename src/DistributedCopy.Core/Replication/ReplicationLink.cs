@@ -20,10 +20,20 @@ public sealed class ReplicationLink : IAsyncDisposable
 
     private const int MarkLength = 40;
 
+    /// <summary>Chunks of the stream (64 KB each, 1 GB in all) held for the applier; beyond, the master holds the rest.</summary>
+    private const int SpoolChunks = 16 * 1024;
+
     private readonly RespConnection _connection;
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task? _heartbeat;
+    private Task? _pump;
+    private volatile bool _streaming;
+    private ReadOnlyMemory<byte> _pumped;
+    // the stream as read from the socket, until the applier takes it: a master keeps nothing for a replica that loads its
+    // snapshot (or writes a slow target) meanwhile, where its output buffer limit would drop the replica
+    private readonly System.Threading.Channels.Channel<byte[]> _spool = System.Threading.Channels.Channel.CreateBounded<byte[]>(
+        new System.Threading.Channels.BoundedChannelOptions(SpoolChunks) { SingleReader = true, SingleWriter = true });
     private long _applied;
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
@@ -92,7 +102,7 @@ public sealed class ReplicationLink : IAsyncDisposable
             {
                 // psync2: a master that took over from another announces its own id; the offsets go on
                 (link._replicationId, link._offset, link._database) = (parts.Length > 1 ? parts[1] : continued.ReplicationId, continued.Offset, continued.Database);
-                link.StartHeartbeat();
+                link.StartReading();
             }
             else
             {
@@ -134,8 +144,9 @@ public sealed class ReplicationLink : IAsyncDisposable
         {
             throw new CopyException($"{Master.Address} sent no snapshot: {header.TrimStart('-', '+')}");
         }
-        // acknowledged from now on, while the snapshot is loaded too: a diskless master starts the stream on an ACK
-        StartHeartbeat();
+        // acknowledged from now on, while the snapshot is loaded too (a diskless master starts the stream on an ACK), and
+        // the stream read as it comes
+        StartReading();
         return written;
     }
 
@@ -197,12 +208,48 @@ public sealed class ReplicationLink : IAsyncDisposable
         {
             await _heartbeat.ConfigureAwait(false);
         }
+        if (_pump is not null)
+        {
+            await _pump.ConfigureAwait(false);
+        }
         await _connection.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
         _sending.Dispose();
     }
 
-    private void StartHeartbeat() => _heartbeat ??= HeartbeatAsync(_stop.Token);
+    private void StartReading()
+    {
+        _heartbeat ??= HeartbeatAsync(_stop.Token);
+        if (_pump is null)
+        {
+            // bytes of the stream read already (past the snapshot, or with the CONTINUE line) come first
+            if (_end > _start)
+            {
+                _spool.Writer.TryWrite(_buffer.AsSpan(_start, _end - _start).ToArray());
+                _start = _end = 0;
+            }
+            _pump = PumpAsync(_stop.Token);
+        }
+    }
+
+    /// <summary>Reads the stream from the socket into the spool, whoever applies it and however slowly.</summary>
+    private async Task PumpAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                var chunk = new byte[64 * 1024];
+                var read = await _connection.ReadRawAsync(chunk, SilenceLimit, stop).ConfigureAwait(false);
+                _streaming = true;
+                await _spool.Writer.WriteAsync(read == chunk.Length ? chunk : chunk.AsSpan(0, read).ToArray(), stop).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            _spool.Writer.TryComplete(ex is OperationCanceledException && stop.IsCancellationRequested ? null : ex);
+        }
+    }
 
     private async Task HeartbeatAsync(CancellationToken stop)
     {
@@ -211,10 +258,12 @@ public sealed class ReplicationLink : IAsyncDisposable
             while (true)
             {
                 await AcknowledgeAsync(stop).ConfigureAwait(false);
-                await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                // often until the stream flows: a diskless master ignores an ACK that comes before it has reaped its child,
+                // and keeps the stream for this replica in its own memory until one counts
+                await Task.Delay(_streaming ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(100), stop).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RedisConnectException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or RedisConnectException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException)
         {
             // stopped, or the link is lost: its reads say so
         }
@@ -256,7 +305,28 @@ public sealed class ReplicationLink : IAsyncDisposable
         {
             Array.Resize(ref _buffer, _buffer.Length * 2);
         }
-        _end += await _connection.ReadRawAsync(_buffer.AsMemory(_end), SilenceLimit, cancellationToken).ConfigureAwait(false);
+        if (_pump is null)
+        {
+            // the handshake and the snapshot: straight from the socket
+            _end += await _connection.ReadRawAsync(_buffer.AsMemory(_end), SilenceLimit, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (_pumped.IsEmpty)
+        {
+            try
+            {
+                _pumped = await _spool.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Threading.Channels.ChannelClosedException closed) when (closed.InnerException is { } lost)
+            {
+                // what ended the pump (the link lost, silent too long) is the reader's error
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(lost).Throw();
+            }
+        }
+        var take = Math.Min(_pumped.Length, _buffer.Length - _end);
+        _pumped.Span[..take].CopyTo(_buffer.AsSpan(_end));
+        _pumped = _pumped[take..];
+        _end += take;
     }
 
     private async Task<long> CopyAsync(Stream destination, long length, CancellationToken cancellationToken)
