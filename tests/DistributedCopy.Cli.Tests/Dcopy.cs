@@ -20,6 +20,20 @@ public static class Dcopy
 
     public static Process Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
+    /// <summary>
+    /// Waits until <paramref name="target"/> holds <paramref name="keys"/> keys while <paramref name="copy"/> runs (at most
+    /// <paramref name="seconds"/>), so a fault comes in the middle of the copy; fails if the copy ended first.
+    /// </summary>
+    public static async Task WaitForTargetAsync(Process copy, Core.Cluster.RedisEndpoint target, long keys, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (await KeyCounter.DbSizeAsync(target) < keys && DateTime.UtcNow < deadline && !copy.HasExited)
+        {
+            await Task.Delay(50);
+        }
+        Assert.False(copy.HasExited, "the copy ended before the fault");
+    }
+
     public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

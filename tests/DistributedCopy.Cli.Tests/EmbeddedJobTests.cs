@@ -36,12 +36,7 @@ public sealed class EmbeddedJobTests
         using (var copy = Dcopy.Start("copy", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--job-id", "crash", "--state-dir", state,
             "--batch-size", "20", "--pipelines", "1", "--workers", "2", "--progress", "none"))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 4 && DateTime.UtcNow < deadline && !copy.HasExited)
-            {
-                await Task.Delay(100);
-            }
-            Assert.False(copy.HasExited, "the copy ended before it could be killed");
+            await Dcopy.WaitForTargetAsync(copy, target.Endpoint, report.Total / 4, seconds: 90);
             copy.Kill();
             await copy.WaitForExitAsync();
         }
@@ -87,12 +82,7 @@ public sealed class EmbeddedJobTests
         using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "scankill", "--state-dir", state,
             "--batch-size", "50", "--pipelines", "4", "--max-rate", "4000", "--progress", "none"))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 2 && DateTime.UtcNow < deadline && !copy.HasExited)
-            {
-                await Task.Delay(50);
-            }
-            Assert.False(copy.HasExited, "the copy ended before it could be killed");
+            await Dcopy.WaitForTargetAsync(copy, target.Endpoint, report.Total / 2);
             copy.Kill();
             await copy.WaitForExitAsync();
         }
@@ -122,19 +112,10 @@ public sealed class EmbeddedJobTests
         using (var copy = Dcopy.Start("copy", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--job-id", "restarted", "--state-dir", state,
             "--batch-size", "50", "--pipelines", "4", "--max-rate", "4000", "--progress", "none"))
         {
-            async Task WaitForAsync(long keys)
-            {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (await KeyCounter.DbSizeAsync(target.Endpoint) < keys && DateTime.UtcNow < deadline && !copy.HasExited)
-                {
-                    await Task.Delay(50);
-                }
-                Assert.False(copy.HasExited, "the copy ended before the fault");
-            }
             // a restart during the lease: its SCAN cursor means nothing to the new process, the scan starts over
-            await WaitForAsync(report.Total / 3);
+            await Dcopy.WaitForTargetAsync(copy, target.Endpoint, report.Total / 3);
             await source.RestartAsync();
-            await WaitForAsync(report.Total * 3 / 4);
+            await Dcopy.WaitForTargetAsync(copy, target.Endpoint, report.Total * 3 / 4);
             copy.Kill();
             await copy.WaitForExitAsync();
         }

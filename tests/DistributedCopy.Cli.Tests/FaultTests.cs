@@ -108,12 +108,7 @@ public sealed class FaultTests
             "--timeout", "1", "--retry-budget", "4", "--batch-size", "50", "--pipelines", "1", "--json", "--progress", "log", "--interval", "1");
         var stdout = copy.StandardOutput.ReadToEndAsync();
         var stderr = copy.StandardError.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (await KeyCounter.DbSizeAsync(target.Endpoint) < report.Total / 5 && DateTime.UtcNow < deadline && !copy.HasExited)
-        {
-            await Task.Delay(50);
-        }
-        Assert.False(copy.HasExited, "the copy ended before the stall");
+        await Dcopy.WaitForTargetAsync(copy, target.Endpoint, report.Total / 5, seconds: 90);
         proxy.Mode = FaultMode.Stall;
         var stalledAt = DateTime.UtcNow;
         await copy.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token);

@@ -125,6 +125,51 @@ public sealed class ReplicationLinkTests
     }
 
     [RedisFact]
+    public async Task ALinkResetMidStreamEndsWithAClearErrorAndResumesFromWhatWasApplied()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using var proxy = FaultProxy.Start(source.Port);
+        var report = await new StandardDataSet(0.002).LoadAsync(source.Endpoint);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+
+        ReplicationPosition applied;
+        await using (var link = await ReplicationLink.OpenAsync(source.Endpoint.WithAddress("127.0.0.1", proxy.Port), from: null, deadline.Token))
+        {
+            await LoadSnapshotAsync(link, target, deadline.Token);
+            await using var applier = await OpenApplierAsync(link, target.Endpoint);
+            var running = applier.RunAsync(deadline.Token);
+            await Task.Delay(1000);
+            // the connection to the master reset while writes flow
+            proxy.ResetAll();
+            await Assert.ThrowsAsync<RedisConnectException>(() => running);
+            Assert.True(applier.Commands > 0);
+            applied = applier.Position;
+        }
+        var before = await StatsAsync(source);
+
+        await using (var link = await ReplicationLink.OpenAsync(source.Endpoint, applied, deadline.Token))
+        {
+            Assert.False(link.StartedOver);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            await using var applier = await OpenApplierAsync(link, target.Endpoint);
+            var running = applier.RunAsync(stop.Token);
+            writer.StopShortLived();
+            await writer.StopAsync();
+            await CaughtUpAsync(source, applier, running);
+            Assert.Equal(0, applier.Errors);
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+        var after = await StatsAsync(source);
+        Assert.Equal((before.Full, before.Partial + 1), (after.Full, after.Partial));
+        var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+        Assert.True(await KeyCounter.DbSizeAsync(target.Endpoint) >= report.Total);
+    }
+
+    [RedisFact]
     public async Task WritesWhileTheSnapshotLoadsWaitInDcopyNotInTheMastersOutputBuffer()
     {
         await using var source = await RedisServer.StartAsync();

@@ -13,9 +13,10 @@ internal sealed class CommandKeys
     /// <summary>A command whose keys are in more than one slot.</summary>
     public const int CrossSlot = -2;
 
-    private readonly Dictionary<string, (int First, int Last, int Step, bool Ask)> _table;
+    // looked up by the command's name as it is in the stream, without a string a command
+    private readonly Dictionary<string, (int First, int Last, int Step, bool Ask)>.AlternateLookup<ReadOnlySpan<char>> _table;
 
-    private CommandKeys(Dictionary<string, (int, int, int, bool)> table) => _table = table;
+    private CommandKeys(Dictionary<string, (int, int, int, bool)> table) => _table = table.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static async Task<CommandKeys> ReadAsync(RespConnection connection)
     {
@@ -50,7 +51,8 @@ internal sealed class CommandKeys
     {
         var parts = RespFrame.Array(command);
         RespFrame.TryBulk(parts.Next(), out var nameBytes);
-        if (!_table.TryGetValue(System.Text.Encoding.ASCII.GetString(nameBytes), out var keys) || keys.Ask)
+        Span<char> name = stackalloc char[64];
+        if (nameBytes.Length > name.Length || !_table.TryGetValue(name[..System.Text.Encoding.ASCII.GetChars(nameBytes, name)], out var keys) || keys.Ask)
         {
             return null;
         }
@@ -60,21 +62,22 @@ internal sealed class CommandKeys
         }
         var last = keys.Last < 0 ? parts.Count + keys.Last : keys.Last;
         var slot = Keyless;
-        for (var i = 1; parts.MoveNext(out var element); i++)
+        for (var i = 1; slot != CrossSlot && parts.MoveNext(out var element); i++)
         {
-            if (i < keys.First || i > last || (i - keys.First) % Math.Max(1, keys.Step) != 0)
+            if (i >= keys.First && i <= last && (i - keys.First) % Math.Max(1, keys.Step) == 0)
             {
-                continue;
+                slot = With(slot, element);
             }
-            RespFrame.TryBulk(element, out var key);
-            var of = HashSlot.Of(key);
-            if (slot >= 0 && of != slot)
-            {
-                return CrossSlot;
-            }
-            slot = of;
         }
         return slot;
+    }
+
+    /// <summary>The slot of the keys so far (<see cref="Keyless"/> before the first) with one more key: <see cref="CrossSlot"/> once two differ.</summary>
+    private static int With(int slot, ReadOnlySpan<byte> keyFrame)
+    {
+        RespFrame.TryBulk(keyFrame, out var key);
+        var of = HashSlot.Of(key);
+        return slot >= 0 && of != slot ? CrossSlot : of;
     }
 
     private static bool Skip(ref RespFrame.ArrayReader fields, int count)
@@ -109,15 +112,9 @@ internal sealed class CommandKeys
         }
         var keys = RespFrame.Array(connection.Frame);
         var slot = Keyless;
-        while (keys.MoveNext(out var element))
+        while (slot != CrossSlot && keys.MoveNext(out var element))
         {
-            RespFrame.TryBulk(element, out var key);
-            var of = HashSlot.Of(key);
-            if (slot >= 0 && of != slot)
-            {
-                return CrossSlot;
-            }
-            slot = of;
+            slot = With(slot, element);
         }
         return slot;
     }

@@ -43,7 +43,7 @@ public sealed class ReplicationApplier : IAsyncDisposable
             // a continued stream does not say its database again: the target's connection selects it first
             var writer = new RespWriter(64);
             writer.Command("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Write(0, writer.Written.ToArray());
+            Write(0, writer.Written.Span);
         }
     }
 
@@ -91,20 +91,20 @@ public sealed class ReplicationApplier : IAsyncDisposable
     {
         while (true)
         {
-            var asked = await AddAsync((await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ToArray()).ConfigureAwait(false);
+            var asked = await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             while (true)
             {
                 if (_inTransaction)
                 {
                     // a pipeline ends between transactions: the offset applied never falls inside one
-                    asked |= await AddAsync((await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ToArray()).ConfigureAwait(false);
+                    asked |= await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     continue;
                 }
                 if (_route.Count >= PipelineCommands || !_link.TryReadCommand(out var next))
                 {
                     break;
                 }
-                asked |= await AddAsync(next.ToArray()).ConfigureAwait(false);
+                asked |= await AddAsync(next).ConfigureAwait(false);
             }
             if (_route.Count > 0)
             {
@@ -134,43 +134,52 @@ public sealed class ReplicationApplier : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _target.DisposeAsync();
 
-    /// <summary>Routes a command to the target; true for a GETACK (the master asks for an ACK).</summary>
-    private async Task<bool> AddAsync(byte[] command)
+    /// <summary>The commands the applier treats apart from the rest.</summary>
+    private enum Kind
     {
-        var parts = RespFrame.Array(command);
-        RespFrame.TryBulk(parts.Next(), out var nameBytes);
-        var name = Encoding.ASCII.GetString(nameBytes).ToUpperInvariant();
-        switch (name)
+        Other,
+        Ping,
+        Replconf,
+        GetAck,
+        Select,
+        FlushAll,
+        Multi,
+        Exec,
+    }
+
+    /// <summary>
+    /// Routes a command to the target (copied into a writer, or held with the transaction it belongs to: the link's buffer
+    /// is reused by its next read); true for a GETACK (the master asks for an ACK).
+    /// </summary>
+    private async Task<bool> AddAsync(ReadOnlyMemory<byte> command)
+    {
+        var kind = Inspect(command.Span);
+        switch (kind)
         {
-            case "PING":
+            case Kind.Ping or Kind.Replconf:
                 return false;
-            case "REPLCONF":
-                return parts.Count > 1 && RespFrame.TryBulk(parts.Next(), out var sub) && Ascii.EqualsIgnoreCase(sub, "GETACK"u8);
-        }
-        if (name == "SELECT")
-        {
-            RespFrame.TryBulk(parts.Next(), out var database);
-            _database = int.Parse(Encoding.ASCII.GetString(database), System.Globalization.CultureInfo.InvariantCulture);
+            case Kind.GetAck:
+                return true;
         }
         if (!_target.Topology.IsCluster)
         {
             // the stream as it is; a transaction is followed only so that no pipeline ends inside one
-            _inTransaction = name == "MULTI" || (_inTransaction && name != "EXEC");
-            Write(0, command);
+            _inTransaction = kind == Kind.Multi || (_inTransaction && kind != Kind.Exec);
+            Write(0, command.Span);
             return false;
         }
-        switch (name)
+        switch (kind)
         {
-            case "SELECT":
+            case Kind.Select:
                 return false;
-            case "FLUSHALL":
-                Broadcast(command);
+            case Kind.FlushAll:
+                Broadcast(command.Span);
                 return false;
-            case "MULTI":
+            case Kind.Multi:
                 _inTransaction = true;
                 _transaction.Clear();
                 return false;
-            case "EXEC":
+            case Kind.Exec:
                 EndTransaction();
                 return false;
         }
@@ -179,26 +188,51 @@ public sealed class ReplicationApplier : IAsyncDisposable
             Interlocked.Increment(ref _otherDatabases);
             return false;
         }
-        var slot = _keys.SlotOf(command) ?? await CommandKeys.GetKeysSlotAsync(await _target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false), command).ConfigureAwait(false);
+        var slot = _keys.SlotOf(command.Span) ?? await CommandKeys.GetKeysSlotAsync(await _target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false), command).ConfigureAwait(false);
         if (_inTransaction)
         {
-            _transaction.Add((command, slot));
+            _transaction.Add((command.ToArray(), slot));
         }
         else if (slot >= 0)
         {
-            Write(_target.Topology.ShardFor(slot), command);
+            Write(_target.Topology.ShardFor(slot), command.Span);
         }
         else if (slot == CommandKeys.Keyless)
         {
             // FLUSHDB, FUNCTION LOAD, SCRIPT FLUSH: every master
-            Broadcast(command);
+            Broadcast(command.Span);
         }
         else
         {
             Interlocked.Increment(ref _errors);
-            LastError = $"a {name} over keys of several slots cannot be applied to a cluster";
+            RespFrame.TryBulk(RespFrame.Array(command.Span).Next(), out var name);
+            LastError = $"a {Encoding.ASCII.GetString(name)} over keys of several slots cannot be applied to a cluster";
         }
         return false;
+    }
+
+    /// <summary>What the command is to the applier; a SELECT's database is followed here.</summary>
+    private Kind Inspect(ReadOnlySpan<byte> command)
+    {
+        var parts = RespFrame.Array(command);
+        RespFrame.TryBulk(parts.Next(), out var name);
+        if (Ascii.EqualsIgnoreCase(name, "PING"u8))
+        {
+            return Kind.Ping;
+        }
+        if (Ascii.EqualsIgnoreCase(name, "REPLCONF"u8))
+        {
+            return parts.Count > 1 && RespFrame.TryBulk(parts.Next(), out var sub) && Ascii.EqualsIgnoreCase(sub, "GETACK"u8) ? Kind.GetAck : Kind.Replconf;
+        }
+        if (Ascii.EqualsIgnoreCase(name, "SELECT"u8))
+        {
+            _database = (int)RespFrame.Integer(parts.Next());
+            return Kind.Select;
+        }
+        return Ascii.EqualsIgnoreCase(name, "MULTI"u8) ? Kind.Multi
+            : Ascii.EqualsIgnoreCase(name, "EXEC"u8) ? Kind.Exec
+            : Ascii.EqualsIgnoreCase(name, "FLUSHALL"u8) ? Kind.FlushAll
+            : Kind.Other;
     }
 
     /// <summary>EXEC: the transaction as one where all its keys are in one slot (a cluster's rule for MULTI), else command by command.</summary>
@@ -240,13 +274,13 @@ public sealed class ReplicationApplier : IAsyncDisposable
     private static readonly byte[] Multi = "*1\r\n$5\r\nMULTI\r\n"u8.ToArray();
     private static readonly byte[] Exec = "*1\r\n$4\r\nEXEC\r\n"u8.ToArray();
 
-    private void Write(int shard, byte[] command)
+    private void Write(int shard, ReadOnlySpan<byte> command)
     {
         _target.Writer(shard).Raw(command);
         _route.Add(shard);
     }
 
-    private void Broadcast(byte[] command)
+    private void Broadcast(ReadOnlySpan<byte> command)
     {
         for (var shard = 0; shard < _target.Topology.Shards.Count; shard++)
         {

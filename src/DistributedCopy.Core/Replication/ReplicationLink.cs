@@ -20,7 +20,7 @@ public sealed class ReplicationLink : IAsyncDisposable
 
     private const int MarkLength = 40;
 
-    /// <summary>Chunks of the stream (64 KB each, 1 GB in all) held for the applier; beyond, the master holds the rest.</summary>
+    /// <summary>Reads of the stream (64 KB at most each, up to 1 GB in all) held for the applier; beyond, the master holds the rest.</summary>
     private const int SpoolChunks = 16 * 1024;
 
     private readonly RespConnection _connection;
@@ -237,12 +237,13 @@ public sealed class ReplicationLink : IAsyncDisposable
     {
         try
         {
+            // one buffer to read into; the spool holds what each read brought, at its size
+            var buffer = new byte[64 * 1024];
             while (true)
             {
-                var chunk = new byte[64 * 1024];
-                var read = await _connection.ReadRawAsync(chunk, SilenceLimit, stop).ConfigureAwait(false);
+                var read = await _connection.ReadRawAsync(buffer, SilenceLimit, stop).ConfigureAwait(false);
                 _streaming = true;
-                await _spool.Writer.WriteAsync(read == chunk.Length ? chunk : chunk.AsSpan(0, read).ToArray(), stop).ConfigureAwait(false);
+                await _spool.Writer.WriteAsync(buffer.AsSpan(0, read).ToArray(), stop).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
