@@ -95,6 +95,9 @@ public sealed record JobSpec(
     /// </summary>
     [Id(31)] public double MaxSourceLatencyMs { get; init; }
 
+    /// <summary>Sync: how the source's writes are followed (--capture).</summary>
+    [Id(32)] public SyncCapture Capture { get; init; }
+
     /// <summary>The comparer's default rate: a few percent of what one source master serves.</summary>
     public const int DefaultCompareKeysPerSecond = 2000;
 }

@@ -36,6 +36,12 @@ public sealed record SyncProgress(
     /// <summary>When the last full pass ended (the earliest over partitions), or null.</summary>
     [Id(13)] public DateTimeOffset? LastPassAt { get; init; }
 
+    /// <summary>By the replication stream: bytes received from the master and not yet applied (summed over partitions).</summary>
+    [Id(14)] public long LagBytes { get; init; }
+
+    /// <summary>By the replication stream: the position the target holds, "replid:offset:database" (one partition's), else null.</summary>
+    [Id(15)] public string? Position { get; init; }
+
     public SyncProgress Add(SyncProgress other) =>
         new(Changes + other.Changes, Applied + other.Applied, Deleted + other.Deleted, Reconciles + other.Reconciles, Resubscribes + other.Resubscribes);
 
@@ -51,6 +57,8 @@ public sealed record SyncProgress(
         ComparePasses = now.ComparePasses,
         PassShare = now.PassShare,
         LastPassAt = now.LastPassAt,
+        LagBytes = now.LagBytes,
+        Position = now.Position,
     };
 
     public SyncProgress Minus(SyncProgress other) =>

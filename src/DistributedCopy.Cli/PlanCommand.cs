@@ -69,6 +69,11 @@ public static class PlanCommand
             report.WriteLine("canary  " + (canaryAllowed
                 ? $"dcopy sync can prove its change feeds: a canary (a dcopy:canary:* key set and deleted in one MULTI, about once a second) was written on {canaries.Count} master(s), nothing left behind"
                 : $"the canary is refused on {string.Join("; ", canaries.Where(c => c.Refused is not null).Select(c => $"{c.Master.Address} ({c.Refused})"))}: allow dcopy's user to write dcopy:canary:* keys (ACL ~dcopy:canary:* +multi +set +del +exec), or sync with --no-canary (then a cutover needs --pause-writes and compares every slot)"));
+            // the replica's handshake only (REPLCONF): PSYNC would make the master fork for a snapshot
+            var replicationRefused = await Core.Replication.ReplicationCheck.ProbeAsync(source.Endpoint, source.Topology, cancellationToken);
+            report.WriteLine("stream  " + (replicationRefused is null
+                ? $"dcopy sync --capture replication can follow {source.Endpoint.Address} as a replica (it took a replica's handshake): every write in order, resumed from its offset, no notifications or canary needed"
+                : $"dcopy sync --capture replication cannot follow this source: {replicationRefused}"));
             report.WriteLine("rate    " + (spec.MaxKeysPerSecond > 0
                 ? $"at most {spec.MaxKeysPerSecond:N0} keys/s ({Math.Max(1, spec.MaxKeysPerSecond / Math.Min(spec.Workers, Math.Max(1, partitions.Count))):N0} per busy worker): about {TimeSpan.FromSeconds(Math.Ceiling(source.Keys / (double)spec.MaxKeysPerSecond)):c} for {source.Keys:N0} keys"
                 : "no limit (--max-rate caps the keys per second read from the source)")
@@ -100,6 +105,8 @@ public static class PlanCommand
                     bigKeyBytes,
                     syncReady,
                     canaryAllowed,
+                    replicationAllowed = replicationRefused is null,
+                    replicationRefused,
                     maxKeysPerSecond = spec.MaxKeysPerSecond,
                     maxSourceLatencyMs = spec.MaxSourceLatencyMs,
                     targetMemory = memory.Select(m => new { node = m.Node.Address, maxMemory = m.MaxMemory, policy = m.Policy, usedMemory = m.UsedMemory, evictedKeys = m.EvictedKeys, evicts = m.Evicts }),

@@ -19,6 +19,8 @@ public static class SyncCommand
         var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => 5 };
         var noCanary = new Option<bool>("--no-canary") { Description = "Write no canary on the source (a key in dcopy's namespace, dcopy:canary:*, set and deleted in one MULTI on each master about once a second, proving its keyspace notifications arrive). Without it no feed is proven: the lag shows as unknown and a cutover needs --pause-writes and compares every slot." };
         var compareRate = new Option<int>("--compare-rate") { Description = "Keys per second the comparer compares on both sides while syncing (repairing what differs); 0 turns it off.", DefaultValueFactory = _ => JobSpec.DefaultCompareKeysPerSecond };
+        var capture = new Option<string>("--capture") { Description = "How the source's writes are followed: notifications (keyspace notifications; managed caches allow only these) or replication (dcopy connects to a standalone self-hosted master as a replica: every write in order, resumed from its offset, nothing to configure on the source).", DefaultValueFactory = _ => "notifications" };
+        capture.AcceptOnlyFromAmong("notifications", "replication");
         var detach = new Option<bool>("--detach") { Description = "With --control: start the sync on the silos and return; `dcopy status` follows it, `dcopy cutover` ends it." };
         var command = new Command("sync", "Live sync: copy, then keep the target following the source's writes (keyspace notifications, every gap reconciled) until `dcopy cutover <job>`. Run the same command again to resume.");
         // a sync takes no filters, renames or preset (refused below when given by another way): its --help does not list them
@@ -27,6 +29,7 @@ public static class SyncCommand
         command.Options.Add(sweep);
         command.Options.Add(noCanary);
         command.Options.Add(compareRate);
+        command.Options.Add(capture);
         command.Options.Add(detach);
         command.WithHostOptions().WithOutputOptions();
         command.SetAction(async (parse, cancellationToken) =>
@@ -49,10 +52,18 @@ public static class SyncCommand
             {
                 throw new CliException(ExitCodes.BadInput, $"the source holds keys in databases {string.Join(", ", spec.Databases)}: sync one database at a time, named in the source endpoint (redis://host:port/N)");
             }
+            var replication = parse.GetValue(capture) == "replication";
             try
             {
-                await NotificationSettings.EnsureAsync(source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint],
+                if (replication)
+                {
+                    await Core.Replication.ReplicationCheck.EnsureAsync(source.Endpoint, source.Topology, cancellationToken);
+                }
+                else
+                {
+                    await NotificationSettings.EnsureAsync(source.Topology.IsCluster ? [.. source.Topology.Shards.Select(s => s.Master)] : [source.Endpoint],
                     parse.GetValue(configure), cancellationToken);
+                }
             }
             catch (CopyException ex)
             {
@@ -70,6 +81,7 @@ public static class SyncCommand
                 SweepMs = (int)(sweepSeconds * 1000),
                 NoCanary = parse.GetValue(noCanary),
                 CompareKeysPerSecond = parse.GetValue(compareRate),
+                Capture = replication ? SyncCapture.Replication : SyncCapture.Notifications,
             }, parse.GetValue(detach), cancellationToken);
         });
         return command;
@@ -95,7 +107,7 @@ public static class SyncCommand
             }
             status = await job.ResumeAsync();
             var resumed = !status.IsFinished && (host.Embedded || was is JobPhase.Paused or JobPhase.Failed);
-            Console.Error.WriteLine($"sync {spec.JobId}: {status.Phase.ToString().ToLowerInvariant()} {where}{(resumed ? "; resumed: every slot is reconciled, then followed again" : "")}");
+            Console.Error.WriteLine($"sync {spec.JobId}: {status.Phase.ToString().ToLowerInvariant()} {where}{(resumed ? existing.Capture == SyncCapture.Replication ? "; resumed: the replication stream continues from the offset the target holds" : "; resumed: every slot is reconciled, then followed again" : "")}");
         }
         else
         {

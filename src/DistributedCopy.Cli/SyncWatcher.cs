@@ -53,7 +53,9 @@ public static class SyncWatcher
             : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, {JobWatcher.Done(status)}, {sync.Changes:N0} changes waiting for their slots{(sync.Unproven is { } why ? $"; feed unproven ({why})" : "")}";
 
     /// <summary>The lag, or "lag unknown" with why when a feed is not proven: silence is not "lag 0".</summary>
-    private static string Lag(SyncProgress sync) => sync.Unproven is { } why ? $"lag unknown (feed unproven: {why})" : $"lag {sync.LagSeconds:F2} s (feeds proven)";
+    private static string Lag(SyncProgress sync) => sync.Unproven is { } why ? $"lag unknown (feed unproven: {why})"
+        : sync.Position is { } position ? $"lag {sync.LagSeconds:F2} s, {sync.LagBytes:N0} bytes of the stream behind (target at {position})"
+        : $"lag {sync.LagSeconds:F2} s (feeds proven)";
 
     private static string Comparer(SyncProgress sync) =>
         $"comparer: {sync.Compared:N0} keys compared, {sync.Repaired:N0} repaired, pass {sync.ComparePasses + 1} at {sync.PassShare:P0}{(sync.LastPassAt is { } at ? $", last full pass {at:HH:mm:ss} UTC" : "")}";

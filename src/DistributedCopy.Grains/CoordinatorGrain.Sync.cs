@@ -114,6 +114,8 @@ public sealed partial class CoordinatorGrain
             ComparePasses = now.Count == 0 ? 0 : now.Min(s => s?.ComparePasses ?? 0),
             PassShare = now.Count == 0 ? 0 : now.Min(s => s?.PassShare ?? 0),
             LastPassAt = now.Any(s => s?.LastPassAt is null) ? null : now.Min(s => s!.LastPassAt),
+            LagBytes = now.Sum(s => s?.LagBytes ?? 0),
+            Position = now.Count == 1 ? now[0]?.Position : null,
         };
     }
 

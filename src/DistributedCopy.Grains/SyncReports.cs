@@ -5,7 +5,7 @@ namespace DistributedCopy.Grains;
 /// <summary>A live sync's counters and cutover report as jobs carry them (and the CLI prints them), wherever the sync ran.</summary>
 public static class SyncReports
 {
-    public static SyncProgress Progress(LiveSync sync)
+    public static SyncProgress Progress(ISyncRun sync)
     {
         var s = sync.Stats;
         return new SyncProgress(s.Changes, s.Applied, s.Deleted, s.Reconciles, s.Resubscribes)
@@ -19,6 +19,8 @@ public static class SyncReports
             ComparePasses = s.ComparePasses,
             PassShare = s.PassShare,
             LastPassAt = s.LastPassAt,
+            LagBytes = s.LagBytes,
+            Position = s.Position,
         };
     }
 

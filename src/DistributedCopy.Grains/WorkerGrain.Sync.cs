@@ -29,13 +29,17 @@ public sealed partial class WorkerGrain
         };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
         var ended = false;
-        LiveSync? sync = null;
+        ISyncRun? sync = null;
         Task? run = null;
         try
         {
             var source = Named(Endpoints.ToCore(spec.Source), spec);
             source = partition.IsDatabase ? source with { Database = partition.Database } : source;
-            sync = await LiveSync.OpenAsync(source, Named(Endpoints.ToCore(spec.Target), spec), copyOptions, syncOptions, linked.Token);
+            var target = Named(Endpoints.ToCore(spec.Target), spec);
+            sync = spec.Capture == SyncCapture.Replication
+                // continued from the position the lease carries (the last one a report committed), else from a snapshot
+                ? await ReplicationSync.OpenAsync(source, target, copyOptions, syncOptions with { Position = lease.Cursor is "0" or "" ? null : lease.Cursor, Name = $"{spec.JobId}.{partition.Id}" }, linked.Token)
+                : await LiveSync.OpenAsync(source, target, copyOptions, syncOptions, linked.Token);
             run = sync.RunAsync(linked.Token);
             var (reported, counted) = (new SyncProgress(), new Counters());
             var answered = 0;
@@ -51,7 +55,7 @@ public sealed partial class WorkerGrain
                 var now = SyncReports.Progress(sync);
                 var copies = Snapshot(sync.Progress);
                 var slots = Drain(copied);
-                var report = new ProgressReport(partition.Id, lease.Token, slots, null, Minus(copies, counted), false, RuntimeIdentity)
+                var report = new ProgressReport(partition.Id, lease.Token, slots, sync.Position, Minus(copies, counted), false, RuntimeIdentity)
                 {
                     LastError = copies.Errors > counted.Errors ? sync.Progress.LastError : null,
                     Notes = sync.Progress.TakeNotes(),
@@ -82,6 +86,7 @@ public sealed partial class WorkerGrain
                 else if (directive != Directive.Cutover)
                 {
                     (answer, checking) = (null, null);
+                    sync.Following();
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {
@@ -108,7 +113,7 @@ public sealed partial class WorkerGrain
     }
 
     /// <summary>A partition's answer to a cutover: its checks, or (whatever went wrong) one failed check saying what.</summary>
-    private static async Task<CutoverSummary> CheckAsync(LiveSync sync, CutoverOrder order, CancellationToken cancellationToken)
+    private static async Task<CutoverSummary> CheckAsync(ISyncRun sync, CutoverOrder order, CancellationToken cancellationToken)
     {
         try
         {

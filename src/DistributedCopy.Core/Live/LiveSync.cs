@@ -10,7 +10,7 @@ namespace DistributedCopy.Core.Live;
 /// bounded rate and repairs what differs; each slot carries when it was last brought in line (its evidence).
 /// <see cref="CutoverAsync"/> gives the verdict from that evidence.
 /// </summary>
-public sealed partial class LiveSync : IAsyncDisposable
+public sealed partial class LiveSync : ISyncRun
 {
     private readonly CopyEngine _engine;
     private readonly CopyOptions _options;
@@ -63,6 +63,17 @@ public sealed partial class LiveSync : IAsyncDisposable
     public CopyProgress Progress => _engine.Progress;
 
     public SyncStats Stats { get; } = new();
+
+    /// <summary>None: a sync taken up again reconciles every slot.</summary>
+    public string? Position => null;
+
+    /// <summary>Nothing to do: a cutover's checks change nothing.</summary>
+    public void Following()
+    {
+    }
+
+    /// <summary>Canaries leave nothing behind.</summary>
+    public Task CompleteAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <summary>Opens both sides; a standalone source syncs the one database its endpoint names (0 by default).</summary>
     public static async Task<LiveSync> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, SyncOptions sync, CancellationToken cancellationToken = default)

@@ -37,6 +37,12 @@ public sealed record SyncOptions
     /// <summary>Keys a cutover lists to tell expiry from difference before it counts live keys instead (a test sets it low).</summary>
     internal int CountListLimit { get; init; } = CountDifferences.Limit;
 
+    /// <summary>By the replication stream: the position to continue from ("replid:offset:database"), null to start with a snapshot.</summary>
+    public string? Position { get; init; }
+
+    /// <summary>By the replication stream: the name of this sync's markers on the target (the job and partition).</summary>
+    public string Name { get; init; } = "sync";
+
     /// <summary>Called as each slot's snapshot keys are written (the snapshot's checkpoints, for status).</summary>
     public Action<int>? SlotCopied { get; init; }
 }

@@ -62,6 +62,16 @@ public sealed class SyncStats
 
     internal Func<double>? LagNow { get; set; }
 
+    /// <summary>A sync by the replication stream: bytes of the stream received and not yet applied.</summary>
+    public long LagBytes => LagBytesNow?.Invoke() ?? 0;
+
+    /// <summary>A sync by the replication stream: the position the target holds ("replid:offset:database"), else null.</summary>
+    public string? Position => PositionNow?.Invoke();
+
+    internal Func<long>? LagBytesNow { get; set; }
+
+    internal Func<string?>? PositionNow { get; set; }
+
     /// <summary>Live (snapshot done, following changes) or still copying the snapshot.</summary>
     public bool Live
     {
@@ -75,6 +85,12 @@ public sealed class SyncStats
     {
         Interlocked.Increment(ref _changes);
         Instruments.SyncChanges.Add(1);
+    }
+
+    internal void AddChanges(long changes)
+    {
+        Interlocked.Add(ref _changes, changes);
+        Instruments.SyncChanges.Add(changes);
     }
 
     internal void AddApplied(long written, long deleted)

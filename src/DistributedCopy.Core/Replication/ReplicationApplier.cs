@@ -11,8 +11,11 @@ namespace DistributedCopy.Core.Replication;
 /// commands of databases other than 0 are passed over and counted (<see cref="OtherDatabases"/>). The master's PINGs
 /// and REPLCONFs are the link's own: a GETACK is answered with the offset applied. An offset counts as applied
 /// (<see cref="Applied"/>, and the master's ACK) once the target has answered every command up to it.
+/// With a <see cref="ReplicationMirror"/> (a sync), one database of the source goes to one of the target, and every
+/// command is written in a transaction with the <see cref="ReplicationMarkers"/> that say how far the target holds the
+/// stream: a stream resumed from before them skips what the target holds, so nothing is applied twice.
 /// </summary>
-public sealed class ReplicationApplier : IAsyncDisposable
+public sealed partial class ReplicationApplier : IAsyncDisposable
 {
     /// <summary>Commands a pipeline to the target holds at most (or 1 MB of them).</summary>
     private const int PipelineCommands = 1000;
@@ -20,6 +23,8 @@ public sealed class ReplicationApplier : IAsyncDisposable
     private readonly ReplicationLink _link;
     private readonly ShardConnections _target;
     private readonly CommandKeys _keys;
+    private readonly ReplicationMirror? _mirror;
+    private readonly ReplicationMarkers? _markers;
     private readonly List<(byte[] Command, int Slot)> _transaction = [];
     private readonly List<int> _route = [];
     private bool _inTransaction;
@@ -27,23 +32,27 @@ public sealed class ReplicationApplier : IAsyncDisposable
     private int _appliedDatabase;
     private long _applied;
     private long _commands;
+    private int _written;
     private long _errors;
     private long _otherDatabases;
     private long _splitTransactions;
+    private long _skipped;
 
-    private ReplicationApplier(ReplicationLink link, ShardConnections target, CommandKeys keys)
+    private ReplicationApplier(ReplicationLink link, ShardConnections target, CommandKeys keys, ReplicationMirror? mirror, ReplicationMarkers? markers)
     {
         _link = link;
         _target = target;
         _keys = keys;
+        _mirror = mirror;
+        _markers = markers;
         _applied = link.Position.Offset;
         _database = _appliedDatabase = link.Position.Database;
-        if (_database != 0 && !target.Topology.IsCluster)
+        if (_database != 0 && !target.Topology.IsCluster && mirror is null)
         {
             // a continued stream does not say its database again: the target's connection selects it first
             var writer = new RespWriter(64);
             writer.Command("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Write(0, writer.Written.Span);
+            Write(0, writer.Written.Span, stream: false);
         }
     }
 
@@ -53,11 +62,10 @@ public sealed class ReplicationApplier : IAsyncDisposable
     /// <summary>Where the target stands: the link's replication id, <see cref="Applied"/> and <see cref="Database"/>.</summary>
     public ReplicationPosition Position => new(_link.Position.ReplicationId, Applied, Database);
 
-
     /// <summary>The master's offset up to which the target has answered every command.</summary>
     public long Applied => Volatile.Read(ref _applied);
 
-    /// <summary>Commands written to the target (the link's own PINGs and REPLCONFs not counted; a broadcast once per master).</summary>
+    /// <summary>Commands of the stream written to the target (the link's own PINGs and REPLCONFs not counted).</summary>
     public long Commands => Volatile.Read(ref _commands);
 
     /// <summary>
@@ -68,24 +76,41 @@ public sealed class ReplicationApplier : IAsyncDisposable
 
     public string? LastError { get; private set; }
 
-    /// <summary>Commands of databases other than 0 passed over (a cluster target has database 0 only).</summary>
+    /// <summary>Commands of databases other than the one applied passed over (a cluster target has database 0 only).</summary>
     public long OtherDatabases => Volatile.Read(ref _otherDatabases);
 
     /// <summary>Transactions over keys of several slots, applied command by command (a cluster runs MULTI within one slot).</summary>
     public long SplitTransactions => Volatile.Read(ref _splitTransactions);
 
-    public static async Task<ReplicationApplier> OpenAsync(ReplicationLink link, ClusterView target, CancellationToken cancellationToken = default)
+    /// <summary>Commands the target held already (its markers say so): a stream resumed from an older checkpoint.</summary>
+    public long Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>
+    /// Applies <paramref name="link"/> to <paramref name="target"/>: the whole stream as it is, or with
+    /// <paramref name="mirror"/> one database of it, exactly once (the target's connection selects the mirror's database).
+    /// </summary>
+    public static async Task<ReplicationApplier> OpenAsync(ReplicationLink link, ClusterView target, CancellationToken cancellationToken = default, ReplicationMirror? mirror = null)
     {
         var connections = new ShardConnections(target);
         await connections.SyncAsync().ConfigureAwait(false);
-        var keys = await CommandKeys.ReadAsync(await connections.ConnectionAsync(0, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-        return new ReplicationApplier(link, connections, keys);
+        var first = await connections.ConnectionAsync(0, cancellationToken).ConfigureAwait(false);
+        var keys = await CommandKeys.ReadAsync(first).ConfigureAwait(false);
+        ReplicationMarkers? markers = null;
+        if (mirror is not null)
+        {
+            if (!target.Topology.IsCluster)
+            {
+                await first.ExecuteAsync("SELECT", mirror.TargetDatabase.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            }
+            markers = await ReplicationMarkers.ReadAsync(connections, mirror.Name, cancellationToken).ConfigureAwait(false);
+        }
+        return new ReplicationApplier(link, connections, keys, mirror, markers);
     }
 
     /// <summary>
     /// Applies the stream until <paramref name="cancellationToken"/> ends it (between two pipelines) or the link or the
-    /// target fails. A target that fails in the middle of a pipeline leaves the commands after <see cref="Applied"/>
-    /// perhaps applied: resuming from there may apply some of them twice.
+    /// target fails. Without a mirror, a target that fails in the middle of a pipeline leaves the commands after
+    /// <see cref="Applied"/> perhaps applied: resuming from there may apply some of them twice.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -100,26 +125,34 @@ public sealed class ReplicationApplier : IAsyncDisposable
                     asked |= await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                     continue;
                 }
-                if (_route.Count >= PipelineCommands || !_link.TryReadCommand(out var next))
+                if (_route.Count + _grouped >= PipelineCommands || !_link.TryReadCommand(out var next))
                 {
                     break;
                 }
                 asked |= await AddAsync(next).ConfigureAwait(false);
             }
+            EndPipeline();
             if (_route.Count > 0)
             {
                 // not cancelled halfway: a stop comes between pipelines, so the offset applied is what the target holds (the
                 // target's deadline still bounds the wait)
                 var error = await _target.SendAndReadEachAsync([.. _route], 0, _route.Count, _ => true, (_, reply) => CountExecErrors(reply), CancellationToken.None)
                     .ConfigureAwait(false);
+                if (error is not null && _mirror is not null)
+                {
+                    // a command refused as it was queued (out of memory, unknown to the target, moved): its transaction was
+                    // not applied, and the stream cannot go on without it
+                    throw new CopyException($"the target refused the replication stream after offset {Applied:N0}: {error}; the sync resumes from there (the target's markers keep what it holds from being applied twice)");
+                }
                 if (error is not null)
                 {
                     // SendAndReadEachAsync keeps the first error of the pipeline
                     LastError = error;
                     Interlocked.Increment(ref _errors);
                 }
-                Interlocked.Add(ref _commands, _route.Count);
+                Interlocked.Add(ref _commands, _written);
                 _route.Clear();
+                _written = 0;
             }
             Volatile.Write(ref _appliedDatabase, _database);
             Volatile.Write(ref _applied, _link.Position.Offset);
@@ -133,176 +166,7 @@ public sealed class ReplicationApplier : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _target.DisposeAsync();
-
-    /// <summary>The commands the applier treats apart from the rest.</summary>
-    private enum Kind
-    {
-        Other,
-        Ping,
-        Replconf,
-        GetAck,
-        Select,
-        FlushAll,
-        Multi,
-        Exec,
-    }
-
-    /// <summary>
-    /// Routes a command to the target (copied into a writer, or held with the transaction it belongs to: the link's buffer
-    /// is reused by its next read); true for a GETACK (the master asks for an ACK).
-    /// </summary>
-    private async Task<bool> AddAsync(ReadOnlyMemory<byte> command)
-    {
-        var kind = Inspect(command.Span);
-        switch (kind)
-        {
-            case Kind.Ping or Kind.Replconf:
-                return false;
-            case Kind.GetAck:
-                return true;
-        }
-        if (!_target.Topology.IsCluster)
-        {
-            // the stream as it is; a transaction is followed only so that no pipeline ends inside one
-            _inTransaction = kind == Kind.Multi || (_inTransaction && kind != Kind.Exec);
-            Write(0, command.Span);
-            return false;
-        }
-        switch (kind)
-        {
-            case Kind.Select:
-                return false;
-            case Kind.FlushAll:
-                Broadcast(command.Span);
-                return false;
-            case Kind.Multi:
-                _inTransaction = true;
-                _transaction.Clear();
-                return false;
-            case Kind.Exec:
-                EndTransaction();
-                return false;
-        }
-        if (_database != 0)
-        {
-            Interlocked.Increment(ref _otherDatabases);
-            return false;
-        }
-        var slot = _keys.SlotOf(command.Span) ?? await CommandKeys.GetKeysSlotAsync(await _target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false), command).ConfigureAwait(false);
-        if (_inTransaction)
-        {
-            _transaction.Add((command.ToArray(), slot));
-        }
-        else if (slot >= 0)
-        {
-            Write(_target.Topology.ShardFor(slot), command.Span);
-        }
-        else if (slot == CommandKeys.Keyless)
-        {
-            // FLUSHDB, FUNCTION LOAD, SCRIPT FLUSH: every master
-            Broadcast(command.Span);
-        }
-        else
-        {
-            Interlocked.Increment(ref _errors);
-            RespFrame.TryBulk(RespFrame.Array(command.Span).Next(), out var name);
-            LastError = $"a {Encoding.ASCII.GetString(name)} over keys of several slots cannot be applied to a cluster";
-        }
-        return false;
-    }
-
-    /// <summary>What the command is to the applier; a SELECT's database is followed here.</summary>
-    private Kind Inspect(ReadOnlySpan<byte> command)
-    {
-        var parts = RespFrame.Array(command);
-        RespFrame.TryBulk(parts.Next(), out var name);
-        if (Ascii.EqualsIgnoreCase(name, "PING"u8))
-        {
-            return Kind.Ping;
-        }
-        if (Ascii.EqualsIgnoreCase(name, "REPLCONF"u8))
-        {
-            return parts.Count > 1 && RespFrame.TryBulk(parts.Next(), out var sub) && Ascii.EqualsIgnoreCase(sub, "GETACK"u8) ? Kind.GetAck : Kind.Replconf;
-        }
-        if (Ascii.EqualsIgnoreCase(name, "SELECT"u8))
-        {
-            _database = (int)RespFrame.Integer(parts.Next());
-            return Kind.Select;
-        }
-        return Ascii.EqualsIgnoreCase(name, "MULTI"u8) ? Kind.Multi
-            : Ascii.EqualsIgnoreCase(name, "EXEC"u8) ? Kind.Exec
-            : Ascii.EqualsIgnoreCase(name, "FLUSHALL"u8) ? Kind.FlushAll
-            : Kind.Other;
-    }
-
-    /// <summary>EXEC: the transaction as one where all its keys are in one slot (a cluster's rule for MULTI), else command by command.</summary>
-    private void EndTransaction()
-    {
-        _inTransaction = false;
-        var slots = _transaction.Select(c => c.Slot).Distinct().ToList();
-        if (slots is [>= 0])
-        {
-            var shard = _target.Topology.ShardFor(slots[0]);
-            Write(shard, Multi);
-            foreach (var (command, _) in _transaction)
-            {
-                Write(shard, command);
-            }
-            Write(shard, Exec);
-        }
-        else
-        {
-            if (slots.Count(s => s >= 0) > 1)
-            {
-                Interlocked.Increment(ref _splitTransactions);
-            }
-            foreach (var (command, slot) in _transaction)
-            {
-                if (slot >= 0)
-                {
-                    Write(_target.Topology.ShardFor(slot), command);
-                }
-                else if (slot == CommandKeys.Keyless)
-                {
-                    Broadcast(command);
-                }
-            }
-        }
-        _transaction.Clear();
-    }
-
-    private static readonly byte[] Multi = "*1\r\n$5\r\nMULTI\r\n"u8.ToArray();
-    private static readonly byte[] Exec = "*1\r\n$4\r\nEXEC\r\n"u8.ToArray();
-
-    private void Write(int shard, ReadOnlySpan<byte> command)
-    {
-        _target.Writer(shard).Raw(command);
-        _route.Add(shard);
-    }
-
-    private void Broadcast(ReadOnlySpan<byte> command)
-    {
-        for (var shard = 0; shard < _target.Topology.Shards.Count; shard++)
-        {
-            Write(shard, command);
-        }
-    }
-
-    /// <summary>An EXEC's reply holds its commands' errors.</summary>
-    private void CountExecErrors(ReadOnlySpan<byte> reply)
-    {
-        if (reply.Length == 0 || reply[0] != (byte)'*' || RespFrame.IsNull(reply))
-        {
-            return;
-        }
-        var results = RespFrame.Array(reply);
-        while (results.MoveNext(out var result))
-        {
-            if (RespFrame.IsError(result))
-            {
-                LastError = RespFrame.ErrorText(result);
-                Interlocked.Increment(ref _errors);
-            }
-        }
-    }
 }
+
+/// <summary>A sync's share of a stream: <see cref="SourceDatabase"/>'s commands into <see cref="TargetDatabase"/>, marked as <see cref="Name"/>.</summary>
+public sealed record ReplicationMirror(int SourceDatabase, int TargetDatabase, string Name);

@@ -41,6 +41,8 @@ public sealed class ReplicationLink : IAsyncDisposable
     private int _returned;
     private string _replicationId = "";
     private long _offset;
+    private long _received;
+    private long _heardAt = Environment.TickCount64;
 
     private ReplicationLink(RespConnection connection) => _connection = connection;
 
@@ -51,6 +53,12 @@ public sealed class ReplicationLink : IAsyncDisposable
     public ReplicationPosition Position => new(_replicationId, _offset, _database);
 
     private int _database;
+
+    /// <summary>The offset of the last byte of the stream read from the master (applied or not).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>How long since the master last sent anything (it pings every 10 s when nothing is written).</summary>
+    public TimeSpan SilentFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _heardAt));
 
     /// <summary>The master could not continue from the position asked for (or none was given): its snapshot comes first.</summary>
     public bool StartedOver { get; private set; }
@@ -222,6 +230,7 @@ public sealed class ReplicationLink : IAsyncDisposable
         _heartbeat ??= HeartbeatAsync(_stop.Token);
         if (_pump is null)
         {
+            _received = _offset + (_end - _start);
             // bytes of the stream read already (past the snapshot, or with the CONTINUE line) come first
             if (_end > _start)
             {
@@ -243,6 +252,8 @@ public sealed class ReplicationLink : IAsyncDisposable
             {
                 var read = await _connection.ReadRawAsync(buffer, SilenceLimit, stop).ConfigureAwait(false);
                 _streaming = true;
+                Interlocked.Add(ref _received, read);
+                Interlocked.Exchange(ref _heardAt, Environment.TickCount64);
                 await _spool.Writer.WriteAsync(buffer.AsSpan(0, read).ToArray(), stop).ConfigureAwait(false);
             }
         }

@@ -1,0 +1,116 @@
+using System.Globalization;
+using DistributedCopy.Core.Live;
+
+namespace DistributedCopy.Core.Replication;
+
+// ReplicationSync, part 2: the cutover's checks. The evidence is the master's own offset: paused, it stops at one, and the
+// target has applied everything up to it (answered, without an error) or not. The key counts of both sides come after.
+public sealed partial class ReplicationSync
+{
+    private long _lastSourceKeys;
+    private long _lastTargetKeys;
+
+    public async Task<CutoverReport> CheckAsync(bool paused, bool dryRun, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var lines = new List<string>();
+        while (_applier is null && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+        if (_applier is not { } applier || _link is not { } link)
+        {
+            lines.Add($"FAILED  live: the snapshot has not finished{(_stop.IsCancellationRequested ? " (the sync has stopped)" : $" after {timeout.TotalSeconds:0} s")}: cut over once `dcopy status` says live");
+            return Report(lines, paused, dryRun);
+        }
+        var commandsBefore = applier.Commands;
+        var errorsBefore = applier.Errors;
+        var info = await MasterInfoAsync(cancellationToken).ConfigureAwait(false);
+        var replicationId = info.GetValueOrDefault("master_replid") ?? "?";
+        var masterOffset = long.TryParse(info.GetValueOrDefault("master_repl_offset"), CultureInfo.InvariantCulture, out var offset) ? offset : -1;
+        if (replicationId != link.Position.ReplicationId && info.GetValueOrDefault("master_replid2") != link.Position.ReplicationId)
+        {
+            lines.Add($"FAILED  stream: {_source.Address} now has replication id {replicationId}, not the stream's {link.Position.ReplicationId} (a restart or another server): the sync takes its snapshot again when taken up");
+            return Report(lines, paused, dryRun);
+        }
+        while (applier.Applied < masterOffset && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+        var applied = applier.Applied;
+        lines.Add(applied >= masterOffset
+            ? $"ok      stream: the target applied the stream up to offset {applied:N0}, {(paused ? "where the paused master stopped" : "the master's offset when the checks began")} ({_source.Address}, replication id {replicationId}), every command answered"
+            : $"FAILED  stream: by the deadline the target had applied up to offset {applied:N0} and the {(paused ? "paused " : "")}master is at {masterOffset:N0} ({masterOffset - applied:N0} bytes behind): give the cutover more --timeout");
+        lines.Add(applier.Errors == 0
+            ? $"ok      errors: the target took every command of the stream ({applier.Commands:N0} applied, {applier.Skipped:N0} skipped as held already, {applier.OtherDatabases:N0} of other databases passed over)"
+            : $"FAILED  errors: the target answered {applier.Errors:N0} command(s) or pipeline(s) of the stream with an error{(applier.Errors > errorsBefore ? ", some while the checks ran" : "")} (last: {applier.LastError}): what they wrote is not on the target");
+        if (!paused && !dryRun)
+        {
+            lines.Add(applier.Commands == commandsBefore
+                ? "ok      quiet: no write came on the stream while the checks ran"
+                : $"FAILED  quiet: {applier.Commands - commandsBefore:N0} write(s) came on the stream while the checks ran: the application still writes; stop it, or cut over with --pause-writes");
+        }
+        lines.Add(await CountsCheckAsync(deadline, cancellationToken).ConfigureAwait(false));
+        if (LiveSync.Passed(lines) && !dryRun && (paused || applier.Commands == commandsBefore))
+        {
+            // the sync ends with this verdict unless another partition fails it (then Following marks again): the target
+            // is left as the source, without dcopy's markers
+            applier.Marking = false;
+            await CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return Report(lines, paused, dryRun);
+    }
+
+    /// <summary>The cutover under way (if any) did not end the sync: the markers are written again.</summary>
+    public void Following()
+    {
+        if (_applier is { Marking: false } applier)
+        {
+            applier.Marking = true;
+        }
+    }
+
+    /// <summary>The synced database's keys on both sides (dcopy's markers left out); a difference of expiring keys only passes.</summary>
+    private async Task<string> CountsCheckAsync(DateTime deadline, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        try
+        {
+            var source = _sourceView;
+            int markers;
+            await using (var connections = new ShardConnections(_target))
+            {
+                await connections.SyncAsync().ConfigureAwait(false);
+                markers = await ReplicationMarkers.CountAsync(connections, budget.Token).ConfigureAwait(false);
+            }
+            _lastSourceKeys = await source.CountKeysAsync(budget.Token).ConfigureAwait(false);
+            _lastTargetKeys = await _target.CountKeysAsync(budget.Token).ConfigureAwait(false) - markers;
+            if (_lastSourceKeys == _lastTargetKeys)
+            {
+                return $"ok      counts: {_lastSourceKeys:N0} keys on each side (database {_database} into {_targetDatabase}; dcopy's {markers:N0} stream marker(s) left out)";
+            }
+            var differences = new CountDifferences(source, _target, _ => 0, _sync.TtlToleranceMs, _sync.CountListLimit);
+            await differences.ClassifyAsync([0], budget.Token).ConfigureAwait(false);
+            differences.Real.RemoveAll(k => ReplicationMarkers.IsMarker(k));
+            return differences.Real.Count == 0
+                ? $"ok      counts: {_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target; listed (SCAN, which passes over expired keys), they differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s: the rest are expired keys not yet reclaimed (a paused source keeps them until it runs again)"
+                : $"FAILED  counts: {differences.Real.Count:N0} key(s) on one side only and not expiring (e.g. {string.Join(", ", differences.Real.Take(3).Select(k => KeyText.Printable(k)))}): the target does not mirror the source";
+        }
+        catch (CountDifferences.TooManyToListException)
+        {
+            return $"FAILED  counts: {_lastSourceKeys:N0} keys on the source and {_lastTargetKeys:N0} on the target, too many apart to list";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "FAILED  counts: the key counts could not be compared by the deadline: give the cutover more --timeout";
+        }
+    }
+
+    private CutoverReport Report(List<string> lines, bool paused, bool dryRun) =>
+        new(DateTimeOffset.UtcNow, Stats.LagSeconds, 0, _lastSourceKeys, _lastTargetKeys, paused, lines)
+        {
+            Passed = LiveSync.Passed(lines),
+            DryRun = dryRun,
+        };
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using DistributedCopy.Core.Files;
+using DistributedCopy.Core.Live;
+
+namespace DistributedCopy.Core.Replication;
+
+/// <summary>
+/// A live sync by the replication stream (<c>dcopy sync --capture replication</c>): dcopy connects to the source master as
+/// a replica, loads the snapshot it sends (an RDB, through the RDB reader, each key to its slot's master) and applies the
+/// command stream after it, one database of the source into one of the target, exactly once
+/// (<see cref="ReplicationMirror"/>). Its checkpoint is the position the target holds (<see cref="Position"/>): taken up
+/// again, it continues with PSYNC from there, and only a master whose backlog no longer holds that position sends its
+/// snapshot again (a note says so, and what backlog would have kept it). No keyspace notification and no canary is needed.
+/// </summary>
+public sealed partial class ReplicationSync : ISyncRun
+{
+    private readonly RedisEndpoint _source;
+    private readonly ClusterView _target;
+    private readonly ClusterView _sourceView;
+    private readonly CopyOptions _options;
+    private readonly SyncOptions _sync;
+    private readonly ReplicationPosition? _from;
+    private readonly int _database;
+    private readonly int _targetDatabase;
+    private readonly CopyProgress _empty = new();
+    private readonly CancellationTokenSource _stop = new();
+    private ReplicationLink? _link;
+    private ReplicationApplier? _applier;
+    private RdbLoader? _loader;
+    private long _caughtUpAt = Environment.TickCount64;
+
+    private ReplicationSync(RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
+    {
+        _source = source;
+        _sourceView = sourceView;
+        _target = target;
+        _options = options;
+        _sync = sync;
+        _from = ReplicationPosition.Parse(sync.Position);
+        _database = database;
+        _targetDatabase = targetDatabase;
+        Stats.LagNow = () => _applier is null || LagBytes == 0 ? 0 : (Environment.TickCount64 - Volatile.Read(ref _caughtUpAt)) / 1000.0;
+        Stats.LagBytesNow = () => LagBytes;
+        Stats.PositionNow = () => Position;
+        Stats.UnprovenNow = Unproven;
+        Instruments.Syncs[Stats] = 0;
+    }
+
+    public CopyProgress Progress => _loader?.Progress ?? _empty;
+
+    public SyncStats Stats { get; } = new();
+
+    /// <summary>The position the target holds (everything of the stream up to it applied and answered), or the one it started from.</summary>
+    public string? Position => _applier?.Position.ToString() ?? _from?.ToString();
+
+    private long LagBytes => _link is { } link && _applier is { } applier ? Math.Max(0, link.Received - applier.Applied) : 0;
+
+    /// <summary>
+    /// Opens the target; refuses what this mode does not do yet: a cluster source (its masters would be followed one link each),
+    /// filters and renames.
+    /// </summary>
+    public static async Task<ReplicationSync> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, SyncOptions sync, CancellationToken cancellationToken = default)
+    {
+        options = options with { Policy = OverwritePolicy.Replace };
+        if (options.Selection.Renames.Count > 0 || options.Selection.Filters || options.Selection.Types.Count > 0)
+        {
+            throw new CopyException("dcopy sync --capture replication takes no --match, --exclude, --type or --rename yet: the stream is applied as the master wrote it");
+        }
+        var topology = await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        if (topology.IsCluster)
+        {
+            throw new CopyException("dcopy sync --capture replication follows a standalone source for now; a cluster source syncs by keyspace notifications (leave out --capture)");
+        }
+        var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        var into = view.Topology.IsCluster ? 0 : RdbLoader.TargetDatabase(source.Database, target, options.Selection);
+        if (!view.Topology.IsCluster && into != target.Database)
+        {
+            view = await ClusterView.OpenAsync(target with { Database = into, NamesDatabase = true }, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        }
+        // opened now: a paused source answers reads, but opening a view may probe it with a write
+        var sourceView = await ClusterView.OpenAsync(source with { NamesDatabase = true }, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        return new ReplicationSync(source, sourceView, view, options, sync, source.Database, into);
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        var token = linked.Token;
+        _link = await ReplicationLink.OpenAsync(_source, _from, token).ConfigureAwait(false);
+        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name);
+        if (_link.StartedOver)
+        {
+            if (_from is { } from)
+            {
+                Progress.AddNote(await StartedOverNoteAsync(from, token).ConfigureAwait(false));
+            }
+            await LoadSnapshotAsync(mirror, token).ConfigureAwait(false);
+        }
+        _applier = await ReplicationApplier.OpenAsync(_link, _target, token, mirror).ConfigureAwait(false);
+        Stats.Live = true;
+        var watch = WatchAsync(token);
+        try
+        {
+            await _applier.RunAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync() => _stop.CancelAsync();
+
+    /// <summary>Removes this sync's markers from the target (after a cutover that passed).</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connections = new ShardConnections(_target);
+        await connections.SyncAsync().ConfigureAwait(false);
+        await ReplicationMarkers.ClearAsync(connections, _sync.Name, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Instruments.Syncs.TryRemove(Stats, out _);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_applier is not null)
+        {
+            await _applier.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_link is not null)
+        {
+            await _link.DisposeAsync().ConfigureAwait(false);
+        }
+        _stop.Dispose();
+    }
+
+    /// <summary>
+    /// The snapshot: the master's RDB into a file (the stream meanwhile spooled), the markers of an earlier run removed (the
+    /// offsets start again), then every key of the synced database loaded into the target.
+    /// </summary>
+    private async Task LoadSnapshotAsync(ReplicationMirror mirror, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"dcopy-sync-{Guid.NewGuid():N}.rdb");
+        try
+        {
+            await using (var stream = File.Create(file))
+            {
+                await _link!.ReceiveSnapshotAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+            await using (var connections = new ShardConnections(_target))
+            {
+                await connections.SyncAsync().ConfigureAwait(false);
+                await ReplicationMarkers.ClearAsync(connections, mirror.Name, cancellationToken).ConfigureAwait(false);
+            }
+            _loader = await RdbLoader.OpenAsync(file, _target.Seed, _options, cancellationToken).ConfigureAwait(false);
+            await _loader.LoadAsync(_database, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>What the master said when it could not continue, and the backlog that would have let it.</summary>
+    private async Task<string> StartedOverNoteAsync(ReplicationPosition from, CancellationToken cancellationToken)
+    {
+        var info = await MasterInfoAsync(cancellationToken).ConfigureAwait(false);
+        var backlog = long.TryParse(info.GetValueOrDefault("repl_backlog_size"), CultureInfo.InvariantCulture, out var size) ? size : 0;
+        var missed = _link!.Position.Offset - from.Offset;
+        var advice = from.ReplicationId == _link.Position.ReplicationId && missed > 0
+            ? $" {missed:N0} bytes were written meanwhile and its repl-backlog-size is {backlog:N0}: a backlog of at least {Math.Max(missed * 2, backlog * 2):N0} bytes (CONFIG SET repl-backlog-size) would let a sync stopped as long continue"
+            : $" (its replication id is {_link.Position.ReplicationId}, the position's {from.ReplicationId}: a restarted master or another server)";
+        return $"{_source.Address} could not continue the stream from offset {from.Offset:N0}, so its snapshot is loaded again (keys deleted on the source while the sync was stopped stay on the target until the cutover's counts show them).{advice}";
+    }
+
+    private async Task<Dictionary<string, string>> MasterInfoAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await RespConnection.ConnectAsync(_source, cancellationToken).ConfigureAwait(false);
+        return Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
+    }
+
+    /// <summary>Counts what the applier did and when it last had nothing left (the lag in seconds).</summary>
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        long counted = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var applier = _applier!;
+            if (LagBytes == 0)
+            {
+                Volatile.Write(ref _caughtUpAt, Environment.TickCount64);
+            }
+            var commands = applier.Commands;
+            if (commands > counted)
+            {
+                Stats.AddChanges(commands - counted);
+                Stats.AddApplied(commands - counted, 0);
+                counted = commands;
+            }
+            try
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The link is proven by what the master sends (its PINGs every 10 s when nothing is written).</summary>
+    private string? Unproven() =>
+        _link is { } link && _applier is not null && link.SilentFor > TimeSpan.FromSeconds(25)
+            ? $"{link.Master.Address}: nothing heard on the replication stream for {link.SilentFor.TotalSeconds:0} s"
+            : null;
+}
