@@ -24,6 +24,12 @@ public sealed partial class CoordinatorGrain
             var keys = plan.Where(p => p.Database == database).Sum(p => p.Keys);
             return [new Partition(0, 0, HashSlot.Count - 1, keys, database) { Shard = "db" + database.ToString(System.Globalization.CultureInfo.InvariantCulture) }];
         }
+        if (spec.Capture == SyncCapture.Replication)
+        {
+            // one per source master (its stream holds all its slots); the first slot finds its master again, after a failover too
+            return plan.GroupBy(p => p.Shard).Select((master, i) =>
+                new Partition(i, master.Min(p => p.StartSlot), master.Max(p => p.EndSlot), master.Sum(p => p.Keys)) { Shard = master.Key }).ToList();
+        }
         var count = Math.Clamp(spec.Workers, 1, HashSlot.Count);
         return Enumerable.Range(0, count).Select(i =>
         {

@@ -66,21 +66,113 @@ public sealed class ReplicationSyncCliTests
     }
 
     [RedisFact]
-    public async Task PlanSaysWhetherTheStreamCanBeFollowedAndSyncRefusesAClusterSource()
+    public async Task AClusterSourceIsFollowedOneLinkPerMasterThroughAKillTransactionsScriptsAndAFlushOfOneMaster()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        var masters = await source.MastersAsync();
+        foreach (var master in masters)
+        {
+            await master.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint, expiring: true);
+        var state = Dcopy.StateDir();
+        string[] sync = ["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
+            "--state-dir", state, "--interval", "0.5", "--progress", "none"];
+
+        using (var first = Dcopy.Start(sync))
+        {
+            await WaitForLiveAsync(state, first);
+            await Task.Delay(2000);
+            first.Kill();
+            await first.WaitForExitAsync();
+        }
+        var before = await Task.WhenAll(masters.Select(StatsAsync));
+        using var second = Dcopy.Start(sync);
+        var stderr = second.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitForLiveAsync(state, second);
+            // a transaction and a script over one slot, then one master emptied: the other masters' keys stay
+            var txMaster = await OwnerAsync(masters, "{tx}");
+            await using (var connection = await Core.Resp.RespConnection.ConnectAsync(txMaster.Endpoint))
+            {
+                await connection.ExecuteAsync("MULTI");
+                await connection.ExecuteAsync("SET", "{tx}:a", "1");
+                await connection.ExecuteAsync("INCRBY", "{tx}:a", "41");
+                await connection.ExecuteAsync("RPUSH", "{tx}:list", "x", "y");
+                await connection.ExecuteAsync("EXEC");
+            }
+            await txMaster.ExecuteAsync("EVAL", "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])", "2", "{tx}:lua", "{tx}:n", "v");
+            var flushed = masters.First(m => m != txMaster);
+            await flushed.ExecuteAsync("FLUSHDB");
+            writer.StopShortLived();
+            await Task.Delay(2000);
+
+            var cutover = await Dcopy.RunAsync("cutover", "stream", "--pause-writes", "--hold", "30", "--timeout", "60", "--state-dir", state, "--json");
+            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+            Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
+            Assert.Equal(3, cutover.Stderr.Split('\n').Count(l => l.Contains("ok      [", StringComparison.Ordinal) && l.Contains("stream: the target applied the stream up to offset", StringComparison.Ordinal)));
+            await second.WaitForExitAsync();
+            Assert.Equal(ExitCodes.Success, second.ExitCode);
+            var after = await Task.WhenAll(masters.Select(StatsAsync));
+            // each master's stream continued: one partial resynchronisation each, no second snapshot
+            Assert.Equal(before.Select(b => (b.Full, b.Partial + 1)), after.Select(a => (a.Full, a.Partial)));
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
+            Assert.True(comparison.Identical, comparison.ToString());
+            Assert.Equal("42", await (await OwnerAsync(await target.MastersAsync(), "{tx}")).ExecuteAsync("GET", "{tx}:a"));
+        }
+        finally
+        {
+            foreach (var master in masters)
+            {
+                await master.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+            if (!second.HasExited)
+            {
+                second.Kill();
+            }
+        }
+        await writer.StopAsync();
+    }
+
+    [RedisFact]
+    public async Task PlanSaysWhetherTheStreamCanBeFollowedAndSyncRefusesAReplica()
     {
         await using var source = await RedisServer.StartAsync();
-        await using var cluster = await RedisCluster.StartAsync(masters: 3);
+        await using var replica = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
+        await replica.ExecuteAsync("REPLICAOF", "127.0.0.1", source.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var plan = await Dcopy.RunAsync("plan", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--json");
         Assert.True(plan.ExitCode == ExitCodes.Success, plan.ToString());
         Assert.Contains("dcopy sync --capture replication can follow", plan.Stdout + plan.Stderr, StringComparison.Ordinal);
         Assert.True(plan.Json.GetProperty("replicationAllowed").GetBoolean(), plan.ToString());
 
-        var refused = await Dcopy.RunAsync("sync", "--source", Dcopy.Address(cluster), "--target", target.Endpoint.Address, "--capture", "replication", "--state-dir", Dcopy.StateDir());
+        var refused = await Dcopy.RunAsync("sync", "--source", replica.Endpoint.Address, "--target", target.Endpoint.Address, "--capture", "replication", "--state-dir", Dcopy.StateDir());
         Assert.True(refused.ExitCode == ExitCodes.BadInput, refused.ToString());
-        Assert.Contains("--capture replication: the source is a cluster", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"--capture replication: {replica.Endpoint.Address} is a replica", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, await KeyCounter.DbSizeAsync(target.Endpoint));
+    }
+
+    /// <summary>The master serving <paramref name="tag"/>'s slot.</summary>
+    private static async Task<RedisServer> OwnerAsync(IReadOnlyList<RedisServer> masters, string tag)
+    {
+        foreach (var master in masters)
+        {
+            // a node answers a key of a slot it does not serve with MOVED
+            try
+            {
+                await master.ExecuteAsync("EXISTS", tag);
+                return master;
+            }
+            catch (Exception ex) when (ex.Message.Contains("MOVED", StringComparison.Ordinal))
+            {
+                // another master's slot
+            }
+        }
+        throw new InvalidOperationException($"no master serves {tag}");
     }
 
     private static async Task WaitForLiveAsync(string state, System.Diagnostics.Process sync)

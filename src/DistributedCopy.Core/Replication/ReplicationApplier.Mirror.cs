@@ -29,6 +29,10 @@ public sealed partial class ReplicationApplier
             case Kind.Exec:
                 _inTransaction = false;
                 return;
+            case Kind.FlushAll or Kind.FlushDb when mirror.Slots is not null:
+                // one master of a cluster source: its slots only, not the other masters' keys
+                await FlushSlotsAsync(mirror.Slots, end, command.Length).ConfigureAwait(false);
+                return;
             case Kind.FlushAll:
                 // every database of the source: the mirrored one too (the target's other databases are not the sync's)
                 Everywhere(_target.Topology.IsCluster ? command.Span : FlushDb, end);
@@ -111,13 +115,12 @@ public sealed partial class ReplicationApplier
     }
 
     /// <summary>Closes the pipeline's transactions with their markers (at the offset the pipeline ends at).</summary>
-    private void EndPipeline()
+    private void EndPipeline(long end)
     {
         if (_mirror is null)
         {
             return;
         }
-        var end = _link.Position.Offset;
         if (_target.Topology.IsCluster)
         {
             WriteSlotGroups(end);

@@ -131,29 +131,8 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
                 }
                 asked |= await AddAsync(next).ConfigureAwait(false);
             }
-            EndPipeline();
-            if (_route.Count > 0)
-            {
-                // not cancelled halfway: a stop comes between pipelines, so the offset applied is what the target holds (the
-                // target's deadline still bounds the wait)
-                var error = await _target.SendAndReadEachAsync([.. _route], 0, _route.Count, _ => true, (_, reply) => CountExecErrors(reply), CancellationToken.None)
-                    .ConfigureAwait(false);
-                if (error is not null && _mirror is not null)
-                {
-                    // a command refused as it was queued (out of memory, unknown to the target, moved): its transaction was
-                    // not applied, and the stream cannot go on without it
-                    throw new CopyException($"the target refused the replication stream after offset {Applied:N0}: {error}; the sync resumes from there (the target's markers keep what it holds from being applied twice)");
-                }
-                if (error is not null)
-                {
-                    // SendAndReadEachAsync keeps the first error of the pipeline
-                    LastError = error;
-                    Interlocked.Increment(ref _errors);
-                }
-                Interlocked.Add(ref _commands, _written);
-                _route.Clear();
-                _written = 0;
-            }
+            EndPipeline(_link.Position.Offset);
+            await SendAsync().ConfigureAwait(false);
             Volatile.Write(ref _appliedDatabase, _database);
             Volatile.Write(ref _applied, _link.Position.Offset);
             // the link acknowledges every second; a GETACK is answered at once
@@ -166,7 +145,39 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _target.DisposeAsync();
+
+    /// <summary>Writes the pipeline to the target and reads every reply (errors counted; with a mirror, an error stops the stream).</summary>
+    private async Task SendAsync()
+    {
+        if (_route.Count == 0)
+        {
+            return;
+        }
+        // not cancelled halfway: a stop comes between pipelines, so the offset applied is what the target holds (the
+        // target's deadline still bounds the wait)
+        var error = await _target.SendAndReadEachAsync([.. _route], 0, _route.Count, _ => true, (_, reply) => CountExecErrors(reply), CancellationToken.None)
+            .ConfigureAwait(false);
+        if (error is not null && _mirror is not null)
+        {
+            // a command refused as it was queued (out of memory, unknown to the target, moved): its transaction was
+            // not applied, and the stream cannot go on without it
+            throw new CopyException($"the target refused the replication stream after offset {Applied:N0}: {error}; the sync resumes from there (the target's markers keep what it holds from being applied twice)");
+        }
+        if (error is not null)
+        {
+            // SendAndReadEachAsync keeps the first error of the pipeline
+            LastError = error;
+            Interlocked.Increment(ref _errors);
+        }
+        Interlocked.Add(ref _commands, _written);
+        _route.Clear();
+        _written = 0;
+    }
 }
 
 /// <summary>A sync's share of a stream: <see cref="SourceDatabase"/>'s commands into <see cref="TargetDatabase"/>, marked as <see cref="Name"/>.</summary>
-public sealed record ReplicationMirror(int SourceDatabase, int TargetDatabase, string Name);
+public sealed record ReplicationMirror(int SourceDatabase, int TargetDatabase, string Name)
+{
+    /// <summary>A master of a cluster source: the slots it serves (a FLUSHDB on it empties these on the target), else null.</summary>
+    public IReadOnlyList<SlotRange>? Slots { get; init; }
+}

@@ -1,18 +1,27 @@
 namespace DistributedCopy.Core.Replication;
 
 /// <summary>
-/// Whether a source can be followed by its replication stream: a standalone master that takes a replica's handshake
-/// (REPLCONF; managed caches and ACL users without the admin commands refuse it). Nothing is forked: PSYNC is not sent.
+/// Whether a source can be followed by its replication stream: a master that takes a replica's handshake
+/// (REPLCONF; managed caches and ACL users without the admin commands refuse it), each master of a cluster. Nothing is forked: PSYNC is not sent.
 /// </summary>
 public static class ReplicationCheck
 {
     /// <summary>Why <paramref name="source"/> cannot be followed by replication, or null when it can.</summary>
     public static async Task<string?> ProbeAsync(RedisEndpoint source, Topology topology, CancellationToken cancellationToken)
     {
-        if (topology.IsCluster)
+        // each master of a cluster is followed by a link of its own
+        foreach (var master in topology.IsCluster ? topology.Shards.Select(s => s.Master) : [source])
         {
-            return "the source is a cluster: --capture replication follows a standalone source for now (a cluster syncs by notifications)";
+            if (await ProbeMasterAsync(master, cancellationToken).ConfigureAwait(false) is { } why)
+            {
+                return why;
+            }
         }
+        return null;
+    }
+
+    private static async Task<string?> ProbeMasterAsync(RedisEndpoint source, CancellationToken cancellationToken)
+    {
         await using var connection = await RespConnection.ConnectAsync(source, cancellationToken).ConfigureAwait(false);
         var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
         if (info.GetValueOrDefault("role") == "slave")

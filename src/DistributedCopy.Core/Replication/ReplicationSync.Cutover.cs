@@ -78,23 +78,41 @@ public sealed partial class ReplicationSync
         try
         {
             var source = _sourceView;
+            var cluster = source.Topology.IsCluster;
+            // the buckets compared: the followed master's slots, or the one database
+            var owned = new bool[cluster ? HashSlot.Count : 1];
+            foreach (var range in _slots ?? [new SlotRange(0, owned.Length - 1)])
+            {
+                Array.Fill(owned, true, range.Start, range.Count);
+            }
             int markers;
             await using (var connections = new ShardConnections(_target))
             {
                 await connections.SyncAsync().ConfigureAwait(false);
                 markers = await ReplicationMarkers.CountAsync(connections, budget.Token).ConfigureAwait(false);
             }
-            _lastSourceKeys = await source.CountKeysAsync(budget.Token).ConfigureAwait(false);
-            _lastTargetKeys = await _target.CountKeysAsync(budget.Token).ConfigureAwait(false) - markers;
-            if (_lastSourceKeys == _lastTargetKeys)
+            List<int> differing;
+            if (cluster && _target.Topology.IsCluster)
             {
-                return $"ok      counts: {_lastSourceKeys:N0} keys on each side (database {_database} into {_targetDatabase}; dcopy's {markers:N0} stream marker(s) left out)";
+                var counts = new SideCounts(source, _target, owned);
+                differing = await counts.MismatchedAsync(budget.Token).ConfigureAwait(false);
+                (_lastSourceKeys, _lastTargetKeys) = await counts.TotalsAsync(budget.Token).ConfigureAwait(false);
             }
-            var differences = new CountDifferences(source, _target, _ => 0, _sync.TtlToleranceMs, _sync.CountListLimit);
-            await differences.ClassifyAsync([0], budget.Token).ConfigureAwait(false);
+            else
+            {
+                _lastSourceKeys = await source.CountKeysAsync(budget.Token).ConfigureAwait(false);
+                _lastTargetKeys = await _target.CountKeysAsync(budget.Token).ConfigureAwait(false) - markers;
+                differing = _lastSourceKeys == _lastTargetKeys ? [] : [.. Enumerable.Range(0, owned.Length).Where(b => owned[b])];
+            }
+            if (differing.Count == 0)
+            {
+                return $"ok      counts: equal ({_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target{(cluster ? $" in the {owned.Count(o => o):N0} slots of {_source.Address}" : $", database {_database} into {_targetDatabase}")}; dcopy's {markers:N0} stream marker(s) left out)";
+            }
+            var differences = new CountDifferences(source, _target, cluster ? key => HashSlot.Of(key) : _ => 0, _sync.TtlToleranceMs, _sync.CountListLimit);
+            await differences.ClassifyAsync(differing, budget.Token).ConfigureAwait(false);
             differences.Real.RemoveAll(k => ReplicationMarkers.IsMarker(k));
             return differences.Real.Count == 0
-                ? $"ok      counts: {_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target; listed (SCAN, which passes over expired keys), they differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s: the rest are expired keys not yet reclaimed (a paused source keeps them until it runs again)"
+                ? $"ok      counts: {_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target; listed (SCAN, which passes over expired keys), they differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s and dcopy's markers: the rest are expired keys not yet reclaimed (a paused source keeps them until it runs again)"
                 : $"FAILED  counts: {differences.Real.Count:N0} key(s) on one side only and not expiring (e.g. {string.Join(", ", differences.Real.Take(3).Select(k => KeyText.Printable(k)))}): the target does not mirror the source";
         }
         catch (CountDifferences.TooManyToListException)

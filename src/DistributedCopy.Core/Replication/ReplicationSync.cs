@@ -29,6 +29,9 @@ public sealed partial class ReplicationSync : ISyncRun
     private RdbLoader? _loader;
     private long _caughtUpAt = Environment.TickCount64;
 
+    /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
+    private IReadOnlyList<SlotRange>? _slots;
+
     private ReplicationSync(RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
     {
         _source = source;
@@ -56,8 +59,8 @@ public sealed partial class ReplicationSync : ISyncRun
     private long LagBytes => _link is { } link && _applier is { } applier ? Math.Max(0, link.Received - applier.Applied) : 0;
 
     /// <summary>
-    /// Opens the target; refuses what this mode does not do yet: a cluster source (its masters would be followed one link each),
-    /// filters and renames.
+    /// Opens the target and finds the master to follow: a standalone source, or the master of a cluster source serving the
+    /// first of <see cref="SyncOptions.Slots"/> (one sync per master). Refuses filters and renames (not applied to the stream yet).
     /// </summary>
     public static async Task<ReplicationSync> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, SyncOptions sync, CancellationToken cancellationToken = default)
     {
@@ -67,19 +70,22 @@ public sealed partial class ReplicationSync : ISyncRun
             throw new CopyException("dcopy sync --capture replication takes no --match, --exclude, --type or --rename yet: the stream is applied as the master wrote it");
         }
         var topology = await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        var (master, slots, database) = (source, (IReadOnlyList<SlotRange>?)null, source.Database);
         if (topology.IsCluster)
         {
-            throw new CopyException("dcopy sync --capture replication follows a standalone source for now; a cluster source syncs by keyspace notifications (leave out --capture)");
+            // the master serving the partition's first slot now (after a failover, the replica that took over)
+            var shard = topology.Shards[topology.ShardFor(sync.Slots is [var first, ..] ? first.Start : 0)];
+            (master, slots, database) = (shard.Master, shard.Slots, 0);
         }
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        var into = view.Topology.IsCluster ? 0 : RdbLoader.TargetDatabase(source.Database, target, options.Selection);
+        var into = view.Topology.IsCluster ? 0 : RdbLoader.TargetDatabase(database, target, options.Selection);
         if (!view.Topology.IsCluster && into != target.Database)
         {
             view = await ClusterView.OpenAsync(target with { Database = into, NamesDatabase = true }, options.AddressMap, cancellationToken).ConfigureAwait(false);
         }
         // opened now: a paused source answers reads, but opening a view may probe it with a write
-        var sourceView = await ClusterView.OpenAsync(source with { NamesDatabase = true }, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        return new ReplicationSync(source, sourceView, view, options, sync, source.Database, into);
+        var sourceView = await ClusterView.OpenAsync(source with { NamesDatabase = !topology.IsCluster }, options.AddressMap, cancellationToken).ConfigureAwait(false);
+        return new ReplicationSync(master, sourceView, view, options, sync, database, into) { _slots = slots };
     }
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
@@ -87,7 +93,7 @@ public sealed partial class ReplicationSync : ISyncRun
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;
         _link = await ReplicationLink.OpenAsync(_source, _from, token).ConfigureAwait(false);
-        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name);
+        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots };
         if (_link.StartedOver)
         {
             if (_from is { } from)
