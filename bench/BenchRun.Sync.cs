@@ -31,7 +31,7 @@ internal static partial class BenchRun
         var catchUpSeconds = clock.Elapsed.TotalSeconds - snapshotSeconds;
         var lags = new List<double>();
         var sourceCpu = SourceCpu(source);
-        var (applied, compared, at) = (sync.Stats.Applied, sync.Stats.Compared, clock.Elapsed);
+        var (applied, compared, at, writesBefore) = (sync.Stats.Applied, sync.Stats.Compared, clock.Elapsed, load.Writes);
         while (clock.Elapsed - at < TimeSpan.FromSeconds(15) && !run.IsCompleted)
         {
             await Task.Delay(100);
@@ -40,6 +40,7 @@ internal static partial class BenchRun
         var window = (clock.Elapsed - at).TotalSeconds;
         var appliedPerSecond = (sync.Stats.Applied - applied) / window;
         var cpuShare = (SourceCpu(source) - sourceCpu) / window;
+        var written = load.Writes - writesBefore;
         compared = sync.Stats.Compared - compared;
         var pass = "";
         if (compareRate > 0)
@@ -59,7 +60,7 @@ internal static partial class BenchRun
         await run;
         lags.Sort();
         var line = FormattableString.Invariant(
-            $"Live sync under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({writes:N0} written), comparer {(compareRate > 0 ? $"at {compareRate:N0} keys/s" : "off")}: snapshot {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s over 15 s; applier {appliedPerSecond:N0} keys/s; source servers {cpuShare * 100:F1} % of a core{pass}; cutover with paused writes: {(report.Passed ? "passed" : "FAILED")} ({string.Join("; ", report.Checks.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)))}).");
+            $"Live sync under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({writes:N0} written), comparer {(compareRate > 0 ? $"at {compareRate:N0} keys/s" : "off")}: snapshot {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s over 15 s; applier {appliedPerSecond:N0} keys/s; source servers {cpuShare * 100:F1} % of a core, {cpuShare * window * 1e6 / Math.Max(1, written):F1} µs per write ({written / window:N0} writes/s measured){pass}; cutover with paused writes: {(report.Passed ? "passed" : "FAILED")} ({string.Join("; ", report.Checks.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)))}).");
         Log(line);
         return line;
     }

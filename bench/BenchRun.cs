@@ -192,8 +192,10 @@ internal static partial class BenchRun
         {
             // the same load twice: the comparer off, then at its default rate (and its first full pass timed)
             var (writes, hot) = (args.Int("sync-writes", 20_000), args.Int("sync-keys", 100_000));
+            // then the same load followed by the replication stream (--sync-no-comparer leaves out the comparer's row, minutes long)
             syncLine = await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot, compareRate: 0) + "\n\n"
-                + await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot, compareRate: new SyncOptions().CompareKeysPerSecond);
+                + (args.Flag("sync-no-comparer") ? "" : await SyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot, compareRate: new SyncOptions().CompareKeysPerSecond) + "\n\n")
+                + await ReplicationSyncRowAsync(source, target, report.Total, local.KeysPerSecond, writes, hot);
         }
 
         if (args.Flag("big-keys"))

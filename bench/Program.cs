@@ -1,7 +1,7 @@
 using System.Globalization;
 using DistributedCopy.Bench;
 
-// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--no-c] [--source-load [--max-source-latency 2]] [--marginal 5] [--wide 100] [--dcopy-dir DIR] [--dcopy-alt DIR --dcopy-alt-name NAME] [--sizing] [--big-keys] [--sync [--sync-writes 20000] [--sync-keys 100000]] [--out bench/results]
+// bench [--scale 1] [--latency-ms 1] [--pipelines 4] [--batch 1000] [--no-baselines] [--no-c] [--source-load [--max-source-latency 2]] [--marginal 5] [--wide 100] [--dcopy-dir DIR] [--dcopy-alt DIR --dcopy-alt-name NAME] [--sizing] [--big-keys] [--sync [--sync-writes 20000] [--sync-keys 100000] [--sync-no-comparer]] [--out bench/results]
 // bench copy --source host:port --target host:port [--map from=to,...]    (child: the copier alone)
 // bench serve [--scale 1] [--masters 3]                                                 (the loaded source and an empty target kept up for profiling, until stdin ends)
 // bench forward --delay-ms 1 --pairs listen=target,...                     (child: the delay forwarder)

@@ -75,6 +75,10 @@ public sealed partial class CoordinatorGrain
                 return Status();
             }
         }
+        if (State.Spec.Capture == SyncCapture.Replication && State.Partitions is [{ IsDatabase: false }, ..])
+        {
+            checks.Add(await MastersFollowedCheckAsync());
+        }
         State.Cutover = order with { Paused = _pause is not null, StartedAt = _pause?.PausedAt ?? DateTime.UtcNow, Checks = checks, Attempt = attempt };
         State.CutoverParts.Clear();
         State.CutoverResult = null;
@@ -84,6 +88,22 @@ public sealed partial class CoordinatorGrain
         await SaveAsync();
         LogPhase(logger, State.Spec.JobId, JobPhase.CuttingOver);
         return Status();
+    }
+
+    /// <summary>By the replication stream, one partition per source master: a master added since (a reshard) would be followed by none.</summary>
+    private async Task<string> MastersFollowedCheckAsync()
+    {
+        try
+        {
+            var masters = await ClusterView.MastersAsync(Endpoints.ToCore(State.Spec!.Source), CancellationToken.None);
+            return masters.Count <= State.Partitions.Count
+                ? $"ok      masters: the source has {masters.Count} master(s), each followed by a replication link of its own"
+                : $"FAILED  masters: the source has {masters.Count} masters now and the sync follows {State.Partitions.Count} (one per master when it started): the keys of a master added since are not followed; sync again into a fresh target";
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
+        {
+            return $"FAILED  masters: the source's masters could not be read ({ex.Message})";
+        }
     }
 
     public Task<CutoverOrder?> GetCutoverAsync() => Task.FromResult(State.Phase == JobPhase.CuttingOver ? State.Cutover : null);

@@ -21,7 +21,8 @@ public sealed class RdbLoader
         Stats.Version = version;
     }
 
-    public CopyProgress Progress { get; } = new();
+    /// <summary>The load's counters (a sync that loads several snapshots passes its own, so they add up).</summary>
+    public CopyProgress Progress { get; init; } = new();
 
     public RdbFileStats Stats { get; } = new();
 
@@ -31,7 +32,7 @@ public sealed class RdbLoader
     /// <paramref name="fingerprint"/> (<see cref="RdbFingerprint"/>) says which file a job checked when it started: a file
     /// that is not that one is refused.
     /// </summary>
-    public static async Task<RdbLoader> OpenAsync(string path, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default, string? fingerprint = null)
+    public static async Task<RdbLoader> OpenAsync(string path, RedisEndpoint target, CopyOptions options, CancellationToken cancellationToken = default, string? fingerprint = null, CopyProgress? progress = null)
     {
         if (!File.Exists(path))
         {
@@ -55,7 +56,7 @@ public sealed class RdbLoader
         {
             throw new CopyException($"the file {Path.GetFileName(path)} is RDB version {version}, newer than the target (Redis {view.Topology.RedisVersion}) restores (RDB version {view.Topology.RdbVersion} or older); load it into Redis {Rdb.RdbVersions.MinimumRedisFor(version)} or newer, or leave out --mode dump to write its values by type");
         }
-        return new RdbLoader(path, view, options, version);
+        return new RdbLoader(path, view, options, version) { Progress = progress ?? new() };
     }
 
     /// <summary>The target's view for the file's <paramref name="database"/> (<see cref="TargetDatabase"/>).</summary>

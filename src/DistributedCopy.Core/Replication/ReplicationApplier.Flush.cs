@@ -19,33 +19,41 @@ public sealed partial class ReplicationApplier
         }
         EndPipeline(end - length);
         await SendAsync().ConfigureAwait(false);
+        await EmptyAsync(_target, slots).ConfigureAwait(false);
+        var value = ReplicationMarkers.Value(_link.Position.ReplicationId, end);
+        for (var shard = 0; shard < shards; shard++)
+        {
+            var connection = await _target.ConnectionAsync(shard, CancellationToken.None).ConfigureAwait(false);
+            await connection.ExecuteAsync("SET", _target.Topology.IsCluster ? markers.ShardKey(_target.Topology, shard) : markers.StandaloneKey, value).ConfigureAwait(false);
+        }
+        Interlocked.Increment(ref _commands);
+    }
+
+    /// <summary>
+    /// Deletes the target's keys in <paramref name="slots"/> (all of the selected database when null); dcopy's markers on a
+    /// standalone target are kept. For a flush of one source master, and before a snapshot taken again loads.
+    /// </summary>
+    internal static async Task EmptyAsync(ShardConnections target, IReadOnlyList<SlotRange>? slots)
+    {
         var owned = new bool[HashSlot.Count];
-        foreach (var range in slots)
+        foreach (var range in slots ?? [new SlotRange(0, HashSlot.Count - 1)])
         {
             Array.Fill(owned, true, range.Start, range.Count);
         }
-        var value = ReplicationMarkers.Value(_link.Position.ReplicationId, end);
-        if (_target.Topology.IsCluster)
+        if (target.Topology.IsCluster)
         {
             for (var slot = 0; slot < HashSlot.Count; slot++)
             {
                 if (owned[slot])
                 {
-                    await DeleteSlotAsync(await _target.ConnectionAsync(_target.Topology.ShardFor(slot), CancellationToken.None).ConfigureAwait(false), slot).ConfigureAwait(false);
+                    await DeleteSlotAsync(await target.ConnectionAsync(target.Topology.ShardFor(slot), CancellationToken.None).ConfigureAwait(false), slot).ConfigureAwait(false);
                 }
-            }
-            for (var shard = 0; shard < shards; shard++)
-            {
-                await (await _target.ConnectionAsync(shard, CancellationToken.None).ConfigureAwait(false)).ExecuteAsync("SET", markers.ShardKey(_target.Topology, shard), value).ConfigureAwait(false);
             }
         }
         else
         {
-            var connection = await _target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false);
-            await DeleteScannedAsync(connection, owned).ConfigureAwait(false);
-            await connection.ExecuteAsync("SET", markers.StandaloneKey, value).ConfigureAwait(false);
+            await DeleteScannedAsync(await target.ConnectionAsync(0, CancellationToken.None).ConfigureAwait(false), owned).ConfigureAwait(false);
         }
-        Interlocked.Increment(ref _commands);
     }
 
     private static async Task DeleteSlotAsync(RespConnection connection, int slot)

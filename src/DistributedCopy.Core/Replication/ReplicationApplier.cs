@@ -157,6 +157,16 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
         // target's deadline still bounds the wait)
         var error = await _target.SendAndReadEachAsync([.. _route], 0, _route.Count, _ => true, (_, reply) => CountExecErrors(reply), CancellationToken.None)
             .ConfigureAwait(false);
+        if (error is not null && _mirror is not null && (error.StartsWith("MOVED ", StringComparison.Ordinal) || error.StartsWith("ASK ", StringComparison.Ordinal)))
+        {
+            // the target resharded: taken up again from the position applied with the topology read again (the markers
+            // skip what was applied of this pipeline)
+            throw new Pipelines.TopologyChangedException($"the target moved a slot while the stream was applied ({error})");
+        }
+        if (error is not null && _mirror is not null && Pipelines.ServerErrors.IsTransient(error))
+        {
+            throw new RedisErrorException(error);
+        }
         if (error is not null && _mirror is not null)
         {
             // a command refused as it was queued (out of memory, unknown to the target, moved): its transaction was

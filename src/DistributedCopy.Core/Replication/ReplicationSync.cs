@@ -1,6 +1,7 @@
 using System.Globalization;
 using DistributedCopy.Core.Files;
 using DistributedCopy.Core.Live;
+using DistributedCopy.Core.Pipelines;
 
 namespace DistributedCopy.Core.Replication;
 
@@ -14,7 +15,8 @@ namespace DistributedCopy.Core.Replication;
 /// </summary>
 public sealed partial class ReplicationSync : ISyncRun
 {
-    private readonly RedisEndpoint _source;
+    private readonly RedisEndpoint _seed;
+    private RedisEndpoint _source;
     private readonly ClusterView _target;
     private readonly ClusterView _sourceView;
     private readonly CopyOptions _options;
@@ -22,24 +24,27 @@ public sealed partial class ReplicationSync : ISyncRun
     private readonly ReplicationPosition? _from;
     private readonly int _database;
     private readonly int _targetDatabase;
-    private readonly CopyProgress _empty = new();
+    private readonly CopyProgress _progress = new();
+    private readonly bool _cluster;
+    private ReplicationPosition? _resumeFrom;
     private readonly CancellationTokenSource _stop = new();
     private ReplicationLink? _link;
     private ReplicationApplier? _applier;
-    private RdbLoader? _loader;
     private long _caughtUpAt = Environment.TickCount64;
 
     /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
     private IReadOnlyList<SlotRange>? _slots;
 
-    private ReplicationSync(RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
+    private ReplicationSync(RedisEndpoint seed, RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
     {
+        _seed = seed;
         _source = source;
+        _cluster = sourceView.Topology.IsCluster;
         _sourceView = sourceView;
         _target = target;
         _options = options;
         _sync = sync;
-        _from = ReplicationPosition.Parse(sync.Position);
+        _from = _resumeFrom = ReplicationPosition.Parse(sync.Position);
         _database = database;
         _targetDatabase = targetDatabase;
         Stats.LagNow = () => _applier is null || LagBytes == 0 ? 0 : (Environment.TickCount64 - Volatile.Read(ref _caughtUpAt)) / 1000.0;
@@ -49,12 +54,12 @@ public sealed partial class ReplicationSync : ISyncRun
         Instruments.Syncs[Stats] = 0;
     }
 
-    public CopyProgress Progress => _loader?.Progress ?? _empty;
+    public CopyProgress Progress => _progress;
 
     public SyncStats Stats { get; } = new();
 
     /// <summary>The position the target holds (everything of the stream up to it applied and answered), or the one it started from.</summary>
-    public string? Position => _applier?.Position.ToString() ?? _from?.ToString();
+    public string? Position => _applier?.Position.ToString() ?? _resumeFrom?.ToString();
 
     private long LagBytes => _link is { } link && _applier is { } applier ? Math.Max(0, link.Received - applier.Applied) : 0;
 
@@ -85,34 +90,165 @@ public sealed partial class ReplicationSync : ISyncRun
         }
         // opened now: a paused source answers reads, but opening a view may probe it with a write
         var sourceView = await ClusterView.OpenAsync(source with { NamesDatabase = !topology.IsCluster }, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        return new ReplicationSync(master, sourceView, view, options, sync, database, into) { _slots = slots };
+        return new ReplicationSync(source, master, sourceView, view, options, sync, database, into) { _slots = slots };
     }
 
+    /// <summary>
+    /// Follows the master until cancelled. A link or target lost, or the master replaced by a failover, is taken up again
+    /// from the position the target holds (PSYNC; the markers skip what it holds already), with backoff; failures for
+    /// longer than the retry budget (45 s) with nothing applied in between end the sync with the last one's reason.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;
-        _link = await ReplicationLink.OpenAsync(_source, _from, token).ConfigureAwait(false);
-        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots };
-        if (_link.StartedOver)
-        {
-            if (_from is { } from)
-            {
-                Progress.AddNote(await StartedOverNoteAsync(from, token).ConfigureAwait(false));
-            }
-            await LoadSnapshotAsync(mirror, token).ConfigureAwait(false);
-        }
-        _applier = await ReplicationApplier.OpenAsync(_link, _target, token, mirror).ConfigureAwait(false);
-        Stats.Live = true;
         var watch = WatchAsync(token);
         try
         {
-            await _applier.RunAsync(token).ConfigureAwait(false);
+            var (attempt, failingSince, appliedAtFailure) = (0, 0L, -1L);
+            while (true)
+            {
+                try
+                {
+                    await FollowAsync(_resumeFrom, token).ConfigureAwait(false);
+                    attempt = 0;
+                }
+                catch (Exception ex) when (Retry.IsTransient(ex, token))
+                {
+                    var applied = _applier?.Applied ?? -1;
+                    if (applied != appliedAtFailure || failingSince == 0)
+                    {
+                        // the stream moved since the last failure: a new episode
+                        (failingSince, attempt, appliedAtFailure) = (Environment.TickCount64, 0, applied);
+                    }
+                    var delay = Retry.Delay(attempt);
+                    var spent = TimeSpan.FromMilliseconds(Environment.TickCount64 - failingSince);
+                    if (spent + delay > _options.RetryBudget)
+                    {
+                        throw new RetriesExhaustedException(attempt + 1, spent, ex);
+                    }
+                    _progress.AddError(ex);
+                    attempt++;
+                    await EndLinkAsync().ConfigureAwait(false);
+                    _progress.AddNote($"{_source.Address}: the replication stream was lost ({ex.Message}); taken up again from offset {_resumeFrom?.Offset ?? 0:N0} in {delay.TotalSeconds:F1} s");
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                    continue;
+                }
+                await EndLinkAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
             await linked.CancelAsync().ConfigureAwait(false);
             await watch.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One link: the master found (again), PSYNC from <paramref name="from"/>, the snapshot when the master starts over, then
+    /// the stream until it fails, or until another master serves the followed slots (a failover: this returns).
+    /// </summary>
+    private async Task FollowAsync(ReplicationPosition? from, CancellationToken cancellationToken)
+    {
+        var before = _source;
+        await FindMasterAsync(cancellationToken).ConfigureAwait(false);
+        if (before.Address != _source.Address)
+        {
+            _progress.AddNote($"{before.Address} no longer serves slot {FirstSlot} (a failover): {_source.Address} is followed from offset {from?.Offset ?? 0:N0}");
+        }
+        _link = await ReplicationLink.OpenAsync(_source, from, cancellationToken).ConfigureAwait(false);
+        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots };
+        if (_link.StartedOver)
+        {
+            if (from is { } position)
+            {
+                _progress.AddNote(await StartedOverNoteAsync(position, cancellationToken).ConfigureAwait(false));
+            }
+            await LoadSnapshotAsync(mirror, emptyFirst: from is not null, cancellationToken).ConfigureAwait(false);
+        }
+        await _target.RefreshAsync(_target.Version, cancellationToken).ConfigureAwait(false);
+        _applier = await ReplicationApplier.OpenAsync(_link, _target, cancellationToken, mirror).ConfigureAwait(false);
+        Stats.Live = true;
+        using var moved = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = _applier.RunAsync(moved.Token);
+        var master = _cluster ? WatchMasterAsync(moved.Token) : NeverAsync(moved.Token);
+        if (await Task.WhenAny(run, master).ConfigureAwait(false) == master && !cancellationToken.IsCancellationRequested)
+        {
+            // a failover: the stream of the master that took over, from where the target stands (it stops between pipelines)
+            await moved.CancelAsync().ConfigureAwait(false);
+            await run.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (run.IsFaulted)
+            {
+                await run.ConfigureAwait(false);
+            }
+            // the next link finds the new master, and says so
+            return;
+        }
+        await moved.CancelAsync().ConfigureAwait(false);
+        await run.ConfigureAwait(false);
+    }
+
+    private static async Task<RedisEndpoint> NeverAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>Keeps the position and ends the link (the next one starts from the position).</summary>
+    private async Task EndLinkAsync()
+    {
+        _resumeFrom = _applier?.Position ?? _resumeFrom;
+        if (_applier is { } applier)
+        {
+            _applier = null;
+            await applier.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_link is { } link)
+        {
+            _link = null;
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private int FirstSlot => _sync.Slots is [var first, ..] ? first.Start : 0;
+
+    /// <summary>The master to follow now: a standalone source, or the one serving the partition's first slot (and its slots).</summary>
+    private async Task FindMasterAsync(CancellationToken cancellationToken)
+    {
+        if (!_cluster)
+        {
+            return;
+        }
+        var topology = await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false);
+        var shard = topology.ShardFor(FirstSlot) is var index and >= 0 ? topology.Shards[index] : throw new TopologyChangedException($"no master serves slot {FirstSlot} of the source");
+        (_source, _slots) = (shard.Master, shard.Slots);
+    }
+
+    /// <summary>Completes with the new master once another one serves the partition's first slot (the topology read every 2 s).</summary>
+    private async Task<RedisEndpoint> WatchMasterAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            Topology topology;
+            try
+            {
+                topology = await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RespException)
+            {
+                // a node down during a failover: read again
+                continue;
+            }
+            if (topology.ShardFor(FirstSlot) is var index and >= 0 && topology.Shards[index] is var shard)
+            {
+                if (shard.Master.Address != _source.Address)
+                {
+                    return shard.Master;
+                }
+                // slots moved in or out (a reshard): each master's stream carries its own side of it
+                _slots = shard.Slots;
+            }
         }
     }
 
@@ -143,9 +279,10 @@ public sealed partial class ReplicationSync : ISyncRun
 
     /// <summary>
     /// The snapshot: the master's RDB into a file (the stream meanwhile spooled), the markers of an earlier run removed (the
-    /// offsets start again), then every key of the synced database loaded into the target.
+    /// offsets start again) and, when the sync had run before (<paramref name="emptyFirst"/>), the followed slots (or
+    /// database) emptied on the target, then every key of the synced database loaded into the target.
     /// </summary>
-    private async Task LoadSnapshotAsync(ReplicationMirror mirror, CancellationToken cancellationToken)
+    private async Task LoadSnapshotAsync(ReplicationMirror mirror, bool emptyFirst, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"dcopy-sync-{Guid.NewGuid():N}.rdb");
         try
@@ -158,9 +295,14 @@ public sealed partial class ReplicationSync : ISyncRun
             {
                 await connections.SyncAsync().ConfigureAwait(false);
                 await ReplicationMarkers.ClearAsync(connections, mirror.Name, cancellationToken).ConfigureAwait(false);
+                if (emptyFirst)
+                {
+                    // taken again after a stop: what the source deleted meanwhile must not stay on the target
+                    await ReplicationApplier.EmptyAsync(connections, _slots).ConfigureAwait(false);
+                }
             }
-            _loader = await RdbLoader.OpenAsync(file, _target.Seed, _options, cancellationToken).ConfigureAwait(false);
-            await _loader.LoadAsync(_database, cancellationToken).ConfigureAwait(false);
+            var loader = await RdbLoader.OpenAsync(file, _target.Seed, _options, cancellationToken, progress: _progress).ConfigureAwait(false);
+            await loader.LoadAsync(_database, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -177,7 +319,7 @@ public sealed partial class ReplicationSync : ISyncRun
         var advice = from.ReplicationId == _link.Position.ReplicationId && missed > 0
             ? $" {missed:N0} bytes were written meanwhile and its repl-backlog-size is {backlog:N0}: a backlog of at least {Math.Max(missed * 2, backlog * 2):N0} bytes (CONFIG SET repl-backlog-size) would let a sync stopped as long continue"
             : $" (its replication id is {_link.Position.ReplicationId}, the position's {from.ReplicationId}: a restarted master or another server)";
-        return $"{_source.Address} could not continue the stream from offset {from.Offset:N0}, so its snapshot is loaded again (keys deleted on the source while the sync was stopped stay on the target until the cutover's counts show them).{advice}";
+        return $"{_source.Address} could not continue the stream from offset {from.Offset:N0}, so its snapshot is loaded again (the followed {(_cluster ? "slots" : "database")} emptied on the target first).{advice}";
     }
 
     private async Task<Dictionary<string, string>> MasterInfoAsync(CancellationToken cancellationToken)
