@@ -16,6 +16,12 @@ internal static partial class BenchRun
     {
         await FlushAsync(target);
         await using var load = await LoadWriter.StartAsync(source.Endpoint, writesPerSecond, hotKeys);
+        // the load alone first: what the source servers spend on the writes themselves, with nothing following them
+        await Task.Delay(1000);
+        var (aloneCpu, aloneWrites, aloneClock) = (SourceCpu(source), load.Writes, Stopwatch.StartNew());
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var alone = (SourceCpu(source) - aloneCpu) * 1e6 / Math.Max(1, load.Writes - aloneWrites);
+        var aloneShare = (SourceCpu(source) - aloneCpu) / aloneClock.Elapsed.TotalSeconds;
         var topology = await Topology.ReadAsync(source.Endpoint);
         var syncs = new List<ReplicationSync>();
         foreach (var (shard, i) in topology.Shards.Select((s, i) => (s, i)))
@@ -76,7 +82,7 @@ internal static partial class BenchRun
             lags.Sort();
             lagBytes.Sort();
             var line = FormattableString.Invariant(
-                $"Live sync by the replication stream (--capture replication, one link per master) under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({written / window:N0} writes/s measured): snapshot (PSYNC, RDB loaded by slot, load running) {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s, bytes behind p50 {lagBytes[lagBytes.Count / 2]:N0}, p99 {lagBytes[(int)(lagBytes.Count * 0.99)]:N0} over 15 s; applier {appliedPerSecond:N0} commands/s; source servers {cpu / window * 100:F1} % of a core, {cpu * 1e6 / Math.Max(1, written):F1} µs per write; cutover checks with paused writes: {(passed ? "passed" : "FAILED")} ({string.Join("; ", lines.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)))}).");
+                $"Live sync by the replication stream (--capture replication, one link per master) under {writesPerSecond:N0} writes/s over {hotKeys:N0} hot keys ({written / window:N0} writes/s measured): snapshot (PSYNC, RDB loaded by slot, load running) {keys / snapshotSeconds:N0} keys/s = {keys / snapshotSeconds / unloadedKeysPerSecond:F2} × the engine without load; caught up {catchUpSeconds:F2} s after it; then lag p50 {lags[lags.Count / 2]:F3} s, p99 {lags[(int)(lags.Count * 0.99)]:F3} s, max {lags[^1]:F3} s, bytes behind p50 {lagBytes[lagBytes.Count / 2]:N0}, p99 {lagBytes[(int)(lagBytes.Count * 0.99)]:N0} over 15 s; applier {appliedPerSecond:N0} commands/s; source servers {cpu / window * 100:F1} % of a core, {cpu * 1e6 / Math.Max(1, written):F1} µs per write (the load alone, nothing following it, measured before: {aloneShare * 100:F1} %, {alone:F1} µs per write); cutover checks with paused writes: {(passed ? "passed" : "FAILED")} ({string.Join("; ", lines.Where(c => c.StartsWith("FAILED", StringComparison.Ordinal)))}).");
             Log(line);
             return line;
         }

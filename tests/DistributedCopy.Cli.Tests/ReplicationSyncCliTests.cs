@@ -35,6 +35,20 @@ public sealed class ReplicationSyncCliTests
         Assert.True(status.ExitCode == ExitCodes.Success, status.ToString());
         Assert.Contains("bytes of the stream behind (target at ", status.Stderr, StringComparison.Ordinal);
         Assert.NotNull(status.Json.GetProperty("sync").GetProperty("position").GetString());
+        // a transaction and a script (as their effects), and another database's writes and FLUSHDB, which are not the sync's
+        await using (var connection = await Core.Resp.RespConnection.ConnectAsync(source.Endpoint))
+        {
+            await connection.ExecuteAsync("MULTI");
+            await connection.ExecuteAsync("SET", "tx:a", "1");
+            await connection.ExecuteAsync("INCRBY", "tx:a", "41");
+            await connection.ExecuteAsync("LPUSH", "tx:list", "x", "y");
+            await connection.ExecuteAsync("EXEC");
+            await connection.ExecuteAsync("EVAL", "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])", "2", "lua:a", "lua:n", "v");
+            await connection.ExecuteAsync("SELECT", "1");
+            await connection.ExecuteAsync("SET", "other:a", "1");
+            await connection.ExecuteAsync("FLUSHDB");
+            await connection.ExecuteAsync("SET", "other:b", "1");
+        }
         writer.StopShortLived();
         await Task.Delay(1500);
 
@@ -53,6 +67,9 @@ public sealed class ReplicationSyncCliTests
             var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
             Assert.True(comparison.Identical, comparison.ToString());
             Assert.True(comparison.SourceKeys >= report.Total / 2, comparison.ToString());
+            Assert.Equal("42", await target.ExecuteAsync("GET", "tx:a"));
+            // database 1 is not synced (the source endpoint names database 0 by default)
+            Assert.Equal(0, await KeyCounter.DbSizeAsync(target.Endpoint with { Database = 1 }));
         }
         finally
         {

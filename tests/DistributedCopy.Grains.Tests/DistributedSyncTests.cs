@@ -94,6 +94,90 @@ public sealed class DistributedSyncTests(ITestOutputHelper output)
         }
     }
 
+    [RedisFact]
+    public async Task ASyncByTheReplicationStreamOnThreeSilosContinuesByOffsetAfterTheKillOfOne()
+    {
+        await using var control = await RedisServer.StartAsync();
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await new StandardDataSet(0.01).LoadAsync(source.Endpoint);
+        var masters = await source.MastersAsync();
+        foreach (var master in masters)
+        {
+            // nothing to publish: the stream is what replicas get anyway
+            await master.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var clusterId = "t" + Guid.NewGuid().ToString("N")[..8];
+        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SiloProcess.StartAsync(control, clusterId)));
+        try
+        {
+            await using var client = await JobClient.ConnectAsync(control, clusterId);
+            var spec = new JobSpec("sync-stream", JobKind.Sync, Endpoints.FromCore(source.Endpoint), Endpoints.FromCore(target.Endpoint))
+            {
+                Workers = 3,
+                Capture = SyncCapture.Replication,
+            };
+            var started = await client.Job(spec.JobId).StartAsync(spec);
+            // one partition per source master
+            Assert.Equal(3, started.PartitionsTotal);
+            var before = await client.WaitAsync(spec.JobId, s => s.IsFinished || (s.Sync is { Live: true } && s.Workers.Count == 3 && s.Workers.Values.Select(w => w.Silo).Distinct().Count() >= 2), TimeSpan.FromSeconds(90));
+            output.WriteLine($"before: {SyncText(before)}");
+            Assert.Equal(JobPhase.Syncing, before.Phase);
+            var victim = silos.First(silo => before.Workers.Values.Any(w => silo.Is(w.Silo)));
+            var orphans = before.Workers.Where(w => victim.Is(w.Value.Silo)).Select(w => w.Key).ToList();
+            await Task.Delay(1500);
+            var full = await Task.WhenAll(masters.Select(FullSyncsAsync));
+            var killed = DateTime.UtcNow;
+            victim.Kill();
+
+            // the orphaned partitions are leased again on the other silos and continue their masters' streams by offset
+            var moved = await client.WaitAsync(spec.JobId, s => s.IsFinished || (s.Sync is { Live: true }
+                && orphans.All(w => s.Workers.TryGetValue(w, out var seen) && !victim.Is(seen.Silo) && seen.LastReport > killed)), TimeSpan.FromSeconds(120));
+            output.WriteLine($"moved: {SyncText(moved)}");
+            Assert.Equal(JobPhase.Syncing, moved.Phase);
+            await Task.Delay(2000);
+            writer.StopShortLived();
+            await Task.Delay(2500);
+            var cutting = await client.Job(spec.JobId).CutoverAsync(new CutoverOrder(PauseWrites: true, HoldSeconds: 60, TimeoutSeconds: 60));
+            Assert.Equal(JobPhase.CuttingOver, cutting.Phase);
+            var done = await client.WaitAsync(spec.JobId, s => s.Phase != JobPhase.CuttingOver, TimeSpan.FromSeconds(150));
+            try
+            {
+                output.WriteLine($"done: {SyncText(done)}; {done.Cutover}; {string.Join("; ", done.Cutover?.Checks ?? [])}");
+                Assert.Equal(JobPhase.Completed, done.Phase);
+                Assert.True(done.Cutover!.InSync, done.Cutover + ": " + string.Join("; ", done.Cutover.Checks));
+                Assert.Contains(done.Cutover.Checks, c => c.StartsWith("ok      masters: the source has 3 master(s)", StringComparison.Ordinal));
+                Assert.Equal(3, done.Cutover.Checks.Count(c => c.Contains("stream: the target applied the stream up to offset", StringComparison.Ordinal)));
+                // no master sent a second snapshot: every stream taken up again continued (PSYNC +CONTINUE)
+                Assert.Equal(full, await Task.WhenAll(masters.Select(FullSyncsAsync)));
+                var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
+                Assert.True(comparison.Identical, comparison.ToString());
+            }
+            finally
+            {
+                foreach (var master in masters)
+                {
+                    await master.ExecuteAsync("CLIENT", "UNPAUSE");
+                }
+            }
+            await writer.StopAsync();
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<long> FullSyncsAsync(RedisServer master)
+    {
+        var line = (await master.ExecuteAsync("INFO", "stats")).Split('\n').First(l => l.StartsWith("sync_full:", StringComparison.Ordinal));
+        return long.Parse(line["sync_full:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string SyncText(JobStatus s) =>
         $"{s.Phase} {s.Sync} copied {s.Copied.Keys} workers {string.Join(",", s.Workers.Select(w => $"{w.Key}@{w.Value.Silo}"))} leases {s.LeasesGranted}/{s.LeasesExpired} {s.Message}";
 }

@@ -91,15 +91,15 @@ internal sealed class ReplicationMarkers
         return removed;
     }
 
-    /// <summary>How many markers (of any sync) the target holds: the cutover's counts leave them out.</summary>
-    public static async Task<int> CountAsync(ShardConnections target, CancellationToken cancellationToken)
+    /// <summary>The markers (of any sync) the target holds: the cutover's counts leave them out.</summary>
+    public static async Task<List<string>> ListAllAsync(ShardConnections target, CancellationToken cancellationToken)
     {
-        var count = 0;
+        var keys = new List<string>();
         for (var shard = 0; shard < target.Topology.Shards.Count; shard++)
         {
-            count += (await ListAsync(await target.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false), "*").ConfigureAwait(false)).Count;
+            keys.AddRange(await ListAsync(await target.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false), "*").ConfigureAwait(false));
         }
-        return count;
+        return keys;
     }
 
     private static async Task<List<string>> ListAsync(RespConnection connection, string name)

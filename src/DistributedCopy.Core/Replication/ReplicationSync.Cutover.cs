@@ -89,7 +89,9 @@ public sealed partial class ReplicationSync
             await using (var connections = new ShardConnections(_target))
             {
                 await connections.SyncAsync().ConfigureAwait(false);
-                markers = await ReplicationMarkers.CountAsync(connections, budget.Token).ConfigureAwait(false);
+                // on a cluster target compared per slot, the markers in the followed slots; else all of them
+                var perSlot = cluster && _target.Topology.IsCluster;
+                markers = (await ReplicationMarkers.ListAllAsync(connections, budget.Token).ConfigureAwait(false)).Count(k => !perSlot || owned[HashSlot.Of(k)]);
             }
             List<int> differing;
             if (cluster && _target.Topology.IsCluster)
@@ -97,6 +99,7 @@ public sealed partial class ReplicationSync
                 var counts = new SideCounts(source, _target, owned);
                 differing = await counts.MismatchedAsync(budget.Token).ConfigureAwait(false);
                 (_lastSourceKeys, _lastTargetKeys) = await counts.TotalsAsync(budget.Token).ConfigureAwait(false);
+                _lastTargetKeys -= markers;
             }
             else
             {
@@ -111,9 +114,11 @@ public sealed partial class ReplicationSync
             var differences = new CountDifferences(source, _target, cluster ? key => HashSlot.Of(key) : _ => 0, _sync.TtlToleranceMs, _sync.CountListLimit);
             await differences.ClassifyAsync(differing, budget.Token).ConfigureAwait(false);
             differences.Real.RemoveAll(k => ReplicationMarkers.IsMarker(k));
-            return differences.Real.Count == 0
-                ? $"ok      counts: {_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target; listed (SCAN, which passes over expired keys), they differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s and dcopy's markers: the rest are expired keys not yet reclaimed (a paused source keeps them until it runs again)"
-                : $"FAILED  counts: {differences.Real.Count:N0} key(s) on one side only and not expiring (e.g. {string.Join(", ", differences.Real.Take(3).Select(k => KeyText.Printable(k)))}): the target does not mirror the source";
+            return differences.Real.Count > 0
+                ? $"FAILED  counts: {differences.Real.Count:N0} key(s) on one side only and not expiring (e.g. {string.Join(", ", differences.Real.Take(3).Select(k => KeyText.Printable(k)))}): the target does not mirror the source"
+                : _lastSourceKeys == _lastTargetKeys
+                ? $"ok      counts: equal ({_lastSourceKeys:N0} keys on each side once dcopy's {markers:N0} stream marker(s) are left out)"
+                : $"ok      counts: {_lastSourceKeys:N0} keys on the source, {_lastTargetKeys:N0} on the target besides dcopy's {markers:N0} stream marker(s); listed (SCAN, which passes over expired keys), they differ only by {differences.Expiring:N0} key(s) expired or expiring within {_sync.TtlToleranceMs / 1000.0:0.#} s: the rest are expired keys not yet reclaimed (a paused source keeps them until it runs again)";
         }
         catch (CountDifferences.TooManyToListException)
         {

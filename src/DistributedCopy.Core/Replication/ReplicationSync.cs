@@ -328,23 +328,30 @@ public sealed partial class ReplicationSync : ISyncRun
         return Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
     }
 
-    /// <summary>Counts what the applier did and when it last had nothing left (the lag in seconds).</summary>
+    /// <summary>Counts what the applier did and when it last had nothing left (the lag in seconds); each link's applier counts from 0.</summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
+        ReplicationApplier? counting = null;
         long counted = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var applier = _applier!;
             if (LagBytes == 0)
             {
                 Volatile.Write(ref _caughtUpAt, Environment.TickCount64);
             }
-            var commands = applier.Commands;
-            if (commands > counted)
+            if (_applier is { } applier)
             {
-                Stats.AddChanges(commands - counted);
-                Stats.AddApplied(commands - counted, 0);
-                counted = commands;
+                if (!ReferenceEquals(applier, counting))
+                {
+                    (counting, counted) = (applier, 0);
+                }
+                var commands = applier.Commands;
+                if (commands > counted)
+                {
+                    Stats.AddChanges(commands - counted);
+                    Stats.AddApplied(commands - counted, 0);
+                    counted = commands;
+                }
             }
             try
             {
