@@ -233,9 +233,7 @@ public sealed partial class CoordinatorGrain
     private async Task EnsureWorkersAsync()
     {
         var jobId = this.GetPrimaryKeyString();
-        // a sync holds each partition until its cutover: one worker each at least (one per source master, by the stream)
-        var workers = State.Spec!.Kind == JobKind.Sync ? Math.Max(State.Spec.Workers, State.Partitions.Count) : State.Spec.Workers;
-        var calls = Enumerable.Range(0, workers)
+        var calls = Enumerable.Range(0, State.Spec!.Kind == JobKind.Sync ? Math.Max(State.Spec.Workers, State.Partitions.Count) : State.Spec.Workers)
             .Select(i => GrainFactory.GetGrain<IWorkerGrain>($"{jobId}/{i}").EnsureRunningAsync().WaitAsync(TimeSpan.FromSeconds(5)));
         try
         {

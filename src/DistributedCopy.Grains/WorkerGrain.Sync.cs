@@ -38,7 +38,7 @@ public sealed partial class WorkerGrain
             var target = Named(Endpoints.ToCore(spec.Target), spec);
             sync = spec.Capture == SyncCapture.Replication
                 // continued from the position the lease carries (the last one a report committed), else from a snapshot
-                ? await ReplicationSync.OpenAsync(source, target, copyOptions, syncOptions with { Position = lease.Cursor is "0" or "" ? null : lease.Cursor, Name = $"{spec.JobId}.{partition.Id}" }, linked.Token)
+                ? await ReplicationSync.OpenAsync(source, target, copyOptions, syncOptions with { Position = lease.Cursor is "0" or "" ? null : lease.Cursor, Name = $"{spec.JobId}.{partition.Id}", PeerSlots = partition.Peers }, linked.Token)
                 : await LiveSync.OpenAsync(source, target, copyOptions, syncOptions, linked.Token);
             run = sync.RunAsync(linked.Token);
             var (reported, counted) = (new SyncProgress(), new Counters());
@@ -85,8 +85,12 @@ public sealed partial class WorkerGrain
                 }
                 else if (directive != Directive.Cutover)
                 {
+                    if (directive == Directive.Continue && (answer is not null || checking is not null))
+                    {
+                        // the verdict failed (or a dry run ended): the sync goes on as before the checks
+                        await sync.FollowingAsync(cancellationToken);
+                    }
                     (answer, checking) = (null, null);
-                    sync.Following();
                 }
                 if (directive is not (Directive.Continue or Directive.Cutover))
                 {

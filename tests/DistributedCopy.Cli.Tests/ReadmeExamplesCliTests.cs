@@ -139,6 +139,11 @@ public sealed partial class ReadmeExamplesCliTests
             || e.StartsWith("dcopy cutover", StringComparison.Ordinal)).ToList();
         var embedded = steps.Where(e => !e.Contains("--control", StringComparison.Ordinal)).ToList();
         var onSilos = steps.Where(e => e.Contains("--control", StringComparison.Ordinal)).ToList();
+        // the replication stream's steps (job "stream") follow the notifications' (job "move")
+        var byStream = embedded.Where(e => e.Contains(" stream", StringComparison.Ordinal)).ToList();
+        embedded = [.. embedded.Except(byStream)];
+        Assert.Equal(["sync", "status", "cutover"], byStream.Select(e => e.Split(' ')[1]));
+        Assert.Contains("--capture replication", byStream[0], StringComparison.Ordinal);
         Assert.Equal(["sync", "status", "cutover", "cutover"], embedded.Select(e => e.Split(' ')[1]));
         Assert.Equal(["sync", "status", "cutover"], onSilos.Select(e => e.Split(' ')[1]));
         using (var sync = shell.Start(Bound(embedded[0])))
@@ -152,6 +157,21 @@ public sealed partial class ReadmeExamplesCliTests
         }
         await RunAsync("dcopy cutover move --release");
         var comparison = await DataComparer.CompareAsync(s.Endpoint, t.Endpoint);
+        Assert.True(comparison.Identical, comparison.ToString());
+
+        // the same by the replication stream: dcopy a replica of the standalone source
+        await FlushAsync(t);
+        using (var sync = shell.Start(Bound(byStream[0])))
+        {
+            await EventuallyAsync(async () => (await shell.RunAsync(Bound(byStream[1]))).Stdout.Contains("live", StringComparison.Ordinal), "status of the stream's sync says live");
+            var cutover = await RunAsync(byStream[2]);
+            Assert.Contains("target in sync", cutover.Stdout, StringComparison.Ordinal);
+            Assert.Contains("ok      stream: the target applied the stream up to offset", cutover.Stdout, StringComparison.Ordinal);
+            await sync.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+            Assert.Equal(ExitCodes.Success, sync.ExitCode);
+        }
+        await RunAsync("dcopy cutover stream --release");
+        comparison = await DataComparer.CompareAsync(s.Endpoint, t.Endpoint);
         Assert.True(comparison.Identical, comparison.ToString());
 
         // the same on a silo cluster: one silo joined to the control Redis (the default cluster id), the CLI only starts and ends it

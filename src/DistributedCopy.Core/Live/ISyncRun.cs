@@ -21,7 +21,7 @@ public interface ISyncRun : IAsyncDisposable
     Task<CutoverReport> CheckAsync(bool paused, bool dryRun, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>The cutover under way, if any, did not end the sync: it goes on as before the checks.</summary>
-    void Following();
+    Task FollowingAsync(CancellationToken cancellationToken = default);
 
     /// <summary>After a cutover that passed: nothing of dcopy's is left on the target.</summary>
     Task CompleteAsync(CancellationToken cancellationToken = default);

@@ -65,6 +65,15 @@ public sealed partial class LiveSync
             : $"ok      pause: writes held paused on {pause.Masters.Count} master(s) ({string.Join(", ", pause.Masters.Select(m => m.Address))}) of a topology read before and after, {pause.Renewals} renewal(s) without a lapse";
     }
 
+    /// <summary>None: a sync taken up again reconciles every slot.</summary>
+    public string? Position => null;
+
+    /// <summary>Nothing to do: a cutover's checks change nothing.</summary>
+    public Task FollowingAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>Canaries leave nothing behind.</summary>
+    public Task CompleteAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Ends the sync (its loops and subscriptions stop).</summary>
     public Task StopAsync() => _stop.CancelAsync();
 

@@ -64,17 +64,6 @@ public sealed partial class LiveSync : ISyncRun
 
     public SyncStats Stats { get; } = new();
 
-    /// <summary>None: a sync taken up again reconciles every slot.</summary>
-    public string? Position => null;
-
-    /// <summary>Nothing to do: a cutover's checks change nothing.</summary>
-    public void Following()
-    {
-    }
-
-    /// <summary>Canaries leave nothing behind.</summary>
-    public Task CompleteAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
-
     /// <summary>Opens both sides; a standalone source syncs the one database its endpoint names (0 by default).</summary>
     public static async Task<LiveSync> OpenAsync(RedisEndpoint source, RedisEndpoint target, CopyOptions options, SyncOptions sync, CancellationToken cancellationToken = default)
     {

@@ -25,6 +25,11 @@ public sealed partial class ReplicationApplier
     /// </summary>
     private async Task<bool> AddAsync(ReadOnlyMemory<byte> command)
     {
+        if (AbsoluteExpiry.Rewrite(command.Span, _link.ReceivedAtMs) is { } absolute)
+        {
+            // written later than the master ran it: the expiry from when it came
+            command = absolute;
+        }
         var kind = Inspect(command.Span);
         switch (kind)
         {

@@ -179,6 +179,12 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
             LastError = error;
             Interlocked.Increment(ref _errors);
         }
+        if (_mirror?.Acknowledge is { } options)
+        {
+            // as every writer: the pipeline counts once a replica of each target master holds it (a failover of the target
+            // before then loses it with its marker, and the position taken up again writes it again)
+            await _target.AcknowledgedAsync(_route, options, CancellationToken.None).ConfigureAwait(false);
+        }
         Interlocked.Add(ref _commands, _written);
         _route.Clear();
         _written = 0;
@@ -190,4 +196,7 @@ public sealed record ReplicationMirror(int SourceDatabase, int TargetDatabase, s
 {
     /// <summary>A master of a cluster source: the slots it serves (a FLUSHDB on it empties these on the target), else null.</summary>
     public IReadOnlyList<SlotRange>? Slots { get; init; }
+
+    /// <summary>Each pipeline confirmed by WAIT on target masters that have replicas (<see cref="CopyOptions.WaitForReplicas"/>), or not at all.</summary>
+    public CopyOptions? Acknowledge { get; init; }
 }

@@ -10,7 +10,7 @@ namespace DistributedCopy.Core.Replication;
 /// stream, one command at a time, each moving <see cref="Position"/> on by its bytes. <see cref="AcknowledgeAsync"/> tells
 /// the master how far the target has applied. Every read has a deadline: a master pings its replicas (every 10 s by default).
 /// </summary>
-public sealed class ReplicationLink : IAsyncDisposable
+public sealed partial class ReplicationLink : IAsyncDisposable
 {
     /// <summary>
     /// Longer than a master's default repl-timeout (60 s), which bounds its own silences: it pings every 10 s, but a
@@ -32,7 +32,7 @@ public sealed class ReplicationLink : IAsyncDisposable
     private ReadOnlyMemory<byte> _pumped;
     // the stream as read from the socket, until the applier takes it: a master keeps nothing for a replica that loads its
     // snapshot (or writes a slow target) meanwhile, where its output buffer limit would drop the replica
-    private readonly System.Threading.Channels.Channel<byte[]> _spool = System.Threading.Channels.Channel.CreateBounded<byte[]>(
+    private readonly System.Threading.Channels.Channel<(byte[] Data, long At)> _spool = System.Threading.Channels.Channel.CreateBounded<(byte[] Data, long At)>(
         new System.Threading.Channels.BoundedChannelOptions(SpoolChunks) { SingleReader = true, SingleWriter = true });
     private long _applied;
     private byte[] _buffer = new byte[64 * 1024];
@@ -42,6 +42,7 @@ public sealed class ReplicationLink : IAsyncDisposable
     private string _replicationId = "";
     private long _offset;
     private long _received;
+    private long _receivedAt;
     private long _heardAt = Environment.TickCount64;
 
     private ReplicationLink(RespConnection connection) => _connection = connection;
@@ -53,6 +54,12 @@ public sealed class ReplicationLink : IAsyncDisposable
     public ReplicationPosition Position => new(_replicationId, _offset, _database);
 
     private int _database;
+
+    /// <summary>
+    /// When (Unix ms) the bytes of the command last read came from the master (the latest read they were part of): a
+    /// relative expiry counts from there (<see cref="AbsoluteExpiry"/>).
+    /// </summary>
+    public long ReceivedAtMs => Interlocked.Read(ref _receivedAt) is var at and > 0 ? at : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>The offset of the last byte of the stream read from the master (applied or not).</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -126,38 +133,6 @@ public sealed class ReplicationLink : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Writes the master's snapshot (an RDB file's bytes) to <paramref name="destination"/> and tells the master it is
-    /// loaded, so the command stream follows; returns its length. Only after <see cref="StartedOver"/>.
-    /// </summary>
-    public async Task<long> ReceiveSnapshotAsync(Stream destination, CancellationToken cancellationToken = default)
-    {
-        if (!StartedOver)
-        {
-            throw new InvalidOperationException("the master continues its stream: there is no snapshot");
-        }
-        // a master sends newlines while it prepares the snapshot
-        var header = await ReadLineAsync(skipEmpty: true, cancellationToken).ConfigureAwait(false);
-        long written;
-        if (header.StartsWith("$EOF:", StringComparison.Ordinal) && header.Length == 5 + MarkLength)
-        {
-            Diskless = true;
-            written = await CopyUntilMarkAsync(destination, Encoding.ASCII.GetBytes(header[5..]), cancellationToken).ConfigureAwait(false);
-        }
-        else if (header.StartsWith('$') && long.TryParse(header.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
-        {
-            written = await CopyAsync(destination, length, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            throw new CopyException($"{Master.Address} sent no snapshot: {header.TrimStart('-', '+')}");
-        }
-        // acknowledged from now on, while the snapshot is loaded too (a diskless master starts the stream on an ACK), and
-        // the stream read as it comes
-        StartReading();
-        return written;
-    }
-
     /// <summary>The next command of the stream, read from the master as needed; valid until the next call.</summary>
     public async ValueTask<ReadOnlyMemory<byte>> ReadCommandAsync(CancellationToken cancellationToken = default)
     {
@@ -192,23 +167,6 @@ public sealed class ReplicationLink : IAsyncDisposable
         return true;
     }
 
-    /// <summary>REPLCONF ACK now (the master asked with GETACK): everything up to <see cref="Applied"/> is applied.</summary>
-    public async ValueTask AcknowledgeAsync(CancellationToken cancellationToken = default)
-    {
-        var writer = new RespWriter(64);
-        writer.Command("REPLCONF", "ACK", Applied.ToString(CultureInfo.InvariantCulture));
-        // the heartbeat sends too: one command at a time on the connection (a read may go on meanwhile)
-        await _sending.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sending.Release();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -223,62 +181,6 @@ public sealed class ReplicationLink : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
         _sending.Dispose();
-    }
-
-    private void StartReading()
-    {
-        _heartbeat ??= HeartbeatAsync(_stop.Token);
-        if (_pump is null)
-        {
-            _received = _offset + (_end - _start);
-            // bytes of the stream read already (past the snapshot, or with the CONTINUE line) come first
-            if (_end > _start)
-            {
-                _spool.Writer.TryWrite(_buffer.AsSpan(_start, _end - _start).ToArray());
-                _start = _end = 0;
-            }
-            _pump = PumpAsync(_stop.Token);
-        }
-    }
-
-    /// <summary>Reads the stream from the socket into the spool, whoever applies it and however slowly.</summary>
-    private async Task PumpAsync(CancellationToken stop)
-    {
-        try
-        {
-            // one buffer to read into; the spool holds what each read brought, at its size
-            var buffer = new byte[64 * 1024];
-            while (true)
-            {
-                var read = await _connection.ReadRawAsync(buffer, SilenceLimit, stop).ConfigureAwait(false);
-                _streaming = true;
-                Interlocked.Add(ref _received, read);
-                Interlocked.Exchange(ref _heardAt, Environment.TickCount64);
-                await _spool.Writer.WriteAsync(buffer.AsSpan(0, read).ToArray(), stop).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            _spool.Writer.TryComplete(ex is OperationCanceledException && stop.IsCancellationRequested ? null : ex);
-        }
-    }
-
-    private async Task HeartbeatAsync(CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                await AcknowledgeAsync(stop).ConfigureAwait(false);
-                // often until the stream flows: a diskless master ignores an ACK that comes before it has reaped its child,
-                // and keeps the stream for this replica in its own memory until one counts
-                await Task.Delay(_streaming ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(100), stop).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or RedisConnectException or ObjectDisposedException or IOException or System.Net.Sockets.SocketException)
-        {
-            // stopped, or the link is lost: its reads say so
-        }
     }
 
     private async Task<string> ReadLineAsync(bool skipEmpty, CancellationToken cancellationToken)
@@ -327,7 +229,8 @@ public sealed class ReplicationLink : IAsyncDisposable
         {
             try
             {
-                _pumped = await _spool.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var chunk = await _spool.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                (_pumped, _receivedAt) = (chunk.Data, chunk.At);
             }
             catch (System.Threading.Channels.ChannelClosedException closed) when (closed.InnerException is { } lost)
             {
@@ -339,65 +242,5 @@ public sealed class ReplicationLink : IAsyncDisposable
         _pumped.Span[..take].CopyTo(_buffer.AsSpan(_end));
         _pumped = _pumped[take..];
         _end += take;
-    }
-
-    private async Task<long> CopyAsync(Stream destination, long length, CancellationToken cancellationToken)
-    {
-        var left = length;
-        while (left > 0)
-        {
-            if (_start == _end)
-            {
-                _start = _end = 0;
-                _end = await _connection.ReadRawAsync(_buffer, SilenceLimit, cancellationToken).ConfigureAwait(false);
-            }
-            var take = (int)Math.Min(left, _end - _start);
-            await destination.WriteAsync(_buffer.AsMemory(_start, take), cancellationToken).ConfigureAwait(false);
-            _start += take;
-            left -= take;
-        }
-        return length;
-    }
-
-    /// <summary>The diskless form: bytes up to the 40-byte mark the header named, which ends them (and is not written).</summary>
-    private async Task<long> CopyUntilMarkAsync(Stream destination, byte[] mark, CancellationToken cancellationToken)
-    {
-        // the last bytes read are held back until the next read shows they are not the mark
-        var held = new byte[MarkLength];
-        var heldLength = 0;
-        long written = 0;
-        var window = new byte[MarkLength];
-        while (true)
-        {
-            if (_start == _end)
-            {
-                _start = _end = 0;
-                _end = await _connection.ReadRawAsync(_buffer, SilenceLimit, cancellationToken).ConfigureAwait(false);
-            }
-            var chunk = _buffer.AsMemory(_start, _end - _start);
-            _start = _end;
-            var total = heldLength + chunk.Length;
-            // the last 40 bytes of what was held and what came
-            var fromChunk = Math.Min(MarkLength, chunk.Length);
-            var fromHeld = Math.Min(MarkLength - fromChunk, heldLength);
-            held.AsSpan(heldLength - fromHeld, fromHeld).CopyTo(window);
-            chunk.Span[^fromChunk..].CopyTo(window.AsSpan(fromHeld));
-            var ends = fromHeld + fromChunk == MarkLength && window.AsSpan().SequenceEqual(mark);
-            var keep = ends ? MarkLength : Math.Min(MarkLength, total);
-            var write = total - keep;
-            var writeHeld = Math.Min(heldLength, write);
-            await destination.WriteAsync(held.AsMemory(0, writeHeld), cancellationToken).ConfigureAwait(false);
-            await destination.WriteAsync(chunk[..(write - writeHeld)], cancellationToken).ConfigureAwait(false);
-            written += write;
-            if (ends)
-            {
-                return written;
-            }
-            // held from here: what was held and not written, then the chunk's rest
-            var rest = held.AsSpan(writeHeld, heldLength - writeHeld).ToArray();
-            rest.CopyTo(held);
-            chunk.Span[(write - writeHeld)..].CopyTo(held.AsSpan(rest.Length));
-            heldLength = keep;
-        }
     }
 }

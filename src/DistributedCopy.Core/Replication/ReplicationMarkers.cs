@@ -75,6 +75,20 @@ internal sealed class ReplicationMarkers
         return markers;
     }
 
+    /// <summary>
+    /// Marks everything up to <paramref name="value"/>'s offset as held on every target master (after the markers were
+    /// removed by a cutover's checks and its verdict then failed: the target holds all the stream up to the position applied).
+    /// </summary>
+    public static async Task HoldAllAsync(ShardConnections target, string name, string value, CancellationToken cancellationToken)
+    {
+        var markers = new ReplicationMarkers(Clean(name));
+        for (var shard = 0; shard < target.Topology.Shards.Count; shard++)
+        {
+            var connection = await target.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync("SET", target.Topology.IsCluster ? markers.ShardKey(target.Topology, shard) : markers.StandaloneKey, value).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Removes the markers of <paramref name="name"/> from the target; returns how many there were.</summary>
     public static async Task<int> ClearAsync(ShardConnections target, string name, CancellationToken cancellationToken)
     {

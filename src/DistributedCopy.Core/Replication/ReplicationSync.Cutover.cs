@@ -14,6 +14,11 @@ public sealed partial class ReplicationSync
     {
         var deadline = DateTime.UtcNow + timeout;
         var lines = new List<string>();
+        if (_idle)
+        {
+            lines.Add($"ok      stream: slot {FirstSlot} is served by {_source.Address}, which an earlier partition's link follows and checks");
+            return Report(lines, paused, dryRun);
+        }
         while (_applier is null && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
@@ -53,19 +58,26 @@ public sealed partial class ReplicationSync
         lines.Add(await CountsCheckAsync(deadline, cancellationToken).ConfigureAwait(false));
         if (LiveSync.Passed(lines) && !dryRun && (paused || applier.Commands == commandsBefore))
         {
-            // the sync ends with this verdict unless another partition fails it (then Following marks again): the target
-            // is left as the source, without dcopy's markers
+            // the sync ends with this verdict unless another partition fails it (then FollowingAsync marks again): the
+            // target is left as the source, without dcopy's markers
             applier.Marking = false;
             await CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
         return Report(lines, paused, dryRun);
     }
 
-    /// <summary>The cutover under way (if any) did not end the sync: the markers are written again.</summary>
-    public void Following()
+    /// <summary>
+    /// The cutover under way (if any) did not end the sync: markers again, first one per target master saying the target
+    /// holds the stream up to the position applied (the checks removed the others).
+    /// </summary>
+    public async Task FollowingAsync(CancellationToken cancellationToken = default)
     {
         if (_applier is { Marking: false } applier)
         {
+            await using var connections = new ShardConnections(_target);
+            await connections.SyncAsync().ConfigureAwait(false);
+            var position = applier.Position;
+            await ReplicationMarkers.HoldAllAsync(connections, _sync.Name, ReplicationMarkers.Value(position.ReplicationId, position.Offset), cancellationToken).ConfigureAwait(false);
             applier.Marking = true;
         }
     }

@@ -1,0 +1,61 @@
+using DistributedCopy.Testing;
+
+namespace DistributedCopy.Cli.Tests;
+
+/// <summary>What the `dcopy sync --capture replication` tests ask of the servers and of dcopy (job "stream").</summary>
+internal static class StreamSync
+{
+    public static async Task<RedisServer> ReplicaAsync(RedisCluster cluster)
+    {
+        foreach (var node in cluster.Nodes)
+        {
+            if ((await node.ExecuteAsync("INFO", "replication")).Contains("role:slave", StringComparison.Ordinal))
+            {
+                return node;
+            }
+        }
+        throw new InvalidOperationException("no replica");
+    }
+
+    /// <summary>The master serving <paramref name="tag"/>'s slot.</summary>
+    public static async Task<RedisServer> OwnerAsync(IReadOnlyList<RedisServer> masters, string tag)
+    {
+        foreach (var master in masters)
+        {
+            // a node answers a key of a slot it does not serve with MOVED
+            try
+            {
+                await master.ExecuteAsync("EXISTS", tag);
+                return master;
+            }
+            catch (Exception ex) when (ex.Message.Contains("MOVED", StringComparison.Ordinal))
+            {
+                // another master's slot
+            }
+        }
+        throw new InvalidOperationException($"no master serves {tag}");
+    }
+
+    public static async Task WaitForLiveAsync(string state, System.Diagnostics.Process sync)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            Assert.False(sync.HasExited, $"the sync stopped (exit {(sync.HasExited ? sync.ExitCode : 0)})");
+            var status = await Dcopy.RunAsync("status", "stream", "--state-dir", state, "--json");
+            if (status.ExitCode == ExitCodes.Success && status.Stderr.Contains("sync stream: live", StringComparison.Ordinal))
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "not live within 90 s: " + status);
+            await Task.Delay(300);
+        }
+    }
+
+    public static async Task<(long Full, long Partial)> StatsAsync(RedisServer server)
+    {
+        var info = await server.ExecuteAsync("INFO", "stats");
+        long Field(string name) => long.Parse(info.Split('\n').First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return (Field("sync_full"), Field("sync_partial_ok"));
+    }
+}
