@@ -74,11 +74,22 @@ public sealed partial class ReplicationSync
     {
         if (_applier is { Marking: false } applier)
         {
-            await using var connections = new ShardConnections(_target);
-            await connections.SyncAsync().ConfigureAwait(false);
-            var position = applier.Position;
-            await ReplicationMarkers.HoldAllAsync(connections, _sync.Name, ReplicationMarkers.Value(position.ReplicationId, position.Offset), cancellationToken).ConfigureAwait(false);
-            applier.Marking = true;
+            try
+            {
+                await using var connections = new ShardConnections(_target);
+                await connections.SyncAsync().ConfigureAwait(false);
+                var position = applier.Position;
+                await ReplicationMarkers.HoldAllAsync(connections, _sync.Name, ReplicationMarkers.Value(position.ReplicationId, position.Offset), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Pipelines.Retry.IsTransient(ex, cancellationToken) || ex is RespException)
+            {
+                // the slots written from now on are marked again; the others only once written
+                _progress.AddNote($"the target's markers could not be written again after the cutover ({ex.Message}): a stop before every slot is written again may apply a few commands twice");
+            }
+            finally
+            {
+                applier.Marking = true;
+            }
         }
     }
 

@@ -90,7 +90,7 @@ public sealed partial class ReplicationSync
         {
             return;
         }
-        var topology = await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false);
+        var topology = (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
         var index = topology.ShardFor(FirstSlot) is var found and >= 0 ? found : throw new TopologyChangedException($"no master serves slot {FirstSlot} of the source");
         (_source, _slots, _idle) = (topology.Shards[index].Master, topology.Shards[index].Slots, Taken(topology, index));
     }
@@ -110,7 +110,7 @@ public sealed partial class ReplicationSync
             Topology topology;
             try
             {
-                topology = await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false);
+                topology = (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
             }
             catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RespException)
             {

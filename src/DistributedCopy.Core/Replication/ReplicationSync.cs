@@ -76,7 +76,8 @@ public sealed partial class ReplicationSync : ISyncRun
         {
             throw new CopyException("dcopy sync --capture replication takes no --match, --exclude, --type or --rename yet: the stream is applied as the master wrote it");
         }
-        var topology = await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        // announced addresses mapped (--address-map) before anything connects to a master
+        var topology = (await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false)).WithAddressMap(options.AddressMap);
         var (master, slots, database) = (source, (IReadOnlyList<SlotRange>?)null, source.Database);
         if (topology.IsCluster)
         {
@@ -90,9 +91,10 @@ public sealed partial class ReplicationSync : ISyncRun
         {
             view = await ClusterView.OpenAsync(target with { Database = into, NamesDatabase = true }, options.AddressMap, cancellationToken).ConfigureAwait(false);
         }
-        // opened now: a paused source answers reads, but opening a view may probe it with a write
-        var sourceView = await ClusterView.OpenAsync(source with { NamesDatabase = !topology.IsCluster }, options.AddressMap, cancellationToken).ConfigureAwait(false);
-        return new ReplicationSync(source, master, sourceView, view, options, sync, database, into) { _slots = slots };
+        // from the topology read above, without the capability probe a view's opening makes (a write, which a paused source
+        // holds: a lease taken again during a cutover opens this)
+        var sourceView = new ClusterView(Topology.MapAddress(source, options.AddressMap) with { NamesDatabase = !topology.IsCluster }, topology, options.AddressMap);
+        return new ReplicationSync(Topology.MapAddress(source, options.AddressMap), master, sourceView, view, options, sync, database, into) { _slots = slots };
     }
 
     /// <summary>
