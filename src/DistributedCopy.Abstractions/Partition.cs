@@ -18,12 +18,6 @@ public sealed record Partition(
     /// <summary>The job's file (<see cref="JobSpec.Files"/>) this partition loads, or -1; its cursor is a position in the file.</summary>
     [Id(6)] public int FileIndex { get; init; } = -1;
 
-    /// <summary>
-    /// A sync by the replication stream: the first slots of the partitions before this one. Each follows the master serving
-    /// its first slot; a master serving an earlier partition's too (a reshard merged two) is followed by that one only.
-    /// </summary>
-    [Id(7)] public IReadOnlyList<int> Peers { get; init; } = [];
-
     public bool IsDatabase => Database >= 0;
 
     public int SlotCount => IsDatabase ? 0 : EndSlot - StartSlot + 1;

@@ -11,4 +11,13 @@ public sealed record ShardProgress(
 {
     /// <summary>Keys copied so far in this shard's partitions (a standalone database's progress, which has no slots).</summary>
     [Id(6)] public long KeysCopied { get; init; }
+
+    /// <summary>A live sync: this shard's lag in seconds (the most of its partitions'), or null.</summary>
+    [Id(7)] public double? LagSeconds { get; init; }
+
+    /// <summary>A sync by the replication stream: bytes of this master's stream received and not yet applied, or null.</summary>
+    [Id(8)] public long? LagBytes { get; init; }
+
+    /// <summary>A sync by the replication stream: the position of this master's stream the target holds, or null.</summary>
+    [Id(9)] public string? Position { get; init; }
 }

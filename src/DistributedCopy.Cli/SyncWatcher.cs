@@ -49,13 +49,27 @@ public static class SyncWatcher
     public static string Line(JobStatus status) => status.Sync is not { } sync
         ? $"sync {status.JobId}: {status.Phase.ToString().ToLowerInvariant()}"
         : sync.Live
-            ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, {Lag(sync)}, {sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled; {Comparer(sync)}; {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
+            ? $"sync {status.JobId}: {(status.Phase == JobPhase.CuttingOver ? "cutting over" : "live")}, {Lag(status, sync)}, {(status.Shards.Any(s => s.Position is not null)
+                ? $"{sync.Applied:N0} commands of the stream applied"
+                : $"{sync.Pending:N0} keys pending, {sync.Changes:N0} changes, {sync.Applied:N0} applied, {sync.Deleted:N0} deleted, {sync.Reconciles:N0} slots reconciled; {Comparer(sync)}")}; {status.Workers.Count} workers on {status.Workers.Values.Select(w => w.Silo).Distinct().Count()} silos"
             : $"sync {status.JobId}: snapshot, {status.Copied.Keys:N0} of {status.KeysPlanned:N0} keys copied, {JobWatcher.Done(status)}, {sync.Changes:N0} changes waiting for their slots{(sync.Unproven is { } why ? $"; feed unproven ({why})" : "")}";
 
     /// <summary>The lag, or "lag unknown" with why when a feed is not proven: silence is not "lag 0".</summary>
-    private static string Lag(SyncProgress sync) => sync.Unproven is { } why ? $"lag unknown (feed unproven: {why})"
-        : sync.Position is { } position ? $"lag {sync.LagSeconds:F2} s, {sync.LagBytes:N0} bytes of the stream behind (target at {position})"
-        : $"lag {sync.LagSeconds:F2} s (feeds proven)";
+    private static string Lag(JobStatus status, SyncProgress sync)
+    {
+        if (sync.Unproven is { } why)
+        {
+            return $"lag unknown (feed unproven: {why})";
+        }
+        // by the replication stream: where each master's stream stands on the target
+        var streams = status.Shards.Where(s => s.Position is not null).ToList();
+        return streams switch
+        {
+            [] => $"lag {sync.LagSeconds:F2} s (feeds proven)",
+            [var one] => $"lag {sync.LagSeconds:F2} s, {sync.LagBytes:N0} bytes of the stream behind (target at {one.Position})",
+            _ => $"lag {sync.LagSeconds:F2} s, {sync.LagBytes:N0} bytes of the streams behind ({string.Join(", ", streams.Select(s => $"{s.Shard}: {s.LagBytes:N0} bytes, target at {s.Position}"))})",
+        };
+    }
 
     private static string Comparer(SyncProgress sync) =>
         $"comparer: {sync.Compared:N0} keys compared, {sync.Repaired:N0} repaired, pass {sync.ComparePasses + 1} at {sync.PassShare:P0}{(sync.LastPassAt is { } at ? $", last full pass {at:HH:mm:ss} UTC" : "")}";

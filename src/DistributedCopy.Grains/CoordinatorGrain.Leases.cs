@@ -223,11 +223,11 @@ public sealed partial class CoordinatorGrain
             LogLeaseExpired(logger, State.Spec!.JobId, partition, worker);
         }
         await CheckCutoverDeadlineAsync();
-        if (await EvictedAsync())
+        if (!await EvictedAsync())
         {
-            return;
+            await FollowNewMastersAsync();
+            await EnsureWorkersAsync();
         }
-        await EnsureWorkersAsync();
     }
 
     private async Task EnsureWorkersAsync()

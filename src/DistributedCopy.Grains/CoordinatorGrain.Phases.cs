@@ -123,6 +123,9 @@ public sealed partial class CoordinatorGrain
             g.Sum(p => p.Keys))
         {
             KeysCopied = g.Sum(p => Written(p.Id).Keys),
+            LagSeconds = g.Select(p => _syncNow.GetValueOrDefault(p.Id)?.LagSeconds).Max(),
+            LagBytes = g.Select(p => _syncNow.GetValueOrDefault(p.Id)).Where(n => n?.Position is not null).Sum(n => n!.LagBytes) is var bytes && g.Any(p => _syncNow.GetValueOrDefault(p.Id)?.Position is not null) ? bytes : null,
+            Position = g.Select(p => _syncNow.GetValueOrDefault(p.Id)?.Position).FirstOrDefault(p => p is not null),
         }).ToList(),
     };
 }

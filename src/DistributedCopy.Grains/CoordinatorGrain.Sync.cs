@@ -28,9 +28,8 @@ public sealed partial class CoordinatorGrain
         {
             // one per source master (its stream holds all its slots), each held by a worker of its own (EnsureWorkersAsync starts
             // as many workers as partitions); the first slot finds its master again, after a failover too
-            var masters = plan.GroupBy(p => p.Shard).Select((master, i) =>
+            return plan.GroupBy(p => p.Shard).Select((master, i) =>
                 new Partition(i, master.Min(p => p.StartSlot), master.Max(p => p.EndSlot), master.Sum(p => p.Keys)) { Shard = master.Key }).ToList();
-            return [.. masters.Select(p => p with { Peers = [.. masters.Take(p.Id).Select(q => q.StartSlot)] })];
         }
         var count = Math.Clamp(spec.Workers, 1, HashSlot.Count);
         return Enumerable.Range(0, count).Select(i =>
@@ -53,6 +52,49 @@ public sealed partial class CoordinatorGrain
         if (report.Cutover is { } cutover && State.Phase == JobPhase.CuttingOver && cutover.Attempt == State.Cutover?.Attempt)
         {
             State.CutoverParts[report.PartitionId] = cutover;
+        }
+    }
+
+    /// <summary>When the source's masters were last looked at for one no partition follows (a sync by the replication stream).</summary>
+    private DateTime _mastersReadAt;
+
+    /// <summary>
+    /// By the replication stream, every 5 s: a source master whose replication history no partition follows (one added to
+    /// the source, slots moved to it) gets a partition of its own, which takes its snapshot and follows its stream (and a
+    /// worker of its own). A partition is known by the replication id of its position (a failover's new master carries it
+    /// as its replid2); until every partition has reported one, nothing is added.
+    /// </summary>
+    private async Task FollowNewMastersAsync()
+    {
+        if (State.Spec is not { Kind: JobKind.Sync, Capture: SyncCapture.Replication } spec || State.Phase != JobPhase.Syncing
+            || State.Partitions is not [{ IsDatabase: false }, ..] || DateTime.UtcNow - _mastersReadAt < TimeSpan.FromSeconds(5))
+        {
+            return;
+        }
+        _mastersReadAt = DateTime.UtcNow;
+        var followed = State.Partitions.Select(p => ReplicationPosition.Parse(_syncNow.GetValueOrDefault(p.Id)?.Position)?.ReplicationId).ToList();
+        if (followed.Any(id => id is null))
+        {
+            return;
+        }
+        try
+        {
+            var topology = await Topology.ReadAsync(Endpoints.ToCore(spec.Source)).WaitAsync(TimeSpan.FromSeconds(10));
+            foreach (var shard in topology.Shards)
+            {
+                var (id, previous) = await ReplicationCheck.HistoryAsync(shard.Master, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+                if (followed.Contains(id) || followed.Contains(previous))
+                {
+                    continue;
+                }
+                State.Partitions.Add(new Partition(State.Partitions.Max(p => p.Id) + 1, shard.Slots.Min(r => r.Start), shard.Slots.Max(r => r.End), 0) { Shard = shard.Master.Address });
+                State.Notes.Add($"{shard.Master.Address} is a master no partition follows (added to the source, slots moved to it): a partition of its own takes its snapshot and follows its stream");
+                await SaveAsync();
+            }
+        }
+        catch (Exception ex) when (ex is Core.Resp.RespException or CopyException or TimeoutException)
+        {
+            // read again at the next tick
         }
     }
 

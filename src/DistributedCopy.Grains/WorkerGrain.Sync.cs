@@ -38,7 +38,7 @@ public sealed partial class WorkerGrain
             var target = Named(Endpoints.ToCore(spec.Target), spec);
             sync = spec.Capture == SyncCapture.Replication
                 // continued from the position the lease carries (the last one a report committed), else from a snapshot
-                ? await ReplicationSync.OpenAsync(source, target, copyOptions, syncOptions with { Position = lease.Cursor is "0" or "" ? null : lease.Cursor, Name = $"{spec.JobId}.{partition.Id}", PeerSlots = partition.Peers }, linked.Token)
+                ? await ReplicationSync.OpenAsync(source, target, copyOptions, syncOptions with { Position = lease.Cursor is "0" or "" ? null : lease.Cursor, Name = $"{spec.JobId}.{partition.Id}" }, linked.Token)
                 : await LiveSync.OpenAsync(source, target, copyOptions, syncOptions, linked.Token);
             run = sync.RunAsync(linked.Token);
             var (reported, counted) = (new SyncProgress(), new Counters());

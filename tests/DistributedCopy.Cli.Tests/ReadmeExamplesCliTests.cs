@@ -262,15 +262,8 @@ public sealed partial class ReadmeExamplesCliTests
         }
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "within 90 s: " + what);
-            await Task.Delay(500);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(90), every: TimeSpan.FromMilliseconds(500));
 
     /// <summary>bash with dcopy on the PATH, a HOME of its own (the default state directory) and the test CAs as the trust store.</summary>
     private sealed class Shell(string home, string bin, string trusted)

@@ -112,6 +112,10 @@ public sealed class ReplicationSyncCliTests
         try
         {
             await WaitForLiveAsync(state, second);
+            // each master's stream: its lag and position on the target, in the status line and in JSON
+            var status = await Dcopy.RunAsync("status", "stream", "--state-dir", state, "--json");
+            Assert.Contains("bytes of the streams behind (", status.Stderr, StringComparison.Ordinal);
+            Assert.Equal(3, status.Json.GetProperty("shards").EnumerateArray().Count(s => s.GetProperty("position").ValueKind == System.Text.Json.JsonValueKind.String));
             // a transaction and a script over one slot, then one master emptied: the other masters' keys stay
             var txMaster = await OwnerAsync(masters, "{tx}");
             await using (var connection = await Core.Resp.RespConnection.ConnectAsync(txMaster.Endpoint))

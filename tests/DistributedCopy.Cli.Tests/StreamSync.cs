@@ -36,21 +36,12 @@ internal static class StreamSync
         throw new InvalidOperationException($"no master serves {tag}");
     }
 
-    public static async Task WaitForLiveAsync(string state, System.Diagnostics.Process sync)
+    public static Task WaitForLiveAsync(string state, System.Diagnostics.Process sync) => Eventually.HoldsAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            Assert.False(sync.HasExited, $"the sync stopped (exit {(sync.HasExited ? sync.ExitCode : 0)})");
-            var status = await Dcopy.RunAsync("status", "stream", "--state-dir", state, "--json");
-            if (status.ExitCode == ExitCodes.Success && status.Stderr.Contains("sync stream: live", StringComparison.Ordinal))
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "not live within 90 s: " + status);
-            await Task.Delay(300);
-        }
-    }
+        Assert.False(sync.HasExited, $"the sync stopped (exit {(sync.HasExited ? sync.ExitCode : 0)})");
+        var status = await Dcopy.RunAsync("status", "stream", "--state-dir", state, "--json");
+        return status.ExitCode == ExitCodes.Success && status.Stderr.Contains("sync stream: live", StringComparison.Ordinal);
+    }, "`dcopy status` saying the sync is live", TimeSpan.FromSeconds(90), every: TimeSpan.FromMilliseconds(300));
 
     public static async Task<(long Full, long Partial)> StatsAsync(RedisServer server)
     {

@@ -106,22 +106,10 @@ public sealed class SyncCliTests
     }
 
     /// <summary>Waits until the sync run by <paramref name="sync"/> reports <paramref name="phase"/>, asked as an operator would: `dcopy status` from another process.</summary>
-    private static async Task WaitForStatusAsync(string state, string phase, System.Diagnostics.Process sync)
+    private static Task WaitForStatusAsync(string state, string phase, System.Diagnostics.Process sync) => Eventually.HoldsAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            if (sync.HasExited)
-            {
-                Assert.Fail($"the sync stopped (exit {sync.ExitCode})");
-            }
-            var status = await Dcopy.RunAsync("status", "live", "--state-dir", state);
-            if (status.ExitCode == ExitCodes.Success && status.Stdout.Contains($"sync live: {phase}", StringComparison.Ordinal))
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "no status " + phase + ": " + status);
-            await Task.Delay(300);
-        }
-    }
+        Assert.False(sync.HasExited, $"the sync stopped (exit {(sync.HasExited ? sync.ExitCode : 0)})");
+        var status = await Dcopy.RunAsync("status", "live", "--state-dir", state);
+        return status.ExitCode == ExitCodes.Success && status.Stdout.Contains($"sync live: {phase}", StringComparison.Ordinal);
+    }, $"`dcopy status` saying {phase}", TimeSpan.FromSeconds(90), every: TimeSpan.FromMilliseconds(300));
 }

@@ -45,17 +45,5 @@ public sealed class LiveSyncGapTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal("0", await target.ExecuteAsync("EXISTS", "first:7"));
     }
 
-    private static async Task WaitAsync(Func<bool> condition, Task run)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            if (run.IsCompleted)
-            {
-                await run;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitAsync(Func<bool> condition, Task run) => Eventually.HoldsAsync(condition, "the sync to get there", TimeSpan.FromSeconds(60), run);
 }

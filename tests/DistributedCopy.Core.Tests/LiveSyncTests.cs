@@ -246,18 +246,5 @@ public sealed class LiveSyncTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
     }
 
-    private static async Task WaitAsync(Func<bool> condition, Task run)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!condition())
-        {
-            if (run.IsCompleted)
-            {
-                await run;
-                Assert.Fail("the sync ended before it was cut over");
-            }
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the sync");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitAsync(Func<bool> condition, Task run) => Eventually.HoldsAsync(condition, "the sync to get there", TimeSpan.FromSeconds(120), run);
 }

@@ -67,4 +67,25 @@ public sealed partial class RedisCluster
             yield return "--no-auth-warning";
         }
     }
+
+    /// <summary>
+    /// Grows the cluster by one master (not proxied, no TLS): a node started beside the others, joined with
+    /// <c>redis-cli --cluster add-node</c>, then given <paramref name="slots"/> slots from every master with their keys
+    /// (<c>--cluster reshard</c>, MIGRATE). It is stopped with the cluster.
+    /// </summary>
+    public async Task<RedisServer> AddMasterAsync(int slots, CancellationToken cancellationToken = default)
+    {
+        string[] clusterConfig = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 5000", "cluster-require-full-coverage no"];
+        var node = await RedisServer.StartAsync(Options, _directory, cancellationToken, null, clusterConfig).ConfigureAwait(false);
+        ((List<RedisServer>)Nodes).Add(node);
+        var existing = "127.0.0.1:" + Nodes[0].Port.ToString(CultureInfo.InvariantCulture);
+        await RunCliAsync(["--cluster", "add-node", "127.0.0.1:" + node.Port.ToString(CultureInfo.InvariantCulture), existing], cancellationToken).ConfigureAwait(false);
+        var id = (await node.ExecuteAsync("CLUSTER", "MYID").ConfigureAwait(false)).Trim();
+        // every node must know the new one before slots move to it
+        await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+        await RunCliAsync(["--cluster", "reshard", existing, "--cluster-from", "all", "--cluster-to", id, "--cluster-slots",
+            slots.ToString(CultureInfo.InvariantCulture), "--cluster-yes"], cancellationToken).ConfigureAwait(false);
+        await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+        return node;
+    }
 }

@@ -20,7 +20,7 @@ public sealed partial class Topology
         return map;
     }
 
-    private static List<Shard> ParseShards(byte[] reply, RedisEndpoint seed)
+    internal static List<Shard> ParseShards(byte[] reply, RedisEndpoint seed)
     {
         var shards = new List<Shard>();
         var all = RespFrame.Array(reply);
@@ -73,7 +73,7 @@ public sealed partial class Topology
         return shards;
     }
 
-    private static List<Shard> ParseSlots(byte[] reply, RedisEndpoint seed)
+    internal static List<Shard> ParseSlots(byte[] reply, RedisEndpoint seed)
     {
         var byNode = new Dictionary<string, (RedisEndpoint Master, List<SlotRange> Ranges, int Replicas)>(StringComparer.Ordinal);
         var all = RespFrame.Array(reply);

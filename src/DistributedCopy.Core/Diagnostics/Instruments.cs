@@ -42,6 +42,11 @@ public static class Instruments
         () => Syncs.Keys.Where(s => s.Unproven is null).Select(s => new Measurement<double>(s.LagSeconds)), "s",
         "Age of the oldest change a live sync has not applied yet (none while a change feed is unproven)");
 
+    /// <summary>A sync by the replication stream only: bytes of its master's stream received and not yet applied.</summary>
+    public static readonly ObservableGauge<long> SyncLagBytes = Meter.CreateObservableGauge("distributedcopy.sync.lag.bytes",
+        () => Syncs.Keys.Where(s => s.Position is not null).Select(s => new Measurement<long>(s.LagBytes)), "By",
+        "Bytes of a source master's replication stream a live sync has received and not applied yet");
+
     public static readonly ObservableGauge<int> SyncUnproven = Meter.CreateObservableGauge("distributedcopy.sync.feeds.unproven",
         () => Syncs.Keys.Select(s => new Measurement<int>(s.Unproven is null ? 0 : 1)), "{sync}",
         "Live syncs with a change feed not proven now (its canary has not come back)");

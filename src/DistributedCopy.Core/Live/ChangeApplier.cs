@@ -41,11 +41,7 @@ internal sealed class ChangeApplier(CopyPipeline pipeline, ClusterView target, C
         var route = new int[_batch.Count];
         foreach (var i in gone)
         {
-            route[i] = _target.Topology.ShardFor(_batch.TargetSlot[i]);
-            if (route[i] < 0)
-            {
-                throw new TopologyChangedException($"no target master serves slot {_batch.TargetSlot[i]}");
-            }
+            route[i] = _target.Topology.ShardOrThrow(_batch.TargetSlot[i], "target");
             _target.Writer(route[i]).Command(2).Bulk("DEL"u8).Bulk(_batch.TargetKey(i));
         }
         var set = gone.ToHashSet();

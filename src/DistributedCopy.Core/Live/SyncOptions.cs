@@ -43,9 +43,6 @@ public sealed record SyncOptions
     /// <summary>By the replication stream: the name of this sync's markers on the target (the job and partition).</summary>
     public string Name { get; init; } = "sync";
 
-    /// <summary>By the replication stream: the first slots of the partitions before this one (<c>Partition.Peers</c>).</summary>
-    public IReadOnlyList<int> PeerSlots { get; init; } = [];
-
     /// <summary>Called as each slot's snapshot keys are written (the snapshot's checkpoints, for status).</summary>
     public Action<int>? SlotCopied { get; init; }
 }

@@ -146,13 +146,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     }
 
     /// <summary>The target has the key: skip it (skip-existing, or the copy of it went through before a retry or resume), or stop.</summary>
-    private KeyState Existing(bool retried) =>
-        options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming ? KeyState.Skipped
-        : throw new TargetKeyExistsException(KeyText.Printable(_targetKey));
+    private KeyState Existing(bool retried) => TargetReplies.Existing(options, retried, _targetKey);
 
-    private static int Shard(ShardConnections side, int slot, string name)
-    {
-        var shard = side.Topology.ShardFor(slot);
-        return shard >= 0 ? shard : throw new TopologyChangedException($"no {name} master serves slot {slot}");
-    }
+    private static int Shard(ShardConnections side, int slot, string name) => side.Topology.ShardOrThrow(slot, name);
 }

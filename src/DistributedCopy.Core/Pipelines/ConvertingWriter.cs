@@ -110,13 +110,9 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
                 batch.State[i] = KeyState.Copied;
                 written.Add(i);
             }
-            else if (options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming)
-            {
-                batch.State[i] = KeyState.Skipped;
-            }
             else
             {
-                throw new TargetKeyExistsException(KeyText.Printable(batch.TargetKey(i)));
+                batch.State[i] = TargetReplies.Existing(options, retried, batch.TargetKey(i));
             }
         }, cancellationToken).ConfigureAwait(false);
         if (error is not null)
@@ -144,11 +140,7 @@ internal sealed class ConvertingWriter(ClusterView source, ClusterView target, C
         await _target.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static int Shard(ShardConnections side, int slot, string name)
-    {
-        var shard = side.Topology.ShardFor(slot);
-        return shard >= 0 ? shard : throw new TopologyChangedException($"no {name} master serves slot {slot}");
-    }
+    private static int Shard(ShardConnections side, int slot, string name) => side.Topology.ShardOrThrow(slot, name);
 
     private void Note(ReadOnlySpan<byte> key, string why)
     {

@@ -29,12 +29,7 @@ internal sealed class DumpReader(ClusterView view, bool target = false, long big
         for (var i = from; i < to; i++)
         {
             var slot = target ? batch.TargetSlot[i] : batch.SourceSlot[i];
-            var shard = topology.ShardFor(slot);
-            if (shard < 0)
-            {
-                throw new TopologyChangedException($"no {_side} master serves slot {slot}");
-            }
-            _route[i] = shard;
+            _route[i] = topology.ShardOrThrow(slot, _side);
             into.Unset(i);
         }
         if (types is { Count: > 0 })

@@ -54,11 +54,7 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                 continue;
             }
             RdbVersions.EnsureRestorable(payload, topology);
-            var shard = topology.ShardFor(batch.TargetSlot[i]);
-            if (shard < 0)
-            {
-                throw new TopologyChangedException($"no target master serves slot {batch.TargetSlot[i]}");
-            }
+            var shard = topology.ShardOrThrow(batch.TargetSlot[i], "target");
             if (_target.View.Capabilities.MaxBulkLength is { } limit && payload.Length > limit)
             {
                 // the server would drop the connection on it (and the error may be lost with it): say so before sending
@@ -136,18 +132,18 @@ internal sealed partial class RestoreWriter(ClusterView target, CopyOptions opti
                     continue;
                 }
                 var text = RespFrame.ErrorText(reply);
-                if (text.StartsWith("BUSYKEY", StringComparison.Ordinal))
+                if (TargetReplies.IsKeyExists(text))
                 {
-                    if (options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming)
+                    if (TargetReplies.ExistingFailure(options, retried, batch.TargetKey(i)) is { } exists)
                     {
-                        batch.State[i] = KeyState.Skipped;
+                        failure ??= exists;
                     }
                     else
                     {
-                        failure ??= new TargetKeyExistsException(KeyText.Printable(batch.TargetKey(i)));
+                        batch.State[i] = KeyState.Skipped;
                     }
                 }
-                else if (text.StartsWith("OOM", StringComparison.Ordinal))
+                else if (TargetReplies.IsOutOfMemory(text))
                 {
                     outOfMemory = true;
                     failure ??= new TargetOutOfMemoryException(topology.Shards[shard].Master.Address, text, null);

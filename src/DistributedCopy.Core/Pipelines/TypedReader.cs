@@ -25,11 +25,7 @@ internal sealed class TypedReader(ClusterView source) : ITypedValueReader
             into[k].Clear();
             into[k].Type = RdbTypes.Of(batch.Payload(i));
             untyped |= batch.PayloadLength[i] == 0;
-            route[k] = topology.ShardFor(batch.SourceSlot[i]);
-            if (route[k] < 0)
-            {
-                throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
-            }
+            route[k] = topology.ShardOrThrow(batch.SourceSlot[i], "source");
         }
         if (untyped)
         {

@@ -205,7 +205,7 @@ internal sealed partial class TypedWriter
     }
 
     internal static Exception Refusal(ReadOnlySpan<byte> key, string node, string text) =>
-        text.StartsWith("OOM", StringComparison.Ordinal) ? new TargetOutOfMemoryException(node, text, null)
+        TargetReplies.IsOutOfMemory(text) ? new TargetOutOfMemoryException(node, text, null)
         : ServerErrors.IsTransient(text) ? ServerErrors.Classify(text, "target")
         : text.StartsWith("ERR unknown command", StringComparison.Ordinal) ? new CopyException($"writing key {KeyText.Printable(key)} by type failed at {node}: the target lacks a command its type needs ({text})")
         : new CopyException($"writing key {KeyText.Printable(key)} by type failed at {node}: {text}");

@@ -99,13 +99,9 @@ internal sealed partial class TypedWriter(ITypedValueReader reader, ClusterView 
                     {
                         absent.Add(k);
                     }
-                    else if (options.Policy == OverwritePolicy.SkipExisting || retried || options.Resuming)
-                    {
-                        batch.State[keys[k]] = KeyState.Skipped;
-                    }
                     else
                     {
-                        throw new TargetKeyExistsException(KeyText.Printable(batch.TargetKey(keys[k])));
+                        batch.State[keys[k]] = TargetReplies.Existing(options, retried, batch.TargetKey(keys[k]));
                     }
                 }
             }
@@ -123,8 +119,7 @@ internal sealed partial class TypedWriter(ITypedValueReader reader, ClusterView 
         var route = new Dictionary<int, int>();
         foreach (var k in write)
         {
-            var shard = _target.Topology.ShardFor(batch.TargetSlot[keys[k]]);
-            route[k] = shard >= 0 ? shard : throw new TopologyChangedException($"no target master serves slot {batch.TargetSlot[keys[k]]}");
+            route[k] = _target.Topology.ShardOrThrow(batch.TargetSlot[keys[k]], "target");
         }
         return route;
     }

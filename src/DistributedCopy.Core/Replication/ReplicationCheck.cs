@@ -77,6 +77,17 @@ public static class ReplicationCheck
         }
     }
 
+    /// <summary>
+    /// A master's replication history: its replication id and the one before it (a replica promoted by a failover keeps
+    /// its old master's as the second), or (null, null) for a node that is not a master.
+    /// </summary>
+    public static async Task<(string? Id, string? Previous)> HistoryAsync(RedisEndpoint node, CancellationToken cancellationToken)
+    {
+        await using var connection = await RespConnection.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+        var info = Topology.ParseInfo(await connection.ExecuteStringAsync("INFO", "replication").ConfigureAwait(false));
+        return info.GetValueOrDefault("role") == "master" ? (info.GetValueOrDefault("master_replid"), info.GetValueOrDefault("master_replid2")) : (null, null);
+    }
+
     /// <summary>Throws (one line, nothing written) when <paramref name="source"/> cannot be followed by replication.</summary>
     public static async Task EnsureAsync(RedisEndpoint source, Topology topology, CancellationToken cancellationToken)
     {

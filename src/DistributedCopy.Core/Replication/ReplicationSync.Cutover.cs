@@ -14,11 +14,6 @@ public sealed partial class ReplicationSync
     {
         var deadline = DateTime.UtcNow + timeout;
         var lines = new List<string>();
-        if (_idle)
-        {
-            lines.Add($"ok      stream: slot {FirstSlot} is served by {_source.Address}, which an earlier partition's link follows and checks");
-            return Report(lines, paused, dryRun);
-        }
         while (_applier is null && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);

@@ -15,17 +15,9 @@ public sealed partial class ReplicationSync
     {
         var before = _source;
         await FindMasterAsync(cancellationToken).ConfigureAwait(false);
-        if (_idle)
-        {
-            // a reshard merged this partition's master into an earlier partition's: that link follows it, this one waits
-            _progress.AddNote($"slot {FirstSlot} is served by {_source.Address} now, which an earlier partition's link follows (a reshard merged two masters): this partition follows nothing until that changes");
-            Stats.Live = true;
-            await WatchMasterAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
         if (before.Address != _source.Address)
         {
-            _progress.AddNote($"{before.Address} no longer serves slot {FirstSlot} (a failover): {_source.Address} is followed from offset {from?.Offset ?? 0:N0}");
+            _progress.AddNote($"{before.Address} is no longer a master (a failover): {_source.Address}, which carries its replication history, is followed from offset {from?.Offset ?? 0:N0}");
         }
         _link = await ReplicationLink.OpenAsync(_source, from, cancellationToken).ConfigureAwait(false);
         var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots, Acknowledge = _options };
@@ -83,24 +75,58 @@ public sealed partial class ReplicationSync
 
     private int FirstSlot => _sync.Slots is [var first, ..] ? first.Start : 0;
 
-    /// <summary>The master to follow now: a standalone source, or the one serving the partition's first slot (and its slots).</summary>
+    /// <summary>
+    /// The master to follow now, and its slots. Taken up from a position: the master whose replication history it belongs
+    /// to (after a failover, the promoted replica carries the old id as its second), else the master followed so far while
+    /// it still is one (a reshard may have moved all its slots away). Otherwise (a new partition, or a history lost): the
+    /// master serving the partition's first slot.
+    /// </summary>
     private async Task FindMasterAsync(CancellationToken cancellationToken)
     {
         if (!_cluster)
         {
             return;
         }
-        var topology = (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
-        var index = topology.ShardFor(FirstSlot) is var found and >= 0 ? found : throw new TopologyChangedException($"no master serves slot {FirstSlot} of the source");
-        (_source, _slots, _idle) = (topology.Shards[index].Master, topology.Shards[index].Slots, Taken(topology, index));
+        var topology = await ReadTopologyAsync(cancellationToken).ConfigureAwait(false);
+        if (_resumeFrom is { } position)
+        {
+            foreach (var shard in topology.Shards)
+            {
+                if (await ReplicationCheck.HistoryAsync(shard.Master, cancellationToken).ConfigureAwait(false) is var (id, previous) && (id == position.ReplicationId || previous == position.ReplicationId))
+                {
+                    (_source, _slots) = (shard.Master, shard.Slots);
+                    return;
+                }
+            }
+            if (await StillMasterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _slots = topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address)?.Slots ?? [];
+                return;
+            }
+        }
+        var index = topology.ShardOrThrow(FirstSlot, "source");
+        (_source, _slots) = (topology.Shards[index].Master, topology.Shards[index].Slots);
     }
 
-    /// <summary>An earlier partition's first slot is on master <paramref name="index"/> too: that partition follows it.</summary>
-    private bool Taken(Topology topology, int index) => _sync.PeerSlots.Any(slot => topology.ShardFor(slot) == index);
+    private async Task<Topology> ReadTopologyAsync(CancellationToken cancellationToken) =>
+        (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
+
+    /// <summary>The master followed is still a master (with slots or without); false when it is a replica now or does not answer.</summary>
+    private async Task<bool> StillMasterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await ReplicationCheck.HistoryAsync(_source, cancellationToken).ConfigureAwait(false)).Id is not null;
+        }
+        catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RespException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
-    /// Completes with the new master once another one serves the partition's first slot, or an earlier partition's link
-    /// starts or stops following this one's master (the topology read every 2 s).
+    /// Completes once the master followed is no longer a master (a failover; the next link finds the one carrying its
+    /// history); meanwhile keeps its slots as they move (a reshard: each side's stream carries its part). Every 2 s.
     /// </summary>
     private async Task<RedisEndpoint> WatchMasterAsync(CancellationToken cancellationToken)
     {
@@ -110,21 +136,25 @@ public sealed partial class ReplicationSync
             Topology topology;
             try
             {
-                topology = (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
+                topology = await ReadTopologyAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RespException)
             {
                 // a node down during a failover: read again
                 continue;
             }
-            if (topology.ShardFor(FirstSlot) is var index and >= 0 && topology.Shards[index] is var shard)
+            if (topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address) is { } mine)
             {
-                if (shard.Master.Address != _source.Address || Taken(topology, index) != _idle)
-                {
-                    return shard.Master;
-                }
-                // slots moved in or out (a reshard): each master's stream carries its own side of it
-                _slots = shard.Slots;
+                _slots = mine.Slots;
+            }
+            else if (await StillMasterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // every slot moved away: nothing more will come, the link stays
+                _slots = [];
+            }
+            else
+            {
+                return _source;
             }
         }
     }

@@ -31,9 +31,6 @@ public sealed partial class ReplicationSync : ISyncRun
     private ReplicationApplier? _applier;
     private long _caughtUpAt = Environment.TickCount64;
 
-    /// <summary>This partition's master is followed by an earlier partition's link (a reshard merged them): it waits.</summary>
-    private bool _idle;
-
     /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
     private IReadOnlyList<SlotRange>? _slots;
 

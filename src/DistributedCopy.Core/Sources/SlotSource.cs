@@ -120,12 +120,8 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
     {
         var topology = view.Topology;
         var groups = new List<(RedisEndpoint, RedisEndpoint, List<int>)>();
-        foreach (var group in pending.GroupBy(topology.ShardFor))
+        foreach (var group in pending.GroupBy(slot => topology.ShardOrThrow(slot, "source")))
         {
-            if (group.Key < 0)
-            {
-                throw new TopologyChangedException($"no source master serves slot {group.First()}");
-            }
             groups.Add((topology.Shards[group.Key].Master, topology.Shards[group.Key].ReadNode, group.ToList()));
         }
         return groups;

@@ -28,11 +28,7 @@ internal sealed class ExtraKeyFinder(ClusterView source, CopyOptions options, Co
             _extra.Clear();
             for (var i = 0; i < batch.Count; i++)
             {
-                _route[i] = _source.Topology.ShardFor(batch.SourceSlot[i]);
-                if (_route[i] < 0)
-                {
-                    throw new TopologyChangedException($"no source master serves slot {batch.SourceSlot[i]}");
-                }
+                _route[i] = _source.Topology.ShardOrThrow(batch.SourceSlot[i], "source");
                 _source.Writer(_route[i]).Command(2).Bulk("EXISTS"u8).Bulk(batch.Key(i));
             }
             var error = await _source.SendAndReadEachAsync(_route, 0, batch.Count, _ => true, (i, reply) =>

@@ -183,13 +183,6 @@ public sealed class FaultProxyTests
     private static async Task<int> ConnectedClientsAsync(RedisServer server) =>
         int.Parse(Topology.ParseInfo(await server.ExecuteAsync("INFO", "clients"))["connected_clients"], System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(5), "the condition did not hold within 5 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, "the proxy's connections as expected", TimeSpan.FromSeconds(5), every: TimeSpan.FromMilliseconds(20));
 }
