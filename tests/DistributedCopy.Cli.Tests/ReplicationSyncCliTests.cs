@@ -132,12 +132,8 @@ public sealed class ReplicationSyncCliTests
             writer.StopShortLived();
             await Task.Delay(2000);
 
-            var cutover = await Dcopy.RunAsync("cutover", "stream", "--pause-writes", "--hold", "30", "--timeout", "60", "--state-dir", state, "--json");
-            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
-            Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
+            var cutover = await CutOverAsync(state, second);
             Assert.Equal(3, cutover.Stderr.Split('\n').Count(l => l.Contains("ok      [", StringComparison.Ordinal) && l.Contains("stream: the target applied the stream up to offset", StringComparison.Ordinal)));
-            await second.WaitForExitAsync();
-            Assert.Equal(ExitCodes.Success, second.ExitCode);
             var after = await Task.WhenAll(masters.Select(StatsAsync));
             // each master's stream continued: one partial resynchronisation each, no second snapshot
             Assert.Equal(before.Select(b => (b.Full, b.Partial + 1)), after.Select(a => (a.Full, a.Partial)));
@@ -147,14 +143,7 @@ public sealed class ReplicationSyncCliTests
         }
         finally
         {
-            foreach (var master in masters)
-            {
-                await master.ExecuteAsync("CLIENT", "UNPAUSE");
-            }
-            if (!second.HasExited)
-            {
-                second.Kill();
-            }
+            await EndAsync(source, second);
         }
         await writer.StopAsync();
     }

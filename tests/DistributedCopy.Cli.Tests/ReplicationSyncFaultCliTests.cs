@@ -43,12 +43,9 @@ public sealed class ReplicationSyncFaultCliTests
             var status = await Dcopy.RunAsync("status", "stream", "--state-dir", state, "--json");
             Assert.Contains(status.Json.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains($"{promoted.Endpoint.Address}, which carries its replication history, is followed from offset", StringComparison.Ordinal));
 
-            var cutover = await Dcopy.RunAsync("cutover", "stream", "--pause-writes", "--hold", "30", "--timeout", "60", "--state-dir", state, "--json");
-            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+            var cutover = await CutOverAsync(state, sync);
             Assert.Contains($"stream: the target applied the stream up to offset", cutover.Stderr, StringComparison.Ordinal);
             Assert.Contains(promoted.Endpoint.Address, cutover.Stderr, StringComparison.Ordinal);
-            await sync.WaitForExitAsync();
-            Assert.Equal(ExitCodes.Success, sync.ExitCode);
             // the promoted replica continued the stream it had inherited: no snapshot of its own
             var after = await StatsAsync(promoted);
             Assert.Equal(before.Full, after.Full);
@@ -57,14 +54,7 @@ public sealed class ReplicationSyncFaultCliTests
         }
         finally
         {
-            foreach (var master in await source.MastersAsync())
-            {
-                await master.ExecuteAsync("CLIENT", "UNPAUSE");
-            }
-            if (!sync.HasExited)
-            {
-                sync.Kill();
-            }
+            await EndAsync(source, sync);
         }
         await writer.StopAsync();
     }
@@ -150,25 +140,15 @@ public sealed class ReplicationSyncFaultCliTests
             writer.StopShortLived();
             await Task.Delay(2000);
 
-            var cutover = await Dcopy.RunAsync("cutover", "stream", "--pause-writes", "--hold", "30", "--timeout", "60", "--state-dir", state, "--json");
-            Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+            var cutover = await CutOverAsync(state, sync);
             Assert.Contains("ok      masters: the source has 4 master(s)", cutover.Stderr, StringComparison.Ordinal);
             Assert.Contains($"[{added.Endpoint.Address}] stream: the target applied", cutover.Stderr, StringComparison.Ordinal);
-            await sync.WaitForExitAsync();
-            Assert.Equal(ExitCodes.Success, sync.ExitCode);
             var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
             Assert.True(comparison.Identical, comparison.ToString());
         }
         finally
         {
-            foreach (var master in await source.MastersAsync())
-            {
-                await master.ExecuteAsync("CLIENT", "UNPAUSE");
-            }
-            if (!sync.HasExited)
-            {
-                sync.Kill();
-            }
+            await EndAsync(source, sync);
         }
         await writer.StopAsync();
     }

@@ -49,4 +49,28 @@ internal static class StreamSync
         long Field(string name) => long.Parse(info.Split('\n').First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         return (Field("sync_full"), Field("sync_partial_ok"));
     }
+
+    /// <summary>`dcopy cutover stream --pause-writes --hold 30`, which must pass; then the sync's own dcopy must end with 0.</summary>
+    public static async Task<DcopyResult> CutOverAsync(string state, System.Diagnostics.Process sync)
+    {
+        var cutover = await Dcopy.RunAsync("cutover", "stream", "--pause-writes", "--hold", "30", "--timeout", "60", "--state-dir", state, "--json");
+        Assert.True(cutover.ExitCode == ExitCodes.Success, cutover.ToString());
+        Assert.Contains("target in sync at", cutover.Stderr, StringComparison.Ordinal);
+        await sync.WaitForExitAsync();
+        Assert.Equal(ExitCodes.Success, sync.ExitCode);
+        return cutover;
+    }
+
+    /// <summary>Whatever happened: the source's masters unpaused (the cutover held them), the sync's dcopy stopped.</summary>
+    public static async Task EndAsync(RedisCluster source, System.Diagnostics.Process sync)
+    {
+        foreach (var master in await source.MastersAsync())
+        {
+            await master.ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+        if (!sync.HasExited)
+        {
+            sync.Kill();
+        }
+    }
 }
