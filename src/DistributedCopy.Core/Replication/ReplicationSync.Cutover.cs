@@ -14,6 +14,11 @@ public sealed partial class ReplicationSync
     {
         var deadline = DateTime.UtcNow + timeout;
         var lines = new List<string>();
+        if (_dropped)
+        {
+            lines.Add($"ok      stream: {_source.Address} left the source (no master carries its replication history); its slots are followed where they went");
+            return Report(lines, paused, dryRun);
+        }
         while (_applier is null && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
@@ -95,7 +100,8 @@ public sealed partial class ReplicationSync
         budget.CancelAfter(deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
         try
         {
-            var source = _sourceView;
+            // the source's masters as they are now (a reshard or failover since the sync started), read without a write
+            var source = _cluster ? new ClusterView(_sourceView.Seed, await ReadTopologyAsync(budget.Token).ConfigureAwait(false), _options.AddressMap) : _sourceView;
             var cluster = source.Topology.IsCluster;
             // the buckets compared: the followed master's slots, or the one database
             var owned = new bool[cluster ? HashSlot.Count : 1];

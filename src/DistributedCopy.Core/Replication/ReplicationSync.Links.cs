@@ -15,6 +15,12 @@ public sealed partial class ReplicationSync
     {
         var before = _source;
         await FindMasterAsync(cancellationToken).ConfigureAwait(false);
+        if (_dropped)
+        {
+            _progress.AddNote($"{_source.Address} is no longer a master and no master carries its replication history (removed from the source): this partition has nothing left to follow");
+            Stats.Live = true;
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
         if (before.Address != _source.Address)
         {
             _progress.AddNote($"{before.Address} is no longer a master (a failover): {_source.Address}, which carries its replication history, is followed from offset {from?.Offset ?? 0:N0}");
@@ -103,13 +109,19 @@ public sealed partial class ReplicationSync
                 _slots = topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address)?.Slots ?? [];
                 return;
             }
+            // gone, and no master carries its history (removed from the source after its slots moved away): nothing is
+            // left to follow, and following another master would apply its stream twice (its own partition follows it;
+            // one that nobody follows gets a partition from the coordinator)
+            (_dropped, _slots) = (true, []);
+            return;
         }
         var index = topology.ShardOrThrow(FirstSlot, "source");
         (_source, _slots) = (topology.Shards[index].Master, topology.Shards[index].Slots);
     }
 
+    /// <summary>The source's topology, from the first of its seeds (a connection string may list several) that answers.</summary>
     private async Task<Topology> ReadTopologyAsync(CancellationToken cancellationToken) =>
-        (await Topology.ReadAsync(_seed, cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
+        (await Topology.ReadAnyAsync(_seed.AllSeeds(), cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
 
     /// <summary>The master followed is still a master (with slots or without); false when it is a replica now or does not answer.</summary>
     private async Task<bool> StillMasterAsync(CancellationToken cancellationToken)

@@ -31,6 +31,9 @@ public sealed partial class ReplicationSync : ISyncRun
     private ReplicationApplier? _applier;
     private long _caughtUpAt = Environment.TickCount64;
 
+    /// <summary>The master followed left the source and no master carries its history: nothing is left to follow.</summary>
+    private bool _dropped;
+
     /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
     private IReadOnlyList<SlotRange>? _slots;
 
