@@ -62,15 +62,35 @@ public sealed partial class LiveSync
             }
             var started = Environment.TickCount64;
             Stats.AddReconciles(buckets.Length);
-            if (_cluster)
+            try
             {
-                await _engine.CopySlotsAsync(SlotRange.Of(buckets), slotCompleted: null, cancellationToken).ConfigureAwait(false);
+                if (_cluster)
+                {
+                    await _engine.CopySlotsAsync(SlotRange.Of(buckets), slotCompleted: null, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, cursorCommitted: null, cancellationToken).ConfigureAwait(false);
+                }
+                await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RetriesExhaustedException { InnerException: Pipelines.TopologyChangedException })
             {
-                await _engine.CopyDatabaseAsync(_database, ScanPosition.Start, cursorCommitted: null, cancellationToken).ConfigureAwait(false);
+                // a failover under way (slots with no master for a moment): the same buckets again, once the topology is read again
+                Progress.AddError(ex);
+                Reconcile(buckets);
+                Interlocked.Exchange(ref _reconciling, 0);
+                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _engine.Source.RefreshAsync(_engine.Source.Version, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception again) when (Retry.IsTransient(again, cancellationToken) || again is RespException)
+                {
+                    // read again before the next attempt
+                }
+                continue;
             }
-            await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
             foreach (var bucket in buckets)
             {
                 Volatile.Write(ref _evidence[bucket], started);

@@ -17,11 +17,8 @@ internal sealed class SlotSource(ClusterView view, IReadOnlyList<int> slots, Slo
         {
             return [new StandaloneSlotSource(view, all, tracker, options, progress)];
         }
-        var byShard = all.GroupBy(view.Topology.ShardFor).ToList();
-        if (byShard.Any(g => g.Key < 0))
-        {
-            throw new CopyException("some of the slots are served by no master (cluster_state is not ok)");
-        }
+        // a slot served by no master (a failover under way) is a topology change: the caller reads it again and retries
+        var byShard = all.GroupBy(slot => view.Topology.ShardOrThrow(slot, "source")).ToList();
         return byShard.Select(group => (IKeySource)new SlotSource(view, group.ToList(), tracker, options, progress)).ToList();
     }
 
