@@ -80,7 +80,7 @@ public sealed partial class RedisCluster
         ((List<RedisServer>)Nodes).Add(node);
         var existing = "127.0.0.1:" + Nodes[0].Port.ToString(CultureInfo.InvariantCulture);
         await RunCliAsync(["--cluster", "add-node", "127.0.0.1:" + node.Port.ToString(CultureInfo.InvariantCulture), existing], cancellationToken).ConfigureAwait(false);
-        var id = (await node.ExecuteAsync("CLUSTER", "MYID").ConfigureAwait(false)).Trim();
+        var id = await IdAsync(node).ConfigureAwait(false);
         // every node must know the new one before slots move to it
         await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
         await RunCliAsync(["--cluster", "reshard", existing, "--cluster-from", "all", "--cluster-to", id, "--cluster-slots",
@@ -88,4 +88,38 @@ public sealed partial class RedisCluster
         await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
         return node;
     }
+
+    /// <summary>Nodes removed from the cluster (<see cref="RemoveMasterAsync"/>), still stopped with it.</summary>
+    private readonly List<RedisServer> _removed = [];
+
+    /// <summary>Moves <paramref name="count"/> of <paramref name="from"/>'s slots to <paramref name="to"/> with their keys (<c>--cluster reshard</c>, MIGRATE).</summary>
+    public async Task MoveSlotsAsync(RedisServer from, RedisServer to, int count, CancellationToken cancellationToken = default)
+    {
+        var existing = "127.0.0.1:" + to.Port.ToString(CultureInfo.InvariantCulture);
+        await RunCliAsync(["--cluster", "reshard", existing, "--cluster-from", await IdAsync(from).ConfigureAwait(false), "--cluster-to", await IdAsync(to).ConfigureAwait(false),
+            "--cluster-slots", count.ToString(CultureInfo.InvariantCulture), "--cluster-yes"], cancellationToken).ConfigureAwait(false);
+        await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes a master out of the cluster as an operator shrinking it does: every slot moved to <paramref name="to"/> with its
+    /// keys, then <c>--cluster del-node</c> (the node forgets the cluster; it keeps running, alone, until the cluster stops).
+    /// </summary>
+    public async Task RemoveMasterAsync(RedisServer node, RedisServer to, CancellationToken cancellationToken = default)
+    {
+        if (Proxies.Count > 0)
+        {
+            throw new InvalidOperationException("a proxied cluster keeps one proxy per node: remove no node from it");
+        }
+        var topology = await Topology.ReadAsync(node.Endpoint, cancellationToken).ConfigureAwait(false);
+        var slots = topology.Shards.Single(s => s.Master.Port == node.Port).Slots.Sum(r => r.End - r.Start + 1);
+        await MoveSlotsAsync(node, to, slots, cancellationToken).ConfigureAwait(false);
+        var id = await IdAsync(node).ConfigureAwait(false);
+        await RunCliAsync(["--cluster", "del-node", "127.0.0.1:" + to.Port.ToString(CultureInfo.InvariantCulture), id], cancellationToken).ConfigureAwait(false);
+        ((List<RedisServer>)Nodes).Remove(node);
+        _removed.Add(node);
+        await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string> IdAsync(RedisServer node) => (await node.ExecuteAsync("CLUSTER", "MYID").ConfigureAwait(false)).Trim();
 }

@@ -128,7 +128,6 @@ public sealed partial class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The current masters, read from the cluster.</summary>
     /// <summary>Calls of <paramref name="command"/> that did not fail, summed over every node (writes counted where they land).</summary>
     public async Task<long> SucceededCallsAsync(string command)
     {
@@ -140,6 +139,7 @@ public sealed partial class RedisCluster : IAsyncDisposable
         return total;
     }
 
+    /// <summary>The current masters, read from the cluster.</summary>
     public async Task<IReadOnlyList<RedisServer>> MastersAsync()
     {
         var topology = await Topology.ReadAsync(Endpoint).ConfigureAwait(false);
@@ -153,7 +153,7 @@ public sealed partial class RedisCluster : IAsyncDisposable
         {
             await proxy.DisposeAsync().ConfigureAwait(false);
         }
-        foreach (var node in Nodes)
+        foreach (var node in Nodes.Concat(_removed))
         {
             await node.DisposeAsync().ConfigureAwait(false);
         }

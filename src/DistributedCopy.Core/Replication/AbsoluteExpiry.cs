@@ -20,6 +20,11 @@ public static class AbsoluteExpiry
         {
             return null;
         }
+        if ((Ascii.EqualsIgnoreCase(name, "SET"u8) || Ascii.EqualsIgnoreCase(name, "GETEX"u8)) && !HasRelativeOption(reader))
+        {
+            // Redis 7 sends every expiring SET as SET … PXAT: nothing to change, nothing copied
+            return null;
+        }
         var parts = new List<byte[]>(reader.Count) { name.ToArray() };
         while (reader.MoveNext(out var part))
         {
@@ -57,6 +62,19 @@ public static class AbsoluteExpiry
         (Ascii.EqualsIgnoreCase(name, "SET"u8) && count > 3) || Ascii.EqualsIgnoreCase(name, "EXPIRE"u8) || Ascii.EqualsIgnoreCase(name, "PEXPIRE"u8)
         || Ascii.EqualsIgnoreCase(name, "SETEX"u8) || Ascii.EqualsIgnoreCase(name, "PSETEX"u8) || Ascii.EqualsIgnoreCase(name, "GETEX"u8)
         || Ascii.EqualsIgnoreCase(name, "RESTORE"u8);
+
+    /// <summary>A SET's or GETEX's arguments (a copy of the reader, past the name) hold an EX or PX option.</summary>
+    private static bool HasRelativeOption(RespFrame.ArrayReader reader)
+    {
+        while (reader.MoveNext(out var part))
+        {
+            if (RespFrame.TryBulk(part, out var bytes) && bytes.Length == 2 && (Ascii.EqualsIgnoreCase(bytes, "EX"u8) || Ascii.EqualsIgnoreCase(bytes, "PX"u8)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static string Upper(byte[] name) => Encoding.ASCII.GetString(name).ToUpperInvariant();
 

@@ -14,7 +14,7 @@ public sealed partial class ReplicationApplier
 
     private static readonly byte[] FlushDb = "*1\r\n$7\r\nFLUSHDB\r\n"u8.ToArray();
 
-    private async Task MirrorAsync(Kind kind, ReadOnlyMemory<byte> command)
+    private async Task MirrorAsync(Kind kind, ReadOnlyMemory<byte> command, long start)
     {
         var mirror = _mirror!;
         var end = _link.Position.Offset;
@@ -76,6 +76,12 @@ public sealed partial class ReplicationApplier
             Interlocked.Increment(ref _skipped);
             return;
         }
+        if (mirror.HandOver is { } handOver && !handOver.IsFree(slot))
+        {
+            // moved to this master from another one whose stream may still write it: held until handed over
+            Hold(slot, start, command);
+            return;
+        }
         if (!_slotGroups.TryGetValue(slot, out var group))
         {
             _slotGroups[slot] = group = [];
@@ -123,7 +129,7 @@ public sealed partial class ReplicationApplier
         }
         if (_target.Topology.IsCluster)
         {
-            WriteSlotGroups(end);
+            WriteSlotGroups(end, DueHandOvers(end));
         }
         else if (_open)
         {
@@ -142,9 +148,14 @@ public sealed partial class ReplicationApplier
         }
     }
 
-    private void WriteSlotGroups(long end)
+    /// <summary>
+    /// Each slot's commands as one transaction with the slot's marker; a slot handed over with this pipeline gets its
+    /// hand-over key in the same transaction (or alone, after nothing), so the taker writes only after the giver's last.
+    /// </summary>
+    private void WriteSlotGroups(long end, List<(int Slot, string To)>? handOvers = null)
     {
         var value = ReplicationMarkers.Value(_link.Position.ReplicationId, end);
+        var handing = handOvers?.ToDictionary(h => h.Slot, h => h.To);
         foreach (var (slot, commands) in _slotGroups)
         {
             var shard = _target.Topology.ShardFor(slot);
@@ -154,8 +165,17 @@ public sealed partial class ReplicationApplier
                 Write(shard, command);
             }
             WriteMarker(shard, _markers!.SlotKey(slot), value);
+            if (handing?.Remove(slot, out var to) == true)
+            {
+                WriteHandOver(shard, slot, to);
+            }
             Write(shard, Exec, stream: false);
         }
+        foreach (var (slot, to) in handing ?? [])
+        {
+            WriteHandOver(_target.Topology.ShardFor(slot), slot, to);
+        }
+        _handing = handOvers ?? [];
         _slotGroups.Clear();
         _grouped = 0;
     }

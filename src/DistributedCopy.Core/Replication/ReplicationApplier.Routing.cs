@@ -25,6 +25,8 @@ public sealed partial class ReplicationApplier
     /// </summary>
     private async Task<bool> AddAsync(ReadOnlyMemory<byte> command)
     {
+        // where the command starts in the stream (a rewrite below changes its length, not its place)
+        var start = _link.Position.Offset - command.Length;
         if (AbsoluteExpiry.Rewrite(command.Span, _link.ReceivedAtMs) is { } absolute)
         {
             // written later than the master ran it: the expiry from when it came
@@ -40,7 +42,7 @@ public sealed partial class ReplicationApplier
         }
         if (_mirror is not null)
         {
-            await MirrorAsync(kind, command).ConfigureAwait(false);
+            await MirrorAsync(kind, command, start).ConfigureAwait(false);
             return false;
         }
         if (!_target.Topology.IsCluster)

@@ -98,10 +98,6 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
         ReplicationMarkers? markers = null;
         if (mirror is not null)
         {
-            if (!target.Topology.IsCluster)
-            {
-                await first.ExecuteAsync("SELECT", mirror.TargetDatabase.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
-            }
             markers = await ReplicationMarkers.ReadAsync(connections, mirror.Name, cancellationToken).ConfigureAwait(false);
         }
         return new ReplicationApplier(link, connections, keys, mirror, markers);
@@ -116,31 +112,38 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
     {
         while (true)
         {
-            var asked = await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-            while (true)
+            var asked = false;
+            if (await NextAsync(cancellationToken).ConfigureAwait(false) is { } first)
             {
-                if (_inTransaction)
+                asked = await AddAsync(first).ConfigureAwait(false);
+                while (true)
                 {
-                    // a pipeline ends between transactions: the offset applied never falls inside one
-                    asked |= await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-                    continue;
+                    if (_inTransaction)
+                    {
+                        // a pipeline ends between transactions: the offset applied never falls inside one
+                        asked |= await AddAsync(await _link.ReadCommandAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                        continue;
+                    }
+                    if (_route.Count + _grouped >= PipelineCommands || !_link.TryReadCommand(out var next))
+                    {
+                        break;
+                    }
+                    asked |= await AddAsync(next).ConfigureAwait(false);
                 }
-                if (_route.Count + _grouped >= PipelineCommands || !_link.TryReadCommand(out var next))
-                {
-                    break;
-                }
-                asked |= await AddAsync(next).ConfigureAwait(false);
             }
             EndPipeline(_link.Position.Offset);
             await SendAsync().ConfigureAwait(false);
+            Handed();
             Volatile.Write(ref _appliedDatabase, _database);
-            Volatile.Write(ref _applied, _link.Position.Offset);
+            // held commands (slots not yet handed over) are not applied: the position stays before the first
+            Volatile.Write(ref _applied, HeldFrom ?? _link.Position.Offset);
             // the link acknowledges every second; a GETACK is answered at once
             _link.Applied = Applied;
             if (asked)
             {
                 await _link.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
             }
+            await ReleaseAsync().ConfigureAwait(false);
         }
     }
 
@@ -199,4 +202,7 @@ public sealed record ReplicationMirror(int SourceDatabase, int TargetDatabase, s
 
     /// <summary>Each pipeline confirmed by WAIT on target masters that have replicas (<see cref="CopyOptions.WaitForReplicas"/>), or not at all.</summary>
     public CopyOptions? Acknowledge { get; init; }
+
+    /// <summary>A cluster source: which slots this stream writes, and those it hands over or waits for (a reshard between followed masters).</summary>
+    public SlotHandOver? HandOver { get; init; }
 }

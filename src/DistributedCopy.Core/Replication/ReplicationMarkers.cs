@@ -116,7 +116,8 @@ internal sealed class ReplicationMarkers
         return keys;
     }
 
-    private static async Task<List<string>> ListAsync(RespConnection connection, string name)
+    /// <summary>The keys of dcopy's stream markers on one master whose name holds <paramref name="name"/>.</summary>
+    internal static async Task<List<string>> ListAsync(RespConnection connection, string name)
     {
         var keys = new List<string>();
         var cursor = "0";

@@ -17,6 +17,11 @@ public sealed partial class ReplicationSync
         if (_dropped)
         {
             lines.Add($"ok      stream: {_source.Address} left the source (no master carries its replication history); its slots are followed where they went");
+            if (!dryRun)
+            {
+                // nothing more comes on this stream: its markers go now (a stream taken up again follows nothing)
+                await CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
             return Report(lines, paused, dryRun);
         }
         while (_applier is null && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
@@ -28,6 +33,11 @@ public sealed partial class ReplicationSync
             lines.Add($"FAILED  live: the snapshot has not finished{(_stop.IsCancellationRequested ? " (the sync has stopped)" : $" after {timeout.TotalSeconds:0} s")}: cut over once `dcopy status` says live");
             return Report(lines, paused, dryRun);
         }
+        if (_cluster)
+        {
+            // slots that left this master just now: handed over before the verdict (the taker's stream waits for them)
+            await HandOverDepartedAsync(await ReadTopologyAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
         var commandsBefore = applier.Commands;
         var errorsBefore = applier.Errors;
         var info = await MasterInfoAsync(cancellationToken).ConfigureAwait(false);
@@ -38,14 +48,14 @@ public sealed partial class ReplicationSync
             lines.Add($"FAILED  stream: {_source.Address} now has replication id {replicationId}, not the stream's {link.Position.ReplicationId} (a restart or another server): the sync takes its snapshot again when taken up");
             return Report(lines, paused, dryRun);
         }
-        while (applier.Applied < masterOffset && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
+        while ((applier.Applied < masterOffset || _handOver?.AnyDue == true) && DateTime.UtcNow < deadline && !_stop.IsCancellationRequested)
         {
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
         var applied = applier.Applied;
         lines.Add(applied >= masterOffset
             ? $"ok      stream: the target applied the stream up to offset {applied:N0}, {(paused ? "where the paused master stopped" : "the master's offset when the checks began")} ({_source.Address}, replication id {replicationId}), every command answered"
-            : $"FAILED  stream: by the deadline the target had applied up to offset {applied:N0} and the {(paused ? "paused " : "")}master is at {masterOffset:N0} ({masterOffset - applied:N0} bytes behind): give the cutover more --timeout");
+            : $"FAILED  stream: by the deadline the target had applied up to offset {applied:N0} and the {(paused ? "paused " : "")}master is at {masterOffset:N0} ({masterOffset - applied:N0} bytes behind){(applier.HeldSlots > 0 ? $": {applier.HeldSlots:N0} slot(s) moved to this master still wait for the master that served them to hand them over (its partition is behind or stopped)" : ": give the cutover more --timeout")}");
         lines.Add(applier.Errors == 0
             ? $"ok      errors: the target took every command of the stream ({applier.Commands:N0} applied, {applier.Skipped:N0} skipped as held already, {applier.OtherDatabases:N0} of other databases passed over)"
             : $"FAILED  errors: the target answered {applier.Errors:N0} command(s) or pipeline(s) of the stream with an error{(applier.Errors > errorsBefore ? ", some while the checks ran" : "")} (last: {applier.LastError}): what they wrote is not on the target");
@@ -80,6 +90,7 @@ public sealed partial class ReplicationSync
                 await connections.SyncAsync().ConfigureAwait(false);
                 var position = applier.Position;
                 await ReplicationMarkers.HoldAllAsync(connections, _sync.Name, ReplicationMarkers.Value(position.ReplicationId, position.Offset), cancellationToken).ConfigureAwait(false);
+                await RestoreHandOversAsync(connections, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (Pipelines.Retry.IsTransient(ex, cancellationToken) || ex is RespException)
             {

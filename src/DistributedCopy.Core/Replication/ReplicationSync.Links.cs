@@ -17,6 +17,7 @@ public sealed partial class ReplicationSync
         await FindMasterAsync(cancellationToken).ConfigureAwait(false);
         if (_dropped)
         {
+            await HandOverAllAsync(cancellationToken).ConfigureAwait(false);
             _progress.AddNote($"{_source.Address} is no longer a master and no master carries its replication history (removed from the source): this partition has nothing left to follow");
             Stats.Live = true;
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -26,7 +27,7 @@ public sealed partial class ReplicationSync
             _progress.AddNote($"{before.Address} is no longer a master (a failover): {_source.Address}, which carries its replication history, is followed from offset {from?.Offset ?? 0:N0}");
         }
         _link = await ReplicationLink.OpenAsync(_source, from, cancellationToken).ConfigureAwait(false);
-        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots, Acknowledge = _options };
+        var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots, Acknowledge = _options, HandOver = _handOver };
         if (_link.StartedOver)
         {
             if (from is { } position)
@@ -101,6 +102,7 @@ public sealed partial class ReplicationSync
                 if (await ReplicationCheck.HistoryAsync(shard.Master, cancellationToken).ConfigureAwait(false) is var (id, previous) && (id == position.ReplicationId || previous == position.ReplicationId))
                 {
                     (_source, _slots) = (shard.Master, shard.Slots);
+                    _handOver?.Follow(shard.NodeId);
                     return;
                 }
             }
@@ -117,6 +119,7 @@ public sealed partial class ReplicationSync
         }
         var index = topology.ShardOrThrow(FirstSlot, "source");
         (_source, _slots) = (topology.Shards[index].Master, topology.Shards[index].Slots);
+        _handOver?.Follow(topology.Shards[index].NodeId);
     }
 
     /// <summary>The source's topology, from the first of its seeds (a connection string may list several) that answers.</summary>
@@ -168,8 +171,7 @@ public sealed partial class ReplicationSync
             {
                 return _source;
             }
+            await HandOverDepartedAsync(topology, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    public Task StopAsync() => _stop.CancelAsync();
 }

@@ -20,7 +20,6 @@ public sealed partial class ReplicationSync : ISyncRun
     private readonly ClusterView _sourceView;
     private readonly CopyOptions _options;
     private readonly SyncOptions _sync;
-    private readonly ReplicationPosition? _from;
     private readonly int _database;
     private readonly int _targetDatabase;
     private readonly CopyProgress _progress = new();
@@ -37,6 +36,9 @@ public sealed partial class ReplicationSync : ISyncRun
     /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
     private IReadOnlyList<SlotRange>? _slots;
 
+    /// <summary>A cluster source: the slots this partition's stream writes, hands over and waits for.</summary>
+    private SlotHandOver? _handOver;
+
     private ReplicationSync(RedisEndpoint seed, RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
     {
         _seed = seed;
@@ -46,7 +48,7 @@ public sealed partial class ReplicationSync : ISyncRun
         _target = target;
         _options = options;
         _sync = sync;
-        _from = _resumeFrom = ReplicationPosition.Parse(sync.Position);
+        _resumeFrom = ReplicationPosition.Parse(sync.Position);
         _database = database;
         _targetDatabase = targetDatabase;
         Stats.LagNow = () => _applier is null || LagBytes == 0 ? 0 : (Environment.TickCount64 - Volatile.Read(ref _caughtUpAt)) / 1000.0;
@@ -78,12 +80,14 @@ public sealed partial class ReplicationSync : ISyncRun
         }
         // announced addresses mapped (--address-map) before anything connects to a master
         var topology = (await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false)).WithAddressMap(options.AddressMap);
-        var (master, slots, database) = (source, (IReadOnlyList<SlotRange>?)null, source.Database);
+        var (master, slots, database, handOver) = (source, (IReadOnlyList<SlotRange>?)null, source.Database, (SlotHandOver?)null);
         if (topology.IsCluster)
         {
             // the master serving the partition's first slot now (after a failover, the replica that took over)
             var shard = topology.Shards[topology.ShardFor(sync.Slots is [var first, ..] ? first.Start : 0)];
             (master, slots, database) = (shard.Master, shard.Slots, 0);
+            handOver = new SlotHandOver(sync.Name, Owned(shard.Slots, sync.Slots));
+            handOver.Follow(shard.NodeId);
         }
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         var into = view.Topology.IsCluster ? 0 : RdbLoader.TargetDatabase(database, target, options.Selection);
@@ -94,7 +98,7 @@ public sealed partial class ReplicationSync : ISyncRun
         // from the topology read above, without the capability probe a view's opening makes (a write, which a paused source
         // holds: a lease taken again during a cutover opens this)
         var sourceView = new ClusterView(Topology.MapAddress(source, options.AddressMap) with { NamesDatabase = !topology.IsCluster }, topology, options.AddressMap);
-        return new ReplicationSync(Topology.MapAddress(source, options.AddressMap), master, sourceView, view, options, sync, database, into) { _slots = slots };
+        return new ReplicationSync(Topology.MapAddress(source, options.AddressMap), master, sourceView, view, options, sync, database, into) { _slots = slots, _handOver = handOver };
     }
 
     /// <summary>
@@ -154,6 +158,7 @@ public sealed partial class ReplicationSync : ISyncRun
         await using var connections = new ShardConnections(_target);
         await connections.SyncAsync().ConfigureAwait(false);
         await ReplicationMarkers.ClearAsync(connections, _sync.Name, cancellationToken).ConfigureAwait(false);
+        await ClearHandOversAsync(connections, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

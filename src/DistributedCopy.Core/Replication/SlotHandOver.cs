@@ -1,0 +1,133 @@
+namespace DistributedCopy.Core.Replication;
+
+/// <summary>
+/// Which slots a partition's stream may write on the target, while the source reshards between two followed masters. A
+/// slot that moves from master A to master B is in both streams: A's writes and the DELs of its MIGRATEs, then B's
+/// RESTOREs and writes. Each partition applies its own stream, so B's RESTORE of a key can land before A's DEL of it —
+/// and the key is lost. So a slot has one writer at a time: a partition applies a slot freely only when it is its own
+/// (served by its master since the partition started, <see cref="IsFree"/>), or when the partition that served it last
+/// has handed it over. The giver sees the slot gone from its master (its watch), reads the master's offset then
+/// (every write of that slot comes before it), and once its target holds the stream up to there writes the slot's
+/// hand-over key (<c>dcopy:replication:{tag}:&lt;job&gt;.handover</c>, in the slot's tag so it lands beside the slot's keys)
+/// naming the new master's node. Until then the taker holds that slot's commands (its position stays before the first
+/// one held, so a stop loses none); the key seen, it writes them, in order, and the slot is its own.
+/// </summary>
+public sealed class SlotHandOver
+{
+    private const string Prefix = "dcopy:replication:";
+
+    private readonly string _job;
+    private readonly bool[] _free = new bool[HashSlot.Count];
+    private readonly HashSet<string> _nodes = [];
+    private readonly Dictionary<int, (string To, long At)> _due = [];
+    private readonly Lock _lock = new();
+
+    /// <param name="name">The sync's marker name ("job.partition"): hand-over keys are the job's, shared by its partitions.</param>
+    /// <param name="owned">The slots this partition's master served when the partition started (applied without a hand-over).</param>
+    public SlotHandOver(string name, IEnumerable<int> owned)
+    {
+        var clean = ReplicationMarkers.Clean(name);
+        _job = clean.LastIndexOf('.') is var dot and > 0 ? clean[..dot] : clean;
+        foreach (var slot in owned)
+        {
+            _free[slot] = true;
+        }
+    }
+
+    /// <summary>The key saying who may write <paramref name="slot"/> now (the node id of the master whose stream writes it).</summary>
+    public string Key(int slot) => $"{Prefix}{{{HashSlot.Tag(slot)}}}:{KeyName}";
+
+    /// <summary>What every hand-over key of the job ends with.</summary>
+    public string KeyName => _job + ".handover";
+
+    /// <summary>This partition's stream writes <paramref name="slot"/> as it comes.</summary>
+    public bool IsFree(int slot) => Volatile.Read(ref _free[slot]);
+
+    /// <summary>The master now followed (after a failover, the replica that took over): hand-overs naming it are this partition's.</summary>
+    public void Follow(string nodeId)
+    {
+        lock (_lock)
+        {
+            _nodes.Add(nodeId);
+            Node = nodeId;
+        }
+    }
+
+    /// <summary>The node id of the master followed now (what a hand-over to this partition names).</summary>
+    public string? Node { get; private set; }
+
+    /// <summary>A hand-over key's value names a master this partition follows (or followed, before a failover).</summary>
+    public bool IsMine(string? value)
+    {
+        lock (_lock)
+        {
+            return value is not null && _nodes.Contains(value);
+        }
+    }
+
+    /// <summary>A slot handed over to this partition: its stream writes it from now.</summary>
+    public void Adopt(int slot) => Volatile.Write(ref _free[slot], true);
+
+    /// <summary>Hand-over keys a passed cutover removed (slots this partition's master serves), with their values, to write again if the sync goes on.</summary>
+    public List<(int Slot, string To)> Cleared { get; set; } = [];
+
+    /// <summary>Slots this partition writes that its master no longer serves and that are not handed over or due yet.</summary>
+    public List<int> Departed(IReadOnlyList<SlotRange> served)
+    {
+        var serving = new bool[HashSlot.Count];
+        foreach (var range in served)
+        {
+            for (var slot = range.Start; slot <= range.End; slot++)
+            {
+                serving[slot] = true;
+            }
+        }
+        lock (_lock)
+        {
+            return [.. Enumerable.Range(0, HashSlot.Count).Where(s => IsFree(s) && !serving[s] && !_due.ContainsKey(s))];
+        }
+    }
+
+    /// <summary><paramref name="slot"/> goes to node <paramref name="to"/> once the target holds this stream up to <paramref name="at"/>.</summary>
+    public void Schedule(int slot, string to, long at)
+    {
+        lock (_lock)
+        {
+            _due[slot] = (to, at);
+        }
+    }
+
+    /// <summary>Hand-overs the target can take once it holds the stream up to <paramref name="offset"/>.</summary>
+    public List<(int Slot, string To)> DueBy(long offset)
+    {
+        lock (_lock)
+        {
+            return _due.Count == 0 ? [] : [.. _due.Where(d => d.Value.At <= offset).Select(d => (d.Key, d.Value.To))];
+        }
+    }
+
+    /// <summary>Some hand-over waits for the stream to reach its offset.</summary>
+    public bool AnyDue
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _due.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>The target took these hand-overs: the slots are no longer this partition's to write.</summary>
+    public void Handed(IEnumerable<(int Slot, string To)> handed)
+    {
+        lock (_lock)
+        {
+            foreach (var (slot, _) in handed)
+            {
+                _due.Remove(slot);
+                Volatile.Write(ref _free[slot], false);
+            }
+        }
+    }
+}
