@@ -81,4 +81,47 @@ public sealed class ReplicationSyncReshardCliTests
         }
         await writer.StopAsync();
     }
+
+    [RedisFact]
+    public async Task ASyncKilledWhileSlotsMoveBetweenFollowedMastersResumesAndLosesNoKey()
+    {
+        await using var source = await RedisCluster.StartAsync(masters: 3);
+        await using var target = await RedisCluster.StartAsync(masters: 3);
+        await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
+        await using var writer = await SourceWriter.StartAsync(source.Endpoint);
+        var state = Dcopy.StateDir();
+        string[] args = ["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
+            "--state-dir", state, "--interval", "0.5", "--progress", "none"];
+        var masters = await source.MastersAsync();
+        using (var first = Dcopy.Start(args))
+        {
+            _ = first.StandardError.ReadToEndAsync();
+            await WaitForLiveAsync(state, first);
+            // killed while the keys of 3,000 slots move: some slots handed over, some held, some not yet moved
+            var moving = source.MoveSlotsAsync(masters[2], masters[1], 3000);
+            await Task.Delay(1500);
+            first.Kill();
+            await first.WaitForExitAsync();
+            await moving;
+        }
+        using var second = Dcopy.Start(args);
+        _ = second.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitForLiveAsync(state, second);
+            // and back the other way while the resumed sync follows
+            await source.MoveSlotsAsync(masters[1], masters[2], 1000);
+            await Task.Delay(3000);
+            writer.StopShortLived();
+            await Task.Delay(2000);
+            await CutOverAsync(state, second);
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
+            Assert.True(comparison.Identical, comparison.ToString());
+        }
+        finally
+        {
+            await EndAsync(source, second);
+        }
+        await writer.StopAsync();
+    }
 }

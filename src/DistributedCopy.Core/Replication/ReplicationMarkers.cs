@@ -105,19 +105,22 @@ internal sealed class ReplicationMarkers
         return removed;
     }
 
-    /// <summary>The markers (of any sync) the target holds: the cutover's counts leave them out.</summary>
-    public static async Task<List<string>> ListAllAsync(ShardConnections target, CancellationToken cancellationToken)
+    /// <summary>The markers the target holds whose name holds <paramref name="name"/> (any sync's by default: the cutover's counts leave them out).</summary>
+    public static async Task<List<string>> ListAllAsync(ShardConnections target, CancellationToken cancellationToken, string name = "*")
     {
         var keys = new List<string>();
         for (var shard = 0; shard < target.Topology.Shards.Count; shard++)
         {
-            keys.AddRange(await ListAsync(await target.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false), "*").ConfigureAwait(false));
+            keys.AddRange(await ListAsync(await target.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false), name).ConfigureAwait(false));
         }
         return keys;
     }
 
-    /// <summary>The keys of dcopy's stream markers on one master whose name holds <paramref name="name"/>.</summary>
-    internal static async Task<List<string>> ListAsync(RespConnection connection, string name)
+    /// <summary>
+    /// The keys of <paramref name="name"/>'s markers on one master ("*": every sync's). A name is matched whole: the
+    /// markers of partition 1 are not those of partition 10.
+    /// </summary>
+    private static async Task<List<string>> ListAsync(RespConnection connection, string name)
     {
         var keys = new List<string>();
         var cursor = "0";
@@ -131,7 +134,11 @@ internal sealed class ReplicationMarkers
             while (page.MoveNext(out var key))
             {
                 RespFrame.TryBulk(key, out var bytes);
-                keys.Add(Encoding.UTF8.GetString(bytes));
+                var text = Encoding.UTF8.GetString(bytes);
+                if (name == "*" || text == Prefix + name || text.EndsWith(":" + name, StringComparison.Ordinal) || text.EndsWith(":" + name + ":all", StringComparison.Ordinal))
+                {
+                    keys.Add(text);
+                }
             }
         }
         while (cursor != "0");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DistributedCopy.Core.Live;
 using DistributedCopy.Core.Pipelines;
 
 namespace DistributedCopy.Core.Replication;
@@ -8,12 +9,30 @@ namespace DistributedCopy.Core.Replication;
 public sealed partial class ReplicationSync
 {
     /// <summary>
-    /// The slots a partition's stream writes from its start: those its master serves now within the partition's share
-    /// (a master's slots outside it came from another partition's master and wait for their hand-over).
+    /// Which slots a partition's stream writes as it starts: of its share, those its master serves now, and those it no
+    /// longer serves but has not handed over (no hand-over key on the target: a stop came before, and its watch hands them
+    /// over from here). Its master's slots outside its share came from another partition and wait for their hand-over.
     /// </summary>
-    private static IEnumerable<int> Owned(IReadOnlyList<SlotRange> served, IReadOnlyList<SlotRange>? share) =>
-        served.SelectMany(r => Enumerable.Range(r.Start, r.End - r.Start + 1))
-            .Where(slot => share is null || share.Any(r => slot >= r.Start && slot <= r.End));
+    private static async Task<SlotHandOver> HandOverAsync(ClusterView target, SyncOptions sync, IReadOnlyList<SlotRange> slots, CancellationToken cancellationToken)
+    {
+        var handed = new bool[HashSlot.Count];
+        await using (var connections = new ShardConnections(target))
+        {
+            await connections.SyncAsync().ConfigureAwait(false);
+            foreach (var key in await ReplicationMarkers.ListAllAsync(connections, cancellationToken, SlotHandOver.KeyNameOf(sync.Name)).ConfigureAwait(false))
+            {
+                handed[HashSlot.Of(key)] = true;
+            }
+        }
+        var served = new bool[HashSlot.Count];
+        foreach (var range in slots)
+        {
+            Array.Fill(served, true, range.Start, range.End - range.Start + 1);
+        }
+        var share = sync.Slots ?? [new SlotRange(0, HashSlot.Count - 1)];
+        var owned = share.SelectMany(r => Enumerable.Range(r.Start, r.End - r.Start + 1)).Where(slot => served[slot] || !handed[slot]);
+        return new SlotHandOver(sync.Name, owned);
+    }
 
     /// <summary>
     /// Slots this stream wrote that its master no longer serves: each is handed over to the master serving it now, once
@@ -94,17 +113,18 @@ public sealed partial class ReplicationSync
         var topology = await ReadTopologyAsync(cancellationToken).ConfigureAwait(false);
         var mine = topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address)?.Slots ?? [];
         var cleared = new List<(int Slot, string To)>();
-        for (var shard = 0; shard < _target.Topology.Shards.Count; shard++)
+        foreach (var key in await ReplicationMarkers.ListAllAsync(connections, cancellationToken, handOver.KeyName).ConfigureAwait(false))
         {
-            var connection = await connections.ConnectionAsync(shard, cancellationToken).ConfigureAwait(false);
-            foreach (var key in await ReplicationMarkers.ListAsync(connection, handOver.KeyName).ConfigureAwait(false))
+            var slot = HashSlot.Of(key);
+            if (!mine.Any(r => slot >= r.Start && slot <= r.End))
             {
-                var slot = HashSlot.Of(key);
-                if (mine.Any(r => slot >= r.Start && slot <= r.End) && await connection.ExecuteAsync("GET", key).ConfigureAwait(false) is var value && !RespFrame.IsNull(value))
-                {
-                    await connection.ExecuteAsync("DEL", key).ConfigureAwait(false);
-                    cleared.Add((slot, RespFrame.String(value)));
-                }
+                continue;
+            }
+            var connection = await connections.ConnectionAsync(_target.Topology.ShardOrThrow(slot, "target"), cancellationToken).ConfigureAwait(false);
+            if (await connection.ExecuteAsync("GET", key).ConfigureAwait(false) is var value && !RespFrame.IsNull(value))
+            {
+                await connection.ExecuteAsync("DEL", key).ConfigureAwait(false);
+                cleared.Add((slot, RespFrame.String(value)));
             }
         }
         handOver.Cleared = cleared;

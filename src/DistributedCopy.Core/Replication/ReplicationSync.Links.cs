@@ -22,11 +22,12 @@ public sealed partial class ReplicationSync
             Stats.Live = true;
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
         }
-        if (before.Address != _source.Address)
+        if (_linked && before.Address != _source.Address)
         {
             _progress.AddNote($"{before.Address} is no longer a master (a failover): {_source.Address}, which carries its replication history, is followed from offset {from?.Offset ?? 0:N0}");
         }
         _link = await ReplicationLink.OpenAsync(_source, from, cancellationToken).ConfigureAwait(false);
+        _linked = true;
         var mirror = new ReplicationMirror(_database, _targetDatabase, _sync.Name) { Slots = _slots, Acknowledge = _options, HandOver = _handOver };
         if (_link.StartedOver)
         {
@@ -101,25 +102,36 @@ public sealed partial class ReplicationSync
             {
                 if (await ReplicationCheck.HistoryAsync(shard.Master, cancellationToken).ConfigureAwait(false) is var (id, previous) && (id == position.ReplicationId || previous == position.ReplicationId))
                 {
-                    (_source, _slots) = (shard.Master, shard.Slots);
-                    _handOver?.Follow(shard.NodeId);
+                    await FollowedAsync(shard.Master, shard.Slots, shard.NodeId, cancellationToken).ConfigureAwait(false);
                     return;
                 }
             }
             if (await StillMasterAsync(cancellationToken).ConfigureAwait(false))
             {
-                _slots = topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address)?.Slots ?? [];
+                var mine = topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address);
+                await FollowedAsync(_source, mine?.Slots ?? [], mine?.NodeId, cancellationToken).ConfigureAwait(false);
                 return;
             }
             // gone, and no master carries its history (removed from the source after its slots moved away): nothing is
             // left to follow, and following another master would apply its stream twice (its own partition follows it;
             // one that nobody follows gets a partition from the coordinator)
-            (_dropped, _slots) = (true, []);
+            await FollowedAsync(_source, [], null, cancellationToken).ConfigureAwait(false);
+            _dropped = true;
             return;
         }
         var index = topology.ShardOrThrow(FirstSlot, "source");
-        (_source, _slots) = (topology.Shards[index].Master, topology.Shards[index].Slots);
-        _handOver?.Follow(topology.Shards[index].NodeId);
+        await FollowedAsync(topology.Shards[index].Master, topology.Shards[index].Slots, topology.Shards[index].NodeId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The master to follow, its slots and node id (unknown for one that left the cluster); the first time, which slots the stream writes.</summary>
+    private async Task FollowedAsync(RedisEndpoint master, IReadOnlyList<SlotRange> slots, string? nodeId, CancellationToken cancellationToken)
+    {
+        (_source, _slots) = (master, slots);
+        _handOver ??= await HandOverAsync(_target, _sync, slots, cancellationToken).ConfigureAwait(false);
+        if (nodeId is not null)
+        {
+            _handOver.Follow(nodeId);
+        }
     }
 
     /// <summary>The source's topology, from the first of its seeds (a connection string may list several) that answers.</summary>

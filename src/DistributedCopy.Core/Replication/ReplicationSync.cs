@@ -36,8 +36,11 @@ public sealed partial class ReplicationSync : ISyncRun
     /// <summary>The slots of a cluster source's master this sync follows (null: a standalone source).</summary>
     private IReadOnlyList<SlotRange>? _slots;
 
-    /// <summary>A cluster source: the slots this partition's stream writes, hands over and waits for.</summary>
+    /// <summary>A cluster source: the slots this partition's stream writes, hands over and waits for (once the master to follow is known).</summary>
     private SlotHandOver? _handOver;
+
+    /// <summary>A link was opened in this process (a master found different from the one followed before is a failover).</summary>
+    private bool _linked;
 
     private ReplicationSync(RedisEndpoint seed, RedisEndpoint source, ClusterView sourceView, ClusterView target, CopyOptions options, SyncOptions sync, int database, int targetDatabase)
     {
@@ -80,14 +83,12 @@ public sealed partial class ReplicationSync : ISyncRun
         }
         // announced addresses mapped (--address-map) before anything connects to a master
         var topology = (await Topology.ReadAsync(source, cancellationToken).ConfigureAwait(false)).WithAddressMap(options.AddressMap);
-        var (master, slots, database, handOver) = (source, (IReadOnlyList<SlotRange>?)null, source.Database, (SlotHandOver?)null);
+        var (master, slots, database) = (source, (IReadOnlyList<SlotRange>?)null, source.Database);
         if (topology.IsCluster)
         {
             // the master serving the partition's first slot now (after a failover, the replica that took over)
             var shard = topology.Shards[topology.ShardFor(sync.Slots is [var first, ..] ? first.Start : 0)];
             (master, slots, database) = (shard.Master, shard.Slots, 0);
-            handOver = new SlotHandOver(sync.Name, Owned(shard.Slots, sync.Slots));
-            handOver.Follow(shard.NodeId);
         }
         var view = await ClusterView.OpenAsync(target, options.AddressMap, cancellationToken).ConfigureAwait(false);
         var into = view.Topology.IsCluster ? 0 : RdbLoader.TargetDatabase(database, target, options.Selection);
@@ -98,7 +99,7 @@ public sealed partial class ReplicationSync : ISyncRun
         // from the topology read above, without the capability probe a view's opening makes (a write, which a paused source
         // holds: a lease taken again during a cutover opens this)
         var sourceView = new ClusterView(Topology.MapAddress(source, options.AddressMap) with { NamesDatabase = !topology.IsCluster }, topology, options.AddressMap);
-        return new ReplicationSync(Topology.MapAddress(source, options.AddressMap), master, sourceView, view, options, sync, database, into) { _slots = slots, _handOver = handOver };
+        return new ReplicationSync(Topology.MapAddress(source, options.AddressMap), master, sourceView, view, options, sync, database, into) { _slots = slots };
     }
 
     /// <summary>

@@ -16,7 +16,6 @@ public sealed class SlotHandOver
 {
     private const string Prefix = "dcopy:replication:";
 
-    private readonly string _job;
     private readonly bool[] _free = new bool[HashSlot.Count];
     private readonly HashSet<string> _nodes = [];
     private readonly Dictionary<int, (string To, long At)> _due = [];
@@ -26,8 +25,7 @@ public sealed class SlotHandOver
     /// <param name="owned">The slots this partition's master served when the partition started (applied without a hand-over).</param>
     public SlotHandOver(string name, IEnumerable<int> owned)
     {
-        var clean = ReplicationMarkers.Clean(name);
-        _job = clean.LastIndexOf('.') is var dot and > 0 ? clean[..dot] : clean;
+        KeyName = KeyNameOf(name);
         foreach (var slot in owned)
         {
             _free[slot] = true;
@@ -38,7 +36,11 @@ public sealed class SlotHandOver
     public string Key(int slot) => $"{Prefix}{{{HashSlot.Tag(slot)}}}:{KeyName}";
 
     /// <summary>What every hand-over key of the job ends with.</summary>
-    public string KeyName => _job + ".handover";
+    public string KeyName { get; }
+
+    /// <summary>The hand-over keys' name for the sync named <paramref name="name"/> ("job.partition"): the job's, shared by its partitions.</summary>
+    public static string KeyNameOf(string name) =>
+        (ReplicationMarkers.Clean(name) is var clean && clean.LastIndexOf('.') is var dot and > 0 ? clean[..dot] : ReplicationMarkers.Clean(name)) + ".handover";
 
     /// <summary>This partition's stream writes <paramref name="slot"/> as it comes.</summary>
     public bool IsFree(int slot) => Volatile.Read(ref _free[slot]);
@@ -49,12 +51,8 @@ public sealed class SlotHandOver
         lock (_lock)
         {
             _nodes.Add(nodeId);
-            Node = nodeId;
         }
     }
-
-    /// <summary>The node id of the master followed now (what a hand-over to this partition names).</summary>
-    public string? Node { get; private set; }
 
     /// <summary>A hand-over key's value names a master this partition follows (or followed, before a failover).</summary>
     public bool IsMine(string? value)
