@@ -79,7 +79,11 @@ public sealed partial class CoordinatorGrain
         }
         try
         {
-            var topology = await Topology.ReadAsync(Endpoints.ToCore(spec.Source)).WaitAsync(TimeSpan.FromSeconds(10));
+            // from the seeds, or the masters the partitions follow (the seeds may have left the cluster)
+            var seed = Endpoints.ToCore(spec.Source);
+            var followedMasters = State.Partitions.Select(p => p.Shard).OfType<string>().Select(a => a.LastIndexOf(':') is var colon and > 0
+                ? seed.WithAddress(a[..colon].Trim('[', ']'), int.Parse(a[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture)) : seed);
+            var topology = await Topology.ReadAnyAsync(seed.AllSeeds().Concat(followedMasters).DistinctBy(e => e.Address)).WaitAsync(TimeSpan.FromSeconds(10));
             foreach (var shard in topology.Shards)
             {
                 var (id, previous) = await ReplicationCheck.HistoryAsync(shard.Master, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));

@@ -52,18 +52,20 @@ public sealed class ReplicationSyncReshardCliTests
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         var state = Dcopy.StateDir();
-        using var sync = Dcopy.Start(["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
+        var masters = await source.MastersAsync();
+        // two seeds: the first is the master removed below
+        var seeds = $"{masters[0].Endpoint.Address},{masters[2].Endpoint.Address}";
+        using var sync = Dcopy.Start(["sync", "--source", seeds, "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
             "--state-dir", state, "--interval", "0.5", "--progress", "none"]);
         _ = sync.StandardError.ReadToEndAsync();
         try
         {
             await WaitForLiveAsync(state, sync);
-            var masters = await source.MastersAsync();
             // each migrated key is in two streams: its MIGRATE's DEL in the giver's, its RESTORE in the taker's
             await source.MoveSlotsAsync(masters[1], masters[2], 1500);
-            // the seed (masters[0]) stays; masters[1] gives all its other slots to it and leaves
-            var removed = masters[1];
-            await source.RemoveMasterAsync(removed, masters[0]);
+            // the first seed gives all its slots to masters[1] and leaves the cluster (it answers alone, serving no slot)
+            var removed = masters[0];
+            await source.RemoveMasterAsync(removed, masters[1]);
             await Task.Delay(3000);
             writer.StopShortLived();
             await Task.Delay(2000);

@@ -49,18 +49,30 @@ public sealed partial class Topology
     public static async Task<Topology> ReadAnyAsync(IEnumerable<RedisEndpoint> candidates, CancellationToken cancellationToken = default)
     {
         RespException? first = null;
+        Topology? alone = null;
         var tried = new List<string>();
         foreach (var candidate in candidates)
         {
             try
             {
-                return await ReadAsync(candidate, cancellationToken).ConfigureAwait(false);
+                var topology = await ReadAsync(candidate, cancellationToken).ConfigureAwait(false);
+                if (!topology.IsCluster || topology.Shards.Any(s => s.Slots.Count > 0))
+                {
+                    return topology;
+                }
+                // a cluster node that serves no slot and knows no node that does: removed from its cluster
+                // (--cluster del-node), or never joined; another candidate may know the cluster
+                alone ??= topology;
             }
             catch (RespException ex)
             {
                 first ??= ex;
                 tried.Add(candidate.Address);
             }
+        }
+        if (alone is not null)
+        {
+            return alone;
         }
         if (first is null || tried.Count == 1)
         {

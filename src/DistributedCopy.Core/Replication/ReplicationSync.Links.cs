@@ -134,9 +134,22 @@ public sealed partial class ReplicationSync
         }
     }
 
-    /// <summary>The source's topology, from the first of its seeds (a connection string may list several) that answers.</summary>
-    private async Task<Topology> ReadTopologyAsync(CancellationToken cancellationToken) =>
-        (await Topology.ReadAnyAsync(_seed.AllSeeds(), cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
+    /// <summary>
+    /// The source's topology, from the first that answers of its seeds (a connection string may list several) and the
+    /// masters it had when last read (the seeds may have left the cluster since).
+    /// </summary>
+    private async Task<Topology> ReadTopologyAsync(CancellationToken cancellationToken)
+    {
+        var known = _known?.Shards.Select(s => s.Master) ?? [];
+        var topology = (await Topology.ReadAnyAsync(_seed.AllSeeds().Concat(known).DistinctBy(e => e.Address), cancellationToken).ConfigureAwait(false)).WithAddressMap(_options.AddressMap);
+        if (topology.Shards.Any(s => s.Slots.Count > 0))
+        {
+            _known = topology;
+        }
+        return topology;
+    }
+
+    private Topology? _known;
 
     /// <summary>The master followed is still a master (with slots or without); false when it is a replica now or does not answer.</summary>
     private async Task<bool> StillMasterAsync(CancellationToken cancellationToken)
