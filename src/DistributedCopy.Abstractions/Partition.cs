@@ -18,6 +18,14 @@ public sealed record Partition(
     /// <summary>The job's file (<see cref="JobSpec.Files"/>) this partition loads, or -1; its cursor is a position in the file.</summary>
     [Id(6)] public int FileIndex { get; init; } = -1;
 
+    /// <summary>
+    /// A sync by the replication stream: the slots its stream writes from its start (those its master served when the job
+    /// began), as start,end pairs (a master's slots need not be one range after a reshard); empty for a master added to the
+    /// source since (each of its slots is handed over by the partition that wrote it); null: <see cref="StartSlot"/> to
+    /// <see cref="EndSlot"/>.
+    /// </summary>
+    [Id(7)] public int[]? Ranges { get; init; }
+
     public bool IsDatabase => Database >= 0;
 
     public int SlotCount => IsDatabase ? 0 : EndSlot - StartSlot + 1;

@@ -29,7 +29,11 @@ public sealed partial class CoordinatorGrain
             // one per source master (its stream holds all its slots), each held by a worker of its own (EnsureWorkersAsync starts
             // as many workers as partitions); the first slot finds its master again, after a failover too
             return plan.GroupBy(p => p.Shard).Select((master, i) =>
-                new Partition(i, master.Min(p => p.StartSlot), master.Max(p => p.EndSlot), master.Sum(p => p.Keys)) { Shard = master.Key }).ToList();
+                new Partition(i, master.Min(p => p.StartSlot), master.Max(p => p.EndSlot), master.Sum(p => p.Keys))
+                {
+                    Shard = master.Key,
+                    Ranges = [.. master.OrderBy(p => p.StartSlot).SelectMany(p => new[] { p.StartSlot, p.EndSlot })],
+                }).ToList();
         }
         var count = Math.Clamp(spec.Workers, 1, HashSlot.Count);
         return Enumerable.Range(0, count).Select(i =>
@@ -87,11 +91,17 @@ public sealed partial class CoordinatorGrain
             foreach (var shard in topology.Shards)
             {
                 var (id, previous) = await ReplicationCheck.HistoryAsync(shard.Master, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-                if (followed.Contains(id) || followed.Contains(previous))
+                if (followed.Contains(id) || followed.Contains(previous) || shard.Slots.Count == 0)
                 {
+                    // followed already, or serving nothing yet (it gets a partition once slots move to it)
                     continue;
                 }
-                State.Partitions.Add(new Partition(State.Partitions.Max(p => p.Id) + 1, shard.Slots.Min(r => r.Start), shard.Slots.Max(r => r.End), 0) { Shard = shard.Master.Address });
+                State.Partitions.Add(new Partition(State.Partitions.Max(p => p.Id) + 1, shard.Slots.Min(r => r.Start), shard.Slots.Max(r => r.End), 0)
+                {
+                    Shard = shard.Master.Address,
+                    // every slot it serves came from a master another partition follows: none is its own until handed over
+                    Ranges = [],
+                });
                 State.Notes.Add($"{shard.Master.Address} is a master no partition follows (added to the source, slots moved to it): a partition of its own takes its snapshot and follows its stream");
                 await SaveAsync();
             }

@@ -25,6 +25,7 @@ public sealed partial class WorkerGrain
             SweepEvery = TimeSpan.FromMilliseconds(Math.Max(200, spec.SweepMs)),
             Resuming = lease.Resumed,
             Slots = partition.IsDatabase ? null : [new SlotRange(partition.StartSlot, partition.EndSlot)],
+            Share = partition.Ranges is { } ranges ? [.. ranges.Chunk(2).Select(pair => new SlotRange(pair[0], pair[1]))] : null,
             SlotCopied = partition.IsDatabase ? null : copied.Enqueue,
         };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);

@@ -40,6 +40,12 @@ public sealed record SyncOptions
     /// <summary>By the replication stream: the position to continue from ("replid:offset:database"), null to start with a snapshot.</summary>
     public string? Position { get; init; }
 
+    /// <summary>
+    /// By the replication stream from a cluster: the slots this partition's stream writes from its start without a
+    /// hand-over (its master's when the job began; empty for a master added since); null: <see cref="Slots"/>.
+    /// </summary>
+    public IReadOnlyList<SlotRange>? Share { get; init; }
+
     /// <summary>By the replication stream: the name of this sync's markers on the target (the job and partition).</summary>
     public string Name { get; init; } = "sync";
 

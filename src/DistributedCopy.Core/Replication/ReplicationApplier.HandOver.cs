@@ -17,6 +17,11 @@ public sealed partial class ReplicationApplier
     /// <summary>Slots whose commands wait for their hand-over from the master that served them before.</summary>
     public int HeldSlots => Volatile.Read(ref _heldSlots);
 
+    /// <summary>Since when (Environment.TickCount64) some slot has been held without a break; 0 when none is.</summary>
+    public long HeldSince => Volatile.Read(ref _heldSince);
+
+    private long _heldSince;
+
     /// <summary>The offset before the first command held (where a stopped stream must be taken up again), or null.</summary>
     private long? HeldFrom => _held.Count == 0 ? null : _held.Values.Min(h => h.From);
 
@@ -29,6 +34,10 @@ public sealed partial class ReplicationApplier
         {
             _held[slot] = held = (from, []);
             Volatile.Write(ref _heldSlots, _held.Count);
+            if (_held.Count == 1)
+            {
+                Volatile.Write(ref _heldSince, Environment.TickCount64);
+            }
         }
         held.Commands.Add(command.ToArray());
         _heldBytes += command.Length;
@@ -76,11 +85,12 @@ public sealed partial class ReplicationApplier
         }
         _heldCheckedAt = Environment.TickCount64;
         var handOver = _mirror!.HandOver!;
-        foreach (var slot in _held.Keys.ToList())
+        var slots = _held.Keys.ToList();
+        var owners = await handOver.ReadAsync(_target, slots).ConfigureAwait(false);
+        for (var i = 0; i < slots.Count; i++)
         {
-            var connection = await _target.ConnectionAsync(_target.Topology.ShardFor(slot), CancellationToken.None).ConfigureAwait(false);
-            var owner = await connection.ExecuteAsync("GET", handOver.Key(slot)).ConfigureAwait(false);
-            if (RespFrame.IsNull(owner) || !handOver.IsMine(RespFrame.String(owner)))
+            var slot = slots[i];
+            if (!handOver.IsMine(owners[i]))
             {
                 continue;
             }
@@ -93,6 +103,23 @@ public sealed partial class ReplicationApplier
             _grouped += commands.Count;
         }
         Volatile.Write(ref _heldSlots, _held.Count);
+        if (_held.Count == 0)
+        {
+            Volatile.Write(ref _heldSince, 0);
+        }
+    }
+
+    /// <summary>
+    /// The source master flushed: the held slots' commands before it wrote keys it has deleted, so they go (the slots stay
+    /// held: the giver's remaining commands come first, and end in the DELs of its MIGRATEs).
+    /// </summary>
+    private void DropHeld()
+    {
+        foreach (var (_, commands) in _held.Values)
+        {
+            commands.Clear();
+        }
+        _heldBytes = 0;
     }
 
     /// <summary>The hand-overs the target can take with this pipeline (it ends at <paramref name="end"/>); none while markers are off.</summary>

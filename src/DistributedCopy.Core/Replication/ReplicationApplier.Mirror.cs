@@ -31,6 +31,7 @@ public sealed partial class ReplicationApplier
                 return;
             case Kind.FlushAll or Kind.FlushDb when mirror.Slots is not null:
                 // one master of a cluster source: its slots only, not the other masters' keys
+                DropHeld();
                 await FlushSlotsAsync(mirror.Slots, end, command.Length).ConfigureAwait(false);
                 return;
             case Kind.FlushAll:
@@ -71,15 +72,17 @@ public sealed partial class ReplicationApplier
             LastError = $"a {Encoding.ASCII.GetString(name)} over keys of several slots cannot be applied to a cluster";
             return;
         }
+        if (mirror.HandOver is { } handOver && (!handOver.IsFree(slot) || handOver.DueBefore(slot, start) || _held.ContainsKey(slot)))
+        {
+            // moved to this master from another one whose stream may still write it: held until handed over (a slot held
+            // stays held until this applier releases it, in order; before the markers: none of a held slot's commands is
+            // on the target, whatever a marker for every master says)
+            Hold(slot, start, command);
+            return;
+        }
         if (_markers!.Holds(slot, _target.Topology.ShardFor(slot), end))
         {
             Interlocked.Increment(ref _skipped);
-            return;
-        }
-        if (mirror.HandOver is { } handOver && !handOver.IsFree(slot))
-        {
-            // moved to this master from another one whose stream may still write it: held until handed over
-            Hold(slot, start, command);
             return;
         }
         if (!_slotGroups.TryGetValue(slot, out var group))

@@ -36,7 +36,12 @@ public sealed partial class ReplicationSync
         if (_cluster)
         {
             // slots that left this master just now: handed over before the verdict (the taker's stream waits for them)
-            await HandOverDepartedAsync(await ReadTopologyAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var topology = await ReadTopologyAsync(cancellationToken).ConfigureAwait(false);
+            if (topology.Shards.FirstOrDefault(s => s.Master.Address == _source.Address) is { } mine)
+            {
+                _slots = mine.Slots;
+            }
+            await HandOverDepartedAsync(topology, cancellationToken).ConfigureAwait(false);
         }
         var commandsBefore = applier.Commands;
         var errorsBefore = applier.Errors;

@@ -9,29 +9,111 @@ namespace DistributedCopy.Core.Replication;
 public sealed partial class ReplicationSync
 {
     /// <summary>
-    /// Which slots a partition's stream writes as it starts: of its share, those its master serves now, and those it no
-    /// longer serves but has not handed over (no hand-over key on the target: a stop came before, and its watch hands them
-    /// over from here). Its master's slots outside its share came from another partition and wait for their hand-over.
+    /// Which slots a partition's stream writes as it starts: those whose hand-over key names its master, and, where no key
+    /// says otherwise, those of its share (its master's when the job began: a stop may have come before it handed over
+    /// the ones that left since, which its watch hands over from here). The rest wait for their hand-over.
     /// </summary>
-    private static async Task<SlotHandOver> HandOverAsync(ClusterView target, SyncOptions sync, IReadOnlyList<SlotRange> slots, CancellationToken cancellationToken)
+    private static async Task<SlotHandOver> HandOverAsync(ClusterView target, SyncOptions sync, string? nodeId, CancellationToken cancellationToken)
     {
-        var handed = new bool[HashSlot.Count];
+        var share = new bool[HashSlot.Count];
+        foreach (var range in sync.Share ?? sync.Slots ?? [new SlotRange(0, HashSlot.Count - 1)])
+        {
+            Array.Fill(share, true, range.Start, range.End - range.Start + 1);
+        }
+        var handOver = new SlotHandOver(sync.Name);
+        var owners = new string?[HashSlot.Count];
         await using (var connections = new ShardConnections(target))
         {
             await connections.SyncAsync().ConfigureAwait(false);
-            foreach (var key in await ReplicationMarkers.ListAllAsync(connections, cancellationToken, SlotHandOver.KeyNameOf(sync.Name)).ConfigureAwait(false))
+            var slots = (await ReplicationMarkers.ListAllAsync(connections, cancellationToken, handOver.KeyName).ConfigureAwait(false)).Select(HashSlot.Of).Distinct().ToList();
+            var values = await handOver.ReadAsync(connections, slots).ConfigureAwait(false);
+            for (var i = 0; i < slots.Count; i++)
             {
-                handed[HashSlot.Of(key)] = true;
+                owners[slots[i]] = values[i];
             }
         }
-        var served = new bool[HashSlot.Count];
-        foreach (var range in slots)
+        handOver.Own(Enumerable.Range(0, HashSlot.Count).Where(slot => owners[slot] is { } owner ? owner == nodeId : share[slot]));
+        if (nodeId is not null)
         {
-            Array.Fill(served, true, range.Start, range.End - range.Start + 1);
+            handOver.Follow(nodeId);
         }
-        var share = sync.Slots ?? [new SlotRange(0, HashSlot.Count - 1)];
-        var owned = share.SelectMany(r => Enumerable.Range(r.Start, r.End - r.Start + 1)).Where(slot => served[slot] || !handed[slot]);
-        return new SlotHandOver(sync.Name, owned);
+        return handOver;
+    }
+
+    /// <summary>
+    /// Before a snapshot is loaded (the first, or one the master sent again): every slot the master serves must be this
+    /// stream's, else the snapshot's keys of a slot that another partition's stream still writes (a reshard, its DELs
+    /// not yet applied) could be deleted after they are loaded. Waits for their hand-over, 5 minutes at most (then loads,
+    /// with a note: the cutover's counts check tells whether a key went missing).
+    /// </summary>
+    private async Task WaitForHandOversAsync(CancellationToken cancellationToken)
+    {
+        if (_handOver is not { } handOver)
+        {
+            return;
+        }
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        var noted = false;
+        while (true)
+        {
+            var waiting = await AdoptAsync(handOver).ConfigureAwait(false);
+            if (waiting.Count == 0)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                _progress.AddNote($"{waiting.Count:N0} slot(s) of {_source.Address} (first: {waiting[0]}) were not handed over by the partitions that wrote them within 5 minutes: its snapshot is loaded anyway (the cutover's counts check tells whether a key went missing)");
+                return;
+            }
+            if (!noted)
+            {
+                _progress.AddNote($"{waiting.Count:N0} slot(s) of {_source.Address} (first: {waiting[0]}) came from other masters: its snapshot waits for their hand-over");
+                noted = true;
+            }
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Slots the master serves now that were handed over to this stream: its own from now, whether a command of them came
+    /// yet or not (else a slot that moved here and on again, without a write between, would never be handed on).
+    /// </summary>
+    private async Task AdoptArrivedAsync(CancellationToken cancellationToken)
+    {
+        if (_handOver is not { } handOver)
+        {
+            return;
+        }
+        try
+        {
+            await AdoptAsync(handOver).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RespException)
+        {
+            // read again at the next look
+        }
+    }
+
+    /// <summary>Takes the slots the master serves whose hand-over key names it; returns those still waiting for theirs.</summary>
+    private async Task<List<int>> AdoptAsync(SlotHandOver handOver)
+    {
+        var waiting = (_slots ?? []).SelectMany(r => Enumerable.Range(r.Start, r.End - r.Start + 1)).Where(slot => !handOver.IsFree(slot)).ToList();
+        if (waiting.Count == 0)
+        {
+            return waiting;
+        }
+        await using var connections = new ShardConnections(_target);
+        await connections.SyncAsync().ConfigureAwait(false);
+        var owners = await handOver.ReadAsync(connections, waiting).ConfigureAwait(false);
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            if (handOver.IsMine(owners[i]))
+            {
+                handOver.Adopt(waiting[i]);
+            }
+        }
+        return [.. waiting.Where(slot => !handOver.IsFree(slot))];
     }
 
     /// <summary>
@@ -80,7 +162,7 @@ public sealed partial class ReplicationSync
     /// </summary>
     private async Task HandOverAllAsync(CancellationToken cancellationToken)
     {
-        if (_handOver is not { } handOver || handOver.Departed([]) is not { Count: > 0 } slots)
+        if (_handOver is not { } handOver || handOver.Writing() is not { Count: > 0 } slots)
         {
             return;
         }
@@ -144,4 +226,18 @@ public sealed partial class ReplicationSync
         }
         handOver.Cleared = [];
     }
+
+    /// <summary>Says once per episode when slots have waited over 30 s for their hand-over (the giver's partition behind or stopped).</summary>
+    private void NoteLongHolds()
+    {
+        var since = _applier?.HeldSince ?? 0;
+        if (since == 0 || since == _notedHoldSince || Environment.TickCount64 - since < 30_000)
+        {
+            return;
+        }
+        _notedHoldSince = since;
+        _progress.AddNote($"{_applier!.HeldSlots:N0} slot(s) moved to {_source.Address} have waited {(Environment.TickCount64 - since) / 1000:N0} s for the master that served them to hand them over: its partition is behind or stopped (their commands are held; the position stays before them)");
+    }
+
+    private long _notedHoldSince;
 }

@@ -127,7 +127,13 @@ public sealed partial class ReplicationSync
     private async Task FollowedAsync(RedisEndpoint master, IReadOnlyList<SlotRange> slots, string? nodeId, CancellationToken cancellationToken)
     {
         (_source, _slots) = (master, slots);
-        _handOver ??= await HandOverAsync(_target, _sync, slots, cancellationToken).ConfigureAwait(false);
+        if (!_target.Topology.IsCluster)
+        {
+            // a standalone target takes each pipeline as one transaction of the whole stream: no slot is held (a reshard
+            // between two followed masters is not ordered there; the cutover's counts tell)
+            return;
+        }
+        _handOver ??= await HandOverAsync(_target, _sync, nodeId, cancellationToken).ConfigureAwait(false);
         if (nodeId is not null)
         {
             _handOver.Follow(nodeId);
@@ -196,7 +202,9 @@ public sealed partial class ReplicationSync
             {
                 return _source;
             }
+            await AdoptArrivedAsync(cancellationToken).ConfigureAwait(false);
             await HandOverDepartedAsync(topology, cancellationToken).ConfigureAwait(false);
+            NoteLongHolds();
         }
     }
 }

@@ -14,6 +14,7 @@ public sealed partial class ReplicationSync
     private async Task LoadSnapshotAsync(ReplicationMirror mirror, bool emptyFirst, CancellationToken cancellationToken)
     {
         var file = Path.Combine(Path.GetTempPath(), $"dcopy-sync-{Guid.NewGuid():N}.rdb");
+        await WaitForHandOversAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using (var stream = File.Create(file))

@@ -22,13 +22,14 @@ public sealed class SlotHandOver
     private readonly Lock _lock = new();
 
     /// <param name="name">The sync's marker name ("job.partition"): hand-over keys are the job's, shared by its partitions.</param>
-    /// <param name="owned">The slots this partition's master served when the partition started (applied without a hand-over).</param>
-    public SlotHandOver(string name, IEnumerable<int> owned)
+    public SlotHandOver(string name) => KeyName = KeyNameOf(name);
+
+    /// <summary>The slots this partition's stream writes as it starts (applied without a hand-over).</summary>
+    public void Own(IEnumerable<int> owned)
     {
-        KeyName = KeyNameOf(name);
         foreach (var slot in owned)
         {
-            _free[slot] = true;
+            Volatile.Write(ref _free[slot], true);
         }
     }
 
@@ -102,6 +103,36 @@ public sealed class SlotHandOver
         {
             return _due.Count == 0 ? [] : [.. _due.Where(d => d.Value.At <= offset).Select(d => (d.Key, d.Value.To))];
         }
+    }
+
+    /// <summary>
+    /// <paramref name="slot"/> is due to be handed over at or before <paramref name="start"/>: a command of it from there
+    /// came after it left this master (it moved back since) and waits, like any slot not this stream's.
+    /// </summary>
+    public bool DueBefore(int slot, long start)
+    {
+        lock (_lock)
+        {
+            return _due.TryGetValue(slot, out var due) && due.At <= start;
+        }
+    }
+
+    /// <summary>Every slot this stream writes, due to be handed over or not (a master that left hands all of them over).</summary>
+    public List<int> Writing() => [.. Enumerable.Range(0, HashSlot.Count).Where(IsFree)];
+
+    /// <summary>What the hand-over keys of <paramref name="slots"/> say (null: no key), read in one pipeline per target master.</summary>
+    internal async Task<string?[]> ReadAsync(ShardConnections target, IReadOnlyList<int> slots)
+    {
+        var route = new int[slots.Count];
+        for (var i = 0; i < slots.Count; i++)
+        {
+            route[i] = target.Topology.ShardOrThrow(slots[i], "target");
+            target.Writer(route[i]).Command("GET", Key(slots[i]));
+        }
+        var values = new string?[slots.Count];
+        var error = await target.SendAndReadEachAsync(route, 0, route.Length, _ => true, (i, reply) => values[i] = RespFrame.IsNull(reply) ? null : RespFrame.String(reply), CancellationToken.None)
+            .ConfigureAwait(false);
+        return error is null ? values : throw new RedisErrorException(error);
     }
 
     /// <summary>Some hand-over waits for the stream to reach its offset.</summary>
