@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using DistributedCopy.Core;
 using DistributedCopy.Core.Cluster;
-using DistributedCopy.Core.Files;
+using DistributedCopy.Core.Rdb;
 using DistributedCopy.Core.Replication;
+using DistributedCopy.Core;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Bench;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using DistributedCopy.Abstractions;
+using DistributedCopy.Core.Rdb;
 using DistributedCopy.Core;
-using DistributedCopy.Core.Files;
 
 namespace DistributedCopy.Cli;
 

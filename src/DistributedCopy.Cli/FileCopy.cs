@@ -1,9 +1,9 @@
 using System.CommandLine;
 using DistributedCopy.Abstractions;
-using System.Text.Json;
+using DistributedCopy.Core.Rdb;
 using DistributedCopy.Core;
-using DistributedCopy.Core.Files;
 using DistributedCopy.Grains;
+using System.Text.Json;
 
 namespace DistributedCopy.Cli;
 

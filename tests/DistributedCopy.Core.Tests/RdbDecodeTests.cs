@@ -1,4 +1,4 @@
-using DistributedCopy.Core.Files;
+using DistributedCopy.Core.Rdb;
 using DistributedCopy.Testing;
 
 namespace DistributedCopy.Core.Tests;

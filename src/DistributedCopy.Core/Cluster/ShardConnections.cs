@@ -116,7 +116,7 @@ internal sealed class ShardConnections(ClusterView view) : IAsyncDisposable
             await connection.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
             if (RespFrame.IsError(connection.Frame) || RespFrame.Integer(connection.Frame) < 1)
             {
-                throw new Pipelines.TopologyChangedException($"no replica of {Topology.Shards[shard].Master.Address} acknowledged the batch within {options.ReplicaTimeout.TotalSeconds:F0} s");
+                throw new Resilience.TopologyChangedException($"no replica of {Topology.Shards[shard].Master.Address} acknowledged the batch within {options.ReplicaTimeout.TotalSeconds:F0} s");
             }
         }
     }

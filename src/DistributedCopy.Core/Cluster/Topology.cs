@@ -42,7 +42,7 @@ public sealed partial class Topology
 
     /// <summary>The shard serving <paramref name="slot"/>; none (a failover or reshard under way) is a topology change, retried by the caller's policy.</summary>
     internal int ShardOrThrow(int slot, string side) =>
-        ShardFor(slot) is var shard and >= 0 ? shard : throw new Pipelines.TopologyChangedException($"no {side} master serves slot {slot}");
+        ShardFor(slot) is var shard and >= 0 ? shard : throw new Resilience.TopologyChangedException($"no {side} master serves slot {slot}");
 
     /// <summary>The same topology with each master's announced address replaced as <paramref name="addressMap"/> says.</summary>
     public Topology WithAddressMap(IReadOnlyDictionary<string, string> addressMap) =>

@@ -70,7 +70,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
                 }
                 try
                 {
-                    await Task.Delay(Pipelines.Retry.Delay(Math.Min(attempt, 5)), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Resilience.Retry.Delay(Math.Min(attempt, 5)), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

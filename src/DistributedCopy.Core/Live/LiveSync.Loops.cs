@@ -74,7 +74,7 @@ public sealed partial class LiveSync
                 }
                 await MarkExtrasAsync(buckets.ToHashSet(), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RetriesExhaustedException { InnerException: Pipelines.TopologyChangedException })
+            catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is RetriesExhaustedException { InnerException: Resilience.TopologyChangedException })
             {
                 // a failover under way (slots with no master for a moment): the same buckets again, once the topology is read again
                 Progress.AddError(ex);

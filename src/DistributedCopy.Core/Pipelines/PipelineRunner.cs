@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using DistributedCopy.Core.Selection;
 
 namespace DistributedCopy.Core.Pipelines;
 

@@ -164,9 +164,9 @@ public sealed partial class ReplicationApplier : IAsyncDisposable
         {
             // the target resharded: taken up again from the position applied with the topology read again (the markers
             // skip what was applied of this pipeline)
-            throw new Pipelines.TopologyChangedException($"the target moved a slot while the stream was applied ({error})");
+            throw new Resilience.TopologyChangedException($"the target moved a slot while the stream was applied ({error})");
         }
-        if (error is not null && _mirror is not null && Pipelines.ServerErrors.IsTransient(error))
+        if (error is not null && _mirror is not null && Resilience.ServerErrors.IsTransient(error))
         {
             throw new RedisErrorException(error);
         }

@@ -97,7 +97,7 @@ public sealed partial class ReplicationSync
                 await ReplicationMarkers.HoldAllAsync(connections, _sync.Name, ReplicationMarkers.Value(position.ReplicationId, position.Offset), cancellationToken).ConfigureAwait(false);
                 await RestoreHandOversAsync(connections, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (Pipelines.Retry.IsTransient(ex, cancellationToken) || ex is RespException)
+            catch (Exception ex) when (Resilience.Retry.IsTransient(ex, cancellationToken) || ex is RespException)
             {
                 // the slots written from now on are marked again; the others only once written
                 _progress.AddNote($"the target's markers could not be written again after the cutover ({ex.Message}): a stop before every slot is written again may apply a few commands twice");

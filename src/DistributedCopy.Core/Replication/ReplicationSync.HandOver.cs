@@ -1,6 +1,7 @@
 using System.Globalization;
 using DistributedCopy.Core.Live;
 using DistributedCopy.Core.Pipelines;
+using DistributedCopy.Core.Resilience;
 
 namespace DistributedCopy.Core.Replication;
 

@@ -1,4 +1,5 @@
 using DistributedCopy.Core.Pipelines;
+using DistributedCopy.Core.Resilience;
 
 namespace DistributedCopy.Core.Replication;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using DistributedCopy.Core.Files;
 
 namespace DistributedCopy.Core.Replication;
 

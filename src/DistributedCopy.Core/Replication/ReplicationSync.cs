@@ -1,6 +1,7 @@
-using DistributedCopy.Core.Files;
 using DistributedCopy.Core.Live;
 using DistributedCopy.Core.Pipelines;
+using DistributedCopy.Core.Rdb;
+using DistributedCopy.Core.Resilience;
 
 namespace DistributedCopy.Core.Replication;
 

@@ -1,4 +1,3 @@
-using DistributedCopy.Core.Selection;
 
 namespace DistributedCopy.Core.Verify;
 

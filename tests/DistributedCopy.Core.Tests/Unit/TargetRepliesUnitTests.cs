@@ -1,4 +1,5 @@
 using DistributedCopy.Core.Pipelines;
+using DistributedCopy.Core.Writers;
 
 namespace DistributedCopy.Core.Tests.Unit;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using DistributedCopy.Core.Pipelines;
+using DistributedCopy.Core.Resilience;
 
 namespace DistributedCopy.Core.Tests.Unit;
 
