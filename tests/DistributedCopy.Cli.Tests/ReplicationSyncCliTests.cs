@@ -16,8 +16,7 @@ public sealed class ReplicationSyncCliTests
         // appends, increments, pushes, renames, expiring keys: a command applied twice would show
         await using var writer = await SourceWriter.StartAsync(source.Endpoint, expiring: true);
         var state = Dcopy.StateDir();
-        string[] sync = ["sync", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "none"];
+        var sync = SyncArgs(source.Endpoint.Address, target.Endpoint.Address, state);
 
         using (var first = Dcopy.Start(sync))
         {
@@ -96,8 +95,7 @@ public sealed class ReplicationSyncCliTests
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint, expiring: true);
         var state = Dcopy.StateDir();
-        string[] sync = ["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "none"];
+        var sync = SyncArgs(Dcopy.Address(source), Dcopy.Address(target), state);
 
         using (var first = Dcopy.Start(sync))
         {

@@ -14,28 +14,14 @@ public sealed class ReplicationSyncFaultCliTests
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         var state = Dcopy.StateDir();
-        using var sync = Dcopy.Start(["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "log"]);
+        using var sync = Dcopy.Start(SyncArgs(Dcopy.Address(source), Dcopy.Address(target), state, progress: "log"));
         _ = sync.StandardError.ReadToEndAsync();
         try
         {
             await WaitForLiveAsync(state, sync);
             var promoted = await ReplicaAsync(source);
             var before = await StatsAsync(promoted);
-            await promoted.ExecuteAsync("CLUSTER", "FAILOVER");
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            var asked = DateTime.UtcNow;
-            while (!(await promoted.ExecuteAsync("INFO", "replication")).Contains("role:master", StringComparison.Ordinal))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the replica was never promoted");
-                if (DateTime.UtcNow - asked > TimeSpan.FromSeconds(15))
-                {
-                    // a coordinated failover gives up when the master is slow to pause on a loaded machine
-                    await promoted.ExecuteAsync("CLUSTER", "FAILOVER", "FORCE");
-                    asked = DateTime.UtcNow;
-                }
-                await Task.Delay(50);
-            }
+            await RedisCluster.FailOverAsync(promoted);
             // writes go on to the new master; the sync finds it (the topology read every 2 s)
             await Task.Delay(5000);
             writer.StopShortLived();
@@ -68,8 +54,7 @@ public sealed class ReplicationSyncFaultCliTests
         await source.ExecuteAsync("CONFIG", "SET", "repl-backlog-size", "16384");
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         var state = Dcopy.StateDir();
-        string[] sync = ["sync", "--source", source.Endpoint.Address, "--target", target.Endpoint.Address, "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "log"];
+        var sync = SyncArgs(source.Endpoint.Address, target.Endpoint.Address, state, progress: "log");
         using (var first = Dcopy.Start(sync))
         {
             await WaitForLiveAsync(state, first);

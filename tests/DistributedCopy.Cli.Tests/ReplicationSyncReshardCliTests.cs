@@ -14,8 +14,7 @@ public sealed class ReplicationSyncReshardCliTests
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         var state = Dcopy.StateDir();
-        using var sync = Dcopy.Start(["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "none"]);
+        using var sync = Dcopy.Start(SyncArgs(Dcopy.Address(source), Dcopy.Address(target), state));
         _ = sync.StandardError.ReadToEndAsync();
         try
         {
@@ -55,8 +54,7 @@ public sealed class ReplicationSyncReshardCliTests
         var masters = await source.MastersAsync();
         // two seeds: the first is the master removed below
         var seeds = $"{masters[0].Endpoint.Address},{masters[2].Endpoint.Address}";
-        using var sync = Dcopy.Start(["sync", "--source", seeds, "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "none"]);
+        using var sync = Dcopy.Start(SyncArgs(seeds, Dcopy.Address(target), state));
         _ = sync.StandardError.ReadToEndAsync();
         try
         {
@@ -92,8 +90,7 @@ public sealed class ReplicationSyncReshardCliTests
         await new StandardDataSet(0.005).LoadAsync(source.Endpoint);
         await using var writer = await SourceWriter.StartAsync(source.Endpoint);
         var state = Dcopy.StateDir();
-        string[] args = ["sync", "--source", Dcopy.Address(source), "--target", Dcopy.Address(target), "--capture", "replication", "--job-id", "stream",
-            "--state-dir", state, "--interval", "0.5", "--progress", "none"];
+        var args = SyncArgs(Dcopy.Address(source), Dcopy.Address(target), state);
         var masters = await source.MastersAsync();
         using (var first = Dcopy.Start(args))
         {

@@ -5,6 +5,10 @@ namespace DistributedCopy.Cli.Tests;
 /// <summary>What the `dcopy sync --capture replication` tests ask of the servers and of dcopy (job "stream").</summary>
 internal static class StreamSync
 {
+    /// <summary>`dcopy sync --capture replication` as job "stream", reporting every 0.5 s.</summary>
+    public static string[] SyncArgs(string source, string target, string state, string progress = "none") =>
+        ["sync", "--source", source, "--target", target, "--capture", "replication", "--job-id", "stream", "--state-dir", state, "--interval", "0.5", "--progress", progress];
+
     public static async Task<RedisServer> ReplicaAsync(RedisCluster cluster)
     {
         foreach (var node in cluster.Nodes)

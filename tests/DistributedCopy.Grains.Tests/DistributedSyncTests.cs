@@ -56,32 +56,11 @@ public sealed class DistributedSyncTests(ITestOutputHelper output)
             Assert.True(moved.Sync!.Reconciles >= orphans.Count * 2730, SyncText(moved));
             await Task.Delay(2000);
 
-            writer.StopShortLived();
-            // the last short-lived keys (TTL under 0.5 s) expire and are removed before the pause
-            await Task.Delay(2500);
-            var cutting = await client.Job(spec.JobId).CutoverAsync(new CutoverOrder(PauseWrites: true, HoldSeconds: 60, TimeoutSeconds: 60));
-            Assert.Equal(JobPhase.CuttingOver, cutting.Phase);
-            var done = await client.WaitAsync(spec.JobId, s => s.Phase != JobPhase.CuttingOver, TimeSpan.FromSeconds(150));
-            try
-            {
-                output.WriteLine($"done: {SyncText(done)}; {done.Cutover}; {string.Join("; ", done.Cutover?.Checks ?? [])}");
-                Assert.Equal(JobPhase.Completed, done.Phase);
-                Assert.NotNull(done.Cutover);
-                Assert.True(done.Cutover.WritesPaused, string.Join("; ", done.Cutover.Checks));
-                Assert.True(done.Cutover.InSync, done.Cutover + ": " + string.Join("; ", done.Cutover.Checks));
-                var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
-                Assert.True(comparison.Identical, comparison.ToString());
-                Assert.Equal(done.Cutover.SourceKeys, comparison.SourceKeys);
-                Assert.True(done.Copied.Keys >= data.Total, done.Copied.ToString());
-                Assert.True(done.Sync!.Changes > 1000, SyncText(done));
-            }
-            finally
-            {
-                foreach (var master in await source.MastersAsync())
-                {
-                    await master.ExecuteAsync("CLIENT", "UNPAUSE");
-                }
-            }
+            var (done, comparison) = await CutOverAsync(client, spec, source, target, writer);
+            Assert.True(done.Cutover!.WritesPaused, string.Join("; ", done.Cutover.Checks));
+            Assert.Equal(done.Cutover.SourceKeys, comparison.SourceKeys);
+            Assert.True(done.Copied.Keys >= data.Total, done.Copied.ToString());
+            Assert.True(done.Sync!.Changes > 1000, SyncText(done));
             await writer.StopAsync();
             Assert.True(writer.Writes > 1000, $"writes {writer.Writes}, errors {writer.Errors}");
         }
@@ -137,30 +116,11 @@ public sealed class DistributedSyncTests(ITestOutputHelper output)
             output.WriteLine($"moved: {SyncText(moved)}");
             Assert.Equal(JobPhase.Syncing, moved.Phase);
             await Task.Delay(2000);
-            writer.StopShortLived();
-            await Task.Delay(2500);
-            var cutting = await client.Job(spec.JobId).CutoverAsync(new CutoverOrder(PauseWrites: true, HoldSeconds: 60, TimeoutSeconds: 60));
-            Assert.Equal(JobPhase.CuttingOver, cutting.Phase);
-            var done = await client.WaitAsync(spec.JobId, s => s.Phase != JobPhase.CuttingOver, TimeSpan.FromSeconds(150));
-            try
-            {
-                output.WriteLine($"done: {SyncText(done)}; {done.Cutover}; {string.Join("; ", done.Cutover?.Checks ?? [])}");
-                Assert.Equal(JobPhase.Completed, done.Phase);
-                Assert.True(done.Cutover!.InSync, done.Cutover + ": " + string.Join("; ", done.Cutover.Checks));
-                Assert.Contains(done.Cutover.Checks, c => c.StartsWith("ok      masters: the source has 3 master(s)", StringComparison.Ordinal));
-                Assert.Equal(3, done.Cutover.Checks.Count(c => c.Contains("stream: the target applied the stream up to offset", StringComparison.Ordinal)));
-                // no master sent a second snapshot: every stream taken up again continued (PSYNC +CONTINUE)
-                Assert.Equal(full, await Task.WhenAll(masters.Select(FullSyncsAsync)));
-                var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
-                Assert.True(comparison.Identical, comparison.ToString());
-            }
-            finally
-            {
-                foreach (var master in masters)
-                {
-                    await master.ExecuteAsync("CLIENT", "UNPAUSE");
-                }
-            }
+            var (done, _) = await CutOverAsync(client, spec, source, target, writer);
+            Assert.Contains(done.Cutover!.Checks, c => c.StartsWith("ok      masters: the source has 3 master(s)", StringComparison.Ordinal));
+            Assert.Equal(3, done.Cutover.Checks.Count(c => c.Contains("stream: the target applied the stream up to offset", StringComparison.Ordinal)));
+            // no master sent a second snapshot: every stream taken up again continued (PSYNC +CONTINUE)
+            Assert.Equal(full, await Task.WhenAll(masters.Select(FullSyncsAsync)));
             await writer.StopAsync();
         }
         finally
@@ -168,6 +128,36 @@ public sealed class DistributedSyncTests(ITestOutputHelper output)
             foreach (var silo in silos)
             {
                 await silo.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The short-lived writes stopped (the last ones expire before the pause), a cutover with paused writes that must end the
+    /// job in sync, and the independent comparison of both sides, which must find them identical; the masters unpaused after.
+    /// </summary>
+    private async Task<(JobStatus Done, CompareResult Comparison)> CutOverAsync(JobClient client, JobSpec spec, RedisCluster source, RedisCluster target, SourceWriter writer)
+    {
+        writer.StopShortLived();
+        await Task.Delay(2500);
+        var cutting = await client.Job(spec.JobId).CutoverAsync(new CutoverOrder(PauseWrites: true, HoldSeconds: 60, TimeoutSeconds: 60));
+        Assert.Equal(JobPhase.CuttingOver, cutting.Phase);
+        var done = await client.WaitAsync(spec.JobId, s => s.Phase != JobPhase.CuttingOver, TimeSpan.FromSeconds(150));
+        try
+        {
+            output.WriteLine($"done: {SyncText(done)}; {done.Cutover}; {string.Join("; ", done.Cutover?.Checks ?? [])}");
+            Assert.Equal(JobPhase.Completed, done.Phase);
+            Assert.NotNull(done.Cutover);
+            Assert.True(done.Cutover.InSync, done.Cutover + ": " + string.Join("; ", done.Cutover.Checks));
+            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 200);
+            Assert.True(comparison.Identical, comparison.ToString());
+            return (done, comparison);
+        }
+        finally
+        {
+            foreach (var master in await source.MastersAsync())
+            {
+                await master.ExecuteAsync("CLIENT", "UNPAUSE");
             }
         }
     }
