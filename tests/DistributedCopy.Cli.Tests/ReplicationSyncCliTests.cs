@@ -64,8 +64,7 @@ public sealed class ReplicationSyncCliTests
             var after = await StatsAsync(source);
             // the second dcopy continued the stream: one partial resynchronisation, no second snapshot
             Assert.Equal((before.Full, before.Partial + 1), (after.Full, after.Partial));
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            var comparison = await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
             Assert.True(comparison.SourceKeys >= report.Total / 2, comparison.ToString());
             Assert.Equal("42", await target.ExecuteAsync("GET", "tx:a"));
             // database 1 is not synced (the source endpoint names database 0 by default)
@@ -135,8 +134,7 @@ public sealed class ReplicationSyncCliTests
             var after = await Task.WhenAll(masters.Select(StatsAsync));
             // each master's stream continued: one partial resynchronisation each, no second snapshot
             Assert.Equal(before.Select(b => (b.Full, b.Partial + 1)), after.Select(a => (a.Full, a.Partial)));
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
             Assert.Equal("42", await (await OwnerAsync(await target.MastersAsync(), "{tx}")).ExecuteAsync("GET", "{tx}:a"));
         }
         finally

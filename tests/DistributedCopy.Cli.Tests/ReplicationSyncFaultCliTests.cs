@@ -35,8 +35,7 @@ public sealed class ReplicationSyncFaultCliTests
             // the promoted replica continued the stream it had inherited: no snapshot of its own
             var after = await StatsAsync(promoted);
             Assert.Equal(before.Full, after.Full);
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
         }
         finally
         {

@@ -33,8 +33,7 @@ public sealed class ReplicationSyncReshardCliTests
             var cutover = await CutOverAsync(state, sync);
             Assert.Contains("ok      masters: the source has 4 master(s)", cutover.Stderr, StringComparison.Ordinal);
             Assert.Contains($"[{added.Endpoint.Address}] stream: the target applied", cutover.Stderr, StringComparison.Ordinal);
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
         }
         finally
         {
@@ -72,8 +71,7 @@ public sealed class ReplicationSyncReshardCliTests
 
             var cutover = await CutOverAsync(state, sync);
             Assert.Contains("ok      masters: the source has 2 master(s)", cutover.Stderr, StringComparison.Ordinal);
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
         }
         finally
         {
@@ -114,8 +112,7 @@ public sealed class ReplicationSyncReshardCliTests
             writer.StopShortLived();
             await Task.Delay(2000);
             await CutOverAsync(state, second);
-            var comparison = await DataComparer.CompareAsync(source.Endpoint, target.Endpoint, ttlToleranceMs: 2000, typedSamplePerType: 100);
-            Assert.True(comparison.Identical, comparison.ToString());
+            await AssertIdenticalAsync(source.Endpoint, target.Endpoint);
         }
         finally
         {

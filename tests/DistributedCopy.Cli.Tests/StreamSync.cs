@@ -65,6 +65,14 @@ internal static class StreamSync
         return cutover;
     }
 
+    /// <summary>The independent comparison after a cutover: every key, value and expiry (2 s apart at most), 100 of each type by value.</summary>
+    public static async Task<CompareResult> AssertIdenticalAsync(RedisEndpoint source, RedisEndpoint target)
+    {
+        var comparison = await DataComparer.CompareAsync(source, target, ttlToleranceMs: 2000, typedSamplePerType: 100);
+        Assert.True(comparison.Identical, comparison.ToString());
+        return comparison;
+    }
+
     /// <summary>Whatever happened: the source's masters unpaused (the cutover held them), the sync's dcopy stopped.</summary>
     public static async Task EndAsync(RedisCluster source, System.Diagnostics.Process sync)
     {

@@ -9,6 +9,20 @@ public readonly record struct SlotRange(int Start, int End)
 
     public bool Contains(int slot) => slot >= Start && slot <= End;
 
+    /// <summary>Every slot of <paramref name="ranges"/>, in order.</summary>
+    public static IEnumerable<int> Each(IEnumerable<SlotRange> ranges) => ranges.SelectMany(r => Enumerable.Range(r.Start, r.Count));
+
+    /// <summary>One flag per bucket (<paramref name="buckets"/>, a cluster's 16384 slots by default), set for the slots of <paramref name="ranges"/>.</summary>
+    public static bool[] Mask(IEnumerable<SlotRange> ranges, int buckets = HashSlot.Count)
+    {
+        var mask = new bool[buckets];
+        foreach (var range in ranges)
+        {
+            Array.Fill(mask, true, range.Start, range.Count);
+        }
+        return mask;
+    }
+
     /// <summary>The slots as the fewest ranges (sorted; neighbours joined).</summary>
     public static List<SlotRange> Of(IEnumerable<int> slots)
     {

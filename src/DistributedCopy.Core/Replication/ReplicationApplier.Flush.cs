@@ -35,11 +35,7 @@ public sealed partial class ReplicationApplier
     /// </summary>
     internal static async Task EmptyAsync(ShardConnections target, IReadOnlyList<SlotRange>? slots)
     {
-        var owned = new bool[HashSlot.Count];
-        foreach (var range in slots ?? [new SlotRange(0, HashSlot.Count - 1)])
-        {
-            Array.Fill(owned, true, range.Start, range.Count);
-        }
+        var owned = SlotRange.Mask(slots ?? [new SlotRange(0, HashSlot.Count - 1)]);
         if (target.Topology.IsCluster)
         {
             for (var slot = 0; slot < HashSlot.Count; slot++)

@@ -72,7 +72,7 @@ public sealed partial class ReplicationApplier
             LastError = $"a {Encoding.ASCII.GetString(name)} over keys of several slots cannot be applied to a cluster";
             return;
         }
-        if (mirror.HandOver is { } handOver && (!handOver.IsFree(slot) || handOver.DueBefore(slot, start) || _held.ContainsKey(slot)))
+        if (mirror.HandOver is { } handOver && (!handOver.IsFree(slot) || (_held.Count > 0 && _held.ContainsKey(slot)) || handOver.DueBefore(slot, start)))
         {
             // moved to this master from another one whose stream may still write it: held until handed over (a slot held
             // stays held until this applier releases it, in order; before the markers: none of a held slot's commands is

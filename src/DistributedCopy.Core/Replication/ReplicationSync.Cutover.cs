@@ -120,11 +120,8 @@ public sealed partial class ReplicationSync
             var source = _cluster ? new ClusterView(_sourceView.Seed, await ReadTopologyAsync(budget.Token).ConfigureAwait(false), _options.AddressMap) : _sourceView;
             var cluster = source.Topology.IsCluster;
             // the buckets compared: the followed master's slots, or the one database
-            var owned = new bool[cluster ? HashSlot.Count : 1];
-            foreach (var range in _slots ?? [new SlotRange(0, owned.Length - 1)])
-            {
-                Array.Fill(owned, true, range.Start, range.Count);
-            }
+            var buckets = cluster ? HashSlot.Count : 1;
+            var owned = SlotRange.Mask(_slots ?? [new SlotRange(0, buckets - 1)], buckets);
             int markers;
             await using (var connections = new ShardConnections(_target))
             {

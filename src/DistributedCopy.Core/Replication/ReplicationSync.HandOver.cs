@@ -16,11 +16,7 @@ public sealed partial class ReplicationSync
     /// </summary>
     private static async Task<SlotHandOver> HandOverAsync(ClusterView target, SyncOptions sync, string? nodeId, CancellationToken cancellationToken)
     {
-        var share = new bool[HashSlot.Count];
-        foreach (var range in sync.Share ?? sync.Slots ?? [new SlotRange(0, HashSlot.Count - 1)])
-        {
-            Array.Fill(share, true, range.Start, range.End - range.Start + 1);
-        }
+        var share = SlotRange.Mask(sync.Share ?? sync.Slots ?? [new SlotRange(0, HashSlot.Count - 1)]);
         var handOver = new SlotHandOver(sync.Name);
         var owners = new string?[HashSlot.Count];
         await using (var connections = new ShardConnections(target))
@@ -99,7 +95,7 @@ public sealed partial class ReplicationSync
     /// <summary>Takes the slots the master serves whose hand-over key names it; returns those still waiting for theirs.</summary>
     private async Task<List<int>> AdoptAsync(SlotHandOver handOver)
     {
-        var waiting = (_slots ?? []).SelectMany(r => Enumerable.Range(r.Start, r.End - r.Start + 1)).Where(slot => !handOver.IsFree(slot)).ToList();
+        var waiting = SlotRange.Each(_slots ?? []).Where(slot => !handOver.IsFree(slot)).ToList();
         if (waiting.Count == 0)
         {
             return waiting;
@@ -199,7 +195,7 @@ public sealed partial class ReplicationSync
         foreach (var key in await ReplicationMarkers.ListAllAsync(connections, cancellationToken, handOver.KeyName).ConfigureAwait(false))
         {
             var slot = HashSlot.Of(key);
-            if (!mine.Any(r => slot >= r.Start && slot <= r.End))
+            if (!mine.Any(r => r.Contains(slot)))
             {
                 continue;
             }

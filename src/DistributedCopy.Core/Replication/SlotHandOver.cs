@@ -21,6 +21,9 @@ public sealed class SlotHandOver
     private readonly Dictionary<int, (string To, long At)> _due = [];
     private readonly Lock _lock = new();
 
+    /// <summary><see cref="_due"/>'s count, read without the lock on the applier's path (every command asks <see cref="DueBefore"/>).</summary>
+    private int _dueCount;
+
     /// <param name="name">The sync's marker name ("job.partition"): hand-over keys are the job's, shared by its partitions.</param>
     public SlotHandOver(string name) => KeyName = KeyNameOf(name);
 
@@ -41,7 +44,7 @@ public sealed class SlotHandOver
 
     /// <summary>The hand-over keys' name for the sync named <paramref name="name"/> ("job.partition"): the job's, shared by its partitions.</summary>
     public static string KeyNameOf(string name) =>
-        (ReplicationMarkers.Clean(name) is var clean && clean.LastIndexOf('.') is var dot and > 0 ? clean[..dot] : ReplicationMarkers.Clean(name)) + ".handover";
+        (ReplicationMarkers.Clean(name) is var clean && clean.LastIndexOf('.') is var dot and > 0 ? clean[..dot] : clean) + ".handover";
 
     /// <summary>This partition's stream writes <paramref name="slot"/> as it comes.</summary>
     public bool IsFree(int slot) => Volatile.Read(ref _free[slot]);
@@ -73,14 +76,7 @@ public sealed class SlotHandOver
     /// <summary>Slots this partition writes that its master no longer serves and that are not handed over or due yet.</summary>
     public List<int> Departed(IReadOnlyList<SlotRange> served)
     {
-        var serving = new bool[HashSlot.Count];
-        foreach (var range in served)
-        {
-            for (var slot = range.Start; slot <= range.End; slot++)
-            {
-                serving[slot] = true;
-            }
-        }
+        var serving = SlotRange.Mask(served);
         lock (_lock)
         {
             return [.. Enumerable.Range(0, HashSlot.Count).Where(s => IsFree(s) && !serving[s] && !_due.ContainsKey(s))];
@@ -93,6 +89,7 @@ public sealed class SlotHandOver
         lock (_lock)
         {
             _due[slot] = (to, at);
+            Volatile.Write(ref _dueCount, _due.Count);
         }
     }
 
@@ -111,6 +108,10 @@ public sealed class SlotHandOver
     /// </summary>
     public bool DueBefore(int slot, long start)
     {
+        if (Volatile.Read(ref _dueCount) == 0)
+        {
+            return false;
+        }
         lock (_lock)
         {
             return _due.TryGetValue(slot, out var due) && due.At <= start;
@@ -136,16 +137,7 @@ public sealed class SlotHandOver
     }
 
     /// <summary>Some hand-over waits for the stream to reach its offset.</summary>
-    public bool AnyDue
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _due.Count > 0;
-            }
-        }
-    }
+    public bool AnyDue => Volatile.Read(ref _dueCount) > 0;
 
     /// <summary>The target took these hand-overs: the slots are no longer this partition's to write.</summary>
     public void Handed(IEnumerable<(int Slot, string To)> handed)
@@ -157,6 +149,7 @@ public sealed class SlotHandOver
                 _due.Remove(slot);
                 Volatile.Write(ref _free[slot], false);
             }
+            Volatile.Write(ref _dueCount, _due.Count);
         }
     }
 }
