@@ -4,7 +4,7 @@ namespace DistributedCopy.Core.Pipelines;
 /// Reads keys by type from the source, pipelined per master: GET, HGETALL, SMEMBERS, ZRANGE … WITHSCORES, LRANGE, and for
 /// a stream XRANGE, XINFO STREAM and XINFO GROUPS. The type comes from the key's DUMP payload, read just before.
 /// </summary>
-internal sealed partial class TypedReader(ClusterView source) : ITypedValueReader
+internal sealed class TypedReader(ClusterView source) : ITypedValueReader
 {
     public ShardConnections Connections { get; } = new(source);
 
@@ -23,7 +23,7 @@ internal sealed partial class TypedReader(ClusterView source) : ITypedValueReade
         {
             var i = keys[k];
             into[k].Clear();
-            into[k].Type = RdbTypes.Of(batch.Payload(i));
+            into[k].Type = DataType.NameOf(batch.Payload(i));
             untyped |= batch.PayloadLength[i] == 0;
             route[k] = topology.ShardOrThrow(batch.SourceSlot[i], "source");
         }
@@ -43,7 +43,7 @@ internal sealed partial class TypedReader(ClusterView source) : ITypedValueReade
             var commands = Commands(value.Type, batch.Key(i));
             foreach (var command in commands)
             {
-                RdbTypes.WriteRead(writer, command, batch.Key(i));
+                DataType.WriteRead(writer, command, batch.Key(i));
             }
             replies[k] = commands.Length;
         }
@@ -127,5 +127,18 @@ internal sealed partial class TypedReader(ClusterView source) : ITypedValueReade
         {
             throw ServerErrors.Classify(error, "source");
         }
+    }
+
+    private static string[][] Commands(string type, ReadOnlySpan<byte> key) =>
+        DataType.Of(type)?.ReadCommands ?? throw new CopyException($"key {KeyText.Printable(key)} is of type {type}, which only DUMP/RESTORE copies (--mode dump, to a target that restores it)");
+
+    private static void Parse(TypedValue value, ReadOnlySpan<byte> frame)
+    {
+        if (RespFrame.IsNull(frame))
+        {
+            value.Vanished = true;
+            return;
+        }
+        DataType.Of(value.Type)!.Parse(value, frame);
     }
 }

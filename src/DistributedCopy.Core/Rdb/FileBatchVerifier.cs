@@ -35,7 +35,7 @@ internal sealed class FileBatchVerifier(ClusterView target, CopyOptions options,
             var right = _targetDumps.Payload(i);
             if (!left[..^10].SequenceEqual(right[..^10]))
             {
-                if (RdbTypes.Of(left) != RdbTypes.Of(right))
+                if (DataType.NameOf(left) != DataType.NameOf(right))
                 {
                     result.AddTypeMismatch(batch.Key(i));
                     continue;
@@ -64,30 +64,6 @@ internal sealed class FileBatchVerifier(ClusterView target, CopyOptions options,
         _decoder.Dispose();
     }
 
-    /// <summary>A value as comparable text: elements in order (string, list, stream) or sorted (set, hash pairs, sorted set pairs with the score as a number).</summary>
-    private static List<string> Canonical(TypedValue value)
-    {
-        var items = value.Items;
-        List<string> text = value.Type switch
-        {
-            "hash" => [.. items.Chunk(2).Select(p => Convert.ToBase64String(p[0]) + "=" + Convert.ToBase64String(p[1])).Order(StringComparer.Ordinal)],
-            "zset" => [.. items.Chunk(2).Select(p => Convert.ToBase64String(p[0]) + "=" + Score(p[1])).Order(StringComparer.Ordinal)],
-            "set" => [.. items.Select(Convert.ToBase64String).Order(StringComparer.Ordinal)],
-            _ => [.. items.Select(Convert.ToBase64String)],
-        };
-        foreach (var (id, fields) in value.Entries)
-        {
-            text.Add(Encoding.ASCII.GetString(id) + ":" + string.Join(",", fields.Select(Convert.ToBase64String)));
-        }
-        text.AddRange(value.StreamInfo.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
-        text.AddRange(value.Groups.Select(g => string.Join(";", g.Fields.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value))
-            + ";" + string.Join(",", g.Consumers.Select(Convert.ToBase64String).Order(StringComparer.Ordinal)) + ";" + g.Pending.Count.ToString(CultureInfo.InvariantCulture)));
-        return text;
-    }
-
-    private static string Score(byte[] text)
-    {
-        var score = Encoding.ASCII.GetString(text);
-        return double.TryParse(score, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number.ToString("R", CultureInfo.InvariantCulture) : score;
-    }
+    /// <summary>A value as comparable text, as its type puts it (<see cref="DataType.Canonical"/>).</summary>
+    private static List<string> Canonical(TypedValue value) => DataType.Of(value.Type)!.Canonical(value);
 }

@@ -31,10 +31,10 @@ internal sealed partial class RdbFileReader
         }
     }
 
-    private long ReadLength() => ReadLength(out _);
+    public long ReadLength() => ReadLength(out _);
 
     /// <summary>A string's bytes: plain, an integer kept as one (given back as its decimal text), or LZF-compressed.</summary>
-    private byte[] ReadString()
+    public byte[] ReadString()
     {
         var at = _in.Offset;
         var length = ReadLength(out var encoded);

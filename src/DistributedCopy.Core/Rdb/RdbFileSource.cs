@@ -67,7 +67,7 @@ internal sealed class RdbFileSource(string path, int database, RdbFileStats stat
             else
             {
                 stats.AddKey(entry.Type, entry.Payload.Length);
-                output.AddKey(entry.Key, Rdb.RdbTypes.OfType(entry.Type), entry.Payload.Span, entry.Expiry);
+                output.AddKey(entry.Key, DataType.NameOf(entry.Type), entry.Payload.Span, entry.Expiry);
                 if (output.LastSequence != lastSequence && _last.Offset >= 0)
                 {
                     _positions.Reached(RdbPosition.Format(_last.Offset, _last.Database), lastSequence);

@@ -128,7 +128,7 @@ public sealed record KeySelection
         return map;
     }
 
-    private static readonly string[] KnownTypes = ["string", "list", "set", "zset", "hash", "stream"];
+    private static readonly string[] KnownTypes = [.. DataType.All.Select(type => type.Name)];
 
     private static List<string> ParseTypes(IEnumerable<string> items)
     {

@@ -76,8 +76,8 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
             var right = _targetDumps.Payload(i);
             if (!left.IsEmpty && !right.IsEmpty && !left.SequenceEqual(right))
             {
-                var type = RdbTypes.Of(left);
-                if (type != RdbTypes.Of(right))
+                var type = DataType.NameOf(left);
+                if (type != DataType.NameOf(right))
                 {
                     result.AddTypeMismatch(batch.Key(i));
                     continue;
@@ -125,11 +125,11 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
 
     private async Task<bool> SameValueAsync(byte[] key, byte[] targetKey, int sourceSlot, int targetSlot, string type, CancellationToken cancellationToken)
     {
-        var (commands, sort) = RdbTypes.CanonicalRead(type);
-        if (commands.Length == 0)
+        if (DataType.Of(type) is not { } dataType)
         {
             return false;
         }
+        var (commands, sort) = (dataType.CanonicalCommands, dataType.Unordered);
         var left = await ReadCanonicalAsync(_source.Connections, key, sourceSlot, commands, sort, cancellationToken).ConfigureAwait(false);
         var right = await ReadCanonicalAsync(_target.Connections, targetKey, targetSlot, commands, sort, cancellationToken).ConfigureAwait(false);
         return left.SequenceEqual(right, StringComparer.Ordinal);
@@ -143,7 +143,7 @@ internal sealed class BatchVerifier(ClusterView source, ClusterView target, Copy
         var writer = new RespWriter(256);
         foreach (var command in commands)
         {
-            RdbTypes.WriteRead(writer, command, key);
+            DataType.WriteRead(writer, command, key);
         }
         await connection.SendAsync(writer, cancellationToken).ConfigureAwait(false);
         var values = new List<string>();

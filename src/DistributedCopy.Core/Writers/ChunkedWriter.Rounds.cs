@@ -1,8 +1,35 @@
 namespace DistributedCopy.Core.Writers;
 
-// ChunkedWriter, part 2: one command at a time to either side, and the chunks sent to the target while the next is read.
+// ChunkedWriter, part 2: one command at a time to either side, and the chunks sent to the target while the next is read;
+// what a type's chunked copy uses of them (IChunkedCopy).
 internal sealed partial class ChunkedWriter
 {
+    byte[] IChunkedCopy.Key => _key;
+
+    byte[] IChunkedCopy.Temp => _temp;
+
+    long IChunkedCopy.ChunkBytes => options.ChunkBytes;
+
+    bool IChunkedCopy.Modern => _target.Topology.RdbVersion >= 10;
+
+    RespWriter IChunkedCopy.Chunk => _chunk;
+
+    ReadOnlySpan<byte> IChunkedCopy.Reply => _from.Frame;
+
+    RespWriter IChunkedCopy.NewRead()
+    {
+        _command.Clear();
+        return _command;
+    }
+
+    Task IChunkedCopy.ReadAsync(RespWriter read, CancellationToken cancellationToken) => ReadSourceAsync(read, cancellationToken);
+
+    Task<byte[]> IChunkedCopy.SourceAsync(RespWriter read, CancellationToken cancellationToken) => SourceAsync(read, cancellationToken);
+
+    Task IChunkedCopy.SendAsync(long bytes, bool first, CancellationToken cancellationToken) => SendChunkAsync(bytes, first, _temp, cancellationToken);
+
+    int IChunkedCopy.NextCount(int items, long bytes) => NextCount(items, bytes);
+
     private RespWriter Command(string name, byte[] key)
     {
         _command.Clear();

@@ -8,7 +8,7 @@ namespace DistributedCopy.Core.Writers;
 /// midway is started again (the retry, or a resume, replaces the temporary key). Reads of the next chunk overlap the
 /// write of the last. A value changed on the source while it is read is copied as the reads found it.
 /// </summary>
-internal sealed partial class ChunkedWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress) : IBatchWriter
+internal sealed partial class ChunkedWriter(ClusterView source, ClusterView target, CopyOptions options, CopyProgress progress) : IBatchWriter, IChunkedCopy
 {
     private const long TempTtlMs = 24L * 3600 * 1000;
 
@@ -23,6 +23,7 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
     private string _node = "";
     private byte[] _key = [];
     private byte[] _targetKey = [];
+    private byte[] _temp = [];
     private int _pending;
     private long _bytes;
 
@@ -60,26 +61,18 @@ internal sealed partial class ChunkedWriter(ClusterView source, ClusterView targ
         {
             return Existing(retried);
         }
-        var type = RespFrame.String(await SourceAsync(Command("TYPE", _key), cancellationToken).ConfigureAwait(false));
-        if (type == "none")
+        var name = RespFrame.String(await SourceAsync(Command("TYPE", _key), cancellationToken).ConfigureAwait(false));
+        if (name == "none")
         {
             return KeyState.Vanished;
         }
-        var temp = TempKey.For(_targetKey, batch.TargetSlot[i], _writer);
+        var type = DataType.Of(name) ?? throw new CopyException($"key {KeyText.Printable(_key)} is of type {name}, which only DUMP/RESTORE copies");
+        var temp = _temp = TempKey.For(_targetKey, batch.TargetSlot[i], _writer);
         await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
-        var written = type switch
-        {
-            "string" => await StringAsync(temp, cancellationToken).ConfigureAwait(false),
-            "list" => await ListAsync(temp, cancellationToken).ConfigureAwait(false),
-            "hash" => await ScanAsync("HSCAN", "HSET"u8.ToArray(), temp, pairs: true, cancellationToken).ConfigureAwait(false),
-            "set" => await ScanAsync("SSCAN", "SADD"u8.ToArray(), temp, pairs: false, cancellationToken).ConfigureAwait(false),
-            "zset" => await ScanAsync("ZSCAN", "ZADD"u8.ToArray(), temp, pairs: true, cancellationToken).ConfigureAwait(false),
-            "stream" => await StreamAsync(temp, cancellationToken).ConfigureAwait(false),
-            _ => throw new CopyException($"key {KeyText.Printable(_key)} is of type {type}, which only DUMP/RESTORE copies"),
-        };
+        var written = await type.CopyChunkedAsync(this, cancellationToken).ConfigureAwait(false);
         await DrainAsync(cancellationToken).ConfigureAwait(false);
         // gone (or replaced by another type) while it was read: what was read is not the key's value
-        if (!written || RespFrame.String(await SourceAsync(Command("TYPE", _key), cancellationToken).ConfigureAwait(false)) != type)
+        if (!written || RespFrame.String(await SourceAsync(Command("TYPE", _key), cancellationToken).ConfigureAwait(false)) != name)
         {
             await TargetAsync(Command("DEL", temp), cancellationToken).ConfigureAwait(false);
             return KeyState.Vanished;

@@ -105,7 +105,7 @@ internal sealed class RoutingWriter : IBatchWriter
         if (!Volatile.Read(ref _typedPayloadTypes[type]))
         {
             Volatile.Write(ref _typedPayloadTypes[type], true);
-            _progress.AddNote($"the target does not RESTORE {RdbTypes.Of(batch.Payload(index))} payloads ({reason}): those keys are written by type");
+            _progress.AddNote($"the target does not RESTORE {DataType.NameOf(batch.Payload(index))} payloads ({reason}): those keys are written by type");
         }
     }
 }

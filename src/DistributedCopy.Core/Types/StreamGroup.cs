@@ -1,4 +1,4 @@
-namespace DistributedCopy.Core.Pipelines;
+namespace DistributedCopy.Core.Types;
 
 /// <summary>A stream's consumer group as XINFO STREAM … FULL shows it: its position, its consumers, its pending entries.</summary>
 internal sealed class StreamGroup

@@ -1,4 +1,4 @@
-namespace DistributedCopy.Core.Pipelines;
+namespace DistributedCopy.Core.Types;
 
 /// <summary>
 /// One key's value as read by type, to be written with the type's own commands: <see cref="Items"/> holds a string's
