@@ -3,6 +3,7 @@ using System.Diagnostics;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Core.Rdb;
 using DistributedCopy.Core;
+using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;
 

@@ -47,7 +47,9 @@ public sealed partial class JobHost : IAsyncDisposable
     /// </param>
     public static Task<JobHost> StartAsync(System.CommandLine.ParseResult parse, string jobId, CancellationToken cancellationToken, bool attach = false)
     {
-        var control = parse.GetValue(CliOptions.Control) is { } text ? CliOptions.ControlPassword.Apply(parse, EndpointParser.Parse(text, "control")).Endpoint : null;
+        var control = parse.GetValue(CliOptions.Control) is { } text
+            ? ControlRedis.Parse(text, parse.GetValue(CliOptions.ControlPassword.File), parse.GetValue(CliOptions.ControlPassword.Env))
+            : null;
         // TLS is for a silo cluster's gateways; an embedded silo's gateway listens on loopback for this user's dcopy only
         var tls = control is null ? null : CliOptions.SiloTlsOf(parse);
         return StartAsync(control, parse.GetValue(CliOptions.StateDir)!, jobId, parse.GetValue(CliOptions.ClusterId)!, cancellationToken, attach, tls);
@@ -59,7 +61,7 @@ public sealed partial class JobHost : IAsyncDisposable
         var builder = NewBuilder();
         if (control is not null)
         {
-            var options = ControlOptions(control);
+            var options = ControlRedis.Options(control);
             builder.UseOrleansClient(c =>
             {
                 c.UseControlRedis(options, clusterId);
@@ -116,20 +118,6 @@ public sealed partial class JobHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddDistributedCopyTelemetry("dcopy", Environment.GetEnvironmentVariable("DCOPY_OTEL_CONSOLE") == "1");
         return builder;
-    }
-
-    public static StackExchange.Redis.ConfigurationOptions ControlOptions(Core.Cluster.RedisEndpoint endpoint)
-    {
-        var options = new StackExchange.Redis.ConfigurationOptions
-        {
-            User = endpoint.User,
-            Password = endpoint.Password,
-            Ssl = endpoint.UseTls,
-            AbortOnConnectFail = false,
-            DefaultDatabase = endpoint.Database,
-        };
-        options.EndPoints.Add(endpoint.Host, endpoint.Port);
-        return options;
     }
 
     /// <summary>A host started for a job that will not run (its checks failed): stopped, whatever became of its start.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using DistributedCopy.Abstractions;
 using DistributedCopy.Cli;
 using DistributedCopy.Core;
+using DistributedCopy.Grains;
 
 var root = new RootCommand("dcopy: copy a Redis or Redis Cluster cache to another, by hash slot, restartable from checkpoints.")
 {
@@ -31,6 +32,11 @@ catch (CliException ex)
 {
     Console.Error.WriteLine("dcopy: " + ex.Message);
     return ex.ExitCode;
+}
+catch (EndpointTextException ex)
+{
+    Console.Error.WriteLine("dcopy: " + ex.Message);
+    return ExitCodes.BadInput;
 }
 catch (RedisAuthException ex)
 {

@@ -20,34 +20,15 @@ internal sealed record SiloSettings(ConfigurationOptions? Control, string Cluste
         {
             return Invalid("--control <redis> is required: the Redis that holds membership, job state and reminders");
         }
-        if (ControlText.Parse(control) is not { } parsed)
+        ConfigurationOptions parsed;
+        try
         {
-            return Invalid("--control is not a Redis connection string (host:port[,user=...,ssl=true]; the password is best given with --control-password-file or --control-password-env)");
+            // read as dcopy reads it: a connection string or a URI, the password from a file, a variable or the text
+            parsed = ControlRedis.Options(ControlRedis.Parse(control, result.GetValue(SiloCommand.ControlPasswordFile), result.GetValue(SiloCommand.ControlPasswordEnv)));
         }
-        parsed.AbortOnConnectFail = false;
-        // the control's password from a mounted file or the environment, so it is not on the command line
-        if (result.GetValue(SiloCommand.ControlPasswordFile) is { } passwordFile)
+        catch (EndpointTextException ex)
         {
-            try
-            {
-                parsed.Password = File.ReadAllText(passwordFile).TrimEnd('\r', '\n');
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return Invalid($"--control-password-file: the file {passwordFile} cannot be read");
-            }
-        }
-        else if (result.GetValue(SiloCommand.ControlPasswordEnv) is { } variable)
-        {
-            if (Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } fromVariable)
-            {
-                return Invalid($"--control-password-env: the environment variable {variable} is not set");
-            }
-            parsed.Password = fromVariable;
-        }
-        else if (Environment.GetEnvironmentVariable("DCOPY_CONTROL_PASSWORD") is { Length: > 0 } password)
-        {
-            parsed.Password = password;
+            return Invalid(ex.Message);
         }
         var advertise = result.GetValue(SiloCommand.Advertise)!;
         if (!IPAddress.TryParse(advertise, out _))

@@ -19,6 +19,9 @@ public sealed class SiloHostTests
         { "a password file that is missing", ["--control", "127.0.0.1:1", "--control-password-file", "/nonexistent/dcopy-pw"], "cannot be read" },
         { "a password variable that is unset", ["--control", "127.0.0.1:1", "--control-password-env", "DCOPY_TEST_UNSET_VARIABLE"], "is not set" },
         { "a bad option after a password", ["--control", "127.0.0.1:1,password=" + Password, "--failover", "never"], "never" },
+        // a URI is read as dcopy reads it (it was refused once): the error is the next option's
+        { "a bad option after a URI", ["--control", "redis://copier:" + Uri.EscapeDataString(Password) + "@127.0.0.1:1", "--failover", "never"], "never" },
+        { "a URI that is not one", ["--control", "redis://copier:" + Password + "@127.0.0.1:1"], "--control" },
     };
 
     [Fact]

@@ -1,10 +1,14 @@
 using System.Globalization;
 
-namespace DistributedCopy.Cli;
+using DistributedCopy.Core;
+
+namespace DistributedCopy.Grains;
 
 /// <summary>
 /// Reads endpoints as operators have them: connection strings as cloud portals and StackExchange.Redis print them
 /// (<c>host:port,password=...,ssl=True,user=...</c>) or URIs (<c>redis://user:pass@host:port/db</c>, <c>rediss://</c> for TLS).
+/// dcopy and the silo read every endpoint with it (the silo's --control too). Bad text throws <see cref="EndpointTextException"/>
+/// with a one-line reason that never quotes the text (it may hold a password).
 /// </summary>
 public static class EndpointParser
 {
@@ -26,7 +30,7 @@ public static class EndpointParser
         {
             if (!File.Exists(caFile))
             {
-                throw new CliException(ExitCodes.BadInput, $"{what}: the CA file {caFile} does not exist");
+                throw new EndpointTextException($"{what}: the CA file {caFile} does not exist");
             }
             endpoint = endpoint with { CaCertificatePath = caFile };
         }
@@ -194,5 +198,8 @@ public static class EndpointParser
         }
     }
 
-    private static CliException Bad(string what, string problem) => new(ExitCodes.BadInput, $"{what} {problem}");
+    private static EndpointTextException Bad(string what, string problem) => new($"{what} {problem}");
 }
+
+/// <summary>An endpoint's text that cannot be read; the message names the option and the problem, never the text.</summary>
+public sealed class EndpointTextException(string message) : FormatException(message);
