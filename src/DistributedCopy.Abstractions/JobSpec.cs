@@ -32,11 +32,24 @@ public sealed record JobSpec(
     /// <summary>Source databases to copy (standalone sources); empty for all that hold keys.</summary>
     [Id(12)] public IReadOnlyList<int> Databases { get; init; } = [];
 
-    /// <summary>How long a batch may go on failing transiently before the job pauses with the last error, in milliseconds.</summary>
-    [Id(13)] public int RetryBudgetMs { get; init; } = 45_000;
+    /// <summary>
+    /// How long a batch may go on failing transiently before the job pauses with the last error, in milliseconds (0: at the
+    /// first failure); negative for the engine's default (<c>CopyOptions.DefaultRetryBudget</c>).
+    /// </summary>
+    [Id(13)] public int RetryBudgetMs { get; init; } = -1;
 
-    /// <summary>How keys are written: "auto" (RESTORE, by type where the target refuses a payload), "dump" or "typed".</summary>
-    [Id(14)] public string Mode { get; init; } = "auto";
+    /// <summary>
+    /// Field 14: how jobs stored before <see cref="Mode"/> (field 33) wrote the mode, as text ("auto", "dump", "typed"); a resume
+    /// of such a job reads it (<see cref="ModeInEffect"/>). New jobs leave it empty.
+    /// </summary>
+    [Id(14)] public string? StoredModeText { get; init; }
+
+    /// <summary>How keys are written (--mode).</summary>
+    [Id(33)] public WriteMode Mode { get; init; }
+
+    /// <summary>The mode the job runs with: <see cref="Mode"/>, or for a job stored before it, <see cref="StoredModeText"/>.</summary>
+    public WriteMode ModeInEffect => Mode != WriteMode.Auto ? Mode
+        : StoredModeText switch { "dump" => WriteMode.Dump, "typed" => WriteMode.Typed, _ => WriteMode.Auto };
 
     /// <summary>Keys above this many bytes (MEMORY USAGE) are copied and verified in chunks; 0 for never; null for the engine's default.</summary>
     [Id(15)] public long? BigKeyBytes { get; init; }

@@ -62,6 +62,14 @@ public sealed partial class CopyOptionsSet
         _ => Abstractions.Policy.Replace,
     };
 
+    /// <summary>--mode as the job stores it (the one place its text is read).</summary>
+    public WriteMode ModeOf(ParseResult parse) => parse.GetValue(Mode)! switch
+    {
+        "dump" => WriteMode.Dump,
+        "typed" => WriteMode.Typed,
+        _ => WriteMode.Auto,
+    };
+
     /// <summary>The job as it is stored: <paramref name="source"/> read, <paramref name="settings"/>' target written.</summary>
     public JobSpec NewSpec(ParseResult parse, JobKind kind, JobSettings settings, EndpointSpec source, IReadOnlyList<int> databases, (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, string[] Types, KeySelection Selection) rules, bool verifyAfter)
     {
@@ -76,7 +84,7 @@ public sealed partial class CopyOptionsSet
             MaxExamples = parse.GetValue(Examples),
             Databases = databases,
             RetryBudgetMs = (int)(settings.RetryBudget * 1000),
-            Mode = parse.GetValue(Mode)!,
+            Mode = ModeOf(parse),
             BigKeyBytes = settings.BigKeyBytes,
             ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
             Match = rules.Match,
@@ -88,7 +96,7 @@ public sealed partial class CopyOptionsSet
             MaxKeysPerSecond = parse.GetValue(MaxRate),
             MaxSourceLatencyMs = parse.GetValue(MaxSourceLatency),
         };
-        return spec.Preset.Length > 0 && spec.Mode == "dump"
+        return spec.Preset.Length > 0 && spec.Mode == WriteMode.Dump
             ? throw new CliException(ExitCodes.BadInput, $"--preset {spec.Preset} converts values, which --mode dump (RESTORE only) cannot: leave out --mode dump")
             : spec;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DistributedCopy.Abstractions;
+using DistributedCopy.Core;
 using DistributedCopy.Grains;
 
 namespace DistributedCopy.Cli;
@@ -57,7 +58,7 @@ public sealed partial class CopyOptionsSet
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds each network operation (connect, TLS, AUTH, each read and write) may take before it counts as failed and is retried.", DefaultValueFactory = _ => 10 };
 
-    public Option<double> RetryBudget { get; } = new("--retry-budget") { Description = "Seconds a batch may go on failing (dropped or stalled connections, failovers) before the job pauses with the last error and dcopy exits 5.", DefaultValueFactory = _ => 45 };
+    public Option<double> RetryBudget { get; } = new("--retry-budget") { Description = "Seconds a batch may go on failing (dropped or stalled connections, failovers) before the job pauses with the last error and dcopy exits 5 (0: at the first failure).", DefaultValueFactory = _ => CopyOptions.DefaultRetryBudget.TotalSeconds };
 
     public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => 2000 };
 
@@ -117,7 +118,7 @@ public sealed partial class CopyOptionsSet
         var policy = parse.GetValue(Policy)!;
         var sourceInfo = await Preflight.InspectAsync(source, "source", parse.GetValue(SourceMode)!, cancellationToken);
         var targetInfo = await Preflight.InspectAsync(settings.Target, "target", parse.GetValue(TargetMode)!, cancellationToken);
-        Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy, parse.GetValue(Mode)!);
+        Preflight.CheckPair(sourceInfo, targetInfo, kind == JobKind.Verify ? "replace" : policy, ModeOf(parse));
         var databases = parse.GetValue(Databases) ?? [];
         if (sourceInfo.Topology.IsCluster && databases.Any(d => d != 0))
         {

@@ -15,6 +15,9 @@ public static partial class FileCopy
 {
     public const string Scheme = "rdb:";
 
+    /// <summary>The source as a job stores it: the files' path after rdb:.</summary>
+    private static EndpointSpec FileSpec(ParseResult parse, CopyOptionsSet options) => new(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0);
+
     public static bool IsFile(ParseResult parse, CopyOptionsSet options) => parse.GetValue(options.Source)?.StartsWith(Scheme, StringComparison.Ordinal) == true;
 
     /// <summary>`dcopy plan --source rdb:PATH`: what the file holds and whether the target restores it; nothing written.</summary>
@@ -33,8 +36,8 @@ public static partial class FileCopy
         report.WriteLine($"          by database: {string.Join(", ", stats.ByDatabase.OrderBy(d => d.Key).Select(d => $"{d.Key}: {d.Value:N0}"))}");
         report.WriteLine($"          by encoding: {string.Join(", ", stats.ByEncoding.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:N0}"))}");
         report.WriteLine($"target  {CopyCommand.Describe(targetInfo)}");
-        var mode = parse.GetValue(options.Mode);
-        report.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: " + (mode == "typed"
+        var mode = options.ModeOf(parse);
+        report.WriteLine($"check   RDB version {stats.Version} → {targetInfo.Topology.RdbVersion}: " + (mode == WriteMode.Typed
             ? "every value is decoded from the file and written by type (--mode typed)"
             : stats.Version > targetInfo.Topology.RdbVersion
                 ? $"the target restores RDB version {targetInfo.Topology.RdbVersion} or older: values are decoded from the file and written by type"
@@ -107,12 +110,8 @@ public static partial class FileCopy
         {
             throw new CliException(ExitCodes.BadInput, $"--preset {rules.Preset} converts values read from a server; it does not apply to an RDB file: load the file into a server and copy from there");
         }
-        var copyOptions = new CopyOptions
-        {
-            Selection = rules.Selection,
-            Mode = parse.GetValue(options.Mode) switch { "dump" => CopyMode.Dump, "typed" => CopyMode.Typed, _ => CopyMode.Auto },
-            Policy = Endpoints.ToCore(options.PolicyOf(parse)),
-        };
+        // the options the job's workers will load with, made as theirs are (from the job's spec)
+        var copyOptions = JobSpecMapping.ToCopyOptions(options.NewSpec(parse, JobKind.Copy, settings, FileSpec(parse, options), databases, rules, verifyAfter: false), resuming: false);
         var loaders = new List<(string, RdbLoader)>();
         foreach (var file in paths)
         {
@@ -162,7 +161,7 @@ public static partial class FileCopy
                 }
             }
             var rules = options.Selection.Parse(parse);
-            spec = options.NewSpec(parse, JobKind.Copy, settings, new EndpointSpec(Scheme + parse.GetValue(options.Source)![Scheme.Length..], 0), databases, rules, verifyAfter: false);
+            spec = options.NewSpec(parse, JobKind.Copy, settings, FileSpec(parse, options), databases, rules, verifyAfter: false);
             spec = spec with { Files = specs, CopyFunctions = functions };
             Console.Error.WriteLine($"job {spec.JobId}: {files.Count} file(s), database{(databases.Length > 1 ? "s" : "")} {string.Join(", ", databases)} → {CopyCommand.Describe(targetInfo)}");
         }

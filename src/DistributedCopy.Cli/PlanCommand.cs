@@ -30,8 +30,8 @@ public static class PlanCommand
             var (spec, source, target) = await options.PrepareAsync(parse, JobKind.Copy, false, cancellationToken);
             var view = await ClusterView.OpenAsync(source.Endpoint, new Dictionary<string, string>(), cancellationToken);
             var partitions = await SlotPlanner.PlanAsync(view, spec.Workers * spec.PartitionsPerWorker, spec.Databases, cancellationToken);
-            var mode = parse.GetValue(options.Mode)!;
-            var bigKeyBytes = mode == "dump" ? 0 : spec.BigKeyBytes ?? 0;
+            var mode = spec.Mode;
+            var bigKeyBytes = mode == WriteMode.Dump ? 0 : spec.BigKeyBytes ?? 0;
             var (sampled, bytesPerKey, big) = await SampleBytesPerKeyAsync(source, bigKeyBytes, cancellationToken);
             var estimate = (long)(bytesPerKey * source.Keys);
             report.WriteLine($"source  {CopyCommand.Describe(source)}, RDB version {source.Topology.RdbVersion}");
@@ -40,11 +40,11 @@ public static class PlanCommand
             report.WriteLine($"check   RDB version {source.Topology.RdbVersion} → {target.Topology.RdbVersion}: {(newer ? "newer than the target restores" : "ok")}; target {(target.Keys == 0 ? "is empty" : $"already holds {target.Keys:N0} keys (policy {parse.GetValue(options.Policy)})")}");
             report.WriteLine($"write   {WriteWay(mode, newer)}");
             // what the target really restores, per type the source holds (a probe key per type, restored and deleted)
-            var probes = mode == "typed" ? [] : await RestoreProbe.ProbeAsync(
+            var probes = mode == WriteMode.Typed ? [] : await RestoreProbe.ProbeAsync(
                 source.Topology.IsCluster ? source.Topology.Shards.Select(s => s.Master).ToList() : [source.Endpoint], target.Topology, target.Endpoint, cancellationToken);
             foreach (var probe in probes)
             {
-                report.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == "dump" ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
+                report.WriteLine($"          {probe.Type}: {(probe.Restores ? "RESTORE" : mode == WriteMode.Dump ? "refused: --mode dump stops at the first such key" : "by type")} ({probe.Reason})");
             }
             report.WriteLine($"size    about {estimate / 1e6:F1} MB in the source's memory ({bytesPerKey:F0} bytes a key by MEMORY USAGE of {sampled} sampled keys); the copy counts DUMP payload bytes, usually fewer");
             report.WriteLine($"big     {BigKeys(mode, bigKeyBytes, big, sampled)}");
@@ -100,7 +100,7 @@ public static class PlanCommand
                     source = Side(source),
                     target = Side(target),
                     estimatedBytes = estimate,
-                    mode,
+                    mode = mode.ToString().ToLowerInvariant(),
                     write = WriteWay(mode, newer),
                     bigKeyBytes,
                     syncReady,
@@ -148,8 +148,8 @@ public static class PlanCommand
                 ? $"{n.Node.Address} refuses CONFIG GET (set it on the service)"
                 : $"{n.Node.Address} has \"{n.Setting}\", lacking \"{n.Missing}\"")) + " (--configure-notifications sets it where CONFIG is allowed)";
 
-    private static string BigKeys(string mode, long bigKeyBytes, int big, int sampled) =>
-        bigKeyBytes == 0 ? (mode == "dump" ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")
+    private static string BigKeys(WriteMode mode, long bigKeyBytes, int big, int sampled) =>
+        bigKeyBytes == 0 ? (mode == WriteMode.Dump ? "not sized (--mode dump): every key goes by one DUMP, held whole in memory" : "not sized (--big-key-size 0): every key goes by one DUMP or one typed read")
         : $"keys above {bigKeyBytes / 1048576.0:0.##} MB (MEMORY USAGE) go by type in chunks under a temporary name, renamed when complete: {big} of the {sampled} sampled keys are that big";
 
     /// <summary>MEMORY USAGE of the first 1,000 keys SCAN gives on each master, and how many are above the big-key size.</summary>
@@ -183,10 +183,10 @@ public static class PlanCommand
     }
 
     /// <summary>How keys will be written, in the plan's words.</summary>
-    private static string WriteWay(string mode, bool newerPayloads) => (mode, newerPayloads) switch
+    private static string WriteWay(WriteMode mode, bool newerPayloads) => (mode, newerPayloads) switch
     {
-        ("typed", _) => "by type (--mode typed): GET/HGETALL/SMEMBERS/ZRANGE/LRANGE/XRANGE, then SET/HSET/SADD/ZADD/RPUSH/XADD in one MULTI a key",
-        ("dump", _) => "RESTORE only (--mode dump): a payload the target refuses stops the copy",
+        (WriteMode.Typed, _) => "by type (--mode typed): GET/HGETALL/SMEMBERS/ZRANGE/LRANGE/XRANGE, then SET/HSET/SADD/ZADD/RPUSH/XADD in one MULTI a key",
+        (WriteMode.Dump, _) => "RESTORE only (--mode dump): a payload the target refuses stops the copy",
         (_, true) => "by type: the source's payloads are newer than the target restores (--mode auto)",
         _ => "RESTORE; by type for payloads the target refuses (a type, an argument or RESTORE itself it does not take) (--mode auto)",
     };

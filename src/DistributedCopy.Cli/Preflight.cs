@@ -1,3 +1,4 @@
+using DistributedCopy.Abstractions;
 using DistributedCopy.Core.Resp;
 
 namespace DistributedCopy.Cli;
@@ -61,9 +62,9 @@ public static class Preflight
     }
 
     /// <summary>Checks that the pair can be copied under the policy and mode; nothing has been written yet.</summary>
-    public static void CheckPair(SideInfo source, SideInfo target, string policy, string mode = "auto")
+    public static void CheckPair(SideInfo source, SideInfo target, string policy, WriteMode mode = WriteMode.Auto)
     {
-        if (mode == "dump" && source.Topology.RdbVersion > target.Topology.RdbVersion)
+        if (mode == WriteMode.Dump && source.Topology.RdbVersion > target.Topology.RdbVersion)
         {
             throw new CliException(ExitCodes.BadInput,
                 $"the source (Redis {source.Topology.RedisVersion}) writes RDB version {source.Topology.RdbVersion}, newer than the target (Redis {target.Topology.RedisVersion}) restores (RDB version {target.Topology.RdbVersion}); --mode auto or typed writes such keys by type");

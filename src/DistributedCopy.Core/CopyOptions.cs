@@ -45,7 +45,10 @@ public sealed record CopyOptions
     /// How long one batch (or enumeration step) may go on failing transiently before the copy stops with the last error:
     /// enough for a failover (backoff up to 5 s, with jitter). Attempts that wait for a stalled node spend it too.
     /// </summary>
-    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromSeconds(45);
+    public TimeSpan RetryBudget { get; init; } = DefaultRetryBudget;
+
+    /// <summary>The retry budget when none is given (dcopy's --retry-budget, a job that names none).</summary>
+    public static readonly TimeSpan DefaultRetryBudget = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// The same payloads were possibly written before (a resumed or retried copy): a BUSYKEY then means "already there",

@@ -195,7 +195,7 @@ public sealed partial class CoordinatorGrain
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var removed = await Core.Cluster.TempKeyCleanup.RunAsync(Endpoints.ToCore(State.Spec!.Target), Endpoints.JobTag(State.Spec.JobId), deadline.Token);
+            var removed = await Core.Cluster.TempKeyCleanup.RunAsync(Endpoints.ToCore(State.Spec!.Target), JobSpecMapping.JobTag(State.Spec.JobId), deadline.Token);
             return removed > 0 ? $"removed {removed:N0} temporary big-key chunk key(s) left by writers stopped midway" : null;
         }
         catch (Exception ex) when (ex is Core.Resp.RespException or Core.CopyException or OperationCanceledException or TimeoutException)

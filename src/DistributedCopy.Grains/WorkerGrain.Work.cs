@@ -10,7 +10,7 @@ public sealed partial class WorkerGrain
     /// <summary>Works one lease; false when the worker should stop.</summary>
     private async Task<bool> WorkAsync(ICoordinatorGrain coordinator, JobSpec spec, Lease lease, CancellationToken cancellationToken)
     {
-        var copyOptions = Endpoints.ToCopyOptions(spec, lease.Resumed) with { Fence = _fence };
+        var copyOptions = JobSpecMapping.ToCopyOptions(spec, lease.Resumed) with { Fence = _fence };
         if (lease.Kind == JobKind.Sync)
         {
             return await SyncAsync(coordinator, spec, lease, copyOptions, cancellationToken);

@@ -165,7 +165,7 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
     }
 
     /// <summary>The endpoint with this worker's connection name ("dcopy-&lt;job tag&gt;-w&lt;worker&gt;"), seen in `CLIENT LIST`.</summary>
-    private RedisEndpoint Named(RedisEndpoint endpoint, JobSpec spec) => endpoint with { ClientName = $"dcopy-{Endpoints.JobTag(spec.JobId)}-w{Index}" };
+    private RedisEndpoint Named(RedisEndpoint endpoint, JobSpec spec) => endpoint with { ClientName = $"dcopy-{JobSpecMapping.JobTag(spec.JobId)}-w{Index}" };
 
     private async Task TryReportAsync(ICoordinatorGrain coordinator, ProgressReport report)
     {
