@@ -1,6 +1,6 @@
 namespace DistributedCopy.Abstractions;
 
-/// <summary>Key: "{jobId}/{index}". Leases partitions and copies (or verifies) them in the background of its activation.</summary>
+/// <summary>Key: a <see cref="WorkerKey"/> ("{jobId}/{index}"). Leases partitions and copies (or verifies) them in the background of its activation.</summary>
 [Alias("dcopy.IWorkerGrain")]
 public interface IWorkerGrain : IGrainWithStringKey
 {

@@ -234,7 +234,7 @@ public sealed partial class CoordinatorGrain
     {
         var jobId = this.GetPrimaryKeyString();
         var calls = Enumerable.Range(0, State.Spec!.Kind == JobKind.Sync ? Math.Max(State.Spec.Workers, State.Partitions.Count) : State.Spec.Workers)
-            .Select(i => GrainFactory.GetGrain<IWorkerGrain>($"{jobId}/{i}").EnsureRunningAsync().WaitAsync(TimeSpan.FromSeconds(5)));
+            .Select(i => GrainFactory.GetGrain<IWorkerGrain>(new WorkerKey(jobId, i).ToString()).EnsureRunningAsync().WaitAsync(TimeSpan.FromSeconds(5)));
         try
         {
             await Task.WhenAll(calls);

@@ -20,9 +20,11 @@ public sealed partial class WorkerGrain(IOptions<JobOptions> options, ILogger<Wo
     private CopyEngine? _engine;
     private bool _engineResuming;
 
-    private string JobId => this.GetPrimaryKeyString()[..this.GetPrimaryKeyString().LastIndexOf('/')];
+    private WorkerKey Key => WorkerKey.Parse(this.GetPrimaryKeyString());
 
-    private int Index => int.Parse(this.GetPrimaryKeyString()[(this.GetPrimaryKeyString().LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    private string JobId => Key.JobId;
+
+    private int Index => Key.Index;
 
     public Task<string> EnsureRunningAsync()
     {

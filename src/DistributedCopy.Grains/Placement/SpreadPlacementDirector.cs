@@ -1,3 +1,4 @@
+using DistributedCopy.Abstractions;
 using Orleans.Runtime.Placement;
 
 namespace DistributedCopy.Grains;
@@ -8,8 +9,8 @@ public sealed class SpreadPlacementDirector : IPlacementDirector
     {
         var silos = context.GetCompatibleSilos(target).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToArray();
         var key = target.GrainIdentity.Key.ToString() ?? "";
-        var slash = key.LastIndexOf('/');
-        var index = slash >= 0 && int.TryParse(key[(slash + 1)..], out var n) ? n : key.GetHashCode(StringComparison.Ordinal) & int.MaxValue;
+        // worker i of a job goes to silo i (modulo); any other key by its hash
+        var index = WorkerKey.TryParse(key, out var worker) ? worker.Index : key.GetHashCode(StringComparison.Ordinal) & int.MaxValue;
         return Task.FromResult(silos[index % silos.Length]);
     }
 }
