@@ -35,7 +35,7 @@ public sealed partial class WorkerGrain
         return items;
     }
 
-    private static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped, p.KeysChunked, p.KeysExcluded);
+    internal static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped, p.KeysChunked, p.KeysExcluded);
 
     private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked, a.Excluded - b.Excluded);
 

@@ -4,7 +4,8 @@ using DistributedCopy.Core;
 
 namespace DistributedCopy.Grains;
 
-// WorkerGrain, part 4: a copy, verify or RDB-load lease worked (a sync's is part 3), and the engine kept across copy leases.
+// WorkerGrain, part 4: the lease-and-report loop of a copy, verify or RDB-load lease (each kind of work a LeaseWork; a sync's
+// is part 3), and the engine kept across copy leases.
 public sealed partial class WorkerGrain
 {
     /// <summary>Works one lease; false when the worker should stop.</summary>
@@ -24,22 +25,19 @@ public sealed partial class WorkerGrain
         var reported = new Counters();
         var written = before;
         var rewritten = default(KeysWritten);
-        CopyEngine? engine = null;
-        Verifier? verifier = null;
-        RdbLoader? loader = null;
-        Task? work = null;
-        CopyProgress? progress = null;
+        LeaseWork? work = null;
         // the next report: what was done since the last one; verify commits its slots and cursor only with its counts, at the end
         ProgressReport Next(bool finished)
         {
-            var verifying = lease.Kind == JobKind.Verify;
-            var now = Snapshot(progress!);
+            var atEnd = work!.CommitsAtEnd;
+            var progress = work.Progress;
+            var now = Snapshot(progress);
             // taken (slots, counts) as the report is made: a report that is not applied ends the lease, so none is lost that
             // a later report of the lease would have to carry
-            var taken = verifying && !finished ? null : ledger.Take();
+            var taken = atEnd && !finished ? null : ledger.Take();
             // keys, skipped and vanished as the ledger counted them with the checkpoint (less, when a listing started over
             // moved them to the keys written again); the rest as the engine counts them
-            var counters = verifying ? new Counters() : Minus(now, reported) with
+            var counters = atEnd ? new Counters() : Minus(now, reported) with
             {
                 Keys = taken!.Written.Copied - written.Copied,
                 Skipped = taken.Written.Skipped - written.Skipped,
@@ -47,12 +45,12 @@ public sealed partial class WorkerGrain
                 Recopied = taken.Rewritten.Copied - rewritten.Copied,
             };
             var report = new ProgressReport(lease.Partition.Id, lease.Token, taken?.SlotsDone ?? [], taken?.Position, counters, finished, RuntimeIdentity,
-                verifying && finished ? ToReport(verifier!.Result) : null)
+                atEnd && finished ? ToReport(work.Result!) : null)
             {
-                LastError = now.Errors > reported.Errors ? progress!.LastError : null,
-                Notes = progress!.TakeNotes(),
+                LastError = now.Errors > reported.Errors ? progress.LastError : null,
+                Notes = progress.TakeNotes(),
                 Guard = progress.SourceLatencyMs is { } latency ? new SourceGuardReading(latency, progress.HeldAtKeysPerSecond) : null,
-                Unsettled = verifying ? null : new Counters(Keys: taken!.Unsettled.Copied, Skipped: taken.Unsettled.Skipped, Vanished: taken.Unsettled.Vanished),
+                Unsettled = atEnd ? null : new Counters(Keys: taken!.Unsettled.Copied, Skipped: taken.Unsettled.Skipped, Vanished: taken.Unsettled.Vanished),
             };
             reported = now;
             written = taken?.Written ?? written;
@@ -67,41 +65,14 @@ public sealed partial class WorkerGrain
         span?.SetTag("distributedcopy.worker", Index);
         try
         {
-            // password references resolve here, in the silo that connects: one it cannot resolve pauses the job, naming it
-            var source = Named(Endpoints.ToCore(spec.Source), spec);
-            var target = Named(Endpoints.ToCore(spec.Target), spec);
-            var partition = lease.Partition;
-            if (lease.Kind == JobKind.Verify)
-            {
-                verifier = await Verifier.OpenAsync(source, target, copyOptions, spec.TtlToleranceMs, spec.MaxExamples, linked.Token);
-                work = partition.IsDatabase
-                    ? verifier.VerifyDatabaseAsync(partition.Database, lease.Cursor, ledger.Committed, linked.Token)
-                    : verifier.VerifySlotsAsync(SlotRange.Of(lease.Slots), ledger.SlotDone, linked.Token);
-            }
-            else if (partition.FileIndex >= 0)
-            {
-                // an RDB file: this silo reads it at the path the job names, if it is the file the job started with
-                var file = spec.Files[partition.FileIndex];
-                loader = await RdbLoader.OpenAsync(file.Path, target, copyOptions, linked.Token, file.Fingerprint);
-                work = loader.LoadAsync(partition.Database, lease.Cursor, ledger, linked.Token, spec.Databases);
-            }
-            else
-            {
-                engine = await EngineAsync(source, target, copyOptions, lease.Resumed, linked.Token);
-                // a shared engine's counters go on from its last lease's: this lease's are what they add from here (taken
-                // before the work starts, which counts from its first step)
-                reported = Snapshot(engine.Progress);
-                work = partition.IsDatabase
-                    ? engine.CopyDatabaseAsync(partition.Database, lease.Cursor, ledger, linked.Token)
-                    : engine.CopySlotsAsync(SlotRange.Of(lease.Slots), ledger, linked.Token);
-            }
-            progress = engine?.Progress ?? loader?.Progress ?? verifier!.Progress;
+            work = await StartWorkAsync(spec, lease, copyOptions, ledger, linked.Token);
+            reported = work.Before;
             while (true)
             {
-                var finished = await Task.WhenAny(work, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work;
+                var finished = await Task.WhenAny(work.Running, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work.Running;
                 if (finished)
                 {
-                    await work; // throws what the copy threw
+                    await work.Running; // throws what the work threw
                 }
                 var directive = await ReportAsync(coordinator, Next(finished));
                 if (finished || directive != Directive.Continue)
@@ -114,9 +85,9 @@ public sealed partial class WorkerGrain
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_fence.IsLost && ex is not (OrleansException or TimeoutException or LeaseLostException))
         {
-            await StopWorkAsync(linked, work);
+            await StopWorkAsync(linked, work?.Running);
             await DropEngineAsync();
-            if (progress is not null)
+            if (work is not null)
             {
                 // what was written before the failure is committed first: a resume starts right at the failure
                 await TryReportAsync(coordinator, Next(false));
@@ -129,13 +100,29 @@ public sealed partial class WorkerGrain
         {
             // a lost lease, a stop, or a report that did not get through: no batch of this lease may still be writing
             // when the worker takes another lease (or the job ends)
-            await StopWorkAsync(linked, work);
-            if (verifier is not null)
+            await StopWorkAsync(linked, work?.Running);
+            if (work is not null)
             {
-                await verifier.DisposeAsync();
+                await work.DisposeAsync();
             }
             await EndLeaseAsync(coordinator, lease, ended);
         }
+    }
+
+    /// <summary>The lease's kind of work, started; password references resolve here, in the silo that connects (one it cannot resolve pauses the job, naming it).</summary>
+    private async Task<LeaseWork> StartWorkAsync(JobSpec spec, Lease lease, CopyOptions copyOptions, CheckpointLedger ledger, CancellationToken cancellationToken)
+    {
+        var source = Named(Endpoints.ToCore(spec.Source), spec);
+        var target = Named(Endpoints.ToCore(spec.Target), spec);
+        if (lease.Kind == JobKind.Verify)
+        {
+            return await VerifyWork.StartAsync(source, target, copyOptions, spec, lease, ledger, cancellationToken);
+        }
+        if (lease.Partition.FileIndex >= 0)
+        {
+            return await LoadWork.StartAsync(target, copyOptions, spec, lease, ledger, cancellationToken);
+        }
+        return new CopyWork(await EngineAsync(source, target, copyOptions, lease.Resumed, cancellationToken), lease, ledger, cancellationToken);
     }
 
     /// <summary>
