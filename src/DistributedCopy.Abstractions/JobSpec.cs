@@ -13,9 +13,11 @@ public sealed record JobSpec(
     /// <summary>Worker grains; placement spreads them over the silos.</summary>
     [Id(5)] public int Workers { get; init; } = 4;
 
-    [Id(6)] public int BatchSize { get; init; } = 1000;
+    /// <summary>Keys per batch; 0 for the engine's default (<c>CopyOptions.BatchSize</c>).</summary>
+    [Id(6)] public int BatchSize { get; init; }
 
-    [Id(7)] public int PipelinesPerShard { get; init; } = 4;
+    /// <summary>Batches in flight per source shard and worker; 0 for the engine's default (<c>CopyOptions.PipelinesPerShard</c>).</summary>
+    [Id(7)] public int PipelinesPerShard { get; init; }
 
     /// <summary>Run a verify phase after the copy.</summary>
     [Id(8)] public bool VerifyAfterCopy { get; init; }
@@ -57,8 +59,8 @@ public sealed record JobSpec(
     /// <summary>Sync: set notify-keyspace-events on source masters that lack a class sync needs (else the sync fails saying so).</summary>
     [Id(16)] public bool ConfigureNotifications { get; init; }
 
-    /// <summary>Sync: how often both sides' key counts are compared, in milliseconds.</summary>
-    [Id(17)] public int SweepMs { get; init; } = 5000;
+    /// <summary>Sync: how often both sides' key counts are compared, in milliseconds (at least 200); 0 for the engine's default (<c>SyncOptions.SweepEvery</c>).</summary>
+    [Id(17)] public int SweepMs { get; init; }
 
     /// <summary>Read the source from a replica of each master (--read-from replica); writes, such as a cutover's pause, still go to the masters.</summary>
     [Id(18)] public bool ReadFromReplica { get; init; }
@@ -96,7 +98,7 @@ public sealed record JobSpec(
     /// <summary>Sync: no canary writes on the source (--no-canary); feeds are then unproven and a cutover compares every slot.</summary>
     [Id(28)] public bool NoCanary { get; init; }
 
-    /// <summary>Sync: the comparer's rate in keys per second for the whole job (0 turns it off); null for the default.</summary>
+    /// <summary>Sync: the comparer's rate in keys per second for the whole job (0 turns it off); null for the engine's default (<c>SyncOptions.CompareKeysPerSecond</c>).</summary>
     [Id(29)] public int? CompareKeysPerSecond { get; init; }
 
     /// <summary>Keys per second the whole job reads and writes at most (shared by its workers); 0 for no limit.</summary>
@@ -111,6 +113,7 @@ public sealed record JobSpec(
     /// <summary>Sync: how the source's writes are followed (--capture).</summary>
     [Id(32)] public SyncCapture Capture { get; init; }
 
-    /// <summary>The comparer's default rate: a few percent of what one source master serves.</summary>
-    public const int DefaultCompareKeysPerSecond = 2000;
+    /// <summary>A job with every setting at its default: where dcopy's options take their defaults from.</summary>
+    public static JobSpec Defaults { get; } = new("", JobKind.Copy, new EndpointSpec("", 0), new EndpointSpec("", 0));
+
 }

@@ -16,9 +16,9 @@ public static class SyncCommand
     {
         var options = new CopyOptionsSet();
         var configure = new Option<bool>("--configure-notifications") { Description = "Set notify-keyspace-events on source masters that lack a class sync needs (E and A); without it dcopy refuses and says how." };
-        var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => 5 };
+        var sweep = new Option<double>("--sweep-seconds") { Description = "How often the key counts of both sides are compared per slot (a mismatch twice running is reconciled).", DefaultValueFactory = _ => JobSpecMapping.SyncDefaults.SweepEvery.TotalSeconds };
         var noCanary = new Option<bool>("--no-canary") { Description = "Write no canary on the source (a key in dcopy's namespace, dcopy:canary:*, set and deleted in one MULTI on each master about once a second, proving its keyspace notifications arrive). Without it no feed is proven: the lag shows as unknown and a cutover needs --pause-writes and compares every slot." };
-        var compareRate = new Option<int>("--compare-rate") { Description = "Keys per second the comparer compares on both sides while syncing (repairing what differs); 0 turns it off.", DefaultValueFactory = _ => JobSpec.DefaultCompareKeysPerSecond };
+        var compareRate = new Option<int>("--compare-rate") { Description = "Keys per second the comparer compares on both sides while syncing (repairing what differs); 0 turns it off.", DefaultValueFactory = _ => JobSpecMapping.SyncDefaults.CompareKeysPerSecond };
         var capture = new Option<string>("--capture") { Description = "How the source's writes are followed: notifications (keyspace notifications; managed caches allow only these) or replication (dcopy connects to a standalone self-hosted master as a replica: every write in order, resumed from its offset, nothing to configure on the source).", DefaultValueFactory = _ => "notifications" };
         capture.AcceptOnlyFromAmong("notifications", "replication");
         var detach = new Option<bool>("--detach") { Description = "With --control: start the sync on the silos and return; `dcopy status` follows it, `dcopy cutover` ends it." };

@@ -35,7 +35,7 @@ public sealed partial class CopyOptionsSet
     public Option<string> BigKeySize { get; } = new("--big-key-size")
     {
         Description = "Keys whose MEMORY USAGE is above this are copied (auto and typed modes) and verified by type a chunk at a time under a temporary name, instead of by one DUMP held whole in memory: bytes, or with KB, MB or GB (1024-based); 0 for never.",
-        DefaultValueFactory = _ => "32MB",
+        DefaultValueFactory = _ => $"{JobSpecMapping.EngineDefaults.BigKeyBytes / (1024 * 1024)}MB",
     };
 
     public Option<string> ReadFrom { get; } = new("--read-from")
@@ -46,11 +46,11 @@ public sealed partial class CopyOptionsSet
 
     public Option<string> Policy { get; } = new("--policy") { Description = "A key the target already has: replace, skip-existing or fail-on-existing (checked before anything is written).", DefaultValueFactory = _ => "replace" };
 
-    public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => 4 };
+    public Option<int> Workers { get; } = new("--workers") { Description = "Worker grains (spread over the silos).", DefaultValueFactory = _ => JobSpec.Defaults.Workers };
 
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Keys per pipelined DUMP/RESTORE batch.", DefaultValueFactory = _ => 1000 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Keys per pipelined DUMP/RESTORE batch.", DefaultValueFactory = _ => JobSpecMapping.EngineDefaults.BatchSize };
 
-    public Option<int> Pipelines { get; } = new("--pipelines") { Description = "Batches in flight per source shard and worker.", DefaultValueFactory = _ => 4 };
+    public Option<int> Pipelines { get; } = new("--pipelines") { Description = "Batches in flight per source shard and worker.", DefaultValueFactory = _ => JobSpecMapping.EngineDefaults.PipelinesPerShard };
 
     public Option<string?> JobIdOption { get; } = new("--job-id") { Description = "The job's id (default: generated and printed)." };
 
@@ -58,11 +58,11 @@ public sealed partial class CopyOptionsSet
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds each network operation (connect, TLS, AUTH, each read and write) may take before it counts as failed and is retried.", DefaultValueFactory = _ => 10 };
 
-    public Option<double> RetryBudget { get; } = new("--retry-budget") { Description = "Seconds a batch may go on failing (dropped or stalled connections, failovers) before the job pauses with the last error and dcopy exits 5 (0: at the first failure).", DefaultValueFactory = _ => CopyOptions.DefaultRetryBudget.TotalSeconds };
+    public Option<double> RetryBudget { get; } = new("--retry-budget") { Description = "Seconds a batch may go on failing (dropped or stalled connections, failovers) before the job pauses with the last error and dcopy exits 5 (0: at the first failure).", DefaultValueFactory = _ => JobSpecMapping.EngineDefaults.RetryBudget.TotalSeconds };
 
-    public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => 2000 };
+    public Option<long> TtlTolerance { get; } = new("--ttl-tolerance") { Description = "Verify: milliseconds by which TTLs may differ.", DefaultValueFactory = _ => JobSpec.Defaults.TtlToleranceMs };
 
-    public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => 10 };
+    public Option<int> Examples { get; } = new("--examples") { Description = "Verify: example keys shown per kind of difference.", DefaultValueFactory = _ => JobSpec.Defaults.MaxExamples };
 
     public Option<bool> AllowEviction { get; } = new("--allow-eviction") { Description = "Start even though the target evicts keys when full (maxmemory with a policy other than noeviction); any eviction during the job still pauses it." };
 

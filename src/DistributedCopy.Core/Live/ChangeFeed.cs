@@ -8,9 +8,11 @@ namespace DistributedCopy.Core.Live;
 /// called, so what was missed in between is reconciled. Before each subscription <c>check</c> looks at the node's
 /// notify-keyspace-events (a restarted server has forgotten a CONFIG SET); its refusal (a CopyException) ends the feed.
 /// </summary>
-/// A subscription that cannot be made again (refused, unreachable) is tried on, each failure told to <c>failing</c>.
+/// A subscription that cannot be made again (refused, unreachable) is tried on, each failure told to <c>failing</c>, under the
+/// engine's retry budget (<paramref name="retryBudget"/>, as <see cref="RetryBudget"/> counts it): failures that last longer
+/// end the feed, and so the sync, with the last one's reason.
 internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]> changed, Action<ChangeFeed> resubscribed, Func<RedisEndpoint, CancellationToken, Task> check,
-    Action<string>? failing = null, Action? subscribed = null)
+    TimeSpan retryBudget, Action<string>? failing = null, Action? subscribed = null)
 {
     private static readonly TimeSpan PingEvery = TimeSpan.FromMilliseconds(10);
     private readonly object _lock = new();
@@ -33,7 +35,8 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var first = true;
-        for (var attempt = 0; !cancellationToken.IsCancellationRequested; attempt++)
+        var budget = new RetryBudget(retryBudget);
+        while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
@@ -50,7 +53,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
                     resubscribed(this);
                 }
                 first = false;
-                attempt = 0;
+                budget.Succeeded();
                 _subscribed.TrySetResult();
                 await ReadAsync(connection, writer, cancellationToken).ConfigureAwait(false);
             }
@@ -58,7 +61,7 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
             {
                 LastError = ex.Message;
                 Interlocked.Increment(ref _disconnects);
-                if (attempt > 0 || first)
+                if (budget.Failures > 0 || first)
                 {
                     // not a connection that dropped once: the subscription cannot be made
                     failing?.Invoke(ex.Message);
@@ -68,9 +71,10 @@ internal sealed class ChangeFeed(RedisEndpoint node, int database, Action<byte[]
                     // pings lost with the connection: what they fenced is covered by the reconcile that follows
                     _pongs = _pingsSent;
                 }
+                var wait = budget.Failed(ex);
                 try
                 {
-                    await Task.Delay(Resilience.Retry.Delay(Math.Min(attempt, 5)), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -19,7 +19,7 @@ public sealed partial class LiveSync
         var canary = new Canary(_token, Reproven);
         // each (re)subscription checks the node's notify-keyspace-events first: a restarted server forgets a CONFIG SET
         var feed = new ChangeFeed(master, _database, key => Changed(canary, key), Resubscribed, (node, token) => NotificationSettings.EnsureAsync([node], _sync.ConfigureNotifications, token),
-            canary.Failing, canary.Subscribed);
+            _options.RetryBudget, canary.Failing, canary.Subscribed);
         lock (_lock)
         {
             _canaries[master.Address] = canary;

@@ -120,8 +120,7 @@ public sealed partial class LiveSync
     {
         var suspects = new HashSet<int>();
         var sampler = new KeySampler();
-        long failingSince = 0;
-        var failures = 0;
+        var budget = new RetryBudget(_options.RetryBudget);
         while (true)
         {
             await Task.Delay(_sync.SweepEvery, cancellationToken).ConfigureAwait(false);
@@ -139,19 +138,14 @@ public sealed partial class LiveSync
                 var nodes = _cluster ? OwningShards(source.Topology).Select(s => s.ReadNode).ToList() : [StandaloneReadNode];
                 Reconcile(await sampler.MissingAsync(source, target, nodes, key => Bucket(key),
                     key => Bucket(key) is var b && _owned[b] && Volatile.Read(ref _ready[b]) && !_dirty.Contains(b, key), cancellationToken).ConfigureAwait(false));
-                (failingSince, failures) = (0, 0);
+                budget.Succeeded();
             }
             catch (Exception ex) when (Retry.IsTransient(ex, cancellationToken) || ex is TimeoutException)
             {
                 // a node failing over or a slot moving: the next sweep looks again, for as long as the retry budget lasts
                 // (a source gone for good ends the sync with the reason, rather than following nothing)
                 _changes.AddError(ex);
-                failingSince = failingSince == 0 ? Environment.TickCount64 : failingSince;
-                var spent = TimeSpan.FromMilliseconds(Environment.TickCount64 - failingSince);
-                if (++failures > 1 && spent > _options.RetryBudget)
-                {
-                    throw new RetriesExhaustedException(failures, spent, ex);
-                }
+                budget.Failed(ex);
             }
         }
     }

@@ -15,19 +15,7 @@ public sealed partial class WorkerGrain
     {
         var partition = lease.Partition;
         var copied = new ConcurrentQueue<int>();
-        var syncOptions = new SyncOptions
-        {
-            ConfigureNotifications = spec.ConfigureNotifications,
-            Canary = !spec.NoCanary,
-            // the job's rate, shared by its partitions
-            CompareKeysPerSecond = (spec.CompareKeysPerSecond ?? JobSpec.DefaultCompareKeysPerSecond) is var rate and > 0 ? Math.Max(1, rate / Math.Max(1, partition.IsDatabase ? 1 : spec.Workers)) : 0,
-            TtlToleranceMs = spec.TtlToleranceMs,
-            SweepEvery = TimeSpan.FromMilliseconds(Math.Max(200, spec.SweepMs)),
-            Resuming = lease.Resumed,
-            Slots = partition.IsDatabase ? null : [new SlotRange(partition.StartSlot, partition.EndSlot)],
-            Share = partition.Ranges is { } ranges ? [.. ranges.Chunk(2).Select(pair => new SlotRange(pair[0], pair[1]))] : null,
-            SlotCopied = partition.IsDatabase ? null : copied.Enqueue,
-        };
+        var syncOptions = JobSpecMapping.ToSyncOptions(spec, lease, partition.IsDatabase ? null : copied.Enqueue);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
         var ended = false;
         ISyncRun? sync = null;
