@@ -37,7 +37,7 @@ public sealed partial class WorkerGrain
 
     internal static Counters Snapshot(CopyProgress p) => new(p.KeysCopied, p.BytesCopied, p.KeysSkipped, p.KeysVanished, p.Errors, p.KeysTyped, p.KeysChunked, p.KeysExcluded);
 
-    private static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked, a.Excluded - b.Excluded);
+    internal static Counters Minus(Counters a, Counters b) => new(a.Keys - b.Keys, a.Bytes - b.Bytes, a.Skipped - b.Skipped, a.Vanished - b.Vanished, a.Errors - b.Errors, a.Typed - b.Typed, a.Chunked - b.Chunked, a.Excluded - b.Excluded);
 
-    private static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra, Kept = r.Kept };
+    internal static VerifyReport ToReport(VerifyResult r) => new(r.Compared, r.Missing, r.TypeMismatch, r.ValueMismatch, r.TtlDrift, r.Examples) { Extra = r.Extra, Kept = r.Kept };
 }

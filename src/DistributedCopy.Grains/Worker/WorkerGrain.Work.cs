@@ -18,45 +18,8 @@ public sealed partial class WorkerGrain
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _fence.Lost);
         var ended = false;
-        // the lease's checkpoint (slots done, position) and the keys it covers, read together for each report
-        // (with the keys earlier leases counted for a database, which a SCAN that starts over from the start writes again)
-        var before = lease.Before is { } b ? new KeysWritten(b.Keys, b.Skipped, b.Vanished) : default;
-        var ledger = new CheckpointLedger(before);
-        var reported = new Counters();
-        var written = before;
-        var rewritten = default(KeysWritten);
+        var reports = new LeaseReports(lease, RuntimeIdentity);
         LeaseWork? work = null;
-        // the next report: what was done since the last one; verify commits its slots and cursor only with its counts, at the end
-        ProgressReport Next(bool finished)
-        {
-            var atEnd = work!.CommitsAtEnd;
-            var progress = work.Progress;
-            var now = Snapshot(progress);
-            // taken (slots, counts) as the report is made: a report that is not applied ends the lease, so none is lost that
-            // a later report of the lease would have to carry
-            var taken = atEnd && !finished ? null : ledger.Take();
-            // keys, skipped and vanished as the ledger counted them with the checkpoint (less, when a listing started over
-            // moved them to the keys written again); the rest as the engine counts them
-            var counters = atEnd ? new Counters() : Minus(now, reported) with
-            {
-                Keys = taken!.Written.Copied - written.Copied,
-                Skipped = taken.Written.Skipped - written.Skipped,
-                Vanished = taken.Written.Vanished - written.Vanished,
-                Recopied = taken.Rewritten.Copied - rewritten.Copied,
-            };
-            var report = new ProgressReport(lease.Partition.Id, lease.Token, taken?.SlotsDone ?? [], taken?.Position, counters, finished, RuntimeIdentity,
-                atEnd && finished ? ToReport(work.Result!) : null)
-            {
-                LastError = now.Errors > reported.Errors ? progress.LastError : null,
-                Notes = progress.TakeNotes(),
-                Guard = progress.SourceLatencyMs is { } latency ? new SourceGuardReading(latency, progress.HeldAtKeysPerSecond) : null,
-                Unsettled = atEnd ? null : new Counters(Keys: taken!.Unsettled.Copied, Skipped: taken.Unsettled.Skipped, Vanished: taken.Unsettled.Vanished),
-            };
-            reported = now;
-            written = taken?.Written ?? written;
-            rewritten = taken?.Rewritten ?? rewritten;
-            return report;
-        }
 
         ActivityContext.TryParse(lease.TraceParent, null, out var job);
         using var span = Instruments.Source.StartActivity("partition", ActivityKind.Internal, job);
@@ -65,8 +28,8 @@ public sealed partial class WorkerGrain
         span?.SetTag("distributedcopy.worker", Index);
         try
         {
-            work = await StartWorkAsync(spec, lease, copyOptions, ledger, linked.Token);
-            reported = work.Before;
+            work = await StartWorkAsync(spec, lease, copyOptions, reports.Ledger, linked.Token);
+            reports.Started(work);
             while (true)
             {
                 var finished = await Task.WhenAny(work.Running, Task.Delay(options.Value.ReportPeriod, cancellationToken)) == work.Running;
@@ -74,7 +37,7 @@ public sealed partial class WorkerGrain
                 {
                     await work.Running; // throws what the work threw
                 }
-                var directive = await ReportAsync(coordinator, Next(finished));
+                var directive = await ReportAsync(coordinator, reports.Next(work, finished));
                 if (finished || directive != Directive.Continue)
                 {
                     // a partition reported done is released by that report
@@ -90,7 +53,7 @@ public sealed partial class WorkerGrain
             if (work is not null)
             {
                 // what was written before the failure is committed first: a resume starts right at the failure
-                await TryReportAsync(coordinator, Next(false));
+                await TryReportAsync(coordinator, reports.Next(work, false));
             }
             await FailLeaseAsync(coordinator, lease, ex);
             ended = true;
