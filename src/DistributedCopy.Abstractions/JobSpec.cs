@@ -41,8 +41,9 @@ public sealed record JobSpec(
     [Id(13)] public int RetryBudgetMs { get; init; } = -1;
 
     /// <summary>
-    /// Field 14: how jobs stored before <see cref="Mode"/> (field 33) wrote the mode, as text ("auto", "dump", "typed"); a resume
-    /// of such a job reads it (<see cref="ModeInEffect"/>). New jobs leave it empty.
+    /// Field 14: the mode as text ("auto", "dump", "typed"), as jobs stored before <see cref="Mode"/> (field 33) hold it; a resume
+    /// of such a job reads it (<see cref="ModeInEffect"/>). dcopy writes it beside field 33, so a silo of a build before it
+    /// still runs a new job in its mode.
     /// </summary>
     [Id(14)] public string? StoredModeText { get; init; }
 

@@ -17,7 +17,7 @@ public static class SiloCommand
     public static readonly Option<string?> ControlPasswordFile = new("--control-password-file")
     {
         Description = "Read the control Redis's password from this file (a mounted secret). Wins over the others; then "
-            + "--control-password-env, then DCOPY_CONTROL_PASSWORD, then password= in --control.",
+            + "--control-password-env, then password= in --control, then DCOPY_CONTROL_PASSWORD (the order dcopy reads them in).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCOPY_CONTROL_PASSWORD_FILE"),
     };
 

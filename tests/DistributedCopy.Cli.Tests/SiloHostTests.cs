@@ -21,7 +21,7 @@ public sealed class SiloHostTests
         { "a bad option after a password", ["--control", "127.0.0.1:1,password=" + Password, "--failover", "never"], "never" },
         // a URI is read as dcopy reads it (it was refused once): the error is the next option's
         { "a bad option after a URI", ["--control", "redis://copier:" + Uri.EscapeDataString(Password) + "@127.0.0.1:1", "--failover", "never"], "never" },
-        { "a URI that is not one", ["--control", "redis://copier:" + Password + "@127.0.0.1:1"], "--control" },
+        { "a URI that is not one", ["--control", "redis://copier:" + Password + "@127.0.0.1:1"], "with --control-password-env or --control-password-file" },
     };
 
     [Fact]

@@ -85,6 +85,7 @@ public sealed partial class CopyOptionsSet
             Databases = databases,
             RetryBudgetMs = (int)(settings.RetryBudget * 1000),
             Mode = ModeOf(parse),
+            StoredModeText = ModeOf(parse).ToString().ToLowerInvariant(),
             BigKeyBytes = settings.BigKeyBytes,
             ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
             Match = rules.Match,

@@ -40,9 +40,9 @@ internal sealed partial class StreamType
         {
             var name = group.GetValueOrDefault("name", "");
             WriteGroup(copy.Chunk, copy.Temp, group, copy.Modern);
-            foreach (var consumer in Maps(await copy.SourceAsync(XInfo(copy, "CONSUMERS", name), cancellationToken).ConfigureAwait(false)))
+            foreach (var consumer in ConsumerNames(await copy.SourceAsync(XInfo(copy, "CONSUMERS", name), cancellationToken).ConfigureAwait(false)))
             {
-                copy.Chunk.Command(5).Bulk("XGROUP"u8).Bulk("CREATECONSUMER"u8).Bulk(copy.Temp).Bulk(name).Bulk(consumer.GetValueOrDefault("name", ""));
+                copy.Chunk.Command(5).Bulk("XGROUP"u8).Bulk("CREATECONSUMER"u8).Bulk(copy.Temp).Bulk(name).Bulk(consumer);
             }
             await copy.SendAsync(0, false, cancellationToken).ConfigureAwait(false);
             await PendingAsync(copy, name, cancellationToken).ConfigureAwait(false);
@@ -118,6 +118,26 @@ internal sealed partial class StreamType
             }
         }
         return (last, entries.Count, bytes);
+    }
+
+    /// <summary>XINFO CONSUMERS' names as the server sent their bytes (as XPENDING's, which claim entries back to them).</summary>
+    private static List<byte[]> ConsumerNames(byte[] reply)
+    {
+        var names = new List<byte[]>();
+        var consumers = RespFrame.Array(reply);
+        while (consumers.MoveNext(out var consumer))
+        {
+            var fields = RespFrame.Array(consumer);
+            while (fields.MoveNext(out var field) && fields.MoveNext(out var value))
+            {
+                if (RespFrame.String(field) == "name")
+                {
+                    names.Add(Bytes(value));
+                    break;
+                }
+            }
+        }
+        return names;
     }
 
     private static Dictionary<string, string> Map(byte[] reply)

@@ -129,7 +129,7 @@ public static class EndpointParser
     private static string Unescape(string text) => Uri.UnescapeDataString(text);
 
     private static string PercentEncodingHint(string what) =>
-        $" (in a password, percent-encode @ : / , % and spaces, or give it with --{what}-password-env or --{what}-password-file)";
+        $" (in a password, percent-encode @ : / , % and spaces, or give it with --{what.TrimStart('-')}-password-env or --{what.TrimStart('-')}-password-file)";
 
     /// <summary>
     /// "user:password@host:port" is a URI without its scheme: read it as one, never as a host named "user:password@host"
