@@ -73,6 +73,7 @@ public sealed partial class CopyOptionsSet
     /// <summary>The job as it is stored: <paramref name="source"/> read, <paramref name="settings"/>' target written.</summary>
     public JobSpec NewSpec(ParseResult parse, JobKind kind, JobSettings settings, EndpointSpec source, IReadOnlyList<int> databases, (string[] Match, string[] Exclude, string[] Renames, string[] DatabaseMap, string Preset, string[] Types, KeySelection Selection) rules, bool verifyAfter)
     {
+        var mode = ModeOf(parse);
         var spec = new JobSpec(settings.JobId, kind, source, Endpoints.FromCore(settings.Target, settings.TargetRef))
         {
             Policy = PolicyOf(parse),
@@ -84,8 +85,8 @@ public sealed partial class CopyOptionsSet
             MaxExamples = parse.GetValue(Examples),
             Databases = databases,
             RetryBudgetMs = (int)(settings.RetryBudget * 1000),
-            Mode = ModeOf(parse),
-            StoredModeText = ModeOf(parse).ToString().ToLowerInvariant(),
+            Mode = mode,
+            StoredModeText = mode.ToString().ToLowerInvariant(),
             BigKeyBytes = settings.BigKeyBytes,
             ReadFromReplica = parse.GetValue(ReadFrom) == "replica",
             Match = rules.Match,
