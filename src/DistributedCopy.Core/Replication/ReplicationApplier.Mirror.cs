@@ -72,6 +72,12 @@ public sealed partial class ReplicationApplier
             LastError = $"a {Encoding.ASCII.GetString(name)} over keys of several slots cannot be applied to a cluster";
             return;
         }
+        if (mirror.HandOver is { } givenAway && !givenAway.IsFree(slot) && givenAway.GivenBefore(slot, end))
+        {
+            // replayed after a restart: this stream wrote it before it handed the slot over
+            Interlocked.Increment(ref _skipped);
+            return;
+        }
         if (mirror.HandOver is { } handOver && (!handOver.IsFree(slot) || (_held.Count > 0 && _held.ContainsKey(slot)) || handOver.DueBefore(slot, start)))
         {
             // moved to this master from another one whose stream may still write it: held until handed over (a slot held

@@ -29,10 +29,17 @@ public sealed partial class ReplicationSync
                 owners[slots[i]] = values[i];
             }
         }
-        handOver.Own(Enumerable.Range(0, HashSlot.Count).Where(slot => owners[slot] is { } owner ? owner == nodeId : share[slot]));
+        handOver.Own(Enumerable.Range(0, HashSlot.Count).Where(slot => owners[slot] is { } owner ? SlotHandOver.OwnerOf(owner) == nodeId : share[slot]));
         if (nodeId is not null)
         {
             handOver.Follow(nodeId);
+            for (var slot = 0; slot < HashSlot.Count; slot++)
+            {
+                if (owners[slot] is { } value && SlotHandOver.OwnerOf(value) != nodeId)
+                {
+                    handOver.Given(slot, value, nodeId);
+                }
+            }
         }
         return handOver;
     }

@@ -19,6 +19,8 @@ public sealed class SlotHandOver
     private readonly bool[] _free = new bool[HashSlot.Count];
     private readonly HashSet<string> _nodes = [];
     private readonly Dictionary<int, (string To, long At)> _due = [];
+    private readonly long[] _givenAt = new long[HashSlot.Count];
+    private string _current = "";
     private readonly Lock _lock = new();
 
     /// <summary><see cref="_due"/>'s count, read without the lock on the applier's path (every command asks <see cref="DueBefore"/>).</summary>
@@ -55,15 +57,42 @@ public sealed class SlotHandOver
         lock (_lock)
         {
             _nodes.Add(nodeId);
+            _current = nodeId;
         }
     }
+
+    /// <summary>
+    /// A hand-over key's value: the node id of the master whose stream writes the slot now, then the giver's node id and the
+    /// giver's stream offset it was handed over at (every command of the slot in the giver's stream up to there is on the target).
+    /// </summary>
+    public static string Value(string to, string giver, long at) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{to} {giver} {at}");
+
+    /// <summary>The node a hand-over key's value names as the slot's writer now.</summary>
+    public static string? OwnerOf(string? value) => value is null ? null : value.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? value[..space] : value;
+
+    /// <summary>
+    /// As the partition starts: a slot it handed over (the key's giver is its master, <paramref name="nodeId"/>). Its stream,
+    /// replayed from a checkpoint taken before, may bring the slot's commands again up to the offset it was handed over at:
+    /// those are on the target already (<see cref="GivenBefore"/>), not commands to hold for a hand-over back.
+    /// </summary>
+    public void Given(int slot, string value, string nodeId)
+    {
+        var parts = value.Split(' ');
+        if (parts.Length == 3 && parts[1] == nodeId && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at))
+        {
+            Volatile.Write(ref _givenAt[slot], at);
+        }
+    }
+
+    /// <summary>A command of <paramref name="slot"/> ending at <paramref name="end"/> came before this partition handed the slot over.</summary>
+    public bool GivenBefore(int slot, long end) => end <= Volatile.Read(ref _givenAt[slot]);
 
     /// <summary>A hand-over key's value names a master this partition follows (or followed, before a failover).</summary>
     public bool IsMine(string? value)
     {
         lock (_lock)
         {
-            return value is not null && _nodes.Contains(value);
+            return OwnerOf(value) is { } owner && _nodes.Contains(owner);
         }
     }
 
@@ -88,7 +117,7 @@ public sealed class SlotHandOver
     {
         lock (_lock)
         {
-            _due[slot] = (to, at);
+            _due[slot] = (Value(to, _current, at), at);
             Volatile.Write(ref _dueCount, _due.Count);
         }
     }

@@ -38,7 +38,9 @@ public sealed class SlotHandOverUnitTests
         Assert.True(handOver.DueBefore(60, 1_000));
         var due = handOver.DueBy(1_000);
         Assert.Equal(50, due.Count);
-        Assert.All(due, d => Assert.Equal("node-b", d.To));
+        // the key names the taker, then the giver and the offset it handed over at (no giver followed here: empty)
+        Assert.All(due, d => Assert.Equal("node-b  1000", d.To));
+        Assert.All(due, d => Assert.Equal("node-b", SlotHandOver.OwnerOf(d.To)));
         Assert.True(handOver.IsFree(60));
         handOver.Handed(due);
         Assert.False(handOver.IsFree(60));
@@ -63,5 +65,34 @@ public sealed class SlotHandOverUnitTests
         Assert.True(handOver.IsMine("node-b2"));
         handOver.Adopt(7000);
         Assert.True(handOver.IsFree(7000));
+    }
+
+    [Fact]
+    public void AGiverRestartedFromAnEarlierCheckpointSkipsItsOwnCommandsOfASlotItHandedOverAndHoldsLaterOnes()
+    {
+        // before the stop: node-a handed slot 500 to node-b at offset 2,000
+        var giver = new SlotHandOver("job.2");
+        giver.Follow("node-a");
+        giver.Own([500]);
+        giver.Schedule(500, "node-b", at: 2_000);
+        var value = Assert.Single(giver.DueBy(2_000)).To;
+        Assert.Equal("node-b node-a 2000", value);
+
+        // started again, its stream replayed from a checkpoint before 2,000: the key names node-b, given by node-a
+        var restarted = new SlotHandOver("job.2");
+        restarted.Follow("node-a");
+        Assert.False(restarted.IsMine(value));
+        restarted.Given(500, value, "node-a");
+        Assert.False(restarted.IsFree(500));
+        // its commands up to the hand-over are on the target already; after it (the slot came back) they wait
+        Assert.True(restarted.GivenBefore(500, 1_500));
+        Assert.True(restarted.GivenBefore(500, 2_000));
+        Assert.False(restarted.GivenBefore(500, 2_001));
+        // another partition's hand-over, or one in the old form (owner only), says nothing of this stream's past
+        var other = new SlotHandOver("job.2");
+        other.Given(500, value, "node-c");
+        other.Given(501, "node-b", "node-a");
+        Assert.False(other.GivenBefore(500, 1_500));
+        Assert.False(other.GivenBefore(501, 1));
     }
 }
